@@ -1,0 +1,75 @@
+/* The policy model: rules as the user wrote them, each with where it was written.
+ *
+ * Every source (built-in profile, user config, project file, command-line flag) adds to one guard_policy in
+ * order; nothing is resolved here (no ~, no $PROJECT): that happens when a plan is built, so `guard policy`
+ * can print what was written. */
+#ifndef GUARD_POLICY_H
+#define GUARD_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum guard_source {
+	GUARD_SRC_PROFILE, /* built-in or installed rules/NAME.yaml */
+	GUARD_SRC_USER,    /* $XDG_CONFIG_HOME/guard/config.yaml */
+	GUARD_SRC_PROJECT, /* $PROJECT/.guard.yaml */
+	GUARD_SRC_FLAG,    /* guard run --allow-read ... */
+};
+
+/* Where a rule was written. `file` is interned in the policy (see guard_policy_intern) and lives as long as it. */
+struct guard_origin {
+	const char *file; /* "rules/default.yaml", "/home/u/.config/guard/config.yaml", "--deny" */
+	unsigned line, col; /* 1-based; 0 for flags */
+	enum guard_source source;
+};
+
+enum guard_rule_kind { GUARD_READ, GUARD_WRITE, GUARD_DENY, GUARD_PROTECT };
+
+/* files.read / files.write / files.deny / files.protect entry. */
+struct guard_rule {
+	enum guard_rule_kind kind;
+	bool negated;  /* "!pattern": re-allows within its list (deny, protect) */
+	char *pattern; /* as written, without the leading '!' */
+	struct guard_origin at;
+};
+
+/* env.pass / env.drop entry: a variable name or a glob over names (AWS_*). */
+struct guard_name {
+	char *name;
+	struct guard_origin at;
+};
+
+struct guard_limit {
+	bool set;
+	long long value; /* core_dumps: 0 or 1 */
+	struct guard_origin at;
+};
+
+/* Keys accepted now but applied by later work; `guard run` says so when one is set. */
+enum guard_reserved { GUARD_RESERVED_EXEC, GUARD_RESERVED_NETWORK, GUARD_RESERVED_MASK_OUTPUT, GUARD_RESERVED_COUNT };
+
+struct guard_policy {
+	struct guard_rule *rules;
+	size_t nrules, caprules;
+	struct guard_name *env_pass, *env_drop;
+	size_t npass, capass, ndrop, capdrop;
+	struct guard_limit processes, open_files, core_dumps;
+	bool reserved_set[GUARD_RESERVED_COUNT];
+	struct guard_origin reserved_at[GUARD_RESERVED_COUNT];
+	char *profile; /* name of the profile loaded first */
+	char **interned;
+	size_t ninterned, capinterned;
+};
+
+/* A load or validation error: `guard: FILE:LINE:COL: message (hint)`. */
+struct guard_error {
+	char file[512];
+	unsigned line, col;
+	char message[512];
+	char hint[512];
+};
+
+const char *guard_rule_kind_name(enum guard_rule_kind kind); /* "read", "write", "deny", "protect" */
+const char *guard_source_name(enum guard_source src);       /* "profile", "user config", "project", "flag" */
+
+#endif

@@ -1,0 +1,29 @@
+/* Command-line entry points and the options shared by `run` and `policy`. */
+#ifndef GUARD_CLI_H
+#define GUARD_CLI_H
+
+#include <stdbool.h>
+#include "policy_api.h"
+
+struct guard_options {
+	const char *profile;
+	const char *project;
+	struct guard_flag_rule *flags;
+	size_t nflags;
+	bool no_userns, dry_run, allow_degraded, quiet;
+	char **argv; /* the command, after "--" */
+};
+
+/* Parse options of run/policy from argv[1..]; dies with 125 on a bad option. */
+void guard_parse_options(int argc, char **argv, struct guard_options *o, bool want_command);
+/* $HOME (or the passwd entry), the working directory, and the project (--project, else the git top level of
+ * the working directory, else the working directory), all absolute and normalized. */
+void guard_locate(const struct guard_options *o, char **home, char **cwd, char **project);
+/* Assemble the effective policy for the options (exits 125 with FILE:LINE:COL on error). */
+void guard_load_policy(const struct guard_options *o, const char *project, struct guard_policy *p);
+
+int guard_cmd_run(int argc, char **argv);
+int guard_cmd_policy(int argc, char **argv);
+int guard_cmd_trust(int argc, char **argv, bool trust);
+
+#endif

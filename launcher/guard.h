@@ -1,0 +1,42 @@
+/* Launcher-wide basics: fatal errors with guard's exit codes, growable string vectors, path helpers. */
+#ifndef GUARD_GUARD_H
+#define GUARD_GUARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit statuses of `guard run` besides the command's own. */
+enum {
+	GUARD_EXIT_ERROR = 125,        /* guard's own failure: bad config, a required layer unavailable */
+	GUARD_EXIT_NOT_EXECUTABLE = 126,
+	GUARD_EXIT_NOT_FOUND = 127,
+};
+
+/* Print "guard: MESSAGE" (and "Hint: HINT" when non-NULL) and exit 125. */
+__attribute__((noreturn, format(printf, 2, 3))) void guard_die(const char *hint, const char *fmt, ...);
+/* Like guard_die with ": strerror(errno)" appended. */
+__attribute__((noreturn, format(printf, 2, 3))) void guard_die_errno(const char *hint, const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void guard_note(const char *fmt, ...); /* "guard: ..." unless quiet */
+extern bool guard_quiet;
+
+void *guard_xmalloc(size_t n);
+void *guard_xrealloc(void *p, size_t n);
+char *guard_xstrdup(const char *s);
+__attribute__((format(printf, 1, 2))) char *guard_xasprintf(const char *fmt, ...);
+
+struct guard_strv {
+	char **v;
+	size_t n, cap;
+};
+void guard_strv_push(struct guard_strv *s, char *owned);
+void guard_strv_clear(struct guard_strv *s);
+
+/* Lexically normalize an absolute path: collapse "//", drop ".", resolve ".." textually, no trailing '/'. */
+char *guard_path_normalize(const char *path);
+/* Is `path` equal to `root` or beneath it? (both normalized) */
+bool guard_path_within(const char *path, const char *root);
+/* Join dir and name with exactly one '/'. */
+char *guard_path_join(const char *dir, const char *name);
+
+#endif

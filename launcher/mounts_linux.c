@@ -1,0 +1,231 @@
+/* Namespaces mode: the mount side of the boundary, run by the sandbox's init in its new mount namespace while it
+ * still holds capabilities there. Order matters: host trees are opened before anything covers them, tmpfs roots
+ * come first, granted trees are bound back into them, then pins, read-only binds and covers. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "plan.h"
+
+#define FAIL(...)                                                                                                    \
+	do {                                                                                                         \
+		snprintf(why, whylen, __VA_ARGS__);                                                                  \
+		goto out;                                                                                            \
+	} while (0)
+
+/* Flags a remount must repeat: in a user namespace, nosuid/nodev/noexec/atime flags inherited from the host are
+ * locked, and a remount that would clear them fails with EPERM. */
+static unsigned long locked_flags(const char *path)
+{
+	struct statvfs sv;
+	unsigned long f = 0;
+	if (statvfs(path, &sv) != 0)
+		return 0;
+	if (sv.f_flag & ST_NOSUID)
+		f |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV)
+		f |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC)
+		f |= MS_NOEXEC;
+	if (sv.f_flag & ST_NOATIME)
+		f |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME)
+		f |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME)
+		f |= MS_RELATIME;
+	return f;
+}
+
+static int bind_readonly(const char *src, const char *dst, unsigned long extra)
+{
+	if (mount(src, dst, NULL, MS_BIND | extra, NULL) != 0)
+		return -1;
+	return mount(NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(dst), NULL);
+}
+
+/* mkdir -p of the parents of `path` inside a fresh tmpfs, then the mount point itself. */
+static int make_mount_point(const char *path, bool is_dir)
+{
+	char *p = guard_xstrdup(path);
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = 0;
+		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+			free(p);
+			return -1;
+		}
+		*s = '/';
+	}
+	free(p);
+	if (is_dir)
+		return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -1;
+	int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errno == EISDIR ? 0 : -1;
+	close(fd);
+	return 0;
+}
+
+/* The directories of $HOME whose hidden entries get placeholders: home itself and every directory between it and
+ * a granted entry. Opened before the tmpfs covers them. */
+struct mirror {
+	char *path;
+	int fd;
+};
+
+struct mirrors {
+	struct mirror *v;
+	size_t n, cap;
+};
+
+static void add_mirror(struct mirrors *ms, const char *path)
+{
+	for (size_t i = 0; i < ms->n; i++)
+		if (strcmp(ms->v[i].path, path) == 0)
+			return;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	struct mirror m = {guard_xstrdup(path), fd};
+	GUARD_VEC_PUSH(*ms, m);
+}
+
+/* A hidden name answers EACCES like any denied path, not ENOENT: an agent told "no such file" draws the wrong
+ * conclusion, one told "permission denied" (and, with the shim, why) does not. The placeholders are empty and
+ * mode 000, so they reveal only the names. */
+static void mirror_names(const struct mirror *m, char *buf, size_t len)
+{
+	DIR *d = fdopendir(dup(m->fd));
+	struct dirent *e;
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		struct stat st;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(buf, len, "%s/%s", m->path, e->d_name);
+		if (lstat(buf, &st) == 0)
+			continue; /* granted, or created on the way to a granted entry */
+		if (e->d_type == DT_DIR)
+			mkdir(buf, 0);
+		else
+			close(open(buf, O_CREAT | O_WRONLY | O_CLOEXEC, 0));
+	}
+	closedir(d);
+}
+
+int guard_mounts_apply(const struct guard_plan *plan, char *why, size_t whylen)
+{
+	struct mirrors mirrors = {0};
+	char pathbuf[4096];
+	int rc = -1;
+	size_t n = plan->mounts.n;
+	int *fds = guard_xmalloc(n * sizeof *fds);
+	char stage[64] = "", cover_file[96] = "", cover_dir[96] = "";
+	for (size_t i = 0; i < n; i++)
+		fds[i] = -1;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		FAIL("making / private in the new mount namespace: %s", strerror(errno));
+	bool home_hidden = false;
+	for (size_t i = 0; i < n; i++)
+		home_hidden |= plan->mounts.v[i].kind == GUARD_MNT_TMPFS && guard_path_within(plan->home, plan->mounts.v[i].path);
+	if (home_hidden)
+		add_mirror(&mirrors, plan->home);
+	for (size_t i = 0; i < n; i++) {
+		const struct guard_mount *m = &plan->mounts.v[i];
+		if (m->kind != GUARD_MNT_REBIND)
+			continue;
+		if ((fds[i] = open(m->path, O_PATH | O_CLOEXEC)) < 0)
+			FAIL("opening %s to bind it into the sandbox: %s", m->path, strerror(errno));
+		if (!home_hidden || !guard_path_within(m->path, plan->home))
+			continue;
+		snprintf(pathbuf, sizeof pathbuf, "%s", m->path);
+		for (char *s = strrchr(pathbuf, '/'); s && s > pathbuf; s = strrchr(pathbuf, '/')) {
+			*s = 0;
+			if (strcmp(pathbuf, plan->home) == 0 || !guard_path_within(pathbuf, plan->home))
+				break;
+			add_mirror(&mirrors, pathbuf);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct guard_mount *m = &plan->mounts.v[i];
+		char opts[32];
+		if (m->kind != GUARD_MNT_TMPFS)
+			continue;
+		snprintf(opts, sizeof opts, "mode=%o", m->mode ? m->mode : 0755);
+		if (mount("tmpfs", m->path, "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0)
+			FAIL("mounting a private tmpfs on %s: %s", m->path, strerror(errno));
+		if (!stage[0] && strcmp(m->path, "/run") == 0)
+			snprintf(stage, sizeof stage, "%s/.guard-cover", m->path);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct guard_mount *m = &plan->mounts.v[i];
+		char src[64];
+		if (m->kind != GUARD_MNT_REBIND)
+			continue;
+		snprintf(src, sizeof src, "/proc/self/fd/%d", fds[i]);
+		if (make_mount_point(m->path, m->is_dir) != 0 ||
+		    mount(src, m->path, NULL, MS_BIND | MS_REC, NULL) != 0)
+			FAIL("binding %s back into the sandbox: %s", m->path, strerror(errno));
+	}
+	for (size_t i = 0; i < mirrors.n; i++)
+		mirror_names(&mirrors.v[i], pathbuf, sizeof pathbuf);
+	/* Cover sources: one empty file and one empty directory, mode 000, on a tmpfs only we can reach. */
+	if (!stage[0]) {
+		snprintf(stage, sizeof stage, "/tmp/.guard-cover");
+	}
+	snprintf(cover_file, sizeof cover_file, "%s/file", stage);
+	snprintf(cover_dir, sizeof cover_dir, "%s/dir", stage);
+	if (mkdir(stage, 0700) != 0 || mkdir(cover_dir, 0) != 0 ||
+	    close(open(cover_file, O_CREAT | O_WRONLY | O_CLOEXEC, 0)) != 0)
+		FAIL("creating cover sources in %s: %s", stage, strerror(errno));
+
+	for (size_t i = 0; i < n; i++) {
+		const struct guard_mount *m = &plan->mounts.v[i];
+		switch (m->kind) {
+		case GUARD_MNT_PIN:
+			if (mount(m->path, m->path, NULL, MS_BIND | MS_REC, NULL) != 0)
+				FAIL("pinning %s: %s", m->path, strerror(errno));
+			break;
+		case GUARD_MNT_READONLY:
+			if (bind_readonly(m->path, m->path, MS_REC) != 0)
+				FAIL("making %s read-only: %s", m->path, strerror(errno));
+			break;
+		case GUARD_MNT_COVER_FILE:
+		case GUARD_MNT_COVER_DIR:
+			if (bind_readonly(m->kind == GUARD_MNT_COVER_DIR ? cover_dir : cover_file, m->path, 0) != 0) {
+				if (errno == ENOENT)
+					break; /* removed since planning: nothing left to hide */
+				FAIL("covering %s: %s", m->path, strerror(errno));
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	/* The sources stay alive through their mounts; their names can go. */
+	if (unlink(cover_file) != 0 || rmdir(cover_dir) != 0 || rmdir(stage) != 0)
+		FAIL("removing cover sources: %s", strerror(errno));
+	if (strncmp(stage, "/run/", 5) == 0 &&
+	    mount(NULL, "/run", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
+		FAIL("making /run read-only: %s", strerror(errno));
+	rc = 0;
+out:
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+	for (size_t i = 0; i < mirrors.n; i++) {
+		close(mirrors.v[i].fd);
+		free(mirrors.v[i].path);
+	}
+	free(mirrors.v);
+	return rc;
+}

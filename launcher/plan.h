@@ -1,0 +1,139 @@
+/* The sandbox plan: everything `guard run` will apply, computed on the host before anything is forked, so that
+ * --dry-run prints exactly what a real run does and a bad plan fails before any process exists. */
+#ifndef GUARD_PLAN_H
+#define GUARD_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "guard.h"
+#include "guard/landlock_compat.h"
+#include "guard/policy.h"
+#include "kernel_api.h"
+
+enum guard_mode {
+	GUARD_MODE_NAMESPACES,    /* user+mount+pid+ipc+uts+net namespaces, covers, Landlock, seccomp */
+	GUARD_MODE_LANDLOCK_ONLY, /* no user namespaces: Landlock (split around secrets) + seccomp */
+};
+
+/* A policy rule with ~, $HOME, $PROJECT, $TMP resolved. */
+struct guard_resolved {
+	const struct guard_rule *rule;
+	char *pattern;  /* absolute ("/home/u/.aws/") or a name pattern (".env", "secrets/"); may end in '/' */
+	bool name_only; /* matched against names at any depth inside scanned trees */
+	bool dir_only;  /* trailing '/' */
+};
+
+/* One Landlock path rule. */
+struct guard_grant {
+	char *path;
+	uint64_t access;
+	bool is_dir;
+	const struct guard_rule *rule; /* NULL for grants guard adds itself (named in `why`) */
+	const char *why;
+};
+
+/* A place where the policy subtracts from a granted tree: a denied or protected path found at launch. */
+struct guard_hole {
+	char *path;
+	bool is_dir;
+	bool deny; /* false: protect (read-only) */
+	const struct guard_rule *rule;
+	char *note; /* e.g. "hard link of /home/u/.ssh/id_rsa" */
+};
+
+enum guard_mount_kind {
+	GUARD_MNT_TMPFS,      /* fresh tmpfs over a host directory (private /tmp, /run, $HOME) */
+	GUARD_MNT_REBIND,     /* a granted tree under a tmpfs, bound back from the host */
+	GUARD_MNT_PIN,        /* self-bind so the directory can't be renamed away (protects what is below) */
+	GUARD_MNT_COVER_FILE, /* empty mode-000 read-only file over a denied file */
+	GUARD_MNT_COVER_DIR,  /* empty mode-000 read-only directory over a denied directory */
+	GUARD_MNT_READONLY,   /* read-only self-bind of a protected path */
+};
+
+struct guard_mount {
+	enum guard_mount_kind kind;
+	char *path;
+	bool is_dir;      /* REBIND: the source is a directory */
+	unsigned mode;    /* TMPFS: mode of the new root */
+	const struct guard_rule *rule;
+	const char *why;
+};
+
+#define GUARD_VEC(type)                                                                                              \
+	struct {                                                                                                     \
+		type *v;                                                                                             \
+		size_t n, cap;                                                                                       \
+	}
+#define GUARD_VEC_PUSH(vec, item)                                                                                    \
+	do {                                                                                                         \
+		if ((vec).n == (vec).cap) {                                                                          \
+			(vec).cap = (vec).cap ? (vec).cap * 2 : 16;                                                  \
+			(vec).v = guard_xrealloc((vec).v, (vec).cap * sizeof *(vec).v);                             \
+		}                                                                                                    \
+		(vec).v[(vec).n++] = (item);                                                                         \
+	} while (0)
+
+struct guard_plan_input {
+	const struct guard_policy *policy;
+	const char *home;
+	const char *project;
+	bool project_explicit; /* --project named it: $HOME or / accepted */
+	const char *cwd;
+	enum guard_mode mode;
+	int abi;               /* Landlock ABI to drive (after any forced lowering) */
+	const char *tmp_host;  /* LANDLOCK_ONLY: the private temp dir created on the host */
+	bool allow_userns;
+};
+
+struct guard_plan {
+	enum guard_mode mode;
+	int abi;
+	uint64_t handled_fs, handled_net, scoped;
+	char *home, *project, *cwd, *tmpdir;
+	GUARD_VEC(struct guard_resolved) rules;
+	GUARD_VEC(struct guard_grant) grants;
+	GUARD_VEC(struct guard_hole) holes;
+	GUARD_VEC(struct guard_mount) mounts;
+	struct guard_strv notes;
+	size_t scanned_entries;
+	struct guard_seccomp_opts seccomp;
+	struct guard_rlimits rlimits;
+	bool net_isolated;
+};
+
+/* Resolve ~, $HOME, $PROJECT, $TMP in a pattern. Returns 0, or -1 with err (unknown variable). */
+int guard_resolve_pattern(const struct guard_rule *r, const char *home, const char *project, const char *tmpdir,
+			  struct guard_resolved *out, struct guard_error *err);
+
+/* Build the whole plan (resolve, expand grants, scan for secrets, covers or Landlock splits). Dies on error. */
+void guard_plan_build(struct guard_plan *plan, const struct guard_plan_input *in);
+void guard_plan_free(struct guard_plan *plan);
+
+/* The rule of `kind` that decides `path` with gitignore semantics (last match wins, a '!' re-allows, nothing
+ * below an excluded directory is re-allowed), or NULL. For deny/protect only. */
+const struct guard_resolved *guard_decide(const struct guard_plan *plan, enum guard_rule_kind kind,
+					  const char *path, bool is_dir);
+
+/* The last rule of `kind` matching `path` itself (no ancestor logic), name patterns only when `names`. */
+const struct guard_resolved *guard_last_match(const struct guard_plan *plan, enum guard_rule_kind kind,
+					      const char *path, bool is_dir, bool names);
+
+/* Scan granted trees for denied/protected entries and hard links to secrets (scan.c). */
+void guard_scan_holes(struct guard_plan *plan);
+
+/* Landlock rights. */
+uint64_t guard_landlock_fs_rights(int abi);
+#define GUARD_LL_READ (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
+const char *guard_access_name(uint64_t access, uint64_t handled); /* "read", "write", "read+dir" ... (static) */
+
+/* Apply Landlock in the calling (child) process per plan; returns 0 or -1 with why. */
+int guard_landlock_apply(const struct guard_plan *plan, char *why, size_t whylen);
+/* Namespaces mode: set up mounts in the new mount namespace (init process). Returns 0 or -1 with why. */
+int guard_mounts_apply(const struct guard_plan *plan, char *why, size_t whylen);
+
+/* Print the plan (--dry-run). */
+void guard_plan_print(const struct guard_plan *plan, char *const *argv, char *const *env_dropped);
+
+#endif

@@ -1,0 +1,93 @@
+/* Building a guard_policy from its sources: YAML files, built-in profiles, flags; trust of project files. */
+#ifndef GUARD_POLICY_API_H
+#define GUARD_POLICY_API_H
+
+#include <stdio.h>
+#include "guard/policy.h"
+
+void guard_policy_init(struct guard_policy *p);
+void guard_policy_free(struct guard_policy *p);
+/* Copy of s owned by p (deduplicated); for origin file names. */
+const char *guard_policy_intern(struct guard_policy *p, const char *s);
+/* Add one files.* rule; `pattern` may start with '!' (only for deny/protect). Validates the pattern syntax.
+ * Returns 0, or -1 with err filled (err->file/line/col from `at`). */
+int guard_policy_add_rule(struct guard_policy *p, enum guard_rule_kind kind, const char *pattern,
+			  struct guard_origin at, struct guard_error *err);
+
+/* Parse one YAML document (a whole file's bytes) into p. `display` names the file in errors and provenance.
+ * All or nothing: on error p is unchanged. */
+int guard_policy_load_yaml(struct guard_policy *p, const char *display, const char *buf, size_t len,
+			   enum guard_source src, struct guard_error *err);
+/* Read and parse a file; returns 1 (p unchanged) when it does not exist. */
+int guard_policy_load_file(struct guard_policy *p, const char *path, enum guard_source src, struct guard_error *err);
+/* A profile by name: rules/NAME.yaml installed beside the binary (../share/guard/rules/) if present, else the
+ * built-in copy; provenance "rules/NAME.yaml" either way. Unknown name: error listing the known ones. */
+int guard_policy_load_profile(struct guard_policy *p, const char *name, struct guard_error *err);
+
+/* A flag given on the command line (--allow-read P etc.). */
+struct guard_flag_rule {
+	enum guard_rule_kind kind;
+	const char *pattern;
+	const char *flag; /* "--allow-read" */
+};
+
+struct guard_sources {
+	const char *profile;        /* NULL → "default" */
+	const char *user_config;    /* path; NULL → $XDG_CONFIG_HOME/guard/config.yaml (or ~/.config/...) */
+	const char *project_file;   /* path of $PROJECT/.guard.yaml; NULL → none */
+	const struct guard_flag_rule *flags;
+	size_t nflags;
+	const char *trust_store;    /* NULL → $XDG_CONFIG_HOME/guard/trusted */
+};
+
+/* profile → user config → project file → flags. A project file that loosens (adds read/write grants, re-allows
+ * with '!', passes env variables, raises limits, allows hosts) is refused unless `guard trust` recorded its
+ * exact content: err names the first loosening line and says how to trust it.
+ * `out` needs no guard_policy_init; on error it is left empty (guard_policy_free on it is harmless). */
+int guard_policy_assemble(struct guard_policy *out, const struct guard_sources *src, struct guard_error *err);
+
+/* `guard: FILE:LINE:COL: message (hint)` on stderr. */
+void guard_error_print(const struct guard_error *e);
+/* Fill err: helper for all loaders. */
+void guard_error_set(struct guard_error *err, const char *file, unsigned line, unsigned col, const char *hint,
+		     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* The closest word to `word` among `candidates` (NULL-terminated) by edit distance, or NULL if none is close. */
+const char *guard_suggest(const char *word, const char *const *candidates);
+
+/* `guard policy`: every rule with its provenance. */
+void guard_policy_print(FILE *out, const struct guard_policy *p);
+
+/* Trust store: lines "sha256-hex  absolute-path". `store` NULL → $XDG_CONFIG_HOME/guard/trusted. Paths are
+ * made absolute (symlinks resolved) before they are looked up or recorded. */
+/* 1 when the store records exactly these bytes for path, else 0 (an unreadable store trusts nothing). */
+int guard_trust_is_trusted(const char *store, const char *path, const char *buf, size_t len);
+/* Record the current content of path (replacing any older record of it): 0, or -1 with err. */
+int guard_trust_add(const char *store, const char *path, struct guard_error *err);
+/* 0 removed; 1 path was not in the store (err says so); -1 with err. */
+int guard_trust_remove(const char *store, const char *path, struct guard_error *err);
+void guard_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* --- added by the policy work --- */
+
+/* Add one env.pass (pass=true) or env.drop entry: a variable name or a glob over names (AWS_*).
+ * Returns 0, or -1 with err. */
+int guard_policy_add_name(struct guard_policy *p, bool pass, const char *name, struct guard_origin at,
+			  struct guard_error *err);
+/* Move every entry of src to the end of dst; limits and reserved keys set in src override dst's; origins are
+ * re-interned in dst. src is left empty. */
+void guard_policy_merge(struct guard_policy *dst, struct guard_policy *src);
+/* guard_policy_load_yaml without the merge: parse into `out` (initialized and empty). `net` (may be NULL)
+ * receives where the first network.allow/host_sockets/publish entry was written (line 0: none), which the
+ * policy does not keep: the trust gate needs it. On error `out` may hold part of the file: free it. */
+int guard_policy_parse_yaml(struct guard_policy *out, const char *display, const char *buf, size_t len,
+			    enum guard_source src, struct guard_origin *net, struct guard_error *err);
+/* Read a whole regular file of at most `max` bytes into a malloc'd, NUL-terminated buffer.
+ * 0; 1 when it does not exist; -1 with errno (EFBIG when larger than max). */
+int guard_read_file(const char *path, size_t max, char **buf, size_t *len);
+/* $XDG_CONFIG_HOME/guard (when XDG_CONFIG_HOME is absolute), else ~/.config/guard. 0, or -1 without a home. */
+int guard_config_dir(char *out, size_t len);
+/* Does the store hold any record for path (whatever the content)? To say "changed since you trusted it". */
+bool guard_trust_has_path(const char *store, const char *path);
+
+#endif

@@ -1,0 +1,344 @@
+/* The process tree of a session:
+ *
+ *   guard (supervisor, outside) ── init (pid 1 of new namespaces: mounts, reaping, signal forwarding)
+ *                                     └── command (caps dropped, rlimits, Landlock, seccomp, exec)
+ *
+ * In Landlock-only mode there is no init: the supervisor forks the command directly. Everything between fork
+ * and exec stays single-threaded. Children report to the supervisor through one pipe of fixed-size records, so
+ * an exec failure or a setup failure turns into guard's exit status and message, and a command's death by signal
+ * turns into 128+N. */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kernel_api.h"
+#include "sandbox.h"
+
+struct record {
+	char type; /* 'E': failed before exec (code, msg); 'S': the command's wait status */
+	int code;
+	int status;
+	char msg[480];
+};
+
+static volatile pid_t forward_to;
+
+/* Signals sent to guard by someone (kill, a process manager) are passed on; signals the terminal sends reach
+ * the whole foreground process group, the command included, and are not sent twice. */
+static void forward(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	if (forward_to > 0 && si->si_code != SI_KERNEL)
+		kill(forward_to, sig);
+}
+
+static const int forwarded[] = {SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+
+static void set_forwarding(bool on)
+{
+	struct sigaction sa = {0};
+	if (on) {
+		sa.sa_sigaction = forward;
+		sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	} else {
+		sa.sa_handler = SIG_DFL;
+	}
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
+		sigaction(forwarded[i], &sa, NULL);
+}
+
+static void send_record(int fd, char type, int code, int status, const char *msg)
+{
+	struct record r = {type, code, status, ""};
+	if (msg)
+		snprintf(r.msg, sizeof r.msg, "%s", msg);
+	ssize_t unused = write(fd, &r, sizeof r);
+	(void)unused;
+}
+
+__attribute__((noreturn)) static void child_fail(int fd, int code, const char *fmt, ...)
+{
+	char msg[480];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	send_record(fd, 'E', code, 0, msg);
+	_exit(code);
+}
+
+static void close_fds_except(int keep)
+{
+	/* The caller's open descriptors must not leak into the sandbox (an fd on a secret is a way around every
+	 * path rule). */
+	if (keep > 3)
+		syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0U);
+	if (syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U) != 0) {
+		for (int fd = keep + 1; fd < 65536; fd++)
+			close(fd);
+	}
+}
+
+static const char *env_get(char *const *env, const char *name)
+{
+	size_t n = strlen(name);
+	for (; env && *env; env++)
+		if (strncmp(*env, name, n) == 0 && (*env)[n] == '=')
+			return *env + n + 1;
+	return NULL;
+}
+
+/* execvpe() searches the caller's PATH; the command's must be the sandbox environment's. */
+static void exec_command(int fd, char *const *argv, char *const *env)
+{
+	const char *cmd = argv[0];
+	int err = ENOENT;
+	if (strchr(cmd, '/')) {
+		execve(cmd, argv, env);
+		err = errno;
+	} else {
+		const char *path = env_get(env, "PATH");
+		if (!path)
+			path = "/usr/local/bin:/usr/bin:/bin";
+		bool eacces = false;
+		for (const char *p = path;; p++) {
+			const char *e = strchrnul(p, ':');
+			char buf[4096];
+			int n = snprintf(buf, sizeof buf, "%.*s/%s", (int)(e - p), e == p ? "." : p, cmd);
+			if (n > 0 && (size_t)n < sizeof buf) {
+				execve(buf, argv, env);
+				if (errno == EACCES)
+					eacces = true;
+				else if (errno != ENOENT && errno != ENOTDIR)
+					err = errno;
+			}
+			if (!*e)
+				break;
+			p = e;
+		}
+		if (eacces && err == ENOENT)
+			err = EACCES;
+	}
+	if (err == ENOENT)
+		child_fail(fd, GUARD_EXIT_NOT_FOUND, "guard: %s: command not found", cmd);
+	child_fail(fd, GUARD_EXIT_NOT_EXECUTABLE,
+		   "guard: %s: cannot execute: %s%s", cmd, strerror(err),
+		   err == EACCES ? " (is it inside a tree the policy grants? see: guard run --dry-run)" : "");
+}
+
+/* The command's side: from here on only what the boundary allows. */
+__attribute__((noreturn)) static void run_command(const struct guard_plan *plan, char *const *argv,
+						  char *const *env, int fd)
+{
+	char why[512];
+	set_forwarding(false);
+	close_fds_except(fd);
+	if (chdir(plan->cwd) != 0 && chdir(plan->project) != 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: cannot enter %s inside the sandbox: %s", plan->cwd,
+			   strerror(errno));
+	if (guard_rlimits_apply(&plan->rlimits, why, sizeof why) != 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
+	if (guard_caps_drop_all(why, sizeof why) != 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
+	/* Landlock and seccomp both need it; and nothing exec'd inside may gain privileges (setuid, file caps). */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: no_new_privs: %s", strerror(errno));
+	if (guard_landlock_apply(plan, why, sizeof why) != 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
+	if (guard_seccomp_install(&plan->seccomp, why, sizeof why) != 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
+	exec_command(fd, argv, env);
+	_exit(GUARD_EXIT_ERROR);
+}
+
+static int bring_up_loopback(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = {0};
+	int rc = -1;
+	if (s < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		rc = ioctl(s, SIOCSIFFLAGS, &ifr);
+	}
+	close(s);
+	return rc;
+}
+
+/* Scrub what init inherited from guard's own environment: /proc/1/environ shows it to anyone who may read it. */
+static void wipe_environment(void)
+{
+	extern char **environ;
+	for (char **e = environ; e && *e; e++)
+		memset(*e, 0, strlen(*e));
+}
+
+__attribute__((noreturn)) static void run_init(const struct guard_plan *plan, char *const *argv, char *const *env,
+					       int fd, int sync_fd)
+{
+	char why[512], go;
+	set_forwarding(false);
+	if (read(sync_fd, &go, 1) != 1)
+		_exit(GUARD_EXIT_ERROR); /* the supervisor could not map our ids: it reports why */
+	close(sync_fd);
+	if (guard_mounts_apply(plan, why, sizeof why) != 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: mounting a fresh /proc for the sandbox: %s", strerror(errno));
+	if (bring_up_loopback() != 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: bringing up the sandbox's loopback: %s", strerror(errno));
+
+	pid_t cmd = fork();
+	if (cmd < 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: fork: %s", strerror(errno));
+	if (cmd == 0)
+		run_command(plan, argv, env, fd);
+	forward_to = cmd;
+	set_forwarding(true);
+	wipe_environment();
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	close_fds_except(fd);
+	for (;;) {
+		int st;
+		pid_t p = waitpid(-1, &st, 0);
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p == cmd || p < 0) {
+			/* The session ends with its command; leaving pid 1 kills whatever it left behind. */
+			send_record(fd, 'S', 0, p == cmd ? st : 0, NULL);
+			_exit(0);
+		}
+	}
+}
+
+static int write_file(pid_t pid, const char *name, const char *text)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, text, strlen(text));
+	int err = errno;
+	close(fd);
+	errno = err;
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+static int map_ids(pid_t pid)
+{
+	char map[64];
+	if (geteuid() == 0) {
+		/* Root keeps every id as it is, so file ownership inside looks as it does outside. */
+		return write_file(pid, "uid_map", "0 0 4294967295\n") || write_file(pid, "gid_map", "0 0 4294967295\n");
+	}
+	if (write_file(pid, "setgroups", "deny\n") != 0 && errno != ENOENT)
+		return -1;
+	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)geteuid(), (unsigned)geteuid());
+	if (write_file(pid, "uid_map", map) != 0)
+		return -1;
+	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)getegid(), (unsigned)getegid());
+	return write_file(pid, "gid_map", map);
+}
+
+/* Read the children's records until every write end is gone; return the exit status they imply, or -1. */
+static int collect(int fd, pid_t child, bool child_is_command)
+{
+	struct record r;
+	int result = -1;
+	for (;;) {
+		ssize_t n = read(fd, &r, sizeof r);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof r)
+			break;
+		r.msg[sizeof r.msg - 1] = 0;
+		if (r.type == 'E') {
+			fprintf(stderr, "%s\n", r.msg);
+			result = r.code;
+		} else if (r.type == 'S' && result < 0) {
+			result = WIFSIGNALED(r.status) ? 128 + WTERMSIG(r.status) : WEXITSTATUS(r.status);
+		}
+	}
+	int st;
+	while (waitpid(child, &st, 0) < 0 && errno == EINTR)
+		;
+	if (result >= 0)
+		return result;
+	if (child_is_command)
+		return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+	fprintf(stderr, "guard: the sandbox's init ended without reporting the command's status\n");
+	return GUARD_EXIT_ERROR;
+}
+
+int guard_sandbox_run(const struct guard_plan *plan, char *const *argv, char *const *env, char *why, size_t whylen)
+{
+	int rec[2], sync[2] = {-1, -1};
+	if (pipe2(rec, O_CLOEXEC) != 0)
+		guard_die_errno(NULL, "pipe");
+	fflush(NULL);
+	set_forwarding(true);
+
+	if (plan->mode == GUARD_MODE_LANDLOCK_ONLY) {
+		pid_t pid = fork();
+		if (pid < 0)
+			guard_die_errno(NULL, "fork");
+		if (pid == 0) {
+			close(rec[0]);
+			run_command(plan, argv, env, rec[1]);
+		}
+		forward_to = pid;
+		close(rec[1]);
+		int rc = collect(rec[0], pid, true);
+		close(rec[0]);
+		return rc;
+	}
+
+	if (pipe2(sync, O_CLOEXEC) != 0)
+		guard_die_errno(NULL, "pipe");
+	long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET;
+	pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0) {
+		snprintf(why, whylen, "creating user namespaces: %s", strerror(errno));
+		close(rec[0]), close(rec[1]), close(sync[0]), close(sync[1]);
+		return GUARD_SANDBOX_NO_USERNS;
+	}
+	if (pid == 0) {
+		close(rec[0]);
+		close(sync[1]);
+		run_init(plan, argv, env, rec[1], sync[0]);
+	}
+	close(rec[1]);
+	close(sync[0]);
+	if (map_ids(pid) != 0) {
+		snprintf(why, whylen, "mapping user ids into the new user namespace: %s", strerror(errno));
+		close(sync[1]);
+		close(rec[0]);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return GUARD_SANDBOX_NO_USERNS;
+	}
+	forward_to = pid;
+	if (write(sync[1], "g", 1) != 1)
+		guard_die_errno(NULL, "starting the sandbox");
+	close(sync[1]);
+	int rc = collect(rec[0], pid, false);
+	close(rec[0]);
+	return rc;
+}

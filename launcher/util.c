@@ -1,0 +1,156 @@
+/* Small helpers shared by every launcher module (see guard.h). */
+#include "guard.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool guard_quiet;
+
+static void vreport(const char *fmt, va_list ap, int err)
+{
+	fputs("guard: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	if (err)
+		fprintf(stderr, ": %s", strerror(err));
+	fputc('\n', stderr);
+}
+
+void guard_die(const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(fmt, ap, 0);
+	va_end(ap);
+	if (hint)
+		fprintf(stderr, "Hint: %s\n", hint);
+	exit(GUARD_EXIT_ERROR);
+}
+
+void guard_die_errno(const char *hint, const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(fmt, ap, err);
+	va_end(ap);
+	if (hint)
+		fprintf(stderr, "Hint: %s\n", hint);
+	exit(GUARD_EXIT_ERROR);
+}
+
+void guard_note(const char *fmt, ...)
+{
+	if (guard_quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(fmt, ap, 0);
+	va_end(ap);
+}
+
+void *guard_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		guard_die(NULL, "out of memory");
+	return p;
+}
+
+void *guard_xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		guard_die(NULL, "out of memory");
+	return p;
+}
+
+char *guard_xstrdup(const char *s)
+{
+	char *d = strdup(s);
+	if (!d)
+		guard_die(NULL, "out of memory");
+	return d;
+}
+
+char *guard_xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	va_start(ap, fmt);
+	int r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		guard_die(NULL, "out of memory");
+	return s;
+}
+
+void guard_strv_push(struct guard_strv *s, char *owned)
+{
+	if (s->n + 2 > s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 16;
+		s->v = guard_xrealloc(s->v, s->cap * sizeof *s->v);
+	}
+	s->v[s->n++] = owned;
+	s->v[s->n] = NULL;
+}
+
+void guard_strv_clear(struct guard_strv *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->n = s->cap = 0;
+}
+
+char *guard_path_normalize(const char *path)
+{
+	size_t len = strlen(path);
+	char *out = guard_xmalloc(len + 2);
+	size_t o = 0;
+	const char *p = path;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		const char *e = strchrnul(p, '/');
+		size_t n = (size_t)(e - p);
+		if (n == 1 && p[0] == '.') {
+			/* skip */
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+		} else {
+			out[o++] = '/';
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p = e;
+	}
+	if (o == 0)
+		out[o++] = '/';
+	out[o] = 0;
+	return out;
+}
+
+bool guard_path_within(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+	if (n == 1 && root[0] == '/')
+		return path[0] == '/';
+	return strncmp(path, root, n) == 0 && (path[n] == 0 || path[n] == '/');
+}
+
+char *guard_path_join(const char *dir, const char *name)
+{
+	size_t d = strlen(dir);
+	if (d && dir[d - 1] == '/')
+		d--;
+	return guard_xasprintf("%.*s/%s", (int)d, dir, name);
+}
