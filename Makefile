@@ -24,7 +24,7 @@ LDLIBS   := $(shell pkg-config --libs $(PKGS))
 # symbols it interposes (DESIGN.md §6).
 SHIM_CFLAGS := $(filter-out -fsanitize=%,$(CFLAGS)) -fPIC -fvisibility=hidden -U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS -U_TIME_BITS
 
-CORE_SRC     := preload/match.c
+CORE_SRC     := preload/match.c preload/image.c preload/event.c
 SHIM_SRC     := $(filter-out $(CORE_SRC),$(wildcard preload/*.c))
 LAUNCHER_SRC := $(filter-out launcher/main.c,$(wildcard launcher/*.c))
 RULES        := $(wildcard rules/*.yaml)
@@ -67,6 +67,7 @@ $(BUILD)/rules_index.c: $(RULES) Makefile
 	     echo "  {\"$$b\", \"$$f\", guard_rules_$${n}_start, guard_rules_$${n}_end},"; done; \
 	   echo '  {0, 0, 0, 0}};'; } > $@
 $(BUILD)/obj/rules_blob.o: $(BUILD)/rules_blob.S $(BUILD)/rules_index.c
+	@mkdir -p $(dir $@)
 	$(CC) -c -o $(BUILD)/obj/rules_blob_s.o $(BUILD)/rules_blob.S
 	$(CC) $(LCFLAGS) -c -o $(BUILD)/obj/rules_index.o $(BUILD)/rules_index.c
 	ld -r -o $@ $(BUILD)/obj/rules_blob_s.o $(BUILD)/obj/rules_index.o

@@ -25,5 +25,8 @@ void guard_load_policy(const struct guard_options *o, const char *project, struc
 int guard_cmd_run(int argc, char **argv);
 int guard_cmd_policy(int argc, char **argv);
 int guard_cmd_trust(int argc, char **argv, bool trust);
+int guard_cmd_report(int argc, char **argv);   /* cmd_report.c */
+int guard_cmd_explain(int argc, char **argv);  /* cmd_explain.c */
+int guard_cmd_sessions(int argc, char **argv); /* cmd_sessions.c */
 
 #endif

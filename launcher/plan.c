@@ -9,6 +9,7 @@
 
 #include "guard/match.h"
 #include "plan.h"
+#include "image_build.h"
 #include "policy_api.h"
 
 #define LL_REMOVE (LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR)
@@ -49,7 +50,7 @@ const char *guard_access_name(uint64_t access, uint64_t handled)
 }
 
 static void add_grant(struct guard_plan *plan, const char *path, bool is_dir, uint64_t access,
-		      const struct guard_rule *rule, const char *why)
+		      const struct guard_image_rule *rule, const char *why)
 {
 	if (!is_dir)
 		access &= GUARD_LL_FILE_RIGHTS;
@@ -71,40 +72,44 @@ static void add_grant(struct guard_plan *plan, const char *path, bool is_dir, ui
 	GUARD_VEC_PUSH(plan->grants, g);
 }
 
-static void grant_path(struct guard_plan *plan, const struct guard_resolved *r, const char *path, uint64_t access)
+static void grant_path(struct guard_plan *plan, const struct guard_image_rule *r, const char *path, uint64_t access)
 {
+	const struct guard_image *img = &plan->image;
 	struct stat st;
 	if (stat(path, &st) != 0) {
 		/* A profile names more than any one machine has; only the user's own missing paths are news. */
-		if (r->rule->at.source != GUARD_SRC_PROFILE)
+		if (r->source != GUARD_SRC_PROFILE)
 			guard_strv_push(&plan->notes, guard_xasprintf("not present, not granted: %s (%s:%u)", path,
-							      r->rule->at.file, r->rule->at.line));
+								      guard_image_str(img, r->file), r->line));
 		return;
 	}
 	char *norm = guard_path_normalize(path);
-	const struct guard_resolved *d = guard_decide(plan, GUARD_DENY, norm, S_ISDIR(st.st_mode));
+	const struct guard_image_rule *d = guard_image_decide(img, GUARD_DENY, norm, S_ISDIR(st.st_mode));
 	if (d)
 		guard_strv_push(&plan->notes, guard_xasprintf("%s %s not granted: denied by \"%s\" (%s:%u)",
-							      guard_rule_kind_name(r->rule->kind), norm,
-							      d->rule->pattern, d->rule->at.file, d->rule->at.line));
+							      guard_rule_kind_name(r->kind), norm,
+							      guard_image_str(img, d->written),
+							      guard_image_str(img, d->file), d->line));
 	else
-		add_grant(plan, norm, S_ISDIR(st.st_mode), access, r->rule, NULL);
+		add_grant(plan, norm, S_ISDIR(st.st_mode), access, r, NULL);
 	free(norm);
 }
 
 static void build_grants(struct guard_plan *plan)
 {
-	for (size_t i = 0; i < plan->rules.n; i++) {
-		const struct guard_resolved *r = &plan->rules.v[i];
-		if (r->rule->kind != GUARD_READ && r->rule->kind != GUARD_WRITE)
+	const struct guard_image *img = &plan->image;
+	for (uint32_t i = 0; i < img->h->nrules; i++) {
+		const struct guard_image_rule *r = &img->rules[i];
+		const char *pattern = guard_image_str(img, r->pattern);
+		if (r->kind != GUARD_READ && r->kind != GUARD_WRITE)
 			continue;
-		uint64_t access = r->rule->kind == GUARD_WRITE ? plan->handled_fs : GUARD_LL_READ;
-		if (!guard_pattern_has_glob(r->pattern)) {
-			grant_path(plan, r, r->pattern, access);
+		uint64_t access = r->kind == GUARD_WRITE ? plan->handled_fs : GUARD_LL_READ;
+		if (!guard_pattern_has_glob(pattern)) {
+			grant_path(plan, r, pattern, access);
 			continue;
 		}
 		glob_t g;
-		if (glob(r->pattern, GLOB_PERIOD | GLOB_NOSORT, NULL, &g) == 0) {
+		if (glob(pattern, GLOB_PERIOD | GLOB_NOSORT, NULL, &g) == 0) {
 			for (size_t k = 0; k < g.gl_pathc; k++) {
 				const char *base = strrchr(g.gl_pathv[k], '/');
 				if (base && (!strcmp(base, "/.") || !strcmp(base, "/..")))
@@ -125,7 +130,7 @@ static int cmp_mount(const void *a, const void *b)
 }
 
 static void add_mount(struct guard_plan *plan, enum guard_mount_kind kind, const char *path, bool is_dir,
-		      unsigned mode, const struct guard_rule *rule, const char *why)
+		      unsigned mode, const struct guard_image_rule *rule, const char *why)
 {
 	for (size_t i = 0; i < plan->mounts.n; i++)
 		if (plan->mounts.v[i].kind == kind && strcmp(plan->mounts.v[i].path, path) == 0)
@@ -229,7 +234,8 @@ static void plan_mounts(struct guard_plan *plan)
 /* Landlock-only mode: a grant can't be subtracted from, so a granted directory holding a hole is replaced by
  * rules on each of its children (recursively along the path to each hole), and the directory itself keeps only
  * the rights that can't reach the hole through inheritance. */
-static void split_grant(struct guard_plan *plan, const char *dir, uint64_t access, const struct guard_rule *rule)
+static void split_grant(struct guard_plan *plan, const char *dir, uint64_t access,
+			const struct guard_image_rule *rule)
 {
 	uint64_t forbid = 0;
 	for (size_t i = 0; i < plan->holes.n; i++) {
@@ -324,15 +330,20 @@ void guard_plan_build(struct guard_plan *plan, const struct guard_plan_input *in
 		guard_die("run guard from inside a project, or name it: guard run --project DIR -- CMD",
 			  "refusing to use %s as the project: it would grant all of it read-write", plan->project);
 
-	for (size_t i = 0; i < in->policy->nrules; i++) {
-		struct guard_resolved r;
-		struct guard_error err;
-		if (guard_resolve_pattern(&in->policy->rules[i], plan->home, plan->project, plan->tmpdir, &r, &err)) {
-			guard_error_print(&err);
-			exit(GUARD_EXIT_ERROR);
-		}
-		GUARD_VEC_PUSH(plan->rules, r);
-	}
+	struct guard_image_params prm = {
+		.home = plan->home,
+		.project = plan->project,
+		.tmpdir = plan->tmpdir,
+		.session_id = in->session_id,
+		.event_socket = in->event_socket,
+		.session_magic = in->session_magic,
+		.flags = (in->quiet ? GUARD_IMAGE_QUIET : 0) |
+			 (in->mode == GUARD_MODE_NAMESPACES ? GUARD_IMAGE_NAMESPACES : 0),
+		.abi = in->abi,
+	};
+	guard_image_build(in->policy, &prm, &plan->image_buf, &plan->image_len);
+	if (guard_image_load(&plan->image, plan->image_buf, plan->image_len) != 0)
+		guard_die(NULL, "internal error: the compiled policy does not validate");
 	build_grants(plan);
 	guard_scan_holes(plan);
 	if (plan->mode == GUARD_MODE_NAMESPACES)
@@ -343,9 +354,7 @@ void guard_plan_build(struct guard_plan *plan, const struct guard_plan_input *in
 
 void guard_plan_free(struct guard_plan *plan)
 {
-	for (size_t i = 0; i < plan->rules.n; i++)
-		free(plan->rules.v[i].pattern);
-	free(plan->rules.v);
+	free(plan->image_buf);
 	for (size_t i = 0; i < plan->grants.n; i++)
 		free(plan->grants.v[i].path);
 	free(plan->grants.v);

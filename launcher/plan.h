@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "guard.h"
+#include "guard/image.h"
 #include "guard/landlock_compat.h"
 #include "guard/policy.h"
 #include "kernel_api.h"
@@ -30,7 +31,7 @@ struct guard_grant {
 	char *path;
 	uint64_t access;
 	bool is_dir;
-	const struct guard_rule *rule; /* NULL for grants guard adds itself (named in `why`) */
+	const struct guard_image_rule *rule; /* NULL for grants guard adds itself (named in `why`) */
 	const char *why;
 };
 
@@ -39,7 +40,7 @@ struct guard_hole {
 	char *path;
 	bool is_dir;
 	bool deny; /* false: protect (read-only) */
-	const struct guard_rule *rule;
+	const struct guard_image_rule *rule;
 	char *note; /* e.g. "hard link of /home/u/.ssh/id_rsa" */
 };
 
@@ -57,7 +58,7 @@ struct guard_mount {
 	char *path;
 	bool is_dir;      /* REBIND: the source is a directory */
 	unsigned mode;    /* TMPFS: mode of the new root */
-	const struct guard_rule *rule;
+	const struct guard_image_rule *rule;
 	const char *why;
 };
 
@@ -85,6 +86,9 @@ struct guard_plan_input {
 	int abi;               /* Landlock ABI to drive (after any forced lowering) */
 	const char *tmp_host;  /* LANDLOCK_ONLY: the private temp dir created on the host */
 	bool allow_userns;
+	bool quiet;
+	const char *session_id, *event_socket; /* for the shim (may be NULL) */
+	uint64_t session_magic;
 };
 
 struct guard_plan {
@@ -92,7 +96,9 @@ struct guard_plan {
 	int abi;
 	uint64_t handled_fs, handled_net, scoped;
 	char *home, *project, *cwd, *tmpdir;
-	GUARD_VEC(struct guard_resolved) rules;
+	struct guard_image image; /* the compiled policy: every verdict comes from it */
+	void *image_buf;
+	size_t image_len;
 	GUARD_VEC(struct guard_grant) grants;
 	GUARD_VEC(struct guard_hole) holes;
 	GUARD_VEC(struct guard_mount) mounts;
@@ -110,15 +116,6 @@ int guard_resolve_pattern(const struct guard_rule *r, const char *home, const ch
 /* Build the whole plan (resolve, expand grants, scan for secrets, covers or Landlock splits). Dies on error. */
 void guard_plan_build(struct guard_plan *plan, const struct guard_plan_input *in);
 void guard_plan_free(struct guard_plan *plan);
-
-/* The rule of `kind` that decides `path` with gitignore semantics (last match wins, a '!' re-allows, nothing
- * below an excluded directory is re-allowed), or NULL. For deny/protect only. */
-const struct guard_resolved *guard_decide(const struct guard_plan *plan, enum guard_rule_kind kind,
-					  const char *path, bool is_dir);
-
-/* The last rule of `kind` matching `path` itself (no ancestor logic), name patterns only when `names`. */
-const struct guard_resolved *guard_last_match(const struct guard_plan *plan, enum guard_rule_kind kind,
-					      const char *path, bool is_dir, bool names);
 
 /* Scan granted trees for denied/protected entries and hard links to secrets (scan.c). */
 void guard_scan_holes(struct guard_plan *plan);

@@ -5,10 +5,11 @@
 #include "plan.h"
 #include "policy_api.h"
 
-static void origin(const struct guard_rule *r, const char *why)
+static void origin(const struct guard_plan *plan, const struct guard_image_rule *r, const char *why)
 {
 	if (r)
-		printf("  %s:%u:%u (%s)", r->at.file, r->at.line, r->at.col, guard_source_name(r->at.source));
+		printf("  %s:%u:%u (%s)", guard_image_str(&plan->image, r->file), r->line, r->col,
+		       guard_source_name(r->source));
 	if (why)
 		printf("  [%s]", why);
 	printf("\n");
@@ -55,14 +56,14 @@ void guard_plan_print(const struct guard_plan *plan, char *const *argv, char *co
 	for (size_t i = 0; i < plan->grants.n; i++) {
 		const struct guard_grant *g = &plan->grants.v[i];
 		printf("  %-11s %s", guard_access_name(g->access, plan->handled_fs), g->path);
-		origin(g->rule, g->why);
+		origin(plan, g->rule, g->why);
 	}
 	if (plan->mode == GUARD_MODE_NAMESPACES) {
 		printf("\nMounts (%zu):\n", plan->mounts.n);
 		for (size_t i = 0; i < plan->mounts.n; i++) {
 			const struct guard_mount *m = &plan->mounts.v[i];
 			printf("  %-11s %s", mount_kind(m->kind), m->path);
-			origin(m->kind == GUARD_MNT_REBIND ? NULL : m->rule, m->why);
+			origin(plan, m->kind == GUARD_MNT_REBIND ? NULL : m->rule, m->why);
 		}
 	}
 	printf("\nDenied or protected inside granted trees (%zu; %zu entries scanned):\n", plan->holes.n,
@@ -70,8 +71,8 @@ void guard_plan_print(const struct guard_plan *plan, char *const *argv, char *co
 	for (size_t i = 0; i < plan->holes.n; i++) {
 		const struct guard_hole *h = &plan->holes.v[i];
 		printf("  %-11s %s%s  by \"%s%s\"", h->deny ? "deny" : "protect", h->path, h->is_dir ? "/" : "",
-		       h->rule->negated ? "!" : "", h->rule->pattern);
-		origin(h->rule, h->note);
+		       (h->rule->flags & GUARD_IRULE_NEGATED) ? "!" : "", guard_image_str(&plan->image, h->rule->written));
+		origin(plan, h->rule, h->note);
 	}
 	printf("\nseccomp:\n");
 	guard_seccomp_describe(&plan->seccomp, seccomp_line, NULL);

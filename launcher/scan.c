@@ -16,7 +16,7 @@
 #include "plan.h"
 
 struct ino_set {
-	GUARD_VEC(struct { dev_t dev; ino_t ino; const struct guard_rule *rule; char *path; }) v;
+	GUARD_VEC(struct { dev_t dev; ino_t ino; const struct guard_image_rule *rule; char *path; }) v;
 };
 
 struct walk {
@@ -46,7 +46,8 @@ static int secret_index(const struct ino_set *s, ino_t ino)
 	return -1;
 }
 
-static void add_secret(struct ino_set *s, const struct stat *st, const struct guard_rule *rule, const char *path)
+static void add_secret(struct ino_set *s, const struct stat *st, const struct guard_image_rule *rule,
+		       const char *path)
 {
 	for (size_t i = 0; i < s->v.n; i++)
 		if (s->v.v[i].ino == st->st_ino && s->v.v[i].dev == st->st_dev)
@@ -55,8 +56,8 @@ static void add_secret(struct ino_set *s, const struct stat *st, const struct gu
 	GUARD_VEC_PUSH(s->v, e);
 }
 
-static void add_hole(struct guard_plan *plan, const char *path, bool is_dir, bool deny, const struct guard_rule *rule,
-		     char *note)
+static void add_hole(struct guard_plan *plan, const char *path, bool is_dir, bool deny,
+		     const struct guard_image_rule *rule, char *note)
 {
 	for (size_t i = 0; i < plan->holes.n; i++)
 		if (strcmp(plan->holes.v[i].path, path) == 0) {
@@ -89,25 +90,26 @@ static bool visit(struct walk *w, int dirfd, const char *path, const char *name,
 		}
 		/* Hole walks descend only through undenied directories, so the entry itself decides; inode walks
 		 * start inside denied trees and need the ancestors' verdict. */
-		const struct guard_resolved *d =
-			w->holes ? guard_last_match(w->plan, GUARD_DENY, path, link_is_dir, w->names)
-				 : guard_decide(w->plan, GUARD_DENY, path, link_is_dir);
-		if (d && !d->rule->negated) {
+		const struct guard_image *img = &w->plan->image;
+		const struct guard_image_rule *d =
+			w->holes ? guard_image_last_match(img, GUARD_DENY, path, link_is_dir, w->names)
+				 : guard_image_decide(img, GUARD_DENY, path, link_is_dir);
+		if (d && !(d->flags & GUARD_IRULE_NEGATED)) {
 			if (w->holes)
-				add_hole(w->plan, path, link_is_dir, true, d->rule, NULL);
+				add_hole(w->plan, path, link_is_dir, true, d, NULL);
 			if (type == DT_REG || type == DT_LNK || type == DT_DIR) {
 				if ((type == DT_REG || type == DT_LNK) && fstatat(dirfd, name, &st, 0) == 0 &&
 				    S_ISREG(st.st_mode) && st.st_nlink > 1)
-					add_secret(w->secrets, &st, d->rule, path);
+					add_secret(w->secrets, &st, d, path);
 			}
 			/* Below a denied directory, only inodes matter (for hard links elsewhere). */
 			return is_dir && !w->holes;
 		}
 		if (w->holes && type != DT_LNK) {
-			const struct guard_resolved *p =
-				guard_last_match(w->plan, GUARD_PROTECT, path, is_dir, w->names);
-			if (p && !p->rule->negated)
-				add_hole(w->plan, path, is_dir, false, p->rule, NULL);
+			const struct guard_image_rule *p =
+				guard_image_last_match(img, GUARD_PROTECT, path, is_dir, w->names);
+			if (p && !(p->flags & GUARD_IRULE_NEGATED))
+				add_hole(w->plan, path, is_dir, false, p, NULL);
 		}
 	}
 	if (type == DT_REG && w->holes && w->secrets->v.n) {
@@ -227,7 +229,7 @@ static bool scanned_by_name(const struct guard_plan *plan, const struct guard_gr
 		return false;
 	if (guard_path_within(g->path, plan->project))
 		return true;
-	return g->rule && g->rule->at.source != GUARD_SRC_PROFILE && strncmp(g->path, "/proc", 5) &&
+	return g->rule && g->rule->source != GUARD_SRC_PROFILE && strncmp(g->path, "/proc", 5) &&
 	       strncmp(g->path, "/sys", 4) && strncmp(g->path, "/dev", 4);
 }
 
@@ -245,18 +247,19 @@ void guard_scan_holes(struct guard_plan *plan)
 
 	/* 1. Secrets outside every grant can't be read by name, but a hard link inside a grant would expose them:
 	 * collect their inodes (only files with more than one link matter). */
-	for (size_t i = 0; i < plan->rules.n; i++) {
-		const struct guard_resolved *r = &plan->rules.v[i];
-		if (r->rule->kind != GUARD_DENY || r->rule->negated || r->name_only)
+	const struct guard_image *img = &plan->image;
+	for (uint32_t i = 0; i < img->h->nrules; i++) {
+		const struct guard_image_rule *r = &img->rules[i];
+		if (r->kind != GUARD_DENY || (r->flags & (GUARD_IRULE_NEGATED | GUARD_IRULE_NAME_ONLY)))
 			continue;
 		int depth;
 		bool deep;
-		char *lit = literal_prefix(r->pattern, &depth, &deep);
+		char *lit = literal_prefix(guard_image_str(img, r->pattern), &depth, &deep);
 		struct stat st;
 		if (!grant_containing(plan, lit) && stat(lit, &st) == 0) {
 			if (S_ISREG(st.st_mode)) {
-				if (st.st_nlink > 1 && guard_decide(plan, GUARD_DENY, lit, false))
-					add_secret(&secrets, &st, r->rule, lit);
+				if (st.st_nlink > 1 && guard_image_decide(img, GUARD_DENY, lit, false))
+					add_secret(&secrets, &st, r, lit);
 			} else if (S_ISDIR(st.st_mode) && !within_any(&walked, lit)) {
 				struct walk w = {plan, &secrets, false, false, false, -1, 20000, false};
 				walk_tree(&w, lit);
@@ -288,7 +291,7 @@ void guard_scan_holes(struct guard_plan *plan)
 	for (size_t i = 0; i < roots.n; i++) {
 		struct stat st;
 		if (lstat(roots.v[i], &st) == 0) {
-			const struct guard_resolved *d = guard_decide(plan, GUARD_DENY, roots.v[i], S_ISDIR(st.st_mode));
+			const struct guard_image_rule *d = guard_image_decide(img, GUARD_DENY, roots.v[i], S_ISDIR(st.st_mode));
 			if (d)
 				continue; /* the whole grant is denied: plan.c drops it */
 		}
@@ -303,33 +306,34 @@ void guard_scan_holes(struct guard_plan *plan)
 		}
 
 	/* 3. Anchored patterns that point into trees not scanned by name (/etc/shadow under /etc). */
-	for (size_t i = 0; i < plan->rules.n; i++) {
-		const struct guard_resolved *r = &plan->rules.v[i];
-		if ((r->rule->kind != GUARD_DENY && r->rule->kind != GUARD_PROTECT) || r->rule->negated ||
-		    r->name_only)
+	for (uint32_t i = 0; i < img->h->nrules; i++) {
+		const struct guard_image_rule *r = &img->rules[i];
+		if ((r->kind != GUARD_DENY && r->kind != GUARD_PROTECT) ||
+		    (r->flags & (GUARD_IRULE_NEGATED | GUARD_IRULE_NAME_ONLY)))
 			continue;
+		const char *pattern = guard_image_str(img, r->pattern);
 		int depth;
 		bool deep;
-		char *lit = literal_prefix(r->pattern, &depth, &deep);
+		char *lit = literal_prefix(pattern, &depth, &deep);
 		struct stat st;
 		if (within_any(&roots, lit) || !grant_containing(plan, lit) || lstat(lit, &st) != 0) {
 			free(lit);
 			continue;
 		}
-		if (!guard_pattern_has_glob(r->pattern)) {
+		if (!guard_pattern_has_glob(pattern)) {
 			bool is_dir = S_ISDIR(st.st_mode);
 			if (S_ISLNK(st.st_mode) && stat(lit, &st) == 0)
 				is_dir = S_ISDIR(st.st_mode);
-			const struct guard_resolved *d = guard_decide(plan, r->rule->kind, lit, is_dir);
+			const struct guard_image_rule *d = guard_image_decide(img, r->kind, lit, is_dir);
 			if (d == r)
-				add_hole(plan, lit, is_dir, r->rule->kind == GUARD_DENY, r->rule, NULL);
+				add_hole(plan, lit, is_dir, r->kind == GUARD_DENY, r, NULL);
 		} else if (S_ISDIR(st.st_mode)) {
 			struct walk w = {plan, &secrets, false, true, false, deep ? -1 : depth, 100000, false};
 			walk_tree(&w, lit);
 			if (w.truncated)
 				guard_strv_push(&plan->notes,
 						guard_xasprintf("scan of %s for %s stopped after 100000 entries", lit,
-								r->rule->pattern));
+								guard_image_str(img, r->written)));
 		}
 		free(lit);
 	}

@@ -39,7 +39,7 @@ _t_result() {
 		T_FAILED=$((T_FAILED + 1))
 		printf 'not ok %d - %s\n' "$T_N" "$desc"
 		local d
-		for d in "$@"; do _t_diag "$d"; done
+		for d in "$@"; do [ -n "$d" ] && _t_diag "$d"; done
 	fi
 	return "$st"
 }

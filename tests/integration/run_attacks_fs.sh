@@ -5,6 +5,7 @@
 setup_world
 
 RAWREAD=$(helper rawread_static)
+RAWOPS=$(helper rawops_static)
 
 # --- symlinks
 ln -s "$HOME/.ssh/id_rsa" key-link
@@ -42,6 +43,12 @@ if ln "$HOME/.ssh/id_rsa" innocent-key 2>/dev/null; then
 else
 	t_skip "a hard link in the project to ~/.ssh/id_rsa is denied" "cannot hard-link here (fs.protected_hardlinks?)"
 fi
+if ln "$HOME/.aws/credentials" src/aws-notes.txt 2>/dev/null; then
+	gr -- cat src/aws-notes.txt
+	t_denied "a hard link in the project to ~/.aws/credentials (inside a denied directory) is denied" aws_credentials
+else
+	t_skip "a hard link in the project to ~/.aws/credentials is denied" "cannot hard-link here"
+fi
 ln .env src/notes.txt
 gr -- cat src/notes.txt
 t_denied "a hard link src/notes.txt to .env is denied" env
@@ -78,6 +85,72 @@ t_eq ".env content unchanged after rename-over" "$env_content" "$(cat .env 2>/de
 gr -- sh -c 'echo planted >> "$1"' sh "$HOME/.ssh/authorized_keys"
 t_refused "writing ~/.ssh/authorized_keys fails"
 t_true "~/.ssh/authorized_keys was not created" ! -e "$HOME/.ssh/authorized_keys"
+
+# --- the same through raw system calls (a static binary: no shim sees these, only the kernel decides)
+if [ -n "$RAWOPS" ]; then
+	main_sum=$(cksum <src/main.c)
+	gr -- "$RAWOPS" exchange .env src/main.c
+	t_refused "raw renameat2(RENAME_EXCHANGE) .env <-> src/main.c fails"
+	gr -- "$RAWOPS" rename .env src/moved-env
+	t_refused "raw rename .env -> src/moved-env fails"
+	gr -- "$RAWOPS" unlink .env
+	t_refused "raw unlink .env fails"
+	gr -- "$RAWOPS" truncate .env 0
+	t_refused "raw truncate .env fails"
+	gr -- "$RAWOPS" write .env overwritten
+	t_refused "raw write .env fails"
+	t_eq "after raw ops: .env content unchanged" "$env_content" "$(cat .env 2>/dev/null)"
+	t_eq "after raw ops: src/main.c unchanged" "$main_sum" "$(cksum <src/main.c)"
+	t_true "after raw ops: src/moved-env does not exist" ! -e src/moved-env
+	gr -- sh -c '"$1" link .env hl; "$1" read hl' sh "$RAWOPS"
+	t_clean "raw link .env -> hl and reading it leaks nothing" "$(canary env)"
+	gr -- "$RAWOPS" openat2 "$PROJECT" .env none
+	t_denied "raw openat2 \$PROJECT .env is denied" env
+	gr -- "$RAWOPS" openat2 "$PROJECT" ../project/.env beneath
+	t_refused "raw openat2 RESOLVE_BENEATH ../project/.env fails"
+	t_clean "... and leaks nothing" "$(canary env)"
+	gr -- "$RAWOPS" write .git/hooks/pre-commit pwned
+	t_refused "raw write .git/hooks/pre-commit fails"
+	t_true "no .git/hooks/pre-commit after the raw write" ! -e .git/hooks/pre-commit
+	gr -- sh -c 'mkdir g2 && "$1" exchange .git g2' sh "$RAWOPS"
+	t_refused "raw RENAME_EXCHANGE of .git with a fresh directory fails"
+	t_true "after the exchange attempt .git/config is still there" -f .git/config
+	rm -rf g2
+	gr -- sh -c 'mkdir s2 && "$1" exchange secrets s2 && "$1" read s2/db.txt' sh "$RAWOPS"
+	t_refused "raw RENAME_EXCHANGE of secrets/ with a fresh directory fails"
+	t_clean "... and leaks nothing" "$(canary secrets_db)"
+	rm -rf s2
+else
+	_t_result 1 "raw-syscall rename/remove attacks" "helper $HELPERS/rawops_static was not built"
+fi
+
+# --- a secret that appears after launch (the user adds .env while the agent runs): covers taken at launch
+# miss it, the boundary must not. The command waits for a marker file the test creates after the secret.
+late_run() { # late_run SECRET-PATH: starts guard, writes SECRET-PATH from outside, then the marker
+	if [ ! -x "$GUARD" ]; then
+		RC=guard-missing OUT= ERR="guard binary missing: $GUARD"
+		return
+	fi
+	rm -f late-marker
+	G_CMD="guard run -- (wait for late-marker; cat $1)"
+	timeout -k 5 "$G_TIMEOUT" "$GUARD" run -- sh -c 'echo READY; while [ ! -e late-marker ]; do sleep 0.05; done; cat "$1"' \
+		sh "$1" >"$T_WORK/out" 2>"$T_WORK/err" </dev/null &
+	local pid=$!
+	for _ in $(seq 100); do grep -q READY "$T_WORK/out" 2>/dev/null && break; sleep 0.05; done
+	mkdir -p "$(dirname "$1")"
+	printf '%s\n' "$(canary env)-late" >"$1"
+	touch late-marker
+	wait "$pid"
+	RC=$? OUT=$(cat "$T_WORK/out") ERR=$(cat "$T_WORK/err")
+	rm -f late-marker
+}
+late_run late-dir/.env
+t_refused "a .env created in a new directory after launch is denied"
+t_clean "... and its content does not leak" "$(canary env)-late"
+late_run src/.env.production
+t_refused "a .env.production created in src/ after launch is denied"
+t_clean "... and its content does not leak" "$(canary env)-late"
+rm -rf late-dir src/.env.production
 
 # --- git hooks and config: readable, never writable
 gitconfig_sum=$(cksum <.git/config)
@@ -134,6 +207,36 @@ gr -- cat "/proc/$outer/cmdline"
 t_clean "/proc/<outside pid>/cmdline is not visible" "sleep"
 kill "$outer" 2>/dev/null
 unset GITHUB_TOKEN
+
+# --- host sockets: an ssh-agent-like socket in the real /tmp, /run/user/$UID
+sockdir=/tmp/guard-test-agent-$RUN_ID
+at_exit "rm -rf '$sockdir'"
+mkdir -p "$sockdir" && chmod 700 "$sockdir"
+python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); time.sleep(120)' "$sockdir/agent.sock" &
+sockpid=$!
+at_exit "kill $sockpid"
+for _ in $(seq 50); do [ -S "$sockdir/agent.sock" ] && break; sleep 0.1; done
+if [ -n "$RAWOPS" ] && [ -S "$sockdir/agent.sock" ]; then
+	export SSH_AUTH_SOCK=$sockdir/agent.sock
+	gr -- "$RAWOPS" connect "$SSH_AUTH_SOCK"
+	t_refused "connecting to an ssh-agent socket in the host's /tmp fails"
+	unset SSH_AUTH_SOCK
+else
+	t_skip "connecting to an ssh-agent socket in the host's /tmp fails" "no rawops_static helper or socket"
+fi
+kill "$sockpid" 2>/dev/null
+rundir=/run/user/$(id -u)
+if [ ! -e "$rundir" ] && is_root && [ -d /run ]; then
+	# root may stage one (removed at exit); an unprivileged user only tests an existing one
+	mkdir -p "$rundir" && at_exit "rm -rf '$rundir'" && _put "$rundir/bus" "$(canary env)"
+fi
+if [ -d "$rundir" ] && [ -n "$(ls -A "$rundir" 2>/dev/null)" ]; then
+	gr -- ls -A "$rundir"
+	t_clean "/run/user/\$UID is hidden (its entries are not listed)" "$(ls -A "$rundir" | head -1)"
+else
+	t_skip "/run/user/\$UID is hidden" "$rundir does not exist or is empty here"
+fi
 
 # --- descriptors beyond 0-2 are closed
 exec 7<"$HOME/.ssh/id_rsa" 8<.env

@@ -124,6 +124,30 @@ t_clean_env=$(canary env)
 t_lacks "... and .env did not leak" "$t_clean_env" "$OUT"
 rm -f .guard.yaml
 
+# --- command-line flags: the last and strongest source
+gr --deny src/main.c -- cat src/main.c
+t_denied "--deny src/main.c denies it" main_c
+gr --deny 'src/' -- cat src/main.c
+t_denied "--deny src/ denies the directory's files" main_c
+gr --allow-read "$HOME/Documents" -- cat "$HOME/Documents/private.txt"
+t_allowed "--allow-read ~/Documents makes it readable" "$(canary private_doc)"
+gr --allow-read "$HOME/Documents" -- sh -c 'echo w > "$HOME/Documents/new.txt"'
+t_refused "--allow-read does not make it writable"
+t_true "... nothing written" ! -e "$HOME/Documents/new.txt"
+gr --allow-write "$HOME/Documents" -- sh -c 'echo w > "$HOME/Documents/new.txt" && cat "$HOME/Documents/new.txt"'
+t_allowed "--allow-write ~/Documents makes it writable" "w"
+rm -f "$HOME/Documents/new.txt"
+gr --allow-read "$HOME/.ssh" -- cat "$HOME/.ssh/id_rsa"
+t_denied "--allow-read ~/.ssh does not beat the deny of ~/.ssh/id_rsa (deny > read)" id_rsa
+gr --profile default -- true
+t_rc "--profile default runs" 0
+gr --profile no-such-profile-xyz -- touch ran
+t_rc "--profile with an unknown name: 125" 125
+t_true "--profile unknown: nothing ran" ! -e ran
+gr --quiet -- cat .env
+t_denied "--quiet: still denied" env
+t_nomatch "--quiet: no guard: notes on stderr" '^guard:' "$ERR"
+
 # --- guard policy: every rule with provenance
 g policy
 t_rc "guard policy exits 0" 0

@@ -65,6 +65,15 @@ t_allowed "git inside reads ~/.gitconfig" "Guard Test"
 gr -- cat /etc/passwd
 t_allowed "/etc/passwd (system tree) is readable" "root:"
 
+# System secrets: unreadable for everyone, root included (capabilities are dropped, the files covered).
+gr -- cat /etc/shadow
+t_refused "cat /etc/shadow fails$(is_root && echo ' (as root)')"
+t_nomatch "/etc/shadow: no password hash line leaks" '^root:' "$OUT"
+if [ -d /etc/ssl/private ]; then
+	gr -- ls /etc/ssl/private
+	t_refused "ls /etc/ssl/private fails"
+fi
+
 gr -- ls "$HOME/.ssh"
 t_refused "ls ~/.ssh is denied (non-zero exit)"
 t_clean "ls ~/.ssh does not list id_rsa" "id_rsa"
@@ -119,5 +128,34 @@ _put "/tmp/guard-outside-$RUN_ID" "$(canary env)"
 gr -- cat "/tmp/guard-outside-$RUN_ID"
 t_refused "the real /tmp's files are not visible inside"
 t_clean "the real /tmp's canary does not leak" "$(canary env)"
+
+# --- name patterns apply inside granted trees, not to the directories above them: a project that happens to
+# live in a directory named like a denied one (~/work/secrets/app) is still a project
+nproj=$HOME/work/secrets/app
+_put "$nproj/src/a.c" "$(canary main_c)-nested"
+_put "$nproj/.env" "$(canary env)-nested"
+git -C "$nproj" init -q
+cd "$nproj" || exit 1
+gr -- cat src/a.c
+t_allowed "a project under a directory named secrets/: its files are readable" "$(canary main_c)-nested"
+gr -- cat .env
+t_denied "a project under a directory named secrets/: its .env is still denied" env
+cd "$PROJECT" || exit 1
+
+# --- a project that lives under /tmp stays visible through the private /tmp
+tproj=$(mktemp -d /tmp/guard-test-proj.XXXXXX)
+at_exit "rm -rf '$tproj'"
+_put "$tproj/src/a.c" "$(canary main_c)-tmp"
+_put "$tproj/.env" "$(canary env)-tmp"
+git -C "$tproj" init -q
+cd "$tproj" || exit 1
+gr -- cat src/a.c
+t_allowed "a project under /tmp: its files are visible" "$(canary main_c)-tmp"
+gr -- cat .env
+t_denied "a project under /tmp: its .env is denied" env
+gr -- sh -c 'echo made > made.txt && cat made.txt'
+t_allowed "a project under /tmp: writable" "made"
+t_eq "a project under /tmp: the write reached the real project" "made" "$(cat made.txt 2>/dev/null)"
+cd "$PROJECT" || exit 1
 
 t_done

@@ -27,10 +27,45 @@ try:
     while True: fds.append(os.open("/dev/null", os.O_RDONLY))
 except OSError as e: print("stopped at", len(fds) + 3, e.errno)'
 t_match "limits.open_files: 200 is enforced (EMFILE near 200)" '^stopped at (19[0-9]|200) 24$' "$OUT"
+# The process cap must hold, root included (the kernel exempts the real root user from RLIMIT_NPROC: a sandbox
+# run by root in CI needs another way to hold it). Bounded: at most 60 sleeping children, all killed.
+user_config 'limits:
+  processes: 30'
+gr -- python3 -c 'import os, signal, time
+pids = []
+try:
+    for i in range(60):
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(20)
+            os._exit(0)
+        pids.append(pid)
+except OSError as e:
+    print("fork failed:", e.errno)
+print("forked", len(pids))
+for p in pids:
+    os.kill(p, signal.SIGKILL)
+for p in pids:
+    os.waitpid(p, 0)'
+forked=$(printf '%s\n' "$OUT" | sed -n 's/^forked //p')
+t_true "limits.processes: 30 stops a fork loop before 30 processes$(is_root && echo ' (as root)') (forked: ${forked:-?})" \
+	-n "$forked" -a "${forked:-99}" -lt 30
 rm -f "$XDG_CONFIG_HOME/guard/config.yaml"
-gr -- bash -c 'ulimit -u'
-t_rc "default profile: ulimit -u runs" 0
-t_match "default profile caps processes (ulimit -u is a number)" '^[0-9]+$' "$OUT"
+# The default profile's own limits, as written in rules/default.yaml
+default_yaml=$ROOT_DIR/rules/default.yaml
+for pair in "processes -u" "open_files -n"; do
+	set -- $pair
+	want=$(sed -n "s/^[[:space:]]*$1:[[:space:]]*\([0-9][0-9]*\).*/\1/p" "$default_yaml" 2>/dev/null | head -1)
+	if [ -n "$want" ]; then
+		# A cap: the sandbox gets the lower of the profile's value and what the caller already had.
+		outer=$(bash -c "ulimit $2")
+		[ "$outer" != unlimited ] && [ "$outer" -lt "$want" ] && want=$outer
+		gr -- bash -c "ulimit $2"
+		t_eq "default profile: limits.$1 caps ulimit $2 at $want (outside: $outer)" "$want" "$OUT"
+	else
+		t_skip "default profile: limits.$1 applied" "no limits.$1 in $default_yaml"
+	fi
+done
 
 # --- secret-looking variables are dropped
 export GITHUB_TOKEN=$(canary env)-token

@@ -60,9 +60,29 @@ core_checks() {
 	t_true "[$m] \$HOME/newfile not created" ! -e "$HOME/newfile"
 	gr "$@" -- sh -c 'echo t > "$TMPDIR/f" && cat "$TMPDIR/f"'
 	t_allowed "[$m] TMPDIR writable" "t"
+	gr "$@" -- cat "/proc/$OUTER_PID/environ"
+	t_clean "[$m] /proc/<pid outside>/environ leaks nothing" "$(canary env)"
+	gr "$@" -- sh -c 'grep -E "^(CapEff|CapPrm|CapBnd|CapAmb|NoNewPrivs|Seccomp):" /proc/self/status'
+	t_match "[$m] no effective capabilities" '^CapEff:[[:space:]]+0+$' "$OUT"
+	t_match "[$m] no permitted capabilities" '^CapPrm:[[:space:]]+0+$' "$OUT"
+	local a ns=1
+	for a in "$@"; do [ "$a" = --no-userns ] && ns=0; done
+	have_userns || ns=0
+	if is_root || [ $ns = 1 ]; then
+		t_match "[$m] empty bounding set" '^CapBnd:[[:space:]]+0+$' "$OUT"
+	else
+		t_skip "[$m] empty bounding set" "an unprivileged process outside a user namespace cannot drop it (no CAP_SETPCAP); no_new_privs makes it moot"
+	fi
+	t_match "[$m] no_new_privs set" '^NoNewPrivs:[[:space:]]+1$' "$OUT"
+	t_match "[$m] seccomp filter active" '^Seccomp:[[:space:]]+2$' "$OUT"
 	gr "$@" -- sh -c 'exit 7'
 	t_rc "[$m] exit status passes through" 7
 }
+
+# A process outside the sandbox, same user, holding a secret in its environment.
+GITHUB_TOKEN=$(canary env) sleep 300 &
+OUTER_PID=$!
+at_exit "kill $OUTER_PID"
 
 if [ "$KABI" -lt 1 ]; then
 	t_skip "all modes" "Landlock is not available in this kernel"

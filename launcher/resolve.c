@@ -1,7 +1,6 @@
-/* Pattern resolution and the gitignore-style verdict of the deny and protect lists. */
+/* Resolving ~, $HOME, $PROJECT, $TMP and project-relative patterns into what the matcher takes. */
 #include <string.h>
 
-#include "guard/match.h"
 #include "plan.h"
 #include "policy_api.h"
 
@@ -57,53 +56,4 @@ int guard_resolve_pattern(const struct guard_rule *r, const char *home, const ch
 	if (w > out->pattern + 1 && w[-1] == '/' && !out->dir_only)
 		w[-1] = 0; /* "$HOME/" names the directory itself */
 	return 0;
-}
-
-/* Does the rule match `path` itself (not through an ancestor)? */
-static bool matches_self(const struct guard_resolved *r, const char *path, bool is_dir)
-{
-	if (r->dir_only && !is_dir)
-		return false;
-	size_t plen = strlen(r->pattern) - (r->dir_only ? 1 : 0);
-	if (r->name_only) {
-		const char *name = strrchr(path, '/');
-		name = name ? name + 1 : path;
-		return guard_glob(r->pattern, plen, name, strlen(name), true);
-	}
-	return guard_glob(r->pattern, plen, path, strlen(path), true);
-}
-
-const struct guard_resolved *guard_last_match(const struct guard_plan *plan, enum guard_rule_kind kind,
-					      const char *path, bool is_dir, bool names)
-{
-	const struct guard_resolved *hit = NULL;
-	for (size_t i = 0; i < plan->rules.n; i++) {
-		const struct guard_resolved *r = &plan->rules.v[i];
-		if (r->rule->kind == kind && (names || !r->name_only) && matches_self(r, path, is_dir))
-			hit = r;
-	}
-	return hit;
-}
-
-const struct guard_resolved *guard_decide(const struct guard_plan *plan, enum guard_rule_kind kind,
-					  const char *path, bool is_dir)
-{
-	/* Walk from the root down: an excluded directory excludes everything below it for good (gitignore). */
-	char buf[4096];
-	size_t len = strlen(path);
-	if (len >= sizeof buf)
-		return NULL;
-	memcpy(buf, path, len + 1);
-	for (size_t i = 1; i <= len; i++) {
-		if (buf[i] != '/' && buf[i] != 0)
-			continue;
-		char saved = buf[i];
-		buf[i] = 0;
-		bool last = saved == 0;
-		const struct guard_resolved *r = guard_last_match(plan, kind, buf, last ? is_dir : true, true);
-		buf[i] = saved;
-		if (r && !r->rule->negated)
-			return r;
-	}
-	return NULL;
 }

@@ -1,0 +1,81 @@
+/* The compiled policy: one flat, pointer-free, read-only image written by the launcher and read by the launcher
+ * (planning, explain), the shim (explaining denials in every process) and the observer. Offsets only, so it can
+ * be mapped from a file; everything is validated once by guard_image_load, after which readers index without
+ * further checks. */
+#ifndef GUARD_IMAGE_H
+#define GUARD_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guard/policy.h"
+
+#define GUARD_IMAGE_MAGIC "GUARDIM1"
+#define GUARD_IMAGE_VERSION 1
+#define GUARD_IMAGE_MAX_SIZE (64u << 20)
+
+enum {
+	GUARD_IMAGE_QUIET = 1u << 0,      /* --quiet: the shim prints nothing */
+	GUARD_IMAGE_NAMESPACES = 1u << 1, /* namespaces mode (else Landlock-only) */
+};
+
+struct guard_image_header {
+	char magic[8];
+	uint32_t version;
+	uint32_t size;          /* the whole image in bytes */
+	uint64_t session_magic; /* the shim passes it in an unused syscall argument: the observer lets those through */
+	uint32_t nrules, rules_off;
+	uint32_t strings_off, strings_len;
+	/* string offsets */
+	uint32_t project, home, tmpdir, session_id, event_socket;
+	uint32_t flags;
+	uint32_t abi;
+	uint32_t reserved[5];
+};
+
+enum {
+	GUARD_IRULE_NEGATED = 1u << 0,
+	GUARD_IRULE_NAME_ONLY = 1u << 1, /* matched against names at any depth of scanned trees */
+	GUARD_IRULE_DIR_ONLY = 1u << 2,  /* trailing '/' */
+};
+
+struct guard_image_rule {
+	uint32_t pattern; /* resolved: absolute, or a name pattern; may end in '/' */
+	uint32_t written; /* as written in its file, without '!' */
+	uint32_t file;    /* where it was written */
+	uint32_t line, col;
+	uint8_t kind;   /* enum guard_rule_kind */
+	uint8_t source; /* enum guard_source */
+	uint8_t flags;  /* GUARD_IRULE_* */
+	uint8_t pad;
+};
+
+struct guard_image {
+	const char *base;
+	size_t size;
+	const struct guard_image_header *h;
+	const struct guard_image_rule *rules;
+	const char *str;
+};
+
+/* Validate and wrap an image (buf must stay alive and 8-byte aligned). 0, or -1 when malformed. */
+int guard_image_load(struct guard_image *img, const void *buf, size_t len);
+
+static inline const char *guard_image_str(const struct guard_image *img, uint32_t off)
+{
+	return img->str + off;
+}
+
+/* The last rule of `kind` matching `path` itself (no ancestors); name rules only when `names`. */
+const struct guard_image_rule *guard_image_last_match(const struct guard_image *img, enum guard_rule_kind kind,
+						      const char *path, bool is_dir, bool names);
+/* The deny or protect rule that decides `path` with gitignore semantics (last match wins, '!' re-allows, nothing
+ * below an excluded directory is re-allowed), or NULL. */
+const struct guard_image_rule *guard_image_decide(const struct guard_image *img, enum guard_rule_kind kind,
+						  const char *path, bool is_dir);
+/* The read or write rule whose tree holds `path` (the last such rule), or NULL. */
+const struct guard_image_rule *guard_image_grant(const struct guard_image *img, enum guard_rule_kind kind,
+						 const char *path, bool is_dir);
+
+#endif

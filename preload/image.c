@@ -1,0 +1,105 @@
+/* Reading the compiled policy (see include/guard/image.h) and the verdicts over it. libc-free on the hot path:
+ * no allocation, no locks; shared by the launcher, the shim and the observer. */
+#include <string.h>
+
+#include "guard/image.h"
+#include "guard/match.h"
+
+static bool in_strings(const struct guard_image *img, uint32_t off)
+{
+	return off < img->h->strings_len;
+}
+
+int guard_image_load(struct guard_image *img, const void *buf, size_t len)
+{
+	const struct guard_image_header *h = buf;
+	if (len < sizeof *h || len > GUARD_IMAGE_MAX_SIZE || ((uintptr_t)buf & 7) ||
+	    memcmp(h->magic, GUARD_IMAGE_MAGIC, 8) != 0 || h->version != GUARD_IMAGE_VERSION || h->size != len)
+		return -1;
+	if (h->strings_off > len || h->strings_len == 0 || h->strings_len > len - h->strings_off ||
+	    ((const char *)buf)[h->strings_off + h->strings_len - 1] != 0)
+		return -1;
+	if (h->rules_off > len || (h->rules_off & 3) ||
+	    h->nrules > (len - h->rules_off) / sizeof(struct guard_image_rule))
+		return -1;
+	img->base = buf;
+	img->size = len;
+	img->h = h;
+	img->rules = (const struct guard_image_rule *)((const char *)buf + h->rules_off);
+	img->str = (const char *)buf + h->strings_off;
+	if (!in_strings(img, h->project) || !in_strings(img, h->home) || !in_strings(img, h->tmpdir) ||
+	    !in_strings(img, h->session_id) || !in_strings(img, h->event_socket))
+		return -1;
+	for (uint32_t i = 0; i < h->nrules; i++) {
+		const struct guard_image_rule *r = &img->rules[i];
+		if (!in_strings(img, r->pattern) || !in_strings(img, r->written) || !in_strings(img, r->file) ||
+		    r->kind > GUARD_PROTECT || r->source > GUARD_SRC_FLAG || !img->str[r->pattern])
+			return -1;
+	}
+	return 0;
+}
+
+/* Does the rule match `path` itself (not through an ancestor)? */
+static bool matches_self(const struct guard_image *img, const struct guard_image_rule *r, const char *path,
+			 bool is_dir)
+{
+	if ((r->flags & GUARD_IRULE_DIR_ONLY) && !is_dir)
+		return false;
+	const char *pat = guard_image_str(img, r->pattern);
+	size_t plen = strlen(pat) - ((r->flags & GUARD_IRULE_DIR_ONLY) ? 1 : 0);
+	if (r->flags & GUARD_IRULE_NAME_ONLY) {
+		const char *name = strrchr(path, '/');
+		name = name ? name + 1 : path;
+		return guard_glob(pat, plen, name, strlen(name), true);
+	}
+	return guard_glob(pat, plen, path, strlen(path), true);
+}
+
+const struct guard_image_rule *guard_image_last_match(const struct guard_image *img, enum guard_rule_kind kind,
+						      const char *path, bool is_dir, bool names)
+{
+	const struct guard_image_rule *hit = NULL;
+	for (uint32_t i = 0; i < img->h->nrules; i++) {
+		const struct guard_image_rule *r = &img->rules[i];
+		if (r->kind == kind && (names || !(r->flags & GUARD_IRULE_NAME_ONLY)) &&
+		    matches_self(img, r, path, is_dir))
+			hit = r;
+	}
+	return hit;
+}
+
+const struct guard_image_rule *guard_image_decide(const struct guard_image *img, enum guard_rule_kind kind,
+						  const char *path, bool is_dir)
+{
+	/* From the root down: an excluded directory excludes everything below it for good (gitignore). */
+	char buf[4096];
+	size_t len = strlen(path);
+	if (len >= sizeof buf)
+		return NULL;
+	memcpy(buf, path, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != 0)
+			continue;
+		char saved = buf[i];
+		buf[i] = 0;
+		const struct guard_image_rule *r =
+			guard_image_last_match(img, kind, buf, saved == 0 ? is_dir : true, true);
+		buf[i] = saved;
+		if (r && !(r->flags & GUARD_IRULE_NEGATED))
+			return r;
+	}
+	return NULL;
+}
+
+const struct guard_image_rule *guard_image_grant(const struct guard_image *img, enum guard_rule_kind kind,
+						 const char *path, bool is_dir)
+{
+	const struct guard_image_rule *hit = NULL;
+	for (uint32_t i = 0; i < img->h->nrules; i++) {
+		const struct guard_image_rule *r = &img->rules[i];
+		if (r->kind == kind && !(r->flags & GUARD_IRULE_NAME_ONLY) &&
+		    guard_pattern_matches(guard_image_str(img, r->pattern), path, is_dir))
+			hit = r;
+	}
+	return hit;
+}
