@@ -10,7 +10,7 @@ struct guard_options {
 	const char *project;
 	struct guard_flag_rule *flags;
 	size_t nflags;
-	bool no_userns, dry_run, allow_degraded, quiet;
+	bool no_userns, dry_run, allow_degraded, quiet, no_observer, no_shim;
 	char **argv; /* the command, after "--" */
 };
 

@@ -22,7 +22,7 @@ static const struct {
 
 static const char *const known_options[] = {"--allow-read", "--allow-write", "--deny", "--protect", "--profile",
 					    "--project", "--no-userns", "--dry-run", "--allow-degraded", "--quiet",
-					    NULL};
+					    "--no-observer", "--no-shim", NULL};
 
 static const char *value_of(int argc, char **argv, int *i, const char *opt)
 {
@@ -67,6 +67,10 @@ void guard_parse_options(int argc, char **argv, struct guard_options *o, bool wa
 			o->project = value_of(argc, argv, &i, "--project");
 		else if (strcmp(a, "--no-userns") == 0)
 			o->no_userns = true;
+		else if (strcmp(a, "--no-observer") == 0)
+			o->no_observer = true;
+		else if (strcmp(a, "--no-shim") == 0)
+			o->no_shim = true;
 		else if (strcmp(a, "--dry-run") == 0)
 			o->dry_run = true;
 		else if (strcmp(a, "--allow-degraded") == 0)

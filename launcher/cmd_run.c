@@ -1,10 +1,12 @@
-/* `guard run`: options → policy → plan → sandbox, choosing the strongest mode this kernel allows. */
+/* `guard run`: options → policy → plan → sandbox, choosing the strongest mode this kernel allows, with the
+ * session log, the shim and the observer around it. */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -12,6 +14,7 @@
 #include "plan.h"
 #include "probe_api.h"
 #include "sandbox.h"
+#include "session_setup.h"
 
 extern char **environ;
 
@@ -26,6 +29,29 @@ static void warn_reserved(const struct guard_policy *p)
 		if (p->reserved_set[i])
 			guard_note("%s:%u:%u: %s", p->reserved_at[i].file, p->reserved_at[i].line,
 				   p->reserved_at[i].col, what[i]);
+}
+
+/* The session logs and guard's own configuration (the trust store!) are never reachable from inside, whatever
+ * the user grants. */
+static void deny_guard_state(struct guard_policy *pol)
+{
+	char cfg[4096];
+	char *root = guard_session_root();
+	struct guard_origin at = {guard_policy_intern(pol, "(guard: its own state)"), 0, 0, GUARD_SRC_PROFILE};
+	struct guard_error err;
+	char *slash = strrchr(root, '/'); /* .../guard/sessions → .../guard/ */
+	if (slash)
+		*slash = 0;
+	char *state = guard_xasprintf("%s/", root);
+	if (guard_policy_add_rule(pol, GUARD_DENY, state, at, &err) != 0)
+		guard_die(NULL, "internal error: %s", err.message);
+	if (guard_config_dir(cfg, sizeof cfg - 1) == 0) {
+		strcat(cfg, "/");
+		if (guard_policy_add_rule(pol, GUARD_DENY, cfg, at, &err) != 0)
+			guard_die(NULL, "internal error: %s", err.message);
+	}
+	free(state);
+	free(root);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -46,72 +72,165 @@ static char *make_private_tmp(void)
 	return dir;
 }
 
-int guard_cmd_run(int argc, char **argv)
+/* LD_PRELOAD (ours first), GUARD_POLICY and GUARD_SESSION for the shim. */
+static char **shim_overrides(const char *tmpdir, const char *shim, const char *image, const char *id,
+			     struct guard_strv *keep)
 {
+	guard_strv_push(keep, guard_xasprintf("TMPDIR=%s", tmpdir));
+	if (shim) {
+		const char *old = getenv("LD_PRELOAD");
+		guard_strv_push(keep, old && *old ? guard_xasprintf("LD_PRELOAD=%s:%s", shim, old)
+						  : guard_xasprintf("LD_PRELOAD=%s", shim));
+		guard_strv_push(keep, guard_xasprintf("GUARD_POLICY=%s", image));
+	}
+	guard_strv_push(keep, guard_xasprintf("GUARD_SESSION=%s", id));
+	return keep->v;
+}
+
+struct run_ctx {
 	struct guard_options o;
 	struct guard_policy pol;
-	char *home, *cwd, *project, why[512] = "";
-	guard_parse_options(argc, argv, &o, true);
-	guard_locate(&o, &home, &cwd, &project);
-	guard_load_policy(&o, project, &pol);
-	warn_reserved(&pol);
+	char *home, *cwd, *project;
+	int abi;
+	bool observer;
+	char *shim, *id;
+	uint64_t magic;
+};
 
-	int abi = guard_probe_landlock_abi(why, sizeof why);
-	if (abi < 1) {
-		if (!o.allow_degraded)
+/* One attempt in one mode; returns guard's exit status, or GUARD_SANDBOX_NO_USERNS. */
+static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_t whylen)
+{
+	char *tmp_host = mode == GUARD_MODE_LANDLOCK_ONLY ? make_private_tmp() : NULL;
+	char *rundir = guard_make_rundir();
+	bool ns = mode == GUARD_MODE_NAMESPACES;
+	char *sock_host = guard_path_join(rundir, "events.sock");
+	char *img_host = guard_path_join(rundir, "policy.img");
+	char *sock_in = ns ? guard_xstrdup(GUARD_RUN_DIR "/events.sock") : guard_xstrdup(sock_host);
+	char *img_in = ns ? guard_xstrdup(GUARD_RUN_DIR "/policy.img") : guard_xstrdup(img_host);
+	char *shim_in = !c->shim ? NULL : ns ? guard_xstrdup(GUARD_RUN_DIR "/libguard.so") : guard_xstrdup(c->shim);
+	/* guard's own files are policy like any other, so Landlock, the observer's verdicts and `guard explain`
+	 * agree about them. */
+	struct guard_origin own = {guard_policy_intern(&c->pol, "(guard: its own files)"), 0, 0, GUARD_SRC_PROFILE};
+	struct guard_error err;
+	if (guard_policy_add_rule(&c->pol, GUARD_READ, ns ? GUARD_RUN_DIR : rundir, own, &err) != 0 ||
+	    (!ns && c->shim && guard_policy_add_rule(&c->pol, GUARD_READ, c->shim, own, &err) != 0))
+		guard_die(NULL, "internal error: %s", err.message);
+	struct guard_plan plan;
+	struct guard_plan_input in = {
+		.policy = &c->pol,
+		.home = c->home,
+		.project = c->project,
+		.project_explicit = c->o.project != NULL,
+		.cwd = c->cwd,
+		.mode = mode,
+		.abi = c->abi,
+		.tmp_host = tmp_host,
+		.quiet = c->o.quiet,
+		.session_id = c->id,
+		.event_socket = sock_in,
+		.session_magic = c->magic,
+		.rundir = rundir,
+		.shim = c->shim,
+	};
+	guard_plan_build(&plan, &in);
+	struct guard_strv ov = {0};
+	char **dropped = NULL;
+	char **env = guard_env_build(environ, &c->pol, shim_overrides(plan.tmpdir, shim_in, img_in, c->id, &ov),
+				     &dropped);
+	int rc;
+	if (c->o.dry_run) {
+		guard_plan_print(&plan, c->o.argv, dropped);
+		rc = 0;
+	} else {
+		guard_write_file(img_host, plan.image_buf, plan.image_len, 0644);
+		if (c->shim)
+			guard_write_file(guard_path_join(rundir, "libguard.so"), "", 0, 0644);
+		struct guard_supervision sup = {
+			.event_fd = guard_event_socket(sock_host),
+			.observer_sock = {-1, -1},
+			.magic = c->magic,
+			.image = &plan.image,
+		};
+		if (c->observer && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sup.observer_sock) != 0)
+			guard_die_errno(NULL, "socketpair");
+		struct guard_session_info info = {
+			.id = c->id,
+			.argv = c->o.argv,
+			.cwd = c->cwd,
+			.project = c->project,
+			.home = c->home,
+			.profile = c->pol.profile ? c->pol.profile : "default",
+			.mode = ns ? "namespaces" : "landlock-only",
+			.abi = c->abi,
+			.shim = c->shim != NULL,
+			.observer = c->observer,
+			.unobserved = c->observer ? NULL
+						  : "calls that bypass libc (static binaries, raw syscalls): the "
+						    "observer was off",
+		};
+		char swhy[512];
+		sup.session = guard_session_create(&info, plan.image_buf, plan.image_len, swhy, sizeof swhy);
+		if (!sup.session)
+			guard_note("no session log: %s", swhy);
+		rc = guard_sandbox_run(&plan, c->o.argv, env, &sup, why, whylen);
+		close(sup.event_fd);
+		for (int i = 0; i < 2; i++)
+			if (sup.observer_sock[i] >= 0)
+				close(sup.observer_sock[i]);
+		if (sup.session) {
+			unsigned denied = guard_session_finish(sup.session, rc == GUARD_SANDBOX_NO_USERNS ? 125 : rc);
+			if (denied && rc != GUARD_SANDBOX_NO_USERNS)
+				guard_note("%u access%s denied — run: guard report", denied, denied == 1 ? "" : "es");
+		}
+	}
+	guard_strv_free(env);
+	guard_strv_free(dropped);
+	guard_strv_clear(&ov);
+	guard_plan_free(&plan);
+	guard_remove_rundir(rundir);
+	if (tmp_host)
+		nftw(tmp_host, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(tmp_host), free(rundir), free(sock_host), free(img_host), free(sock_in), free(img_in), free(shim_in);
+	return rc;
+}
+
+int guard_cmd_run(int argc, char **argv)
+{
+	struct run_ctx c = {0};
+	char why[512] = "";
+	guard_parse_options(argc, argv, &c.o, true);
+	guard_locate(&c.o, &c.home, &c.cwd, &c.project);
+	guard_load_policy(&c.o, c.project, &c.pol);
+	warn_reserved(&c.pol);
+	deny_guard_state(&c.pol);
+
+	c.abi = guard_probe_landlock_abi(why, sizeof why);
+	if (c.abi < 1) {
+		if (!c.o.allow_degraded)
 			guard_die("run `guard doctor`; --allow-degraded runs with namespaces and seccomp only",
 				  "Landlock is not available (%s): refusing to run without the file-system boundary", why);
 		guard_note("Landlock unavailable (%s): running with --allow-degraded, without it", why);
-		abi = 0;
+		c.abi = 0;
 	}
-	enum guard_mode mode = o.no_userns ? GUARD_MODE_LANDLOCK_ONLY : GUARD_MODE_NAMESPACES;
-	if (mode == GUARD_MODE_LANDLOCK_ONLY && abi < 1)
+	enum guard_mode mode = c.o.no_userns ? GUARD_MODE_LANDLOCK_ONLY : GUARD_MODE_NAMESPACES;
+	if (mode == GUARD_MODE_LANDLOCK_ONLY && c.abi < 1)
 		guard_die("run `guard doctor`", "no sandbox is possible: no user namespaces requested and no Landlock");
+	c.observer = !c.o.no_observer && guard_probe_seccomp_notify();
+	if (!c.observer && !c.o.no_observer)
+		guard_note("seccomp user notification unavailable: calls that bypass libc are not logged");
+	c.shim = c.o.no_shim ? NULL : guard_find_shim();
+	c.id = guard_session_new_id();
+	c.magic = guard_session_magic();
 
-	for (;;) {
-		char *tmp_host = mode == GUARD_MODE_LANDLOCK_ONLY ? make_private_tmp() : NULL;
-		struct guard_plan plan;
-		struct guard_plan_input in = {
-			.policy = &pol,
-			.home = home,
-			.project = project,
-			.project_explicit = o.project != NULL,
-			.cwd = cwd,
-			.mode = mode,
-			.abi = abi,
-			.tmp_host = tmp_host,
-		};
-		guard_plan_build(&plan, &in);
-		char *tmpdir = guard_xasprintf("TMPDIR=%s", plan.tmpdir);
-		char *overrides[] = {tmpdir, NULL};
-		char **dropped = NULL;
-		char **env = guard_env_build(environ, &pol, overrides, &dropped);
-		int rc;
-		if (o.dry_run) {
-			guard_plan_print(&plan, o.argv, dropped);
-			rc = 0;
-		} else {
-			rc = guard_sandbox_run(&plan, o.argv, env, why, sizeof why);
-		}
-		guard_strv_free(env);
-		guard_strv_free(dropped);
-		free(tmpdir);
-		guard_plan_free(&plan);
-		if (tmp_host) {
-			nftw(tmp_host, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-			free(tmp_host);
-		}
-		if (rc == GUARD_SANDBOX_NO_USERNS) {
-			if (abi < 1)
-				guard_die("run `guard doctor`", "no sandbox is possible: %s, and Landlock is unavailable",
-					  why);
-			guard_note("user namespaces unavailable (%s): Landlock-only mode (see `guard doctor`)", why);
-			mode = GUARD_MODE_LANDLOCK_ONLY;
-			continue;
-		}
-		guard_policy_free(&pol);
-		free(o.flags);
-		free(home), free(cwd), free(project);
-		return rc;
+	int rc = run_in_mode(&c, mode, why, sizeof why);
+	if (rc == GUARD_SANDBOX_NO_USERNS) {
+		if (c.abi < 1)
+			guard_die("run `guard doctor`", "no sandbox is possible: %s, and Landlock is unavailable", why);
+		guard_note("user namespaces unavailable (%s): Landlock-only mode (see `guard doctor`)", why);
+		rc = run_in_mode(&c, GUARD_MODE_LANDLOCK_ONLY, why, sizeof why);
 	}
+	guard_policy_free(&c.pol);
+	free(c.o.flags);
+	free(c.home), free(c.cwd), free(c.project), free(c.shim), free(c.id);
+	return rc;
 }

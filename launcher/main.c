@@ -22,6 +22,8 @@ static void usage(FILE *out)
 		"      --dry-run             print what would be applied, run nothing\n"
 		"      --allow-degraded      run even when Landlock is unavailable\n"
 		"      --quiet               no notes from guard (GUARD_QUIET=1 too)\n"
+		"      --no-observer         don't log calls that bypass libc (no seccomp notification)\n"
+		"      --no-shim             don't inject libguard.so (no explanations, no shim events)\n"
 		"  policy [options]          print the effective policy, each rule with FILE:LINE:COL\n"
 		"  doctor [--json]           what this kernel allows and the mode guard will use\n"
 		"  trust [FILE]              let a project's .guard.yaml loosen the policy (by content hash)\n"

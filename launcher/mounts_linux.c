@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/mount.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -120,10 +122,30 @@ static void mirror_names(const struct mirror *m, char *buf, size_t len)
 	closedir(d);
 }
 
-int guard_mounts_apply(const struct guard_plan *plan, char *why, size_t whylen)
+/* After launch the sandbox is live: it could swap a path for a symlink between a check and a mount. So work on
+ * descriptors only: clone the cover source into a detached mount, make it read-only, attach it onto the very
+ * inode the caller opened (with O_NOFOLLOW). */
+int guard_cover_fd(int target_fd, int cover_fd)
+{
+	int m = (int)syscall(SYS_open_tree, cover_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (m < 0)
+		return -1;
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+	int rc = (int)syscall(SYS_mount_setattr, m, "", AT_EMPTY_PATH, &attr, sizeof attr);
+	if (rc == 0)
+		rc = (int)syscall(SYS_move_mount, m, "", target_fd, "",
+				  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	int err = errno;
+	close(m);
+	errno = err;
+	return rc;
+}
+
+int guard_mounts_apply(const struct guard_plan *plan, int cover_fds[2], char *why, size_t whylen)
 {
 	struct mirrors mirrors = {0};
 	char pathbuf[4096];
+	int run_fd = -1, shim_fd = -1;
 	int rc = -1;
 	size_t n = plan->mounts.n;
 	int *fds = guard_xmalloc(n * sizeof *fds);
@@ -133,6 +155,11 @@ int guard_mounts_apply(const struct guard_plan *plan, char *why, size_t whylen)
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
 		FAIL("making / private in the new mount namespace: %s", strerror(errno));
+	/* guard's own directory and shim live outside the sandbox's view (/tmp, /run, $HOME): open them first. */
+	if (plan->rundir && (run_fd = open(plan->rundir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		FAIL("opening %s: %s", plan->rundir, strerror(errno));
+	if (plan->shim && (shim_fd = open(plan->shim, O_PATH | O_CLOEXEC)) < 0)
+		FAIL("opening %s: %s", plan->shim, strerror(errno));
 	bool home_hidden = false;
 	for (size_t i = 0; i < n; i++)
 		home_hidden |= plan->mounts.v[i].kind == GUARD_MNT_TMPFS && guard_path_within(plan->home, plan->mounts.v[i].path);
@@ -177,6 +204,17 @@ int guard_mounts_apply(const struct guard_plan *plan, char *why, size_t whylen)
 	}
 	for (size_t i = 0; i < mirrors.n; i++)
 		mirror_names(&mirrors.v[i], pathbuf, sizeof pathbuf);
+	if (run_fd >= 0) {
+		char src[64];
+		snprintf(src, sizeof src, "/proc/self/fd/%d", run_fd);
+		if (mkdir(GUARD_RUN_DIR, 0755) != 0 || bind_readonly(src, GUARD_RUN_DIR, 0) != 0)
+			FAIL("binding guard's run directory at %s: %s", GUARD_RUN_DIR, strerror(errno));
+		if (shim_fd >= 0) {
+			snprintf(src, sizeof src, "/proc/self/fd/%d", shim_fd);
+			if (bind_readonly(src, GUARD_RUN_DIR "/libguard.so", 0) != 0)
+				FAIL("binding the shim into the sandbox: %s", strerror(errno));
+		}
+	}
 	/* Cover sources: one empty file and one empty directory, mode 000, on a tmpfs only we can reach. */
 	if (!stage[0]) {
 		snprintf(stage, sizeof stage, "/tmp/.guard-cover");
@@ -210,9 +248,12 @@ int guard_mounts_apply(const struct guard_plan *plan, char *why, size_t whylen)
 			break;
 		}
 	}
-	/* The sources stay alive through their mounts; their names can go. */
-	if (unlink(cover_file) != 0 || rmdir(cover_dir) != 0 || rmdir(stage) != 0)
-		FAIL("removing cover sources: %s", strerror(errno));
+	/* Keep the sources for covers made after launch. They keep their names too: the kernel won't attach a
+	 * mount whose root was unlinked. Nothing inside can reach them (/run is not granted; mode 000). */
+	cover_fds[0] = open(cover_file, O_PATH | O_CLOEXEC);
+	cover_fds[1] = open(cover_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cover_fds[0] < 0 || cover_fds[1] < 0)
+		FAIL("keeping the cover sources: %s", strerror(errno));
 	if (strncmp(stage, "/run/", 5) == 0 &&
 	    mount(NULL, "/run", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
 		FAIL("making /run read-only: %s", strerror(errno));
@@ -222,6 +263,10 @@ out:
 		if (fds[i] >= 0)
 			close(fds[i]);
 	free(fds);
+	if (run_fd >= 0)
+		close(run_fd);
+	if (shim_fd >= 0)
+		close(shim_fd);
 	for (size_t i = 0; i < mirrors.n; i++) {
 		close(mirrors.v[i].fd);
 		free(mirrors.v[i].path);

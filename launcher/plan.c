@@ -76,6 +76,11 @@ static void grant_path(struct guard_plan *plan, const struct guard_image_rule *r
 {
 	const struct guard_image *img = &plan->image;
 	struct stat st;
+	if (plan->mode == GUARD_MODE_NAMESPACES && plan->rundir && strcmp(path, GUARD_RUN_DIR) == 0) {
+		/* Exists only inside the sandbox (mounts_linux.c creates it). */
+		add_grant(plan, path, true, access, r, NULL);
+		return;
+	}
 	if (stat(path, &st) != 0) {
 		/* A profile names more than any one machine has; only the user's own missing paths are news. */
 		if (r->source != GUARD_SRC_PROFILE)
@@ -201,6 +206,8 @@ static void plan_mounts(struct guard_plan *plan)
 			nested |= k != i && guard_path_within(g->path, plan->grants.v[k].path) &&
 				  strcmp(g->path, plan->grants.v[k].path) != 0 && plan->grants.v[k].is_dir &&
 				  !within_virtual_root_exactly(&roots, plan->grants.v[k].path);
+		if (guard_path_within(g->path, GUARD_RUN_DIR))
+			continue; /* mounted by guard itself (mounts_linux.c) */
 		if (under && !nested)
 			add_mount(plan, GUARD_MNT_REBIND, g->path, g->is_dir, 0, g->rule, "granted, bound back");
 	}
@@ -344,6 +351,10 @@ void guard_plan_build(struct guard_plan *plan, const struct guard_plan_input *in
 	guard_image_build(in->policy, &prm, &plan->image_buf, &plan->image_len);
 	if (guard_image_load(&plan->image, plan->image_buf, plan->image_len) != 0)
 		guard_die(NULL, "internal error: the compiled policy does not validate");
+	if (in->rundir) {
+		plan->rundir = guard_xstrdup(in->rundir);
+		plan->shim = in->shim ? guard_xstrdup(in->shim) : NULL;
+	}
 	build_grants(plan);
 	guard_scan_holes(plan);
 	if (plan->mode == GUARD_MODE_NAMESPACES)
@@ -367,8 +378,11 @@ void guard_plan_free(struct guard_plan *plan)
 		free(plan->mounts.v[i].path);
 	free(plan->mounts.v);
 	guard_strv_clear(&plan->notes);
+	guard_strv_clear(&plan->scan_roots);
 	free(plan->home);
 	free(plan->project);
 	free(plan->cwd);
 	free(plan->tmpdir);
+	free(plan->rundir);
+	free(plan->shim);
 }

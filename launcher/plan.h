@@ -87,8 +87,10 @@ struct guard_plan_input {
 	const char *tmp_host;  /* LANDLOCK_ONLY: the private temp dir created on the host */
 	bool allow_userns;
 	bool quiet;
-	const char *session_id, *event_socket; /* for the shim (may be NULL) */
+	const char *session_id, *event_socket; /* for the shim, as the sandbox sees it (may be NULL) */
 	uint64_t session_magic;
+	const char *rundir; /* host directory holding the image and the event socket (NULL: none) */
+	const char *shim;   /* host path of libguard.so (NULL: no shim) */
 };
 
 struct guard_plan {
@@ -103,11 +105,16 @@ struct guard_plan {
 	GUARD_VEC(struct guard_hole) holes;
 	GUARD_VEC(struct guard_mount) mounts;
 	struct guard_strv notes;
+	struct guard_strv scan_roots; /* trees where name patterns apply */
 	size_t scanned_entries;
 	struct guard_seccomp_opts seccomp;
 	struct guard_rlimits rlimits;
 	bool net_isolated;
+	char *rundir, *shim; /* see guard_plan_input; namespaces mode binds them at GUARD_RUN_DIR */
 };
+
+/* Where guard's own files appear inside the sandbox in namespaces mode (read-only). */
+#define GUARD_RUN_DIR "/run/guard"
 
 /* Resolve ~, $HOME, $PROJECT, $TMP in a pattern. Returns 0, or -1 with err (unknown variable). */
 int guard_resolve_pattern(const struct guard_rule *r, const char *home, const char *project, const char *tmpdir,
@@ -127,8 +134,11 @@ const char *guard_access_name(uint64_t access, uint64_t handled); /* "read", "wr
 
 /* Apply Landlock in the calling (child) process per plan; returns 0 or -1 with why. */
 int guard_landlock_apply(const struct guard_plan *plan, char *why, size_t whylen);
-/* Namespaces mode: set up mounts in the new mount namespace (init process). Returns 0 or -1 with why. */
-int guard_mounts_apply(const struct guard_plan *plan, char *why, size_t whylen);
+/* Namespaces mode: set up mounts in the new mount namespace (init process). Returns 0 or -1 with why.
+ * cover_fds receives O_PATH descriptors of the cover sources (file, directory) for covers made later. */
+int guard_mounts_apply(const struct guard_plan *plan, int cover_fds[2], char *why, size_t whylen);
+/* Cover `path` (an O_PATH descriptor of it, not followed) with a cover source; 0 or -1 (errno). */
+int guard_cover_fd(int target_fd, int cover_fd);
 
 /* Print the plan (--dry-run). */
 void guard_plan_print(const struct guard_plan *plan, char *const *argv, char *const *env_dropped);

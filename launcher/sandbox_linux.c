@@ -18,21 +18,19 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "kernel_api.h"
+#include "late_covers.h"
 #include "sandbox.h"
-
-struct record {
-	char type; /* 'E': failed before exec (code, msg); 'S': the command's wait status */
-	int code;
-	int status;
-	char msg[480];
-};
+#include "sandbox_record.h"
+#include "supervise.h"
 
 static volatile pid_t forward_to;
 
@@ -63,7 +61,7 @@ static void set_forwarding(bool on)
 
 static void send_record(int fd, char type, int code, int status, const char *msg)
 {
-	struct record r = {type, code, status, ""};
+	struct guard_record r = {type, code, status, ""};
 	if (msg)
 		snprintf(r.msg, sizeof r.msg, "%s", msg);
 	ssize_t unused = write(fd, &r, sizeof r);
@@ -81,16 +79,22 @@ __attribute__((noreturn)) static void child_fail(int fd, int code, const char *f
 	_exit(code);
 }
 
-static void close_fds_except(int keep)
+/* The caller's open descriptors must not leak into the sandbox (an fd on a secret is a way around every path
+ * rule): close everything above 2 but `a` and `b` (-1: none). */
+static void close_fds_except(int a, int b)
 {
-	/* The caller's open descriptors must not leak into the sandbox (an fd on a secret is a way around every
-	 * path rule). */
-	if (keep > 3)
-		syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0U);
-	if (syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U) != 0) {
-		for (int fd = keep + 1; fd < 65536; fd++)
-			close(fd);
+	int keep[2] = {a < b ? a : b, a < b ? b : a};
+	unsigned from = 3;
+	for (int i = 0; i < 2; i++) {
+		if (keep[i] < (int)from)
+			continue;
+		if ((unsigned)keep[i] > from)
+			syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0U);
+		from = (unsigned)keep[i] + 1;
 	}
+	if (syscall(SYS_close_range, from, ~0U, 0U) != 0)
+		for (int fd = (int)from; fd < 65536; fd++)
+			close(fd);
 }
 
 static const char *env_get(char *const *env, const char *name)
@@ -142,11 +146,12 @@ static void exec_command(int fd, char *const *argv, char *const *env)
 
 /* The command's side: from here on only what the boundary allows. */
 __attribute__((noreturn)) static void run_command(const struct guard_plan *plan, char *const *argv,
-						  char *const *env, int fd)
+						  char *const *env, int fd, const struct guard_supervision *sup)
 {
 	char why[512];
+	int obs = sup->observer_sock[1];
 	set_forwarding(false);
-	close_fds_except(fd);
+	close_fds_except(fd, obs);
 	if (chdir(plan->cwd) != 0 && chdir(plan->project) != 0)
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: cannot enter %s inside the sandbox: %s", plan->cwd,
 			   strerror(errno));
@@ -161,6 +166,11 @@ __attribute__((noreturn)) static void run_command(const struct guard_plan *plan,
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
 	if (guard_seccomp_install(&plan->seccomp, why, sizeof why) != 0)
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
+	if (obs >= 0) {
+		if (guard_observer_install(obs, sup->magic, why, sizeof why) != 0)
+			child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
+		close(obs);
+	}
 	exec_command(fd, argv, env);
 	_exit(GUARD_EXIT_ERROR);
 }
@@ -190,41 +200,63 @@ static void wipe_environment(void)
 }
 
 __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, char *const *argv, char *const *env,
-					       int fd, int sync_fd)
+					       int fd, int sync_fd, const struct guard_supervision *sup)
 {
 	char why[512], go;
+	int cover_fds[2] = {-1, -1};
 	set_forwarding(false);
 	if (read(sync_fd, &go, 1) != 1)
 		_exit(GUARD_EXIT_ERROR); /* the supervisor could not map our ids: it reports why */
 	close(sync_fd);
-	if (guard_mounts_apply(plan, why, sizeof why) != 0)
+	if (guard_mounts_apply(plan, cover_fds, why, sizeof why) != 0)
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: mounting a fresh /proc for the sandbox: %s", strerror(errno));
 	if (bring_up_loopback() != 0)
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: bringing up the sandbox's loopback: %s", strerror(errno));
 
+	/* SIGCHLD through a descriptor, so one poll serves children and late covers. */
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 	pid_t cmd = fork();
-	if (cmd < 0)
-		child_fail(fd, GUARD_EXIT_ERROR, "guard: fork: %s", strerror(errno));
-	if (cmd == 0)
-		run_command(plan, argv, env, fd);
+	if (cmd < 0 || sfd < 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: starting the command: %s", strerror(errno));
+	if (cmd == 0) {
+		sigprocmask(SIG_UNBLOCK, &chld, NULL);
+		close(cover_fds[0]);
+		close(cover_fds[1]);
+		run_command(plan, argv, env, fd, sup);
+	}
 	forward_to = cmd;
 	set_forwarding(true);
 	wipe_environment();
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	close_fds_except(fd);
+	struct guard_watch *watch = guard_watch_start(plan, cover_fds);
 	for (;;) {
+		struct pollfd p[2] = {{sfd, POLLIN, 0}, {guard_watch_fd(watch), POLLIN, 0}};
+		if (poll(p, watch ? 2 : 1, -1) < 0 && errno != EINTR)
+			break;
+		if (watch && (p[1].revents & POLLIN))
+			guard_watch_handle(watch);
+		struct signalfd_siginfo si;
+		while (read(sfd, &si, sizeof si) > 0)
+			;
 		int st;
-		pid_t p = waitpid(-1, &st, 0);
-		if (p < 0 && errno == EINTR)
-			continue;
-		if (p == cmd || p < 0) {
-			/* The session ends with its command; leaving pid 1 kills whatever it left behind. */
-			send_record(fd, 'S', 0, p == cmd ? st : 0, NULL);
-			_exit(0);
-		}
+		pid_t w;
+		while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+			if (w == cmd) {
+				/* The session ends with its command; leaving pid 1 kills whatever it left behind. */
+				send_record(fd, 'S', 0, st, NULL);
+				_exit(0);
+			}
+		if (w < 0 && errno == ECHILD)
+			break;
 	}
+	send_record(fd, 'S', 0, 0, NULL);
+	_exit(0);
 }
 
 static int write_file(pid_t pid, const char *name, const char *text)
@@ -257,37 +289,8 @@ static int map_ids(pid_t pid)
 	return write_file(pid, "gid_map", map);
 }
 
-/* Read the children's records until every write end is gone; return the exit status they imply, or -1. */
-static int collect(int fd, pid_t child, bool child_is_command)
-{
-	struct record r;
-	int result = -1;
-	for (;;) {
-		ssize_t n = read(fd, &r, sizeof r);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n != (ssize_t)sizeof r)
-			break;
-		r.msg[sizeof r.msg - 1] = 0;
-		if (r.type == 'E') {
-			fprintf(stderr, "%s\n", r.msg);
-			result = r.code;
-		} else if (r.type == 'S' && result < 0) {
-			result = WIFSIGNALED(r.status) ? 128 + WTERMSIG(r.status) : WEXITSTATUS(r.status);
-		}
-	}
-	int st;
-	while (waitpid(child, &st, 0) < 0 && errno == EINTR)
-		;
-	if (result >= 0)
-		return result;
-	if (child_is_command)
-		return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
-	fprintf(stderr, "guard: the sandbox's init ended without reporting the command's status\n");
-	return GUARD_EXIT_ERROR;
-}
-
-int guard_sandbox_run(const struct guard_plan *plan, char *const *argv, char *const *env, char *why, size_t whylen)
+int guard_sandbox_run(const struct guard_plan *plan, char *const *argv, char *const *env,
+		      struct guard_supervision *sup, char *why, size_t whylen)
 {
 	int rec[2], sync[2] = {-1, -1};
 	if (pipe2(rec, O_CLOEXEC) != 0)
@@ -301,11 +304,11 @@ int guard_sandbox_run(const struct guard_plan *plan, char *const *argv, char *co
 			guard_die_errno(NULL, "fork");
 		if (pid == 0) {
 			close(rec[0]);
-			run_command(plan, argv, env, rec[1]);
+			run_command(plan, argv, env, rec[1], sup);
 		}
 		forward_to = pid;
 		close(rec[1]);
-		int rc = collect(rec[0], pid, true);
+		int rc = guard_supervise(pid, rec[0], true, sup);
 		close(rec[0]);
 		return rc;
 	}
@@ -322,7 +325,7 @@ int guard_sandbox_run(const struct guard_plan *plan, char *const *argv, char *co
 	if (pid == 0) {
 		close(rec[0]);
 		close(sync[1]);
-		run_init(plan, argv, env, rec[1], sync[0]);
+		run_init(plan, argv, env, rec[1], sync[0], sup);
 	}
 	close(rec[1]);
 	close(sync[0]);
@@ -338,7 +341,7 @@ int guard_sandbox_run(const struct guard_plan *plan, char *const *argv, char *co
 	if (write(sync[1], "g", 1) != 1)
 		guard_die_errno(NULL, "starting the sandbox");
 	close(sync[1]);
-	int rc = collect(rec[0], pid, false);
+	int rc = guard_supervise(pid, rec[0], false, sup);
 	close(rec[0]);
 	return rc;
 }

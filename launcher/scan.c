@@ -337,6 +337,6 @@ void guard_scan_holes(struct guard_plan *plan)
 		}
 		free(lit);
 	}
-	guard_strv_clear(&roots);
+	plan->scan_roots = roots; /* watched for late arrivals (late_covers_linux.c) */
 	free_secrets(&secrets);
 }

@@ -68,6 +68,33 @@ const struct guard_image_rule *guard_image_last_match(const struct guard_image *
 	return hit;
 }
 
+static bool is_prefix_dir(const char *root, size_t n, const char *path)
+{
+	return n && strncmp(path, root, n) == 0 && (path[n] == '/' || path[n] == 0 || (n == 1 && root[0] == '/'));
+}
+
+/* Name patterns apply inside the project and inside trees the user granted (config, flags), never to the
+ * directories above them: a project kept in ~/work/secrets/app is not a secret. Returns the length of the
+ * deepest such root holding `path`, or SIZE_MAX when none does (then name patterns don't apply at all). */
+static size_t name_scope(const struct guard_image *img, const char *path)
+{
+	const char *project = guard_image_str(img, img->h->project);
+	size_t best = is_prefix_dir(project, strlen(project), path) ? strlen(project) : (size_t)-1;
+	for (uint32_t i = 0; i < img->h->nrules; i++) {
+		const struct guard_image_rule *r = &img->rules[i];
+		if ((r->kind != GUARD_READ && r->kind != GUARD_WRITE) || r->source == GUARD_SRC_PROFILE ||
+		    (r->flags & GUARD_IRULE_NAME_ONLY))
+			continue;
+		const char *p = guard_image_str(img, r->pattern);
+		size_t n = strlen(p);
+		if (n > 1 && p[n - 1] == '/')
+			n--;
+		if (!guard_pattern_has_glob(p) && is_prefix_dir(p, n, path) && (best == (size_t)-1 || n > best))
+			best = n;
+	}
+	return best;
+}
+
 const struct guard_image_rule *guard_image_decide(const struct guard_image *img, enum guard_rule_kind kind,
 						  const char *path, bool is_dir)
 {
@@ -77,13 +104,15 @@ const struct guard_image_rule *guard_image_decide(const struct guard_image *img,
 	if (len >= sizeof buf)
 		return NULL;
 	memcpy(buf, path, len + 1);
+	size_t scope = name_scope(img, path);
 	for (size_t i = 1; i <= len; i++) {
 		if (buf[i] != '/' && buf[i] != 0)
 			continue;
 		char saved = buf[i];
 		buf[i] = 0;
+		bool names = scope != (size_t)-1 && i > scope;
 		const struct guard_image_rule *r =
-			guard_image_last_match(img, kind, buf, saved == 0 ? is_dir : true, true);
+			guard_image_last_match(img, kind, buf, saved == 0 ? is_dir : true, names);
 		buf[i] = saved;
 		if (r && !(r->flags & GUARD_IRULE_NEGATED))
 			return r;

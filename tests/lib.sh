@@ -1,11 +1,17 @@
-# tests/lib.sh — sourced by every integration and attack script.
+# tests/lib.sh — sourced by every integration and attack script (bash).
 #
 #   . "$(dirname "$0")/../lib.sh"
-#   setup_world                      # fresh fake $HOME with canary secrets, cd into $PROJECT
-#   g run -- cat .env                # runs $GUARD, sets RC, OUT, ERR (stdin </dev/null, per-command timeout)
-#   t_eq "cat .env exits 1" 1 "$RC"
-#   t_lacks "no canary" "$(canary env)" "$OUT$ERR"
+#   setup_world                        # temp world: fake $HOME with canary secrets, git project $PROJECT (cwd)
+#   gr -- cat .env                     # guard run -- cat .env: sets RC, OUT, ERR (stdin </dev/null, timeout)
+#   t_denied  "cat .env is denied" env # ran, failed, "Permission denied", canary "env" not in the output
+#   t_allowed "ls works" src           # exit 0 and stdout contains "src"
+#   t_refused "mv .env x fails"        # ran (not a guard error) and failed
+#   t_clean   "no leak" "$(canary env)"
+#   t_rc "exit 3 passes through" 3
 #   t_done
+# Generic checks: t_ok/t_fail DESC CMD..., t_eq/t_ne DESC A B, t_match/t_nomatch DESC ERE TEXT, t_has/t_lacks DESC
+# STR TEXT, t_true DESC TEST-ARGS..., t_skip DESC REASON. A check on a guard run never passes when guard is
+# missing or failed to start the command (RC is then "guard-missing", "timeout" or guard's own 125).
 #
 # TAP: one "ok N - desc" / "not ok N - desc" per check, "# ..." diagnostics after a failure, the plan "1..N" at
 # the end (t_done), exit 1 when any check failed. tests/run aggregates it.
@@ -18,7 +24,6 @@ case $BUILD in /*) ;; *) BUILD=$ROOT_DIR/$BUILD ;; esac
 GUARD=${GUARD:-$BUILD/guard}
 case $GUARD in /*) ;; *) GUARD=$PWD/$GUARD ;; esac
 HELPERS=$BUILD/tests/bin
-SCRIPT_NAME=$(basename "$0")
 # A system PATH: the invoking user's PATH may point into a home directory the sandbox (rightly) hides.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export LC_ALL=C
@@ -268,8 +273,8 @@ canary() { printf 'CANARY-%s-%s' "$RUN_ID" "$1"; }
 T_WORK=
 T_CLEANUP=()
 _t_cleanup() {
-	local f
-	for f in "${T_CLEANUP[@]+"${T_CLEANUP[@]}"}"; do eval "$f" >/dev/null 2>&1; done
+	local i
+	for ((i = ${#T_CLEANUP[@]} - 1; i >= 0; i--)); do eval "${T_CLEANUP[i]}" >/dev/null 2>&1; done
 	if [ -n "$T_WORK" ] && [ -d "$T_WORK" ]; then
 		chmod -R u+rwX "$T_WORK" 2>/dev/null
 		rm -rf "$T_WORK"
@@ -278,7 +283,7 @@ _t_cleanup() {
 trap _t_cleanup EXIT
 trap 'exit 130' INT TERM
 
-# at_exit 'shell code': run at cleanup.
+# at_exit 'shell code': run at cleanup, last registered first.
 at_exit() { T_CLEANUP+=("$1"); }
 
 _put() { # _put PATH CONTENT

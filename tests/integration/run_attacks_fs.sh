@@ -229,6 +229,7 @@ kill "$sockpid" 2>/dev/null
 rundir=/run/user/$(id -u)
 if [ ! -e "$rundir" ] && is_root && [ -d /run ]; then
 	# root may stage one (removed at exit); an unprivileged user only tests an existing one
+	[ -d /run/user ] || at_exit "rmdir /run/user"
 	mkdir -p "$rundir" && at_exit "rm -rf '$rundir'" && _put "$rundir/bus" "$(canary env)"
 fi
 if [ -d "$rundir" ] && [ -n "$(ls -A "$rundir" 2>/dev/null)" ]; then

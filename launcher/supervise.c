@@ -1,0 +1,153 @@
+/* The supervisor loop: one poll over the children's records, the shim's event socket, the observer's listener
+ * and the child's exit. Everything read from the sandbox is untrusted and bounded (guard_event_decode). */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "guard.h"
+#include "sandbox_record.h"
+#include "supervise.h"
+
+/* Take one datagram from the shim; the kernel's SCM_CREDENTIALS tell who really sent it. */
+static void take_event(struct guard_supervision *sup)
+{
+	char buf[GUARD_EVENT_MAX];
+	union {
+		char b[CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {buf, sizeof buf};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b};
+	ssize_t n = recvmsg(sup->event_fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n <= 0 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		return;
+	pid_t pid = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+			struct ucred cr;
+			memcpy(&cr, CMSG_DATA(c), sizeof cr);
+			pid = cr.pid;
+		} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			/* Nobody should send us descriptors: drop them. */
+			int fds[8];
+			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			memcpy(fds, CMSG_DATA(c), (k > 8 ? 8 : k) * sizeof(int));
+			for (size_t i = 0; i < k && i < 8; i++)
+				close(fds[i]);
+		}
+	struct guard_event ev;
+	if (guard_event_decode(buf, (size_t)n, &ev) != 0 || ev.origin != GUARD_ORIGIN_SHIM)
+		return;
+	if (ev.rule > sup->image->h->nrules)
+		ev.rule = 0;
+	if (sup->session)
+		guard_session_event(sup->session, &ev, sup->image, pid ? pid : ev.pid);
+}
+
+static int take_listener(int sock)
+{
+	char c;
+	int fd = -1;
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {&c, 1};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b};
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) <= 0)
+		return -1;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+	return fd;
+}
+
+int guard_supervise(pid_t child, int rec_fd, bool child_is_command, struct guard_supervision *sup)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+	int notify_fd = -1, result = -1, status = 0;
+	bool exited = false, records_done = false;
+	struct guard_dedup *seen = guard_dedup_new();
+	if (sup->observer_sock[1] >= 0) {
+		close(sup->observer_sock[1]);
+		sup->observer_sock[1] = -1;
+	}
+	while (!exited || !records_done) {
+		struct pollfd p[5];
+		int n = 0, i_rec = -1, i_pid = -1, i_ev = -1, i_obs = -1, i_not = -1;
+		if (!records_done)
+			p[i_rec = n++] = (struct pollfd){rec_fd, POLLIN, 0};
+		if (!exited && pidfd >= 0)
+			p[i_pid = n++] = (struct pollfd){pidfd, POLLIN, 0};
+		if (sup->event_fd >= 0)
+			p[i_ev = n++] = (struct pollfd){sup->event_fd, POLLIN, 0};
+		if (sup->observer_sock[0] >= 0)
+			p[i_obs = n++] = (struct pollfd){sup->observer_sock[0], POLLIN, 0};
+		if (notify_fd >= 0)
+			p[i_not = n++] = (struct pollfd){notify_fd, POLLIN, 0};
+		/* Without a pidfd (pre-5.3 kernels) poll the child's state now and then. */
+		if (poll(p, (nfds_t)n, pidfd >= 0 ? -1 : 50) < 0) {
+			if (errno == EINTR)
+				continue;
+			guard_die_errno(NULL, "poll");
+		}
+		if (i_rec >= 0 && p[i_rec].revents) {
+			struct guard_record r;
+			ssize_t k = read(rec_fd, &r, sizeof r);
+			if (k == (ssize_t)sizeof r) {
+				r.msg[sizeof r.msg - 1] = 0;
+				if (r.type == 'E') {
+					fprintf(stderr, "%s\n", r.msg);
+					result = r.code;
+				} else if (r.type == 'S' && result < 0) {
+					result = WIFSIGNALED(r.status) ? 128 + WTERMSIG(r.status) : WEXITSTATUS(r.status);
+				}
+			} else if (k == 0 || (k < 0 && errno != EINTR && errno != EAGAIN)) {
+				records_done = true;
+			}
+		}
+		if (i_ev >= 0 && (p[i_ev].revents & POLLIN))
+			take_event(sup);
+		if (i_obs >= 0 && p[i_obs].revents) {
+			notify_fd = take_listener(sup->observer_sock[0]);
+			close(sup->observer_sock[0]);
+			sup->observer_sock[0] = -1;
+		}
+		if (i_not >= 0 && p[i_not].revents) {
+			if ((p[i_not].revents & (POLLHUP | POLLERR)) && !(p[i_not].revents & POLLIN)) {
+				close(notify_fd);
+				notify_fd = -1;
+			} else if (guard_observer_serve(notify_fd, sup, seen) < 0) {
+				close(notify_fd);
+				notify_fd = -1;
+			}
+		}
+		if (!exited && (pidfd < 0 || (i_pid >= 0 && p[i_pid].revents))) {
+			if (waitpid(child, &status, pidfd < 0 ? WNOHANG : 0) == child)
+				exited = true;
+		}
+	}
+	/* Events sent just before the end are still queued: take them. */
+	for (int k = 0; sup->event_fd >= 0 && k < 100000; k++) {
+		struct pollfd p = {sup->event_fd, POLLIN, 0};
+		if (poll(&p, 1, 0) <= 0)
+			break;
+		take_event(sup);
+	}
+	if (notify_fd >= 0)
+		close(notify_fd);
+	if (pidfd >= 0)
+		close(pidfd);
+	guard_dedup_free(seen);
+	if (result >= 0)
+		return result;
+	if (child_is_command)
+		return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	fprintf(stderr, "guard: the sandbox's init ended without reporting the command's status\n");
+	return GUARD_EXIT_ERROR;
+}
