@@ -168,11 +168,21 @@ static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_
 						  : "calls that bypass libc (static binaries, raw syscalls): the "
 						    "observer was off",
 		};
+		/* RLIMIT_NPROC does not bind uid 0: as root the process limit needs the session's pids cgroup. */
+		struct guard_cgroup cg = {0};
+		if (plan.rlimits.processes > 0 && geteuid() == 0) {
+			if (guard_cgroup_create(&cg, c->id, plan.rlimits.processes) == 0)
+				sup.cgroup = &cg;
+			else
+				guard_note("limits.processes: running as root and no pids cgroup is writable here, so "
+					   "the process limit (%lld) is not enforced", plan.rlimits.processes);
+		}
 		char swhy[512];
 		sup.session = guard_session_create(&info, plan.image_buf, plan.image_len, swhy, sizeof swhy);
 		if (!sup.session)
 			guard_note("no session log: %s", swhy);
 		rc = guard_sandbox_run(&plan, c->o.argv, env, &sup, why, whylen);
+		guard_cgroup_destroy(&cg);
 		close(sup.event_fd);
 		for (int i = 0; i < 2; i++)
 			if (sup.observer_sock[i] >= 0)

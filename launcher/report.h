@@ -81,6 +81,8 @@ void guard_report_html(FILE *out, const struct guard_report *r);
 /* A word safe to show in a terminal and to paste into a shell: as is when plain, else '...' quoted, else (control
  * characters, invalid UTF-8, C1 and bidi controls) bash's $'...' with \xNN escapes. Appended to b. */
 void guard_fmt_word(struct guard_buf *b, const char *s);
+/* Free text (patterns, notes) with dangerous characters and invalid UTF-8 as \xNN, nothing quoted. */
+void guard_fmt_text(struct guard_buf *b, const char *s);
 /* argv joined by spaces, each word as above; at most max bytes of output (0: unlimited), then "…". */
 void guard_fmt_argv(struct guard_buf *b, const char *const *argv, size_t max);
 /* "2h 05m", "3m 12s", "12.3s", "850ms"; "?" when either end is unknown (< 0). */

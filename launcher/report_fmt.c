@@ -78,6 +78,23 @@ void guard_fmt_word(struct guard_buf *b, const char *s)
 	guard_buf_put(b, "'", 1);
 }
 
+void guard_fmt_text(struct guard_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		size_t k = guard_utf8_seq(p + i, n - i);
+		if (k && !dangerous(p + i, k)) {
+			guard_buf_put(b, p + i, k);
+			i += k;
+			continue;
+		}
+		for (size_t j = 0; j < (k ? k : 1); j++)
+			guard_buf_printf(b, "\\x%02x", p[i + j]);
+		i += k ? k : 1;
+	}
+}
+
 void guard_fmt_argv(struct guard_buf *b, const char *const *argv, size_t max)
 {
 	size_t start = b->len;

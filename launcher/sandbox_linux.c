@@ -146,11 +146,18 @@ static void exec_command(int fd, char *const *argv, char *const *env)
 
 /* The command's side: from here on only what the boundary allows. */
 __attribute__((noreturn)) static void run_command(const struct guard_plan *plan, char *const *argv,
-						  char *const *env, int fd, const struct guard_supervision *sup)
+						  char *const *env, int fd, const struct guard_supervision *sup,
+						  int sync_fd)
 {
-	char why[512];
+	char why[512], go;
 	int obs = sup->observer_sock[1];
 	set_forwarding(false);
+	/* Landlock-only mode: wait until the supervisor has put us in the session's cgroup. */
+	if (sync_fd >= 0) {
+		if (read(sync_fd, &go, 1) != 1)
+			_exit(GUARD_EXIT_ERROR);
+		close(sync_fd);
+	}
 	close_fds_except(fd, obs);
 	if (chdir(plan->cwd) != 0 && chdir(plan->project) != 0)
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: cannot enter %s inside the sandbox: %s", plan->cwd,
@@ -228,7 +235,7 @@ __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, ch
 		sigprocmask(SIG_UNBLOCK, &chld, NULL);
 		close(cover_fds[0]);
 		close(cover_fds[1]);
-		run_command(plan, argv, env, fd, sup);
+		run_command(plan, argv, env, fd, sup, -1);
 	}
 	forward_to = cmd;
 	set_forwarding(true);
@@ -298,23 +305,30 @@ int guard_sandbox_run(const struct guard_plan *plan, char *const *argv, char *co
 	fflush(NULL);
 	set_forwarding(true);
 
+	if (pipe2(sync, O_CLOEXEC) != 0)
+		guard_die_errno(NULL, "pipe");
 	if (plan->mode == GUARD_MODE_LANDLOCK_ONLY) {
 		pid_t pid = fork();
 		if (pid < 0)
 			guard_die_errno(NULL, "fork");
 		if (pid == 0) {
 			close(rec[0]);
-			run_command(plan, argv, env, rec[1], sup);
+			close(sync[1]);
+			run_command(plan, argv, env, rec[1], sup, sync[0]);
 		}
 		forward_to = pid;
 		close(rec[1]);
+		close(sync[0]);
+		if (sup->cgroup && guard_cgroup_add(sup->cgroup, pid) != 0)
+			guard_note("could not add the sandbox to its cgroup: %s", strerror(errno));
+		if (write(sync[1], "g", 1) != 1)
+			guard_die_errno(NULL, "starting the sandbox");
+		close(sync[1]);
 		int rc = guard_supervise(pid, rec[0], true, sup);
 		close(rec[0]);
 		return rc;
 	}
 
-	if (pipe2(sync, O_CLOEXEC) != 0)
-		guard_die_errno(NULL, "pipe");
 	long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET;
 	pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid < 0) {
@@ -338,6 +352,8 @@ int guard_sandbox_run(const struct guard_plan *plan, char *const *argv, char *co
 		return GUARD_SANDBOX_NO_USERNS;
 	}
 	forward_to = pid;
+	if (sup->cgroup && guard_cgroup_add(sup->cgroup, pid) != 0)
+		guard_note("could not add the sandbox to its cgroup: %s", strerror(errno));
 	if (write(sync[1], "g", 1) != 1)
 		guard_die_errno(NULL, "starting the sandbox");
 	close(sync[1]);

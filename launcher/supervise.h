@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "guard/image.h"
+#include "cgroup.h"
 #include "session.h"
 
 struct guard_supervision {
@@ -16,6 +17,7 @@ struct guard_supervision {
 	uint64_t magic;        /* the session magic the observer filter lets through */
 	const struct guard_image *image;
 	struct guard_session *session; /* may be NULL (--dry-run, or the log could not be created) */
+	const struct guard_cgroup *cgroup; /* may be NULL */
 };
 
 /* Serve children until `child` has exited and every record writer is gone; return guard's exit status

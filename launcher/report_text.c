@@ -1,0 +1,305 @@
+/* `guard report` for a terminal: the session's header, its denials first (what the user came for), then files,
+ * processes, hosts, and what the log could not see. Every name goes through guard_fmt_* (report_fmt.c). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+#define LIST_MAX 25 /* entries per file group; JSON lists all */
+
+/* The rule of a denial as one phrase: files.deny ".env" (rules/default.yaml:14:7, profile). */
+static void rule_phrase(struct guard_buf *b, const struct guard_rep_denial *d)
+{
+	if (!d->has_rule) {
+		guard_buf_puts(b, "not granted by any rule (default deny)");
+		return;
+	}
+	guard_buf_puts(b, "files.");
+	guard_fmt_text(b, d->kind ? d->kind : "?");
+	guard_buf_puts(b, " \"");
+	guard_fmt_text(b, d->pattern ? d->pattern : "?");
+	guard_buf_puts(b, "\" (");
+	guard_fmt_at(b, d->file, d->line, d->col);
+	if (d->source) {
+		guard_buf_puts(b, ", ");
+		guard_fmt_text(b, d->source);
+	}
+	guard_buf_puts(b, ")");
+}
+
+static void header(FILE *out, const struct guard_report *r)
+{
+	const struct guard_sess *s = r->s;
+	struct guard_buf b = {0};
+	char start[32], dur[32];
+	guard_fmt_time(start, sizeof start, s->start);
+	guard_fmt_duration(dur, sizeof dur, s->start, s->end);
+	guard_buf_puts(&b, "guard report: session ");
+	guard_fmt_text(&b, s->id);
+	guard_buf_puts(&b, "\n  command   ");
+	guard_fmt_argv(&b, s->argv, 0);
+	guard_buf_puts(&b, "\n  project   ");
+	guard_fmt_word(&b, s->project ? s->project : "?");
+	guard_buf_puts(&b, "\n  profile   ");
+	guard_fmt_text(&b, s->profile ? s->profile : "?");
+	guard_buf_puts(&b, ", ");
+	guard_fmt_text(&b, s->mode ? s->mode : "?");
+	guard_buf_puts(&b, " mode");
+	if (s->abi > 0)
+		guard_buf_printf(&b, ", Landlock ABI %lld", s->abi);
+	guard_buf_printf(&b, "\n  started   %s, ", start);
+	if (s->finished)
+		guard_buf_printf(&b, "ran %s, exit %lld", dur, s->exit);
+	else
+		guard_buf_puts(&b, "no end record (still running, or guard was killed)");
+	guard_buf_printf(&b, "\n  observed  %s%s%s\n", s->shim ? "shim" : "", s->shim && s->observer ? " + " : "",
+			 s->observer ? "kernel observer" : (s->shim ? "" : "nothing (neither shim nor observer)"));
+	guard_buf_printf(&b, "  events    %lu: %lu allowed, %lu denied, %lu failed\n", r->events, r->allowed,
+			 r->denied, r->failed);
+	guard_buf_puts(&b, "  log       ");
+	guard_fmt_word(&b, s->dir);
+	guard_buf_puts(&b, "\n");
+	fputs(b.p, out);
+	guard_buf_free(&b);
+}
+
+static void denials(FILE *out, const struct guard_report *r)
+{
+	const struct guard_sess *s = r->s;
+	struct guard_buf b = {0}, tmp = {0};
+	fprintf(out, "\nDenied (%zu)\n", r->denials.n);
+	if (!r->denials.n)
+		fprintf(out, "  nothing was denied\n");
+	for (size_t i = 0; i < r->denials.n; i++) {
+		const struct guard_rep_denial *d = &r->denials.v[i];
+		b.len = 0;
+		guard_buf_puts(&b, "  ");
+		guard_fmt_text(&b, d->op);
+		guard_buf_puts(&b, " ");
+		guard_fmt_word(&b, d->path ? guard_fmt_short(d->path, s->project, s->home, &tmp) : "?");
+		if (d->path2) {
+			guard_buf_puts(&b, " -> ");
+			guard_fmt_word(&b, guard_fmt_short(d->path2, s->project, s->home, &tmp));
+		}
+		guard_buf_puts(&b, "  ");
+		guard_fmt_text(&b, d->err ? d->err : "");
+		guard_buf_puts(&b, "\n    by ");
+		rule_phrase(&b, d);
+		guard_buf_puts(&b, "\n    ");
+		if (d->count > 1)
+			guard_buf_printf(&b, "%u attempts, ", d->count);
+		for (size_t k = 0; k < d->npids; k++) {
+			const struct guard_rep_proc *p = guard_report_proc(r, d->pids[k]);
+			guard_buf_printf(&b, "%spid %lld", k ? ", " : "by ", d->pids[k]);
+			if (p && p->argv[0]) {
+				const char *base = strrchr(p->argv[0], '/');
+				guard_buf_puts(&b, " (");
+				guard_fmt_word(&b, base && base[1] ? base + 1 : p->argv[0]);
+				guard_buf_puts(&b, ")");
+			}
+		}
+		if (d->origin) {
+			guard_buf_puts(&b, ", seen by ");
+			guard_fmt_text(&b, d->origin);
+		}
+		guard_buf_puts(&b, "\n");
+		fputs(b.p, out);
+	}
+	if (r->denials.n)
+		fprintf(out, "  why and how to allow one: guard explain PATH --session %s\n",
+			strspn(s->id, "0123456789TZ-abcdef") == strlen(s->id) ? s->id : "ID");
+	guard_buf_free(&b);
+	guard_buf_free(&tmp);
+}
+
+static void files(FILE *out, const struct guard_report *r, int w)
+{
+	const struct guard_sess *s = r->s;
+	size_t total = 0;
+	for (int g = 0; g < GUARD_REP_NGROUPS; g++)
+		total += r->files[w][g].n;
+	fprintf(out, "\nFiles %s (%zu)\n", w ? "written" : "read", total);
+	struct guard_buf b = {0}, tmp = {0};
+	for (int g = 0; g < GUARD_REP_NGROUPS; g++) {
+		const struct guard_rep_files *f = &r->files[w][g];
+		if (g == GUARD_REP_OTHER && !f->n)
+			continue;
+		b.len = 0;
+		guard_buf_printf(&b, "  %s (%zu)", guard_rep_group_names[g], f->n);
+		if (g == GUARD_REP_PROJECT && s->project) {
+			guard_buf_puts(&b, "  ");
+			guard_fmt_word(&b, s->project);
+		} else if (g == GUARD_REP_TEMP) {
+			guard_buf_puts(&b, "  ");
+			guard_fmt_word(&b, r->tmpdir);
+		}
+		guard_buf_puts(&b, "\n");
+		for (size_t i = 0; i < f->n && i < LIST_MAX; i++) {
+			const struct guard_rep_file *e = &f->v[i];
+			size_t mark = b.len;
+			guard_buf_puts(&b, "    ");
+			guard_fmt_word(&b, guard_fmt_short(e->path, s->project, s->home, &tmp));
+			size_t width = b.len - mark;
+			guard_buf_printf(&b, "%*s", width < 52 ? (int)(52 - width) : 1, "");
+			guard_buf_printf(&b, "%u", e->count);
+			if (e->denied)
+				guard_buf_printf(&b, ", %u denied", e->denied);
+			if (e->failed)
+				guard_buf_printf(&b, ", %u failed", e->failed);
+			guard_buf_puts(&b, "\n");
+		}
+		if (f->n > LIST_MAX)
+			guard_buf_printf(&b, "    ... and %zu more (guard report --format json lists all)\n",
+					 f->n - LIST_MAX);
+		fputs(b.p, out);
+	}
+	guard_buf_free(&b);
+	guard_buf_free(&tmp);
+}
+
+/* The process tree: one node per pid (its execs in order), children under the node of their parent pid. Nodes
+ * are in pid order (procs are sorted by pid, then time); kids[] lists children grouped by parent. */
+struct tree {
+	const struct guard_report *r;
+	size_t n;
+	size_t *first, *count, *parent; /* per node: index of its first exec, number of execs, parent node or n */
+	size_t *kids, *kid_start;       /* children of node k: kids[kid_start[k] .. kid_start[k + 1]) */
+	bool *shown;
+};
+
+static size_t node_of(const struct tree *t, long long pid)
+{
+	size_t lo = 0, hi = t->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (t->r->procs.v[t->first[mid]].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < t->n && t->r->procs.v[t->first[lo]].pid == pid ? lo : t->n;
+}
+
+static void show_node(FILE *out, struct tree *t, size_t node, struct guard_buf *prefix, bool last, int depth)
+{
+	struct guard_buf b = {0};
+	const struct guard_rep_proc *p = &t->r->procs.v[t->first[node]];
+	t->shown[node] = true;
+	guard_buf_put(&b, prefix->p, prefix->len);
+	if (depth > 0)
+		guard_buf_puts(&b, last ? "`- " : "|- ");
+	guard_buf_printf(&b, "%lld  ", p->pid);
+	guard_fmt_argv(&b, (const char *const *)p->argv, 200);
+	for (size_t k = 1; k < t->count[node]; k++) {
+		guard_buf_puts(&b, "  then: ");
+		guard_fmt_argv(&b, (const char *const *)t->r->procs.v[t->first[node] + k].argv, 120);
+	}
+	guard_buf_puts(&b, "\n");
+	fputs(b.p, out);
+	guard_buf_free(&b);
+	if (depth >= 40)
+		return; /* absurd depth (or a pid-reuse loop): stop */
+	size_t saved = prefix->len;
+	if (depth > 0)
+		guard_buf_puts(prefix, last ? "   " : "|  ");
+	size_t lastkid = t->n;
+	for (size_t i = t->kid_start[node]; i < t->kid_start[node + 1]; i++)
+		if (!t->shown[t->kids[i]])
+			lastkid = t->kids[i];
+	for (size_t i = t->kid_start[node]; i < t->kid_start[node + 1]; i++)
+		if (!t->shown[t->kids[i]])
+			show_node(out, t, t->kids[i], prefix, t->kids[i] == lastkid, depth + 1);
+	prefix->len = saved;
+	prefix->p[saved] = 0;
+}
+
+static void processes(FILE *out, const struct guard_report *r)
+{
+	struct tree t = {r, 0};
+	size_t n = r->procs.n;
+	t.first = guard_xmalloc((n + 1) * sizeof *t.first);
+	t.count = guard_xmalloc((n + 1) * sizeof *t.count);
+	t.parent = guard_xmalloc((n + 1) * sizeof *t.parent);
+	t.kids = guard_xmalloc((n + 1) * sizeof *t.kids);
+	t.kid_start = guard_xmalloc((n + 2) * sizeof *t.kid_start);
+	t.shown = guard_xmalloc((n + 1) * sizeof *t.shown);
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j < n && r->procs.v[j].pid == r->procs.v[i].pid)
+			j++;
+		t.first[t.n] = i;
+		t.count[t.n] = j - i;
+		t.shown[t.n] = false;
+		t.n++;
+		i = j;
+	}
+	/* Counting sort of nodes by parent: children come out in pid order, which is start order but for
+	 * wrap-around. */
+	memset(t.kid_start, 0, (t.n + 2) * sizeof *t.kid_start);
+	for (size_t k = 0; k < t.n; k++) {
+		t.parent[k] = node_of(&t, r->procs.v[t.first[k]].ppid);
+		if (t.parent[k] == k)
+			t.parent[k] = t.n;
+		t.kid_start[t.parent[k] + 1]++;
+	}
+	for (size_t k = 0; k < t.n; k++)
+		t.kid_start[k + 1] += t.kid_start[k];
+	size_t *fill = guard_xmalloc((t.n + 1) * sizeof *fill);
+	memcpy(fill, t.kid_start, (t.n + 1) * sizeof *fill);
+	for (size_t k = 0; k < t.n; k++)
+		if (t.parent[k] < t.n)
+			t.kids[fill[t.parent[k]]++] = k;
+	free(fill);
+
+	fprintf(out, "\nProcesses (%zu)\n", t.n);
+	if (!t.n)
+		fprintf(out, "  no exec was logged\n");
+	struct guard_buf prefix = {0};
+	guard_buf_puts(&prefix, "  ");
+	/* Roots first (parent outside the log), then anything a cycle left unshown. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t k = 0; k < t.n; k++)
+			if (!t.shown[k] && (pass == 1 || t.parent[k] == t.n))
+				show_node(out, &t, k, &prefix, true, 0);
+	guard_buf_free(&prefix);
+	free(t.first), free(t.count), free(t.parent), free(t.kids), free(t.kid_start), free(t.shown);
+}
+
+static void hosts(FILE *out, const struct guard_report *r)
+{
+	fprintf(out, "\nHosts contacted (%zu)\n", r->hosts.n);
+	if (!r->hosts.n)
+		fprintf(out, "  none logged\n");
+	struct guard_buf b = {0};
+	for (size_t i = 0; i < r->hosts.n; i++) {
+		b.len = 0;
+		guard_buf_puts(&b, "  ");
+		guard_fmt_word(&b, r->hosts.v[i].host);
+		guard_buf_printf(&b, "  %u", r->hosts.v[i].count);
+		if (r->hosts.v[i].denied)
+			guard_buf_printf(&b, ", %u denied", r->hosts.v[i].denied);
+		guard_buf_puts(&b, "\n");
+		fputs(b.p, out);
+	}
+	guard_buf_free(&b);
+}
+
+void guard_report_text(FILE *out, const struct guard_report *r)
+{
+	header(out, r);
+	denials(out, r);
+	files(out, r, 0);
+	files(out, r, 1);
+	processes(out, r);
+	hosts(out, r);
+	fprintf(out, "\nNot observed\n");
+	struct guard_buf b = {0};
+	for (size_t i = 0; i < r->unobserved.n; i++) {
+		b.len = 0;
+		guard_buf_puts(&b, "  - ");
+		guard_fmt_text(&b, r->unobserved.v[i]);
+		guard_buf_puts(&b, "\n");
+		fputs(b.p, out);
+	}
+	guard_buf_free(&b);
+}
