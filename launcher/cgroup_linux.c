@@ -17,15 +17,9 @@
 static int write_text(const char *dir, const char *file, const char *text)
 {
 	char *p = guard_path_join(dir, file);
-	int fd = open(p, O_WRONLY | O_CLOEXEC);
+	int rc = guard_write_text(p, text);
 	free(p);
-	if (fd < 0)
-		return -1;
-	ssize_t n = write(fd, text, strlen(text));
-	int err = errno;
-	close(fd);
-	errno = err;
-	return n == (ssize_t)strlen(text) ? 0 : -1;
+	return rc;
 }
 
 /* The mount point of a hierarchy (cgroup2, or v1 with the given controller) from /proc/self/mountinfo. */

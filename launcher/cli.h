@@ -10,6 +10,8 @@ struct guard_options {
 	const char *project;
 	struct guard_flag_rule *flags;
 	size_t nflags;
+	const char **allow_net; /* --allow-net HOST, in order */
+	size_t nallow_net;
 	bool no_userns, dry_run, allow_degraded, quiet, no_observer, no_shim;
 	char **argv; /* the command, after "--" */
 };
@@ -28,5 +30,13 @@ int guard_cmd_trust(int argc, char **argv, bool trust);
 int guard_cmd_report(int argc, char **argv);   /* cmd_report.c */
 int guard_cmd_explain(int argc, char **argv);  /* cmd_explain.c */
 int guard_cmd_sessions(int argc, char **argv); /* cmd_sessions.c */
+
+/* The profile for these options: --profile, else the one the command selects (profile_select.c), else NULL
+ * (default). With --dry-run, says on stderr which command chose it. */
+const char *guard_options_profile(const struct guard_options *o);
+int guard_cmd_profiles(int argc, char **argv); /* cmd_profiles.c */
+int guard_cmd_init(int argc, char **argv);     /* cmd_init.c */
+int guard_cmd_edit(int argc, char **argv, bool allow); /* cmd_edit.c: guard allow / guard deny */
+int guard_cmd_status(int argc, char **argv);   /* cmd_status.c */
 
 #endif

@@ -22,7 +22,7 @@ static const struct {
 
 static const char *const known_options[] = {"--allow-read", "--allow-write", "--deny", "--protect", "--profile",
 					    "--project", "--no-userns", "--dry-run", "--allow-degraded", "--quiet",
-					    "--no-observer", "--no-shim", NULL};
+					    "--no-observer", "--no-shim", "--allow-net", NULL};
 
 static const char *value_of(int argc, char **argv, int *i, const char *opt)
 {
@@ -44,6 +44,7 @@ void guard_parse_options(int argc, char **argv, struct guard_options *o, bool wa
 {
 	memset(o, 0, sizeof *o);
 	o->flags = guard_xmalloc((size_t)argc * sizeof *o->flags);
+	o->allow_net = guard_xmalloc((size_t)argc * sizeof *o->allow_net);
 	int i = 1;
 	for (; i < argc; i++) {
 		const char *a = argv[i];
@@ -65,6 +66,8 @@ void guard_parse_options(int argc, char **argv, struct guard_options *o, bool wa
 			o->profile = value_of(argc, argv, &i, "--profile");
 		else if (is_opt(a, "--project"))
 			o->project = value_of(argc, argv, &i, "--project");
+		else if (is_opt(a, "--allow-net"))
+			o->allow_net[o->nallow_net++] = value_of(argc, argv, &i, "--allow-net");
 		else if (strcmp(a, "--no-userns") == 0)
 			o->no_userns = true;
 		else if (strcmp(a, "--no-observer") == 0)
@@ -160,10 +163,12 @@ void guard_load_policy(const struct guard_options *o, const char *project, struc
 	struct guard_error err;
 	char *pf = guard_path_join(project, ".guard.yaml");
 	struct guard_sources src = {
-		.profile = o->profile,
+		.profile = guard_options_profile(o), /* --profile, else chosen by the command (profile_select.c) */
 		.project_file = pf,
 		.flags = o->flags,
 		.nflags = o->nflags,
+		.net_flags = o->allow_net,
+		.nnet_flags = o->nallow_net,
 	};
 	guard_policy_init(p);
 	if (guard_policy_assemble(p, &src, &err) != 0) {

@@ -18,6 +18,7 @@ int guard_cmd_policy(int argc, char **argv)
 	guard_policy_print(stdout, &pol);
 	guard_policy_free(&pol);
 	free(o.flags);
+	free(o.allow_net);
 	free(home), free(cwd), free(project);
 	return 0;
 }

@@ -1,18 +1,23 @@
 /* `guard run`: options → policy → plan → sandbox, choosing the strongest mode this kernel allows, with the
  * session log, the shim and the observer around it. */
 #define _XOPEN_SOURCE 700
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "kernel_api.h"
+#include "late_covers.h"
+#include "net.h"
 #include "plan.h"
 #include "probe_api.h"
+#include "profile.h"
 #include "sandbox.h"
 #include "session_setup.h"
 
@@ -22,13 +27,28 @@ static void warn_reserved(const struct guard_policy *p)
 {
 	static const char *const what[GUARD_RESERVED_COUNT] = {
 		[GUARD_RESERVED_EXEC] = "exec rules are accepted but not enforced yet",
-		[GUARD_RESERVED_NETWORK] = "network rules are accepted but not applied yet: the network stays off",
+		[GUARD_RESERVED_NETWORK] = NULL, /* applied: net_plan.c */
 		[GUARD_RESERVED_MASK_OUTPUT] = "mask_output is accepted but not applied yet",
 	};
 	for (int i = 0; i < GUARD_RESERVED_COUNT; i++)
-		if (p->reserved_set[i])
+		if (p->reserved_set[i] && what[i])
 			guard_note("%s:%u:%u: %s", p->reserved_at[i].file, p->reserved_at[i].line,
 				   p->reserved_at[i].col, what[i]);
+}
+
+static void mkdir_p(const char *path, mode_t mode)
+{
+	char *p = guard_xstrdup(path);
+	for (char *s = strchr(p + 1, '/');; s = strchr(s + 1, '/')) {
+		if (s)
+			*s = 0;
+		if (mkdir(p, mode) != 0 && errno != EEXIST)
+			guard_note("cannot create %s: %s", p, strerror(errno));
+		if (!s)
+			break;
+		*s = '/';
+	}
+	free(p);
 }
 
 /* The session logs and guard's own configuration (the trust store!) are never reachable from inside, whatever
@@ -43,15 +63,57 @@ static void deny_guard_state(struct guard_policy *pol)
 	if (slash)
 		*slash = 0;
 	char *state = guard_xasprintf("%s/", root);
+	/* Create them now: a directory that doesn't exist at launch can't be covered, and the sandbox could plant
+	 * one (a config that grants everything, a forged log) wherever the policy lets it write. */
+	mkdir_p(root, 0700);
+	char *sessions = guard_path_join(root, "sessions");
+	mkdir_p(sessions, 0700);
+	free(sessions);
 	if (guard_policy_add_rule(pol, GUARD_DENY, state, at, &err) != 0)
 		guard_die(NULL, "internal error: %s", err.message);
 	if (guard_config_dir(cfg, sizeof cfg - 1) == 0) {
+		mkdir_p(cfg, 0700);
 		strcat(cfg, "/");
 		if (guard_policy_add_rule(pol, GUARD_DENY, cfg, at, &err) != 0)
 			guard_die(NULL, "internal error: %s", err.message);
 	}
 	free(state);
 	free(root);
+}
+
+/* Root keeps owning root's files after dropping every capability, so owner-only files in the system trees
+ * (/etc/shadow, wireguard configs, ssh host keys) would stay readable to a sandbox run as root. Deny each one
+ * that is not world-readable, by exact path. */
+static void deny_root_only_files(struct guard_policy *pol, const char *dir, struct guard_origin at, size_t *budget)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d)) && *budget) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		(*budget)--;
+		char *p = guard_path_join(dir, e->d_name);
+		struct stat st;
+		if (lstat(p, &st) == 0) {
+			if (S_ISDIR(st.st_mode) && (st.st_mode & S_IXOTH))
+				deny_root_only_files(pol, p, at, budget);
+			else if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) && !(st.st_mode & S_IROTH)) {
+				struct guard_error err;
+				char *pat = guard_glob_escape(p);
+				if (S_ISDIR(st.st_mode)) {
+					char *dpat = guard_xasprintf("%s/", pat);
+					free(pat);
+					pat = dpat;
+				}
+				if (guard_policy_add_rule(pol, GUARD_DENY, pat, at, &err) != 0)
+					guard_note("%s", err.message);
+				free(pat);
+			}
+		}
+		free(p);
+	}
+	if (d)
+		closedir(d);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -72,7 +134,8 @@ static char *make_private_tmp(void)
 	return dir;
 }
 
-/* LD_PRELOAD (ours first), GUARD_POLICY and GUARD_SESSION for the shim. */
+/* LD_PRELOAD (ours first) for the shim; GUARD_POLICY and GUARD_SESSION for the shim and for `guard explain`
+ * inside the sandbox. */
 static char **shim_overrides(const char *tmpdir, const char *shim, const char *image, const char *id,
 			     struct guard_strv *keep)
 {
@@ -81,8 +144,8 @@ static char **shim_overrides(const char *tmpdir, const char *shim, const char *i
 		const char *old = getenv("LD_PRELOAD");
 		guard_strv_push(keep, old && *old ? guard_xasprintf("LD_PRELOAD=%s:%s", shim, old)
 						  : guard_xasprintf("LD_PRELOAD=%s", shim));
-		guard_strv_push(keep, guard_xasprintf("GUARD_POLICY=%s", image));
 	}
+	guard_strv_push(keep, guard_xasprintf("GUARD_POLICY=%s", image));
 	guard_strv_push(keep, guard_xasprintf("GUARD_SESSION=%s", id));
 	return keep->v;
 }
@@ -131,9 +194,11 @@ static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_
 		.session_magic = c->magic,
 		.rundir = rundir,
 		.shim = c->shim,
+		.allow_degraded = c->o.allow_degraded,
 	};
 	guard_plan_build(&plan, &in);
 	struct guard_strv ov = {0};
+	guard_net_env(&plan, &ov); /* proxy variables, kept host-socket variables (net_plan.c) */
 	char **dropped = NULL;
 	char **env = guard_env_build(environ, &c->pol, shim_overrides(plan.tmpdir, shim_in, img_in, c->id, &ov),
 				     &dropped);
@@ -143,8 +208,11 @@ static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_
 		rc = 0;
 	} else {
 		guard_write_file(img_host, plan.image_buf, plan.image_len, 0644);
-		if (c->shim)
-			guard_write_file(guard_path_join(rundir, "libguard.so"), "", 0, 0644);
+		if (c->shim) {
+			char *stub = guard_path_join(rundir, "libguard.so");
+			guard_write_file(stub, "", 0, 0644);
+			free(stub);
+		}
 		struct guard_supervision sup = {
 			.event_fd = guard_event_socket(sock_host),
 			.observer_sock = {-1, -1},
@@ -181,15 +249,25 @@ static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_
 		sup.session = guard_session_create(&info, plan.image_buf, plan.image_len, swhy, sizeof swhy);
 		if (!sup.session)
 			guard_note("no session log: %s", swhy);
+		static const int no_covers[2] = {-1, -1};
+		if (!ns)
+			sup.watch = guard_watch_start(&plan, no_covers);
 		rc = guard_sandbox_run(&plan, c->o.argv, env, &sup, why, whylen);
+		guard_watch_free(sup.watch);
 		guard_cgroup_destroy(&cg);
 		close(sup.event_fd);
 		for (int i = 0; i < 2; i++)
 			if (sup.observer_sock[i] >= 0)
 				close(sup.observer_sock[i]);
-		if (sup.session) {
-			unsigned denied = guard_session_finish(sup.session, rc == GUARD_SANDBOX_NO_USERNS ? 125 : rc);
-			if (denied && rc != GUARD_SANDBOX_NO_USERNS)
+		if (sup.session && rc == GUARD_SANDBOX_NO_USERNS) {
+			/* Nothing ran: the Landlock-only attempt logs under the same id. */
+			char *dir = guard_xstrdup(guard_session_dir(sup.session));
+			guard_session_finish(sup.session, GUARD_EXIT_ERROR);
+			nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+			free(dir);
+		} else if (sup.session) {
+			unsigned denied = guard_session_finish(sup.session, rc);
+			if (denied)
 				guard_note("%u access%s denied — run: guard report", denied, denied == 1 ? "" : "es");
 		}
 	}
@@ -211,8 +289,17 @@ int guard_cmd_run(int argc, char **argv)
 	guard_parse_options(argc, argv, &c.o, true);
 	guard_locate(&c.o, &c.home, &c.cwd, &c.project);
 	guard_load_policy(&c.o, c.project, &c.pol);
+	guard_profile_prepare_state(&c.pol, c.home, c.o.dry_run); /* the agent's state dirs, before the plan */
 	warn_reserved(&c.pol);
 	deny_guard_state(&c.pol);
+	if (geteuid() == 0) {
+		struct guard_origin at = {guard_policy_intern(&c.pol, "(guard: owner-only file, and guard runs as root)"),
+					  0, 0, GUARD_SRC_PROFILE};
+		static const char *const system_dirs[] = {"/etc", "/opt", "/usr/local/etc"};
+		size_t budget = 50000;
+		for (size_t i = 0; i < sizeof system_dirs / sizeof *system_dirs; i++)
+			deny_root_only_files(&c.pol, system_dirs[i], at, &budget);
+	}
 
 	c.abi = guard_probe_landlock_abi(why, sizeof why);
 	if (c.abi < 1) {
@@ -241,6 +328,7 @@ int guard_cmd_run(int argc, char **argv)
 	}
 	guard_policy_free(&c.pol);
 	free(c.o.flags);
+	free(c.o.allow_net);
 	free(c.home), free(c.cwd), free(c.project), free(c.shim), free(c.id);
 	return rc;
 }

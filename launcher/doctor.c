@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "guard/landlock_compat.h"
+#include "net.h"
 #include "probe_api.h"
 
 /* What each Landlock ABI adds, in order: ABI n is features[n - 1]. */
@@ -144,6 +145,11 @@ static void print_text(const struct findings *f)
 		       f->mode_detail);
 		break;
 	}
+	if (f->mode != MODE_NONE) {
+		const char *how, *cannot;
+		guard_net_doctor(f->mode == MODE_NAMESPACES, f->abi, &how, &cannot);
+		printf("network: %s\n  cannot stop: %s\n", how, cannot);
+	}
 }
 
 static void json_str(const char *s)
@@ -197,6 +203,14 @@ static void print_json(const struct findings *f)
 	json_str(f->mode_detail);
 	printf(",\"differs\":");
 	json_str(f->mode == MODE_LANDLOCK_ONLY ? landlock_only_differs : "");
+	const char *how = "", *cannot = "";
+	if (f->mode != MODE_NONE)
+		guard_net_doctor(f->mode == MODE_NAMESPACES, f->abi, &how, &cannot);
+	printf(",\"network\":{\"how\":");
+	json_str(how);
+	printf(",\"cannot_stop\":");
+	json_str(cannot);
+	printf("}");
 	printf(",\"sandbox_possible\":%s}\n", json_bool(f->mode != MODE_NONE));
 }
 

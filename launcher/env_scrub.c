@@ -51,6 +51,9 @@ static const struct {
 	{EXACT, "SSH_AUTH_SOCK"}, /* the agent socket signs as the user */
 	{EXACT, "GPG_AGENT_INFO"},
 	{EXACT, "KRB5CCNAME"},    /* Kerberos ticket cache */
+	{EXACT, "BW_SESSION"},    /* unlocked Bitwarden vault */
+	{PREFIX, "OP_SESSION_"},  /* unlocked 1Password account */
+	{SUFFIX, "AUTH_CONFIG"},  /* DOCKER_AUTH_CONFIG: registry credentials */
 };
 
 static const char *const public_suffixes[] = {"PUBLIC_KEY", "PUBLISHABLE_KEY"};

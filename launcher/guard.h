@@ -36,6 +36,10 @@ void guard_strv_clear(struct guard_strv *s);
 char *guard_path_normalize(const char *path);
 /* Is `path` equal to `root` or beneath it? (both normalized) */
 bool guard_path_within(const char *path, const char *root);
+/* Write `text` to an existing file in one write(2) (procfs, cgroupfs: partial writes mean failure). 0 or -1. */
+int guard_write_text(const char *path, const char *text);
+/* A literal path as a pattern: glob metacharacters and backslashes escaped (malloc'd). */
+char *guard_glob_escape(const char *path);
 /* Join dir and name with exactly one '/'. */
 char *guard_path_join(const char *dir, const char *name);
 

@@ -10,6 +10,10 @@
 struct guard_seccomp_opts {
 	bool allow_userns;   /* let the sandbox create user namespaces (default no) */
 	bool deny_inet;      /* no network namespace isolates us: refuse AF_INET/AF_INET6/AF_PACKET sockets */
+	bool inet_stream_only; /* Landlock-only proxy mode: AF_INET/AF_INET6 only as TCP streams (no UDP, raw, SCTP),
+				* AF_PACKET refused; Landlock limits where TCP connects */
+	bool net_closed;     /* network not open: refuse address families that leave the host past a network
+			      * namespace or Landlock (vsock, packet, TIPC, RDS, ...); AF_UNIX, AF_NETLINK, IP stay */
 };
 /* Needs no_new_privs already set (refuses otherwise). Architectures the CPU can also enter (i386, x32) get the same
  * rules; any other is killed. */

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "net.h"
 #include "plan.h"
 
 static size_t ruleset_attr_size(int abi)
@@ -52,6 +53,10 @@ int guard_landlock_apply(const struct guard_plan *plan, char *why, size_t whylen
 			return -1;
 		}
 		close(fd);
+	}
+	if (guard_net_landlock_rules(plan, rfd, why, whylen) != 0) { /* TCP ports (net_plan.c) */
+		close(rfd);
+		return -1;
 	}
 	if (syscall(SYS_landlock_restrict_self, rfd, 0) != 0) {
 		snprintf(why, whylen, "Landlock restrict_self: %s", strerror(errno));

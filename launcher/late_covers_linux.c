@@ -1,4 +1,4 @@
-/* Secrets that appear after launch. Covers are taken when the sandbox starts; a `.env` the user (or any process
+/* Secrets and protected paths that appear after launch. Covers are taken when the sandbox starts; a `.env` the user (or any process
  * outside) creates or moves into the project later would otherwise be readable. The sandbox's init, which still
  * holds its capabilities in the sandbox's namespaces, watches the trees where name patterns apply and covers
  * every new entry the policy denies, the same way as at launch.
@@ -30,7 +30,32 @@ struct guard_watch {
 	bool full;
 };
 
-static void cover_if_denied(struct guard_watch *w, const char *path, bool *descend)
+/* Rename a protected path that appeared during the session out of git's (and guard's) way, and say so. */
+static void quarantine(struct guard_watch *w, const char *path, const struct guard_image_rule *r)
+{
+	const struct guard_image *img = &w->plan->image;
+	char *aside = guard_xasprintf("%s.guard-blocked-%d", path, (int)getpid());
+	char msg[1024];
+	int n;
+	if (rename(path, aside) == 0)
+		n = snprintf(msg, sizeof msg,
+			     "guard: moved %s aside to %s: it appeared during the session but files.protect \"%s\" "
+			     "(%s:%u:%u) keeps it read-only (git would obey it outside the sandbox)\n",
+			     path, aside, guard_image_str(img, r->written), guard_image_str(img, r->file), r->line, r->col);
+	else
+		n = snprintf(msg, sizeof msg, "guard: %s appeared during the session but is protected by \"%s\" "
+			     "(%s:%u), and moving it aside failed: %s — remove it before using git here\n",
+			     path, guard_image_str(img, r->written), guard_image_str(img, r->file), r->line, strerror(errno));
+	if (n > 0) {
+		ssize_t unused = write(2, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+		(void)unused;
+	}
+	free(aside);
+}
+
+/* `late`: the entry appeared after launch (an event, or inside a directory that did); at launch, protected paths
+ * are read-only mounts already and only denied ones can still need a cover. */
+static void cover_if_denied(struct guard_watch *w, const char *path, bool late, bool *descend)
 {
 	struct stat st;
 	*descend = false;
@@ -46,14 +71,20 @@ static void cover_if_denied(struct guard_watch *w, const char *path, bool *desce
 		return;
 	}
 	const struct guard_image_rule *r = guard_image_decide(&w->plan->image, GUARD_DENY, path, is_dir);
-	if (r && (S_ISREG(st.st_mode) || is_dir))
+	const struct guard_image_rule *p = r ? NULL : guard_image_decide(&w->plan->image, GUARD_PROTECT, path, is_dir);
+	if (r && w->cover[0] >= 0 && (S_ISREG(st.st_mode) || is_dir)) {
 		guard_cover_fd(fd, w->cover[is_dir ? 1 : 0]);
-	else if (is_dir)
+	} else if (p && late) {
+		/* Something protected appeared after launch (a hook, a commondir, a config git will obey outside):
+		 * what nobody may write, nobody may create either. Move it aside before anything outside uses it. */
+		quarantine(w, path, p);
+	} else if (is_dir) {
 		*descend = true;
+	}
 	close(fd);
 }
 
-static void watch_tree(struct guard_watch *w, const char *root);
+static void watch_tree(struct guard_watch *w, const char *root, bool late);
 
 static void add_dir(struct guard_watch *w, const char *dir)
 {
@@ -79,7 +110,7 @@ static void add_dir(struct guard_watch *w, const char *dir)
 
 /* Watch `root` and everything below; anything denied found on the way (created between the launch scan and
  * the watch) is covered now. */
-static void watch_tree(struct guard_watch *w, const char *root)
+static void watch_tree(struct guard_watch *w, const char *root, bool late)
 {
 	add_dir(w, root);
 	DIR *d = opendir(root);
@@ -92,13 +123,59 @@ static void watch_tree(struct guard_watch *w, const char *root)
 		if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN && e->d_type != DT_REG)
 			continue;
 		char *p = guard_path_join(root, e->d_name);
+		/* Most entries are regular files the policy allows: their name decides, without opening them (a
+		 * file turned into a directory since readdir is reported by the watch already on `root`). */
+		if (e->d_type == DT_REG && !guard_image_decide(&w->plan->image, GUARD_DENY, p, false)) {
+			free(p);
+			continue;
+		}
 		bool descend;
-		cover_if_denied(w, p, &descend);
+		cover_if_denied(w, p, late, &descend);
 		if (descend)
-			watch_tree(w, p);
+			watch_tree(w, p, late);
 		free(p);
 	}
 	closedir(d);
+}
+
+/* The inotify instance is made by the supervisor before the clone, and init inherits it. Whoever closes an
+ * instance that had watches last waits while the kernel frees the marks (an SRCU grace period: 10-20 ms); were
+ * that init's exit, guard would wait for it at the end of every run. The supervisor's reference goes to a
+ * throwaway child instead (guard_watch_release). */
+static int inherited_fd = -1;
+
+void guard_watch_prepare(const struct guard_plan *plan)
+{
+	if (plan->scan_roots.n && inherited_fd < 0)
+		inherited_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+}
+
+void guard_watch_release(void)
+{
+	int fd = inherited_fd, gate[2];
+	inherited_fd = -1;
+	if (fd < 0)
+		return;
+	pid_t pid = pipe2(gate, O_CLOEXEC) == 0 ? fork() : -1;
+	if (pid == 0) {
+		/* Keep only the instance and the gate (nobody may wait for this child's end of a pipe), wait until the
+		 * supervisor's copy is gone, and drop the last reference on the way out. */
+		int lo = fd < gate[0] ? fd : gate[0], hi = fd < gate[0] ? gate[0] : fd;
+		char c;
+		for (int i = 0; i < lo; i++)
+			close(i);
+		if (hi > lo + 1)
+			close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
+		close_range((unsigned)hi + 1, ~0U, 0);
+		if (read(gate[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(fd);
+	if (pid > 0) {
+		close(gate[0]);
+		close(gate[1]);
+	}
 }
 
 struct guard_watch *guard_watch_start(const struct guard_plan *plan, const int cover_fds[2])
@@ -112,14 +189,14 @@ struct guard_watch *guard_watch_start(const struct guard_plan *plan, const int c
 	w->cover[0] = cover_fds[0];
 	w->cover[1] = cover_fds[1];
 	struct stat st;
-	w->cover_dev = fstat(cover_fds[0], &st) == 0 ? st.st_dev : 0;
-	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	w->cover_dev = cover_fds[0] >= 0 && fstat(cover_fds[0], &st) == 0 ? st.st_dev : (dev_t)-1;
+	w->fd = inherited_fd >= 0 ? inherited_fd : inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (w->fd < 0) {
 		free(w);
 		return NULL;
 	}
 	for (size_t i = 0; i < plan->scan_roots.n; i++)
-		watch_tree(w, plan->scan_roots.v[i]);
+		watch_tree(w, plan->scan_roots.v[i], false);
 	return w;
 }
 
@@ -142,10 +219,21 @@ void guard_watch_handle(struct guard_watch *w)
 				continue;
 			char *path = guard_path_join(w->dirs[ev->wd], ev->name);
 			bool descend;
-			cover_if_denied(w, path, &descend);
+			cover_if_denied(w, path, true, &descend);
 			if (descend)
-				watch_tree(w, path); /* a new directory may already hold files */
+				watch_tree(w, path, true); /* a new directory may already hold files */
 			free(path);
 		}
 	}
+}
+
+void guard_watch_free(struct guard_watch *w)
+{
+	if (!w)
+		return;
+	close(w->fd);
+	for (size_t i = 0; i < w->ndirs; i++)
+		free(w->dirs[i]);
+	free(w->dirs);
+	free(w);
 }

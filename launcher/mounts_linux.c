@@ -125,6 +125,87 @@ static void mirror_names(const struct mirror *m, char *buf, size_t len)
 /* After launch the sandbox is live: it could swap a path for a symlink between a check and a mount. So work on
  * descriptors only: clone the cover source into a detached mount, make it read-only, attach it onto the very
  * inode the caller opened (with O_NOFOLLOW). */
+static bool writable_grant(const struct guard_grant *g)
+{
+	return (g->access & (LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_MAKE_REG)) != 0;
+}
+
+static bool under_writable_grant(const struct guard_plan *plan, const char *path)
+{
+	for (size_t i = 0; i < plan->grants.n; i++)
+		if (writable_grant(&plan->grants.v[i]) && guard_path_within(path, plan->grants.v[i].path))
+			return true;
+	return false;
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape_octal(char *s)
+{
+	char *w = s;
+	for (char *r = s; *r; r++) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+			r += 3;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = 0;
+}
+
+/* Landlock cannot refuse chmod, chown, utimes or xattrs, and files a user (or root) owns stay theirs to change
+ * wherever Landlock only grants reading. So every mount becomes read-only but the writable grants, which were
+ * made mounts of their own first (self_bind_writable). */
+static int make_rest_readonly(const struct guard_plan *plan, char *why, size_t whylen)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[8192];
+	if (!f) {
+		snprintf(why, whylen, "reading /proc/self/mountinfo: %s", strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof line, f)) {
+		char mnt[4096], opts[512];
+		if (sscanf(line, "%*s %*s %*s %*s %4095s %511s", mnt, opts) != 2)
+			continue;
+		unescape_octal(mnt);
+		if (strncmp(opts, "ro", 2) == 0 && (opts[2] == ',' || !opts[2]))
+			continue;
+		if (guard_path_within(mnt, "/proc") || under_writable_grant(plan, mnt))
+			continue;
+		if (mount(NULL, mnt, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(mnt), NULL) != 0 &&
+		    errno != ENOENT && errno != EACCES) {
+			snprintf(why, whylen, "making %s read-only: %s", mnt, strerror(errno));
+			fclose(f);
+			return -1;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+/* A writable grant that is part of a larger mount (the project on /) becomes a mount of its own, so the rest can
+ * be made read-only around it. Devices keep working on a read-only mount and are left alone. */
+static int self_bind_writable(const struct guard_plan *plan, char *why, size_t whylen)
+{
+	for (size_t i = 0; i < plan->grants.n; i++) {
+		const struct guard_grant *g = &plan->grants.v[i];
+		if (!writable_grant(g) || guard_path_within(g->path, "/dev") || guard_path_within(g->path, "/proc"))
+			continue;
+		bool mounted = false; /* a tmpfs or a rebind of ours is a mount already */
+		for (size_t k = 0; k < plan->mounts.n; k++)
+			mounted |= (plan->mounts.v[k].kind == GUARD_MNT_TMPFS || plan->mounts.v[k].kind == GUARD_MNT_REBIND) &&
+				   strcmp(plan->mounts.v[k].path, g->path) == 0;
+		if (mounted)
+			continue;
+		if (mount(g->path, g->path, NULL, MS_BIND | MS_REC, NULL) != 0 && errno != ENOENT) {
+			snprintf(why, whylen, "binding %s onto itself: %s", g->path, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int guard_cover_fd(int target_fd, int cover_fd)
 {
 	int m = (int)syscall(SYS_open_tree, cover_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
@@ -204,6 +285,8 @@ int guard_mounts_apply(const struct guard_plan *plan, int cover_fds[2], char *wh
 	}
 	for (size_t i = 0; i < mirrors.n; i++)
 		mirror_names(&mirrors.v[i], pathbuf, sizeof pathbuf);
+	if (self_bind_writable(plan, why, whylen) != 0)
+		goto out;
 	if (run_fd >= 0) {
 		char src[64];
 		snprintf(src, sizeof src, "/proc/self/fd/%d", run_fd);
@@ -257,6 +340,8 @@ int guard_mounts_apply(const struct guard_plan *plan, int cover_fds[2], char *wh
 	if (strncmp(stage, "/run/", 5) == 0 &&
 	    mount(NULL, "/run", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
 		FAIL("making /run read-only: %s", strerror(errno));
+	if (make_rest_readonly(plan, why, whylen) != 0)
+		goto out;
 	rc = 0;
 out:
 	for (size_t i = 0; i < n; i++)

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "guard.h"
+#include "net.h"
 #include "supervise.h"
 
 /* Where each watched call keeps its target, its flags, and the argument slot the shim fills with the magic
@@ -47,6 +48,9 @@ int guard_observer_install(int sock, uint64_t magic, char *why, size_t whylen)
 	}
 	/* no_new_privs is already set by the caller; libseccomp must not touch it behind our back. */
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	/* The observer watches the native ABI only; the main filter already covers 32-bit entry points, so a 32-bit
+	 * call must pass here, not be killed. */
+	seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
 	for (size_t i = 0; i < sizeof watched / sizeof *watched; i++) {
 		int nr = seccomp_syscall_resolve_name(watched[i].name);
 		if (nr == __NR_SCMP_ERROR)
@@ -193,8 +197,9 @@ static const struct guard_image_rule *verdict(const struct guard_image *img, enu
 	const struct guard_image_rule *r;
 	*err = 0;
 	if (op == GUARD_OP_CONNECT) {
-		if (strncmp(path, "unix:", 5) != 0)
-			*err = EACCES; /* network: none */
+		/* unix sockets, the sandbox's own loopback, guard's proxy, an open network (net_linux.c) */
+		if (!guard_net_connect_expected(path))
+			*err = EACCES;
 		return NULL;
 	}
 	if ((r = guard_image_decide(img, GUARD_DENY, path, is_dir))) {
@@ -211,6 +216,21 @@ static const struct guard_image_rule *verdict(const struct guard_image *img, enu
 		return r;
 	*err = EACCES; /* not granted */
 	return NULL;
+}
+
+/* The parent as the supervisor's pid namespace sees it, read while the caller is still stopped in its call. */
+static int parent_of(pid_t pid)
+{
+	char path[64], line[256];
+	int ppid = 0;
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "re");
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "PPid: %d", &ppid) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return ppid;
 }
 
 int guard_observer_serve(int notify_fd, struct guard_supervision *sup, struct guard_dedup *seen)
@@ -273,20 +293,25 @@ int guard_observer_serve(int notify_fd, struct guard_supervision *sup, struct gu
 	char *path = op == GUARD_OP_CONNECT
 			     ? guard_xstrdup(target)
 			     : absolute_path((pid_t)req->pid, w->path_arg == 1, (long)req->data.args[0], target, &cwd);
-	struct stat st;
-	bool missing = op != GUARD_OP_CONNECT && lstat(path, &st) != 0 && errno == ENOENT;
+	/* A lookup of something that doesn't exist, as the process sees its file system, is not an access (PATH
+	 * searches, locale probing): leave it out of the log. */
+	if (op != GUARD_OP_CONNECT && op != GUARD_OP_WRITE) {
+		struct stat st;
+		char *inview = guard_xasprintf("/proc/%u/root%s", req->pid, path);
+		bool missing = lstat(inview, &st) != 0 && errno == ENOENT;
+		free(inview);
+		if (missing)
+			goto done;
+	}
 	if (guard_dedup_first(seen, (pid_t)req->pid, op, path)) {
 		int err;
 		const struct guard_image_rule *r = verdict(sup->image, op, path, is_dir, &err);
-		/* A lookup of something that doesn't exist and that the policy allows is not an access (PATH
-		 * searches, locale probing): leave it out of the log. */
-		if (missing && !err)
-			goto done;
 		struct guard_event ev = {
 			.op = op,
 			.origin = GUARD_ORIGIN_OBSERVER,
 			.err = err,
 			.pid = (int)req->pid,
+			.ppid = parent_of((pid_t)req->pid),
 			.rule = r ? (uint32_t)(r - sup->image->rules) + 1 : 0,
 			.path = path,
 			.cwd = cwd,

@@ -10,16 +10,23 @@
 #include "guard/match.h"
 #include "plan.h"
 #include "image_build.h"
+#include "net.h"
 #include "policy_api.h"
 
 #define LL_REMOVE (LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR)
 /* Rights an ancestor of a denied path must not carry: they would reach the secret through inheritance. */
+/* Creating is forbidden too: a directory without WRITE_FILE would only collect empty files (a stale index.lock
+ * that breaks git outside), and a hard link gives the secret an innocent name. */
+#define LL_MAKE                                                                                                      \
+	(LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |                  \
+	 LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |               \
+	 LANDLOCK_ACCESS_FS_MAKE_SYM)
 #define LL_DENY_FORBID                                                                                               \
 	(LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |                 \
-	 LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV | LL_REMOVE | LANDLOCK_ACCESS_FS_REFER)
-/* ... and of a protected path: anything that changes, removes or replaces it. */
+	 LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV | LL_REMOVE | LANDLOCK_ACCESS_FS_REFER | LL_MAKE)
+/* ... and of a protected path: anything that changes, removes, replaces it or plants beside it. */
 #define LL_PROTECT_FORBID                                                                                            \
-	(LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE | LL_REMOVE | LANDLOCK_ACCESS_FS_REFER)
+	(LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE | LL_REMOVE | LANDLOCK_ACCESS_FS_REFER | LL_MAKE)
 
 uint64_t guard_landlock_fs_rights(int abi)
 {
@@ -79,6 +86,11 @@ static void grant_path(struct guard_plan *plan, const struct guard_image_rule *r
 	if (plan->mode == GUARD_MODE_NAMESPACES && plan->rundir && strcmp(path, GUARD_RUN_DIR) == 0) {
 		/* Exists only inside the sandbox (mounts_linux.c creates it). */
 		add_grant(plan, path, true, access, r, NULL);
+		return;
+	}
+	if (plan->mode == GUARD_MODE_LANDLOCK_ONLY && strcmp(path, "/dev/shm") == 0) {
+		/* Without a mount namespace /dev/shm is the host's, shared with every process of the machine. */
+		guard_strv_push(&plan->notes, guard_xstrdup("/dev/shm not granted: Landlock-only mode has no private one"));
 		return;
 	}
 	if (stat(path, &st) != 0) {
@@ -235,6 +247,7 @@ static void plan_mounts(struct guard_plan *plan)
 		}
 		free(p);
 	}
+	guard_net_plan_mounts(plan); /* network.host_sockets bound in */
 	qsort(plan->mounts.v, plan->mounts.n, sizeof *plan->mounts.v, cmp_mount);
 }
 
@@ -324,18 +337,16 @@ void guard_plan_build(struct guard_plan *plan, const struct guard_plan_input *in
 	plan->project = guard_path_normalize(in->project);
 	plan->cwd = guard_path_normalize(in->cwd);
 	plan->tmpdir = guard_xstrdup(in->mode == GUARD_MODE_NAMESPACES ? "/tmp" : in->tmp_host);
-	plan->net_isolated = in->mode == GUARD_MODE_NAMESPACES;
-	if (in->mode == GUARD_MODE_LANDLOCK_ONLY && in->abi >= 4)
-		plan->handled_net = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
 	if (in->abi >= 6)
 		plan->scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
 	plan->seccomp.allow_userns = in->allow_userns;
-	plan->seccomp.deny_inet = !plan->net_isolated;
 	guard_rlimits_from_policy(in->policy, &plan->rlimits);
 
 	if (!in->project_explicit && (strcmp(plan->project, "/") == 0 || strcmp(plan->project, plan->home) == 0))
 		guard_die("run guard from inside a project, or name it: guard run --project DIR -- CMD",
 			  "refusing to use %s as the project: it would grant all of it read-write", plan->project);
+	/* net_isolated, handled_net, the seccomp socket options, the proxy (net_plan.c) */
+	guard_net_plan_build(plan, in);
 
 	struct guard_image_params prm = {
 		.home = plan->home,
@@ -385,4 +396,5 @@ void guard_plan_free(struct guard_plan *plan)
 	free(plan->tmpdir);
 	free(plan->rundir);
 	free(plan->shim);
+	guard_net_plan_free(plan);
 }

@@ -86,6 +86,7 @@ struct guard_plan_input {
 	int abi;               /* Landlock ABI to drive (after any forced lowering) */
 	const char *tmp_host;  /* LANDLOCK_ONLY: the private temp dir created on the host */
 	bool allow_userns;
+	bool allow_degraded; /* a network layer that can't be applied closes the network instead of failing */
 	bool quiet;
 	const char *session_id, *event_socket; /* for the shim, as the sandbox sees it (may be NULL) */
 	uint64_t session_magic;
@@ -110,6 +111,7 @@ struct guard_plan {
 	struct guard_seccomp_opts seccomp;
 	struct guard_rlimits rlimits;
 	bool net_isolated;
+	struct guard_net *net; /* net.h: proxy, host sockets, publish (never NULL after guard_plan_build) */
 	char *rundir, *shim; /* see guard_plan_input; namespaces mode binds them at GUARD_RUN_DIR */
 };
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "net.h"
 #include "plan.h"
 #include "policy_api.h"
 
@@ -44,13 +45,13 @@ void guard_plan_print(const struct guard_plan *plan, char *const *argv, char *co
 {
 	printf("guard: dry run, nothing is executed\n");
 	if (plan->mode == GUARD_MODE_NAMESPACES)
-		printf("mode: namespaces (user, mount, pid, ipc, uts, net) + Landlock ABI %d + seccomp\n", plan->abi);
+		printf("mode: namespaces (user, mount, pid, ipc, uts%s) + Landlock ABI %d + seccomp\n",
+		       plan->net_isolated ? ", net" : "", plan->abi);
 	else
 		printf("mode: Landlock-only (no user namespaces) + Landlock ABI %d + seccomp\n", plan->abi);
 	printf("project: %s\nhome: %s\nworking directory: %s\nTMPDIR: %s%s\n", plan->project, plan->home, plan->cwd,
 	       plan->tmpdir, plan->mode == GUARD_MODE_NAMESPACES ? " (private tmpfs)" : " (private, removed at exit)");
-	printf("network: %s\n", plan->net_isolated ? "none (own network namespace: loopback only)"
-						 : "none (Landlock TCP rules where the ABI has them; seccomp refuses IP sockets)");
+	guard_net_plan_print(plan); /* net_plan.c */
 
 	printf("\nLandlock rules (%zu), everything else denied:\n", plan->grants.n);
 	for (size_t i = 0; i < plan->grants.n; i++) {

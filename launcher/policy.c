@@ -72,6 +72,7 @@ void guard_policy_free(struct guard_policy *p)
 		free(p->env_pass[i].name);
 	for (size_t i = 0; i < p->ndrop; i++)
 		free(p->env_drop[i].name);
+	guard_net_policy_free(p);
 	for (size_t i = 0; i < p->ninterned; i++)
 		free(p->interned[i]);
 	free(p->rules);
@@ -79,6 +80,8 @@ void guard_policy_free(struct guard_policy *p)
 	free(p->env_drop);
 	free(p->interned);
 	free(p->profile);
+	free(p->extends);
+	free(p->description);
 	guard_policy_init(p);
 }
 
@@ -289,6 +292,7 @@ void guard_policy_merge(struct guard_policy *dst, struct guard_policy *src)
 	}
 	merge_names(dst, &dst->env_pass, &dst->npass, &dst->capass, src->env_pass, src->npass);
 	merge_names(dst, &dst->env_drop, &dst->ndrop, &dst->capdrop, src->env_drop, src->ndrop);
+	guard_net_policy_merge(dst, src);
 	/* Ownership of the strings moved: forget them in src before freeing it. */
 	src->nrules = src->npass = src->ndrop = 0;
 

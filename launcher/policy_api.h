@@ -37,6 +37,8 @@ struct guard_sources {
 	const char *project_file;   /* path of $PROJECT/.guard.yaml; NULL → none */
 	const struct guard_flag_rule *flags;
 	size_t nflags;
+	const char *const *net_flags; /* --allow-net HOST values */
+	size_t nnet_flags;
 	const char *trust_store;    /* NULL → $XDG_CONFIG_HOME/guard/trusted */
 };
 
@@ -89,5 +91,34 @@ int guard_read_file(const char *path, size_t max, char **buf, size_t *len);
 int guard_config_dir(char *out, size_t len);
 /* Does the store hold any record for path (whatever the content)? To say "changed since you trusted it". */
 bool guard_trust_has_path(const char *store, const char *path);
+
+/* --- profiles and management commands --- */
+
+/* The text of profile NAME: the installed rules/NAME.yaml (guard_profile_dir) if present, else the built-in
+ * copy; *buf malloc'd and NUL-terminated. 0, or -1 with err (unknown name: the hint lists the known ones). */
+int guard_profile_text(const char *name, char **buf, size_t *len, struct guard_error *err);
+/* Where installed profiles are looked up: ../share/guard/rules beside the binary (may not exist). 0, or -1. */
+int guard_profile_dir(char *out, size_t len);
+/* Would a project file with this content loosen `cur` (the policy without it)? 1 with `at` (file = path) and
+ * `what` naming the first loosening entry, 0 when it only tightens, -1 with err when it does not load. The
+ * same test the trust gate applies, for `guard status` and the editing commands. */
+int guard_project_loosening(const struct guard_policy *cur, const char *path, const char *buf, size_t len,
+			    struct guard_origin *at, char *what, size_t whatlen, struct guard_error *err);
+
+/* --- network (net_policy.c) --- */
+
+/* Add one network.allow entry (a host pattern: api.anthropic.com, *.github.com, host:port, [::1]:8080, "*"),
+ * one network.host_sockets entry (an absolute path, ~/path or $VAR naming a socket) or one network.publish port.
+ * Validates; 0, or -1 with err (file:line:col from `at`, and a hint). */
+int guard_policy_add_net_allow(struct guard_policy *p, const char *text, struct guard_origin at,
+			       struct guard_error *err);
+int guard_policy_add_host_socket(struct guard_policy *p, const char *text, struct guard_origin at,
+				 struct guard_error *err);
+int guard_policy_add_publish(struct guard_policy *p, long long port, struct guard_origin at, struct guard_error *err);
+/* Move src's network entries to the end of dst (origins re-interned), leaving src's lists empty; free them. */
+void guard_net_policy_merge(struct guard_policy *dst, struct guard_policy *src);
+void guard_net_policy_free(struct guard_policy *p);
+/* `guard policy`'s network section. */
+void guard_net_policy_print(FILE *out, const struct guard_policy *p, int width);
 
 #endif

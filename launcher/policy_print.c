@@ -83,8 +83,9 @@ void guard_policy_print(FILE *out, const struct guard_policy *p)
 	limit(out, width, "processes", &p->processes, "(not set: inherited)");
 	limit(out, width, "open_files", &p->open_files, "(not set: inherited)");
 	limit(out, width, "core_dumps", &p->core_dumps, "false (not set)");
+	guard_net_policy_print(out, p, width);
 	for (int r = 0; r < GUARD_RESERVED_COUNT; r++)
-		if (p->reserved_set[r]) {
+		if (p->reserved_set[r] && r != GUARD_RESERVED_NETWORK) {
 			char text[96];
 			snprintf(text, sizeof text, "%s: accepted, applied in a later version", reserved[r]);
 			fprintf(out, "%s  ", text);

@@ -133,11 +133,15 @@ static int unknown_profile(const char *name, struct guard_error *err)
 	const char *names[64];
 	char known[512] = "", hint[640];
 	size_t n = 0, used = 0;
-	for (const struct guard_builtin_rules *b = guard_builtin_rules; b->name && n < 63; b++) {
-		names[n++] = b->name;
-		used += (size_t)snprintf(known + used, used < sizeof known ? sizeof known - used : 0, "%s%s",
-					 used ? ", " : "", b->name);
-	}
+	/* "default" first: the one to fall back on, then the agents in table order. */
+	for (int pass = 0; pass < 2; pass++)
+		for (const struct guard_builtin_rules *b = guard_builtin_rules; b->name && n < 63; b++) {
+			if ((strcmp(b->name, "default") == 0) != (pass == 0))
+				continue;
+			names[n++] = b->name;
+			used += (size_t)snprintf(known + used, used < sizeof known ? sizeof known - used : 0, "%s%s",
+						 used ? ", " : "", b->name);
+		}
 	names[n] = NULL;
 	const char *s = guard_suggest(name, names);
 	if (s)
@@ -148,50 +152,106 @@ static int unknown_profile(const char *name, struct guard_error *err)
 	return -1;
 }
 
-/* The installed copy wins, so an administrator can adjust a profile without rebuilding guard. */
-static int installed_profile(const char *name, char **buf, size_t *len)
+int guard_profile_dir(char *out, size_t len)
 {
-	char exe[PATH_MAX], path[PATH_MAX + 64];
+	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (n <= 0)
-		return 1;
+		return -1;
 	exe[n] = '\0';
 	char *slash = strrchr(exe, '/');
 	if (!slash)
-		return 1;
+		return -1;
 	*slash = '\0';
-	snprintf(path, sizeof path, "%s/../share/guard/rules/%s.yaml", exe, name);
+	n = snprintf(out, len, "%s/../share/guard/rules", exe);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* The installed copy wins, so an administrator can adjust a profile without rebuilding guard. */
+static int installed_profile(const char *name, char **buf, size_t *len)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 80];
+	if (guard_profile_dir(dir, sizeof dir) < 0)
+		return 1;
+	snprintf(path, sizeof path, "%s/%s.yaml", dir, name);
 	return guard_read_file(path, MAX_POLICY_BYTES, buf, len);
 }
 
-int guard_policy_load_profile(struct guard_policy *p, const char *name, struct guard_error *err)
+int guard_profile_text(const char *name, char **buf, size_t *len, struct guard_error *err)
 {
 	/* The name becomes part of a path: no '/', no "..". */
 	if (!*name || strlen(name) > 64 || name[strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 							 "0123456789_-")])
 		return unknown_profile(name, err);
-	char display[96];
-	snprintf(display, sizeof display, "rules/%s.yaml", name);
-	char *buf;
-	size_t len;
-	int rc = installed_profile(name, &buf, &len);
+	int rc = installed_profile(name, buf, len);
 	if (rc < 0) {
-		guard_error_set(err, display, 0, 0, "fix the installation's permissions",
-				"cannot read the installed profile: %s", strerror(errno));
+		guard_error_set(err, "", 0, 0, "fix the installation's permissions",
+				"cannot read the installed profile rules/%s.yaml: %s", name, strerror(errno));
 		return -1;
 	}
-	if (rc == 0) {
-		rc = guard_policy_load_yaml(p, display, buf, len, GUARD_SRC_PROFILE, err);
-		free(buf);
-	} else {
-		const struct guard_builtin_rules *b = guard_builtin_rules;
-		while (b->name && strcmp(b->name, name) != 0)
-			b++;
-		if (!b->name)
-			return unknown_profile(name, err);
-		rc = guard_policy_load_yaml(p, b->display, b->start, (size_t)(b->end - b->start), GUARD_SRC_PROFILE,
-					    err);
+	if (rc == 0)
+		return 0;
+	const struct guard_builtin_rules *b = guard_builtin_rules;
+	while (b->name && strcmp(b->name, name) != 0)
+		b++;
+	if (!b->name)
+		return unknown_profile(name, err);
+	*len = (size_t)(b->end - b->start);
+	if (!(*buf = malloc(*len + 1))) {
+		fputs("guard: out of memory\n", stderr);
+		exit(125);
 	}
+	memcpy(*buf, b->start, *len);
+	(*buf)[*len] = '\0';
+	return 0;
+}
+
+#define MAX_EXTENDS 8
+
+/* Parse NAME, load what it extends first (so its own entries come after and its limits win), then merge it.
+ * Each file keeps its own provenance. `chain` holds the names on the way down, to name a cycle. Nothing is
+ * merged before every file of the chain has parsed, so a profile loads whole or not at all. */
+static int load_profile(struct guard_policy *p, const char *name, const char **chain, int depth,
+			struct guard_error *err)
+{
+	char display[96], *buf;
+	size_t len;
+	if (guard_profile_text(name, &buf, &len, err) < 0)
+		return -1;
+	snprintf(display, sizeof display, "rules/%s.yaml", name);
+	struct guard_policy tmp;
+	guard_policy_init(&tmp);
+	int rc = guard_policy_parse_yaml(&tmp, display, buf, len, GUARD_SRC_PROFILE, NULL, err);
+	free(buf);
+	chain[depth] = name;
+	if (rc == 0 && tmp.extends) {
+		const struct guard_origin at = tmp.extends_at;
+		bool cycle = false;
+		for (int i = 0; i <= depth; i++)
+			cycle |= strcmp(chain[i], tmp.extends) == 0;
+		if (cycle || depth + 1 >= MAX_EXTENDS) {
+			guard_error_set(err, at.file, at.line, at.col, "end the chain with a profile that extends nothing",
+					"profile \"%s\" %s", name,
+					cycle ? "extends itself through a cycle" : "extends too long a chain");
+			rc = -1;
+		} else if ((rc = load_profile(p, tmp.extends, chain, depth + 1, err)) < 0 && !err->line) {
+			/* An unknown or unreadable parent: point at the line that names it. */
+			snprintf(err->file, sizeof err->file, "%s", at.file);
+			err->line = at.line;
+			err->col = at.col;
+		}
+	}
+	if (rc == 0)
+		guard_policy_merge(p, &tmp);
+	else
+		guard_policy_free(&tmp);
+	return rc;
+}
+
+int guard_policy_load_profile(struct guard_policy *p, const char *name, struct guard_error *err)
+{
+	const char *chain[MAX_EXTENDS];
+	int rc = load_profile(p, name, chain, 0, err);
 	if (rc == 0 && !p->profile && !(p->profile = strdup(name))) {
 		fputs("guard: out of memory\n", stderr);
 		exit(125);
@@ -250,6 +310,27 @@ static void find_loosening(const struct guard_policy *cur, const struct guard_po
 		consider(l, *net, "this network entry grants access");
 }
 
+int guard_project_loosening(const struct guard_policy *cur, const char *path, const char *buf, size_t len,
+			    struct guard_origin *at, char *what, size_t whatlen, struct guard_error *err)
+{
+	struct guard_policy tmp;
+	struct guard_origin net;
+	struct loosening l = {0};
+	guard_policy_init(&tmp);
+	int rc = guard_policy_parse_yaml(&tmp, path, buf, len, GUARD_SRC_PROJECT, &net, err);
+	if (rc == 0) {
+		find_loosening(cur, &tmp, &net, &l);
+		rc = l.found;
+		if (l.found) {
+			*at = l.at;
+			at->file = path; /* l.at.file lives in tmp */
+			snprintf(what, whatlen, "%s", l.what);
+		}
+	}
+	guard_policy_free(&tmp);
+	return rc;
+}
+
 static int load_project(struct guard_policy *p, const char *path, const char *store, struct guard_error *err)
 {
 	char *buf;
@@ -303,6 +384,11 @@ int guard_policy_assemble(struct guard_policy *out, const struct guard_sources *
 		const struct guard_flag_rule *f = &src->flags[i];
 		struct guard_origin at = {.file = f->flag, .source = GUARD_SRC_FLAG};
 		if (guard_policy_add_rule(out, f->kind, f->pattern, at, err) < 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < src->nnet_flags; i++) {
+		struct guard_origin at = {.file = "--allow-net", .source = GUARD_SRC_FLAG};
+		if (guard_policy_add_net_allow(out, src->net_flags[i], at, err) < 0)
 			goto fail;
 	}
 	return 0;

@@ -255,7 +255,9 @@ out:
 
 /* ---- schema side -------------------------------------------------------------------------------------- */
 
-static const char *const TOP_KEYS[] = {"files", "env", "limits", "exec", "network", "mask_output", NULL};
+/* extends, description and state describe a profile (rules/NAME.yaml): see profile_section(). */
+static const char *const TOP_KEYS[] = {"files",   "env",         "limits", "exec", "network", "mask_output",
+				       "extends", "description", "state",  NULL};
 static const char *const FILES_KEYS[] = {"read", "write", "deny", "protect", NULL}; /* guard_rule_kind order */
 static const char *const ENV_KEYS[] = {"pass", "drop", NULL};
 static const char *const LIMITS_KEYS[] = {"processes", "open_files", "core_dumps", NULL};
@@ -418,6 +420,17 @@ static int shape_item(struct yload *L, const struct ynode *it, const char *path,
 	return 0;
 }
 
+/* network.allow (allow=1) and network.host_sockets entries: validated and kept (net_policy.c). */
+static int net_item(struct yload *L, const struct ynode *it, const char *path, int allow)
+{
+	int rc = allow ? guard_policy_add_net_allow(L->p, it->text, origin(L, it), L->err)
+		       : guard_policy_add_host_socket(L->p, it->text, origin(L, it), L->err);
+	if (rc == 0 && !L->net->line)
+		*L->net = origin(L, it);
+	(void)path;
+	return rc;
+}
+
 static void reserve(struct yload *L, enum guard_reserved r, const struct ynode *key, const struct ynode *val)
 {
 	if (!is_null(val) && val->n) {
@@ -498,7 +511,7 @@ static int network_section(struct yload *L, const struct ynode *key, const struc
 		char path[64];
 		snprintf(path, sizeof path, "network.%s", k);
 		if (strcmp(k, "publish") != 0) {
-			if (each_string(L, val, path, shape_item, SHAPE_NET) < 0)
+			if (each_string(L, val, path, net_item, strcmp(k, "allow") == 0) < 0)
 				return -1;
 			continue;
 		}
@@ -509,7 +522,8 @@ static int network_section(struct yload *L, const struct ynode *key, const struc
 				     "network.publish must be a list of ports");
 		for (size_t j = 0; j < val->n; j++) {
 			long long port;
-			if (int_value(L, val->kid[j], "network.publish", 1, 65535, &port) < 0)
+			if (int_value(L, val->kid[j], "network.publish", 1, 65535, &port) < 0 ||
+			    guard_policy_add_publish(L->p, port, origin(L, val->kid[j]), L->err) < 0)
 				return -1;
 			if (!L->net->line)
 				*L->net = origin(L, val->kid[j]);
@@ -573,6 +587,47 @@ static int mask_section(struct yload *L, const struct ynode *key, const struct y
 	return 0;
 }
 
+/* A `state:` entry: the agent's own file, or directory with a trailing '/', under $HOME. Granted like files.write
+ * and created before a run when missing, so an agent's first run under guard can keep its login and transcripts
+ * (the sandbox's home admits no new entries). Only plain paths: guard creates exactly what is written. */
+static int state_item(struct yload *L, const struct ynode *it, const char *path, int unused)
+{
+	(void)path, (void)unused;
+	const char *t = it->text;
+	const char *rest = !strncmp(t, "~/", 2) ? t + 2 : !strncmp(t, "$HOME/", 6) ? t + 6 : NULL;
+	bool plain = rest && *rest && *rest != '/' && !guard_pattern_has_glob(rest) && !strstr(rest, "//");
+	for (const char *c = rest; plain && c && *c; c = strchr(c, '/') ? strchr(c, '/') + 1 : NULL)
+		plain = strncmp(c, "./", 2) && strcmp(c, ".") && strncmp(c, "../", 3) && strcmp(c, "..");
+	if (!plain)
+		return NFAIL(L, it, "a path under your home, no globs: ~/.tool/ (a directory) or ~/.tool.json",
+			     "state: \"%s\" must be a plain path under ~", t);
+	if (guard_policy_add_rule(L->p, GUARD_WRITE, t, origin(L, it), L->err) < 0)
+		return -1;
+	L->p->rules[L->p->nrules - 1].create = true;
+	return 0;
+}
+
+/* Keys that only a profile may carry: a user or project file that says `extends: x` most likely wants
+ * `guard run --profile x`, so say that instead of accepting a second way to choose the profile. */
+static int profile_section(struct yload *L, const struct ynode *key, const struct ynode *v)
+{
+	bool ext = !strcmp(key->text, "extends");
+	if (L->src != GUARD_SRC_PROFILE)
+		return NFAIL(L, key, "choose a profile with: guard run --profile NAME (guard profiles lists them)",
+			     "\"%s\" is only for profiles (rules/NAME.yaml)", key->text);
+	if (!strcmp(key->text, "state"))
+		return each_string(L, v, "state", state_item, 0);
+	if (is_null(v) || v->type != Y_SCALAR || !v->text[0])
+		return NFAIL(L, v, ext ? "name one profile, like: extends: default" : "write one line of text",
+			     "%s must be a string", key->text);
+	char **dst = ext ? &L->p->extends : &L->p->description;
+	size_t n = strlen(v->text) + 1;
+	*dst = memcpy(xrealloc(NULL, n, 1), v->text, n);
+	if (ext)
+		L->p->extends_at = origin(L, v);
+	return 0;
+}
+
 static int walk(struct yload *L, const struct ynode *root)
 {
 	if (check_map(L, root, "", TOP_KEYS) < 0)
@@ -586,7 +641,8 @@ static int walk(struct yload *L, const struct ynode *root)
 		case 2: rc = limits_section(L, v); break;
 		case 3: rc = exec_section(L, k, v); break;
 		case 4: rc = network_section(L, k, v); break;
-		default: rc = mask_section(L, k, v); break;
+		case 5: rc = mask_section(L, k, v); break;
+		default: rc = profile_section(L, k, v); break;
 		}
 		if (rc < 0)
 			return -1;

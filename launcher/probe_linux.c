@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "guard/landlock_compat.h"
+#include "guard.h"
 #include "probe_api.h"
 
 #ifndef LANDLOCK_CREATE_RULESET_VERSION
@@ -134,18 +135,6 @@ static void report(int fd, enum ns_step step, int err)
 	_exit(step == NS_OK ? 0 : 1);
 }
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = write(fd, text, strlen(text));
-	int e = errno;
-	close(fd);
-	errno = e;
-	return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
 static void ns_pid1(int fd)
 {
 	struct stat st;
@@ -167,13 +156,13 @@ static void ns_child(int fd)
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID) < 0)
 		report(fd, NS_UNSHARE, errno);
 	/* setgroups is absent before Linux 3.19, where gid_map needs no such step. */
-	if (write_file("/proc/self/setgroups", "deny") < 0 && errno != ENOENT)
+	if (guard_write_text("/proc/self/setgroups", "deny") < 0 && errno != ENOENT)
 		report(fd, NS_SETGROUPS, errno);
 	snprintf(map, sizeof map, "0 %u 1", (unsigned)uid);
-	if (write_file("/proc/self/uid_map", map) < 0)
+	if (guard_write_text("/proc/self/uid_map", map) < 0)
 		report(fd, NS_UID_MAP, errno);
 	snprintf(map, sizeof map, "0 %u 1", (unsigned)gid);
-	if (write_file("/proc/self/gid_map", map) < 0)
+	if (guard_write_text("/proc/self/gid_map", map) < 0)
 		report(fd, NS_GID_MAP, errno);
 	pid_t pid = fork();
 	if (pid < 0)

@@ -25,8 +25,9 @@ struct guard_rep_files {
 struct guard_rep_proc {
 	long long pid, ppid, t;
 	char **argv; /* NULL-terminated */
-	char *cwd;
+	char *cwd, *exe;
 	bool truncated;
+	bool dropped; /* while building: a failure for the same pid and file followed (see report_model.c) */
 };
 
 struct guard_rep_host {
@@ -36,6 +37,7 @@ struct guard_rep_host {
 
 struct guard_rep_denial {
 	char *op, *path, *path2, *err, *origin;
+	char *reason; /* the proxy's words, for network denials */
 	bool has_rule;
 	char *kind, *pattern, *file, *source;
 	long long line, col;
@@ -53,6 +55,7 @@ struct guard_report {
 		struct guard_rep_proc *v;
 		size_t n, cap;
 	} procs; /* successful execs, by pid then time */
+	size_t nprocesses; /* distinct pids among them */
 	struct {
 		struct guard_rep_host *v;
 		size_t n, cap;
@@ -72,6 +75,18 @@ void guard_report_free(struct guard_report *r);
 /* The first exec's argv of pid (the program the process ran), or NULL. */
 const struct guard_rep_proc *guard_report_proc(const struct guard_report *r, long long pid);
 
+/* The process tree over r->procs: one node per pid (its execs in order, r->procs.v[first[k] ..+count[k]]),
+ * nodes in pid order; parent[k] is the node of its parent pid, or n for a root; children of k are
+ * kids[kid_start[k] .. kid_start[k + 1]). Pid reuse can make cycles: printers stop at GUARD_REP_TREE_DEPTH and
+ * show whatever a cycle left unreached as extra roots. */
+#define GUARD_REP_TREE_DEPTH 40
+struct guard_rep_tree {
+	size_t n;
+	size_t *first, *count, *parent, *kids, *kid_start;
+};
+void guard_rep_tree_build(struct guard_rep_tree *t, const struct guard_report *r);
+void guard_rep_tree_free(struct guard_rep_tree *t);
+
 void guard_report_text(FILE *out, const struct guard_report *r);
 void guard_report_json(FILE *out, const struct guard_report *r);
 void guard_report_html(FILE *out, const struct guard_report *r);
@@ -81,9 +96,12 @@ void guard_report_html(FILE *out, const struct guard_report *r);
 /* A word safe to show in a terminal and to paste into a shell: as is when plain, else '...' quoted, else (control
  * characters, invalid UTF-8, C1 and bidi controls) bash's $'...' with \xNN escapes. Appended to b. */
 void guard_fmt_word(struct guard_buf *b, const char *s);
+/* guard_fmt_word cut to at most max bytes (on a character boundary) with "…": for names in human-facing lists,
+ * where a 4 KiB path would drown the rest (JSON keeps every name whole). */
+void guard_fmt_word_cut(struct guard_buf *b, const char *s, size_t max);
 /* Free text (patterns, notes) with dangerous characters and invalid UTF-8 as \xNN, nothing quoted. */
 void guard_fmt_text(struct guard_buf *b, const char *s);
-/* argv joined by spaces, each word as above; at most max bytes of output (0: unlimited), then "…". */
+/* argv joined by spaces, each word as above; with max (0: unlimited), the words that fit in max bytes, then "…". */
 void guard_fmt_argv(struct guard_buf *b, const char *const *argv, size_t max);
 /* "2h 05m", "3m 12s", "12.3s", "850ms"; "?" when either end is unknown (< 0). */
 void guard_fmt_duration(char *out, size_t len, long long start_ms, long long end_ms);

@@ -78,6 +78,20 @@ void guard_fmt_word(struct guard_buf *b, const char *s)
 	guard_buf_put(b, "'", 1);
 }
 
+void guard_fmt_word_cut(struct guard_buf *b, const char *s, size_t max)
+{
+	size_t start = b->len;
+	guard_fmt_word(b, s);
+	if (b->len - start <= max)
+		return;
+	size_t cut = start + max;
+	while (cut > start && ((unsigned char)b->p[cut] & 0xc0) == 0x80)
+		cut--;
+	b->len = cut;
+	b->p[cut] = 0;
+	guard_buf_puts(b, "…");
+}
+
 void guard_fmt_text(struct guard_buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -98,12 +112,28 @@ void guard_fmt_text(struct guard_buf *b, const char *s)
 void guard_fmt_argv(struct guard_buf *b, const char *const *argv, size_t max)
 {
 	size_t start = b->len;
+	/* Whole words only, so what is shown still pastes into a shell; only a first word longer than max is cut. */
 	for (size_t i = 0; argv && argv[i]; i++) {
+		struct guard_buf w = {0};
+		guard_fmt_word(&w, argv[i]);
+		if (max && i > 0 && b->len - start + 1 + w.len > max) {
+			/* Cut this word to the room left (when there is some worth showing): `sh -c …` says nothing. */
+			size_t room = max - (b->len - start) - 1;
+			if (room >= 16) {
+				while (room > 0 && ((unsigned char)w.p[room] & 0xc0) == 0x80)
+					room--;
+				guard_buf_put(b, " ", 1);
+				guard_buf_put(b, w.p, room);
+			}
+			guard_buf_free(&w);
+			guard_buf_puts(b, room >= 16 ? "…" : " …");
+			return;
+		}
 		if (i)
 			guard_buf_put(b, " ", 1);
-		guard_fmt_word(b, argv[i]);
+		guard_buf_put(b, w.p, w.len);
+		guard_buf_free(&w);
 		if (max && b->len - start > max) {
-			/* Cut on a character boundary: back up over UTF-8 continuation bytes. */
 			size_t cut = start + max;
 			while (cut > start && ((unsigned char)b->p[cut] & 0xc0) == 0x80)
 				cut--;

@@ -5,10 +5,10 @@
  *               "start","end","duration_ms","exit","finished"},
  *    "counts":{"events","allowed","denied","failed","malformed_lines"},
  *    "denials":[{"op","path","path2","errno","rule":{"kind","pattern","file","line","col","source"}|null,
- *                "count","first_t","last_t","pids":[],"programs":[],"origin"}],
+ *                "count","first_t","last_t","pids":[],"programs":[],"reason","origin"}],
  *    "files":{"read":{"project":[{"path","count","denied","failed"}],"system":[],"home":[],"temp":[],"other":[]},
  *             "written":{...}},
- *    "processes":[{"pid","ppid","t","argv":[],"cwd","truncated"}],
+ *    "processes":[{"pid","ppid","t","exe","argv":[],"cwd","truncated"}],
  *    "hosts":[{"host","count","denied"}],
  *    "unobserved":["..."]} */
 #include <string.h>
@@ -102,6 +102,7 @@ static void denial(struct guard_buf *b, const struct guard_report *r, const stru
 		guard_json_str(b, p ? p->argv[0] : NULL);
 	}
 	guard_buf_puts(b, "],");
+	kv_str(b, "reason", d->reason, true);
 	kv_str(b, "origin", d->origin, false);
 	guard_buf_puts(b, "}");
 }
@@ -146,6 +147,7 @@ void guard_report_json(FILE *out, const struct guard_report *r)
 		guard_buf_printf(&b, "%s{\"pid\":%lld,", i ? ",\n  " : "\n  ", p->pid);
 		kv_int(&b, "ppid", p->ppid, true);
 		kv_int(&b, "t", p->t, true);
+		kv_str(&b, "exe", p->exe, true);
 		guard_buf_puts(&b, "\"argv\":");
 		str_array(&b, (const char *const *)p->argv);
 		guard_buf_puts(&b, ",");

@@ -71,8 +71,20 @@ static bool on_event(const struct guard_sess_event *ev, void *ctx)
 	else
 		r->allowed++;
 
+	if (op == GUARD_OP_EXEC && strcmp(ev->result, "allowed") != 0) {
+		/* The shim logs an exec before making it (after a successful one there is nobody left to tell), and
+		 * logs again when it fails: execvp trying each PATH entry. Such an attempt was no process start. */
+		for (size_t i = r->procs.n, k = 0; i-- > 0 && k < 64; k++) {
+			struct guard_rep_proc *p = &r->procs.v[i];
+			if (p->pid == ev->pid && !p->dropped && p->exe && ev->path && strcmp(p->exe, ev->path) == 0) {
+				p->dropped = true;
+				break;
+			}
+		}
+	}
 	if (op == GUARD_OP_EXEC && strcmp(ev->result, "allowed") == 0) {
-		struct guard_rep_proc p = {ev->pid, ev->ppid, ev->t, NULL, dup_or_null(ev->cwd), ev->truncated};
+		struct guard_rep_proc p = {ev->pid, ev->ppid, ev->t, NULL, dup_or_null(ev->cwd), dup_or_null(ev->path),
+					   ev->truncated, false};
 		size_t n = ev->argv ? ev->nargv : 0;
 		p.argv = guard_xmalloc((n + 2) * sizeof *p.argv);
 		for (size_t i = 0; i < n; i++)
@@ -84,10 +96,10 @@ static bool on_event(const struct guard_sess_event *ev, void *ctx)
 	} else if (op == GUARD_OP_CONNECT && ev->path) {
 		struct guard_rep_host h = {guard_xstrdup(ev->path), 1, denied};
 		PUSH(b->hosts, h);
-	} else if (op == GUARD_OP_READ || op == GUARD_OP_EXEC) {
-		/* An exec that failed or was denied is a file access worth listing; successful ones are processes. */
-		if (op == GUARD_OP_READ || !denied)
-			add_file(b, ev->abs ? ev->abs : ev->path, false, ev->result);
+	} else if (op == GUARD_OP_READ) {
+		/* Execs are not listed as files: successful ones are processes, denied ones denials, and failed
+		 * ones mostly PATH lookups (ENOENT) that would only be noise. */
+		add_file(b, ev->abs ? ev->abs : ev->path, false, ev->result);
 	} else if (guard_op_is_write(op)) {
 		add_file(b, ev->abs ? ev->abs : ev->path, true, ev->result);
 		if (op == GUARD_OP_RENAME || op == GUARD_OP_LINK)
@@ -101,6 +113,7 @@ static bool on_event(const struct guard_sess_event *ev, void *ctx)
 			.path2 = dup_or_null(ev->abs2 ? ev->abs2 : ev->path2),
 			.err = dup_or_null(ev->err),
 			.origin = dup_or_null(ev->origin),
+			.reason = dup_or_null(ev->net_reason),
 			.has_rule = ev->has_rule,
 			.count = 1,
 			.first_t = ev->t,
@@ -121,19 +134,30 @@ static bool on_event(const struct guard_sess_event *ev, void *ctx)
 	return true;
 }
 
+/* The most specific place wins: a project under $HOME is "project", a home under /var/tmp is "home". */
 static enum guard_rep_group group_of(const struct guard_report *r, const char *path)
 {
 	const struct guard_sess *s = r->s;
 	if (!path || path[0] != '/')
 		return GUARD_REP_OTHER;
-	if (s->project && strcmp(s->project, "/") != 0 && guard_path_within(path, s->project))
-		return GUARD_REP_PROJECT;
-	if (guard_path_within(path, r->tmpdir) || guard_path_within(path, "/tmp") ||
-	    guard_path_within(path, "/var/tmp") || guard_path_within(path, "/dev/shm"))
-		return GUARD_REP_TEMP;
-	if (s->home && strcmp(s->home, "/") != 0 && guard_path_within(path, s->home))
-		return GUARD_REP_HOME;
-	return GUARD_REP_SYSTEM;
+	const struct {
+		const char *root;
+		enum guard_rep_group g;
+	} places[] = {
+		{s->project, GUARD_REP_PROJECT}, {r->tmpdir, GUARD_REP_TEMP},  {"/tmp", GUARD_REP_TEMP},
+		{"/var/tmp", GUARD_REP_TEMP},    {"/dev/shm", GUARD_REP_TEMP}, {s->home, GUARD_REP_HOME},
+	};
+	enum guard_rep_group best = GUARD_REP_SYSTEM;
+	size_t best_len = 0;
+	for (size_t i = 0; i < sizeof places / sizeof *places; i++) {
+		const char *root = places[i].root;
+		if (root && root[0] == '/' && strcmp(root, "/") != 0 && strlen(root) > best_len &&
+		    guard_path_within(path, root)) {
+			best = places[i].g;
+			best_len = strlen(root);
+		}
+	}
+	return best;
 }
 
 static int cmp_raw_file(const void *a, const void *b)
@@ -212,7 +236,7 @@ static int cmp_denial_time(const void *a, const void *b)
 
 static void denial_free(struct guard_rep_denial *d)
 {
-	free(d->op), free(d->path), free(d->path2), free(d->err), free(d->origin);
+	free(d->op), free(d->path), free(d->path2), free(d->err), free(d->origin), free(d->reason);
 	free(d->kind), free(d->pattern), free(d->file), free(d->source);
 }
 
@@ -253,6 +277,15 @@ static void merge_denials(struct builder *b)
 	free(b->denials.v);
 	if (b->r->denials.n)
 		qsort(b->r->denials.v, b->r->denials.n, sizeof *b->r->denials.v, cmp_denial_time);
+}
+
+static void proc_free(struct guard_rep_proc *p)
+{
+	for (char **a = p->argv; *a; a++)
+		free(*a);
+	free(p->argv);
+	free(p->cwd);
+	free(p->exe);
 }
 
 static int cmp_proc(const void *a, const void *b)
@@ -303,8 +336,18 @@ void guard_report_build(struct guard_report *r, struct guard_sess *s)
 	merge_files(&b);
 	merge_hosts(&b);
 	merge_denials(&b);
+	size_t kept = 0;
+	for (size_t i = 0; i < r->procs.n; i++) {
+		if (r->procs.v[i].dropped)
+			proc_free(&r->procs.v[i]);
+		else
+			r->procs.v[kept++] = r->procs.v[i];
+	}
+	r->procs.n = kept;
 	if (r->procs.n)
 		qsort(r->procs.v, r->procs.n, sizeof *r->procs.v, cmp_proc);
+	for (size_t i = 0; i < r->procs.n; i++)
+		r->nprocesses += i == 0 || r->procs.v[i].pid != r->procs.v[i - 1].pid;
 	note_unobserved(r);
 }
 
@@ -329,12 +372,8 @@ void guard_report_free(struct guard_report *r)
 				free(r->files[w][g].v[i].path);
 			free(r->files[w][g].v);
 		}
-	for (size_t i = 0; i < r->procs.n; i++) {
-		for (char **a = r->procs.v[i].argv; *a; a++)
-			free(*a);
-		free(r->procs.v[i].argv);
-		free(r->procs.v[i].cwd);
-	}
+	for (size_t i = 0; i < r->procs.n; i++)
+		proc_free(&r->procs.v[i]);
 	free(r->procs.v);
 	for (size_t i = 0; i < r->hosts.n; i++)
 		free(r->hosts.v[i].host);

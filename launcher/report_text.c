@@ -5,16 +5,24 @@
 
 #include "report.h"
 
-#define LIST_MAX 25 /* entries per file group; JSON lists all */
+#define LIST_MAX 25        /* entries per file group; JSON lists all */
+#define NAME_MAX_SHOWN 240 /* bytes of one name; JSON keeps them whole */
 
 /* The rule of a denial as one phrase: files.deny ".env" (rules/default.yaml:14:7, profile). */
 static void rule_phrase(struct guard_buf *b, const struct guard_rep_denial *d)
 {
 	if (!d->has_rule) {
-		guard_buf_puts(b, "not granted by any rule (default deny)");
+		bool net = strcmp(d->op, "connect") == 0 || strcmp(d->op, "bind") == 0;
+		if (net && d->reason) {
+			guard_buf_puts(b, "network: ");
+			guard_fmt_text(b, d->reason);
+		} else {
+			guard_buf_puts(b, net ? "network: no network rule allows this host" : "none grants it (default deny)");
+		}
 		return;
 	}
-	guard_buf_puts(b, "files.");
+	if (d->kind && !strchr(d->kind, '.')) /* file rules are files.KIND; others ("network.allow") say it */
+		guard_buf_puts(b, "files.");
 	guard_fmt_text(b, d->kind ? d->kind : "?");
 	guard_buf_puts(b, " \"");
 	guard_fmt_text(b, d->pattern ? d->pattern : "?");
@@ -76,21 +84,21 @@ static void denials(FILE *out, const struct guard_report *r)
 		guard_buf_puts(&b, "  ");
 		guard_fmt_text(&b, d->op);
 		guard_buf_puts(&b, " ");
-		guard_fmt_word(&b, d->path ? guard_fmt_short(d->path, s->project, s->home, &tmp) : "?");
+		guard_fmt_word_cut(&b, d->path ? guard_fmt_short(d->path, s->project, s->home, &tmp) : "?", NAME_MAX_SHOWN);
 		if (d->path2) {
 			guard_buf_puts(&b, " -> ");
-			guard_fmt_word(&b, guard_fmt_short(d->path2, s->project, s->home, &tmp));
+			guard_fmt_word_cut(&b, guard_fmt_short(d->path2, s->project, s->home, &tmp), NAME_MAX_SHOWN);
 		}
 		guard_buf_puts(&b, "  ");
 		guard_fmt_text(&b, d->err ? d->err : "");
-		guard_buf_puts(&b, "\n    by ");
+		guard_buf_puts(&b, "\n    rule  ");
 		rule_phrase(&b, d);
-		guard_buf_puts(&b, "\n    ");
+		guard_buf_puts(&b, "\n    who   ");
 		if (d->count > 1)
 			guard_buf_printf(&b, "%u attempts, ", d->count);
 		for (size_t k = 0; k < d->npids; k++) {
 			const struct guard_rep_proc *p = guard_report_proc(r, d->pids[k]);
-			guard_buf_printf(&b, "%spid %lld", k ? ", " : "by ", d->pids[k]);
+			guard_buf_printf(&b, "%spid %lld", k ? ", " : "", d->pids[k]);
 			if (p && p->argv[0]) {
 				const char *base = strrchr(p->argv[0], '/');
 				guard_buf_puts(&b, " (");
@@ -138,7 +146,7 @@ static void files(FILE *out, const struct guard_report *r, int w)
 			const struct guard_rep_file *e = &f->v[i];
 			size_t mark = b.len;
 			guard_buf_puts(&b, "    ");
-			guard_fmt_word(&b, guard_fmt_short(e->path, s->project, s->home, &tmp));
+			guard_fmt_word_cut(&b, guard_fmt_short(e->path, s->project, s->home, &tmp), NAME_MAX_SHOWN);
 			size_t width = b.len - mark;
 			guard_buf_printf(&b, "%*s", width < 52 ? (int)(52 - width) : 1, "");
 			guard_buf_printf(&b, "%u", e->count);
@@ -157,34 +165,12 @@ static void files(FILE *out, const struct guard_report *r, int w)
 	guard_buf_free(&tmp);
 }
 
-/* The process tree: one node per pid (its execs in order), children under the node of their parent pid. Nodes
- * are in pid order (procs are sorted by pid, then time); kids[] lists children grouped by parent. */
-struct tree {
-	const struct guard_report *r;
-	size_t n;
-	size_t *first, *count, *parent; /* per node: index of its first exec, number of execs, parent node or n */
-	size_t *kids, *kid_start;       /* children of node k: kids[kid_start[k] .. kid_start[k + 1]) */
-	bool *shown;
-};
-
-static size_t node_of(const struct tree *t, long long pid)
-{
-	size_t lo = 0, hi = t->n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (t->r->procs.v[t->first[mid]].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < t->n && t->r->procs.v[t->first[lo]].pid == pid ? lo : t->n;
-}
-
-static void show_node(FILE *out, struct tree *t, size_t node, struct guard_buf *prefix, bool last, int depth)
+static void show_node(FILE *out, const struct guard_report *r, const struct guard_rep_tree *t, bool *shown,
+		      size_t node, struct guard_buf *prefix, bool last, int depth)
 {
 	struct guard_buf b = {0};
-	const struct guard_rep_proc *p = &t->r->procs.v[t->first[node]];
-	t->shown[node] = true;
+	const struct guard_rep_proc *p = &r->procs.v[t->first[node]];
+	shown[node] = true;
 	guard_buf_put(&b, prefix->p, prefix->len);
 	if (depth > 0)
 		guard_buf_puts(&b, last ? "`- " : "|- ");
@@ -192,65 +178,32 @@ static void show_node(FILE *out, struct tree *t, size_t node, struct guard_buf *
 	guard_fmt_argv(&b, (const char *const *)p->argv, 200);
 	for (size_t k = 1; k < t->count[node]; k++) {
 		guard_buf_puts(&b, "  then: ");
-		guard_fmt_argv(&b, (const char *const *)t->r->procs.v[t->first[node] + k].argv, 120);
+		guard_fmt_argv(&b, (const char *const *)r->procs.v[t->first[node] + k].argv, 120);
 	}
 	guard_buf_puts(&b, "\n");
 	fputs(b.p, out);
 	guard_buf_free(&b);
-	if (depth >= 40)
-		return; /* absurd depth (or a pid-reuse loop): stop */
-	size_t saved = prefix->len;
+	if (depth >= GUARD_REP_TREE_DEPTH)
+		return;
+	size_t saved = prefix->len, lastkid = t->n;
 	if (depth > 0)
 		guard_buf_puts(prefix, last ? "   " : "|  ");
-	size_t lastkid = t->n;
 	for (size_t i = t->kid_start[node]; i < t->kid_start[node + 1]; i++)
-		if (!t->shown[t->kids[i]])
+		if (!shown[t->kids[i]])
 			lastkid = t->kids[i];
 	for (size_t i = t->kid_start[node]; i < t->kid_start[node + 1]; i++)
-		if (!t->shown[t->kids[i]])
-			show_node(out, t, t->kids[i], prefix, t->kids[i] == lastkid, depth + 1);
+		if (!shown[t->kids[i]])
+			show_node(out, r, t, shown, t->kids[i], prefix, t->kids[i] == lastkid, depth + 1);
 	prefix->len = saved;
 	prefix->p[saved] = 0;
 }
 
 static void processes(FILE *out, const struct guard_report *r)
 {
-	struct tree t = {r, 0};
-	size_t n = r->procs.n;
-	t.first = guard_xmalloc((n + 1) * sizeof *t.first);
-	t.count = guard_xmalloc((n + 1) * sizeof *t.count);
-	t.parent = guard_xmalloc((n + 1) * sizeof *t.parent);
-	t.kids = guard_xmalloc((n + 1) * sizeof *t.kids);
-	t.kid_start = guard_xmalloc((n + 2) * sizeof *t.kid_start);
-	t.shown = guard_xmalloc((n + 1) * sizeof *t.shown);
-	for (size_t i = 0; i < n;) {
-		size_t j = i;
-		while (j < n && r->procs.v[j].pid == r->procs.v[i].pid)
-			j++;
-		t.first[t.n] = i;
-		t.count[t.n] = j - i;
-		t.shown[t.n] = false;
-		t.n++;
-		i = j;
-	}
-	/* Counting sort of nodes by parent: children come out in pid order, which is start order but for
-	 * wrap-around. */
-	memset(t.kid_start, 0, (t.n + 2) * sizeof *t.kid_start);
-	for (size_t k = 0; k < t.n; k++) {
-		t.parent[k] = node_of(&t, r->procs.v[t.first[k]].ppid);
-		if (t.parent[k] == k)
-			t.parent[k] = t.n;
-		t.kid_start[t.parent[k] + 1]++;
-	}
-	for (size_t k = 0; k < t.n; k++)
-		t.kid_start[k + 1] += t.kid_start[k];
-	size_t *fill = guard_xmalloc((t.n + 1) * sizeof *fill);
-	memcpy(fill, t.kid_start, (t.n + 1) * sizeof *fill);
-	for (size_t k = 0; k < t.n; k++)
-		if (t.parent[k] < t.n)
-			t.kids[fill[t.parent[k]]++] = k;
-	free(fill);
-
+	struct guard_rep_tree t;
+	guard_rep_tree_build(&t, r);
+	bool *shown = guard_xmalloc((t.n + 1) * sizeof *shown);
+	memset(shown, 0, (t.n + 1) * sizeof *shown);
 	fprintf(out, "\nProcesses (%zu)\n", t.n);
 	if (!t.n)
 		fprintf(out, "  no exec was logged\n");
@@ -259,10 +212,11 @@ static void processes(FILE *out, const struct guard_report *r)
 	/* Roots first (parent outside the log), then anything a cycle left unshown. */
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t k = 0; k < t.n; k++)
-			if (!t.shown[k] && (pass == 1 || t.parent[k] == t.n))
-				show_node(out, &t, k, &prefix, true, 0);
+			if (!shown[k] && (pass == 1 || t.parent[k] == t.n))
+				show_node(out, r, &t, shown, k, &prefix, true, 0);
 	guard_buf_free(&prefix);
-	free(t.first), free(t.count), free(t.parent), free(t.kids), free(t.kid_start), free(t.shown);
+	free(shown);
+	guard_rep_tree_free(&t);
 }
 
 static void hosts(FILE *out, const struct guard_report *r)
@@ -274,7 +228,7 @@ static void hosts(FILE *out, const struct guard_report *r)
 	for (size_t i = 0; i < r->hosts.n; i++) {
 		b.len = 0;
 		guard_buf_puts(&b, "  ");
-		guard_fmt_word(&b, r->hosts.v[i].host);
+		guard_fmt_word_cut(&b, r->hosts.v[i].host, NAME_MAX_SHOWN);
 		guard_buf_printf(&b, "  %u", r->hosts.v[i].count);
 		if (r->hosts.v[i].denied)
 			guard_buf_printf(&b, ", %u denied", r->hosts.v[i].denied);

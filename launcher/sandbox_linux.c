@@ -28,6 +28,7 @@
 
 #include "kernel_api.h"
 #include "late_covers.h"
+#include "net.h"
 #include "sandbox.h"
 #include "sandbox_record.h"
 #include "supervise.h"
@@ -61,7 +62,9 @@ static void set_forwarding(bool on)
 
 static void send_record(int fd, char type, int code, int status, const char *msg)
 {
-	struct guard_record r = {type, code, status, ""};
+	struct guard_record r;
+	memset(&r, 0, sizeof r); /* the padding too: the whole struct goes down the pipe */
+	r.type = type, r.code = code, r.status = status;
 	if (msg)
 		snprintf(r.msg, sizeof r.msg, "%s", msg);
 	ssize_t unused = write(fd, &r, sizeof r);
@@ -219,8 +222,11 @@ __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, ch
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: mounting a fresh /proc for the sandbox: %s", strerror(errno));
-	if (bring_up_loopback() != 0)
+	if (plan->net_isolated && bring_up_loopback() != 0)
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: bringing up the sandbox's loopback: %s", strerror(errno));
+	/* The proxy's listening socket, opened here inside the namespace and handed out (net_linux.c). */
+	if (guard_net_init_setup(plan, why, sizeof why) != 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
 
 	/* SIGCHLD through a descriptor, so one poll serves children and late covers. */
 	sigset_t chld;
@@ -243,11 +249,14 @@ __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, ch
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	struct guard_watch *watch = guard_watch_start(plan, cover_fds);
 	for (;;) {
-		struct pollfd p[2] = {{sfd, POLLIN, 0}, {guard_watch_fd(watch), POLLIN, 0}};
-		if (poll(p, watch ? 2 : 1, -1) < 0 && errno != EINTR)
+		int nfd = guard_net_init_fd(plan); /* sockets made inside for network.publish; -1: none */
+		struct pollfd p[3] = {{sfd, POLLIN, 0}, {guard_watch_fd(watch), POLLIN, 0}, {nfd, POLLIN, 0}};
+		if (poll(p, 3, -1) < 0 && errno != EINTR)
 			break;
 		if (watch && (p[1].revents & POLLIN))
 			guard_watch_handle(watch);
+		if (nfd >= 0 && p[2].revents)
+			guard_net_init_serve(plan);
 		struct signalfd_siginfo si;
 		while (read(sfd, &si, sizeof si) > 0)
 			;
@@ -266,18 +275,11 @@ __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, ch
 	_exit(0);
 }
 
-static int write_file(pid_t pid, const char *name, const char *text)
+static int write_proc(pid_t pid, const char *name, const char *text)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = write(fd, text, strlen(text));
-	int err = errno;
-	close(fd);
-	errno = err;
-	return n == (ssize_t)strlen(text) ? 0 : -1;
+	return guard_write_text(path, text);
 }
 
 static int map_ids(pid_t pid)
@@ -285,15 +287,26 @@ static int map_ids(pid_t pid)
 	char map[64];
 	if (geteuid() == 0) {
 		/* Root keeps every id as it is, so file ownership inside looks as it does outside. */
-		return write_file(pid, "uid_map", "0 0 4294967295\n") || write_file(pid, "gid_map", "0 0 4294967295\n");
+		return write_proc(pid, "uid_map", "0 0 4294967295\n") || write_proc(pid, "gid_map", "0 0 4294967295\n");
 	}
-	if (write_file(pid, "setgroups", "deny\n") != 0 && errno != ENOENT)
+	if (write_proc(pid, "setgroups", "deny\n") != 0 && errno != ENOENT)
 		return -1;
 	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)geteuid(), (unsigned)geteuid());
-	if (write_file(pid, "uid_map", map) != 0)
+	if (write_proc(pid, "uid_map", map) != 0)
 		return -1;
 	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)getegid(), (unsigned)getegid());
-	return write_file(pid, "gid_map", map);
+	return write_proc(pid, "gid_map", map);
+}
+
+/* The child waits on `sync_fd` until it is in the session's cgroup (and, with namespaces, has its ids). */
+static void release_child(pid_t pid, const struct guard_supervision *sup, int sync_fd)
+{
+	forward_to = pid;
+	if (sup->cgroup && guard_cgroup_add(sup->cgroup, pid) != 0)
+		guard_note("could not add the sandbox to its cgroup: %s", strerror(errno));
+	if (write(sync_fd, "g", 1) != 1)
+		guard_die_errno(NULL, "starting the sandbox");
+	close(sync_fd);
 }
 
 int guard_sandbox_run(const struct guard_plan *plan, char *const *argv, char *const *env,
@@ -316,22 +329,22 @@ int guard_sandbox_run(const struct guard_plan *plan, char *const *argv, char *co
 			close(sync[1]);
 			run_command(plan, argv, env, rec[1], sup, sync[0]);
 		}
-		forward_to = pid;
 		close(rec[1]);
 		close(sync[0]);
-		if (sup->cgroup && guard_cgroup_add(sup->cgroup, pid) != 0)
-			guard_note("could not add the sandbox to its cgroup: %s", strerror(errno));
-		if (write(sync[1], "g", 1) != 1)
-			guard_die_errno(NULL, "starting the sandbox");
-		close(sync[1]);
+		release_child(pid, sup, sync[1]);
+		guard_net_start(plan, sup->session); /* the proxy's threads: after the fork */
 		int rc = guard_supervise(pid, rec[0], true, sup);
+		guard_net_stop(plan);
 		close(rec[0]);
 		return rc;
 	}
 
-	long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET;
+	long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
+		     (plan->net_isolated ? CLONE_NEWNET : 0); /* network.allow ["*"]: the host's network */
+	guard_watch_prepare(plan);
 	pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid < 0) {
+		guard_watch_release();
 		snprintf(why, whylen, "creating user namespaces: %s", strerror(errno));
 		close(rec[0]), close(rec[1]), close(sync[0]), close(sync[1]);
 		return GUARD_SANDBOX_NO_USERNS;
@@ -349,15 +362,14 @@ int guard_sandbox_run(const struct guard_plan *plan, char *const *argv, char *co
 		close(rec[0]);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
+		guard_watch_release();
 		return GUARD_SANDBOX_NO_USERNS;
 	}
-	forward_to = pid;
-	if (sup->cgroup && guard_cgroup_add(sup->cgroup, pid) != 0)
-		guard_note("could not add the sandbox to its cgroup: %s", strerror(errno));
-	if (write(sync[1], "g", 1) != 1)
-		guard_die_errno(NULL, "starting the sandbox");
-	close(sync[1]);
+	release_child(pid, sup, sync[1]);
+	guard_net_start(plan, sup->session); /* the proxy's threads: after the clone */
 	int rc = guard_supervise(pid, rec[0], false, sup);
+	guard_watch_release();
+	guard_net_stop(plan);
 	close(rec[0]);
 	return rc;
 }

@@ -80,6 +80,15 @@ static bool visit(struct walk *w, int dirfd, const char *path, const char *name,
 		type = S_ISLNK(st.st_mode) ? DT_LNK : S_ISREG(st.st_mode) ? DT_REG : is_dir ? DT_DIR : DT_UNKNOWN;
 	}
 
+	if (!w->holes) {
+		/* Collecting secret inodes: only a regular file with several links can have a twin elsewhere. */
+		if (type == DT_REG && fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_nlink > 1) {
+			const struct guard_image_rule *d = guard_image_decide(&w->plan->image, GUARD_DENY, path, false);
+			if (d && !(d->flags & GUARD_IRULE_NEGATED))
+				add_secret(w->secrets, &st, d, path);
+		}
+		return is_dir;
+	}
 	if (!w->links_only) {
 		bool link_is_dir = is_dir;
 		if (type == DT_LNK) {
@@ -251,6 +260,9 @@ void guard_scan_holes(struct guard_plan *plan)
 	for (uint32_t i = 0; i < img->h->nrules; i++) {
 		const struct guard_image_rule *r = &img->rules[i];
 		if (r->kind != GUARD_DENY || (r->flags & (GUARD_IRULE_NEGATED | GUARD_IRULE_NAME_ONLY)))
+			continue;
+		/* guard's own state and configuration hold no user secrets to be linked to (and can be large). */
+		if (strncmp(guard_image_str(img, r->file), "(guard", 6) == 0)
 			continue;
 		int depth;
 		bool deep;

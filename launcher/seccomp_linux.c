@@ -10,8 +10,11 @@
  * argument test on a multiplexed call it cannot see into (i386 socketcall) becomes a test of the whole call, which
  * errs on the side of refusing. Any other architecture is killed. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <sched.h>
+#include <fcntl.h>
 #include <seccomp.h>
+#include <sys/stat.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +32,8 @@ enum when {
 	ALWAYS,
 	NO_USERNS, /* unless opts->allow_userns */
 	DENY_INET, /* only with opts->deny_inet */
+	INET_STREAM, /* only with opts->inet_stream_only */
+	NET_CLOSED,  /* with opts->net_closed or opts->deny_inet */
 };
 
 /* Argument tests. Values are compared on the low 32 bits: these arguments are C ints in the kernel, which ignores
@@ -37,7 +42,9 @@ enum cmp {
 	ANY,        /* every call */
 	EQ32,       /* (arg & 0xffffffff) == value */
 	BITS,       /* (arg & value) == value */
-	NOT_0_OR_M1 /* low 32 bits neither 0 nor 0xffffffff */
+	NOT_0_OR_M1, /* low 32 bits neither 0 nor 0xffffffff */
+	TYPE4,       /* (arg & 0xf) == value: a socket type without SOCK_NONBLOCK/SOCK_CLOEXEC */
+	GT64,        /* arg > value on all 64 bits (garbage in the upper half errs on refusing) */
 };
 
 struct rule {
@@ -47,9 +54,34 @@ struct rule {
 	enum cmp cmp;
 	unsigned arg;
 	uint64_t value;
-	const char *cond; /* the argument test in words, for describe */
+	const char *cond; /* the argument test in words, for describe (consecutive rows with the same words: once) */
 	const char *why;
+	enum cmp cmp2; /* a second test, on another argument, that must hold too (ANY: none) */
+	unsigned arg2;
+	uint64_t value2;
 };
+
+/* Landlock-only proxy mode: IP sockets only as TCP streams, whose connects Landlock limits to the proxy's port. */
+#define WHY_TCP_ONLY "only TCP, which Landlock limits to guard's proxy: no UDP (no DNS), raw, SCTP or other sockets"
+#define NOT_TCP(fam, cond)                                                                                           \
+	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, TYPE4, 1, SOCK_DGRAM},                     \
+	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, TYPE4, 1, SOCK_RAW},                       \
+	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, TYPE4, 1, SOCK_RDM},                       \
+	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, TYPE4, 1, SOCK_SEQPACKET},                 \
+	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, TYPE4, 1, SOCK_DCCP},                      \
+	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, TYPE4, 1, SOCK_PACKET},                    \
+	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, EQ32, 2, 1},                               \
+	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, EQ32, 2, 2},                               \
+	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, EQ32, 2, 3},                               \
+	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, EQ32, 2, 4},                               \
+	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, EQ32, 2, 5},                               \
+	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, GT64, 2, IPPROTO_TCP}
+/* Families that reach past a network namespace or Landlock's TCP rules (vsock talks to the hypervisor whatever
+ * the namespace), or that only carry kernel attack surface here. AF_UNIX, AF_INET(6) and AF_NETLINK stay. */
+#define WHY_FAMILY "network is closed: this family reaches past the network boundary"
+#define FAMILY(n) {"socket", EACCES, NET_CLOSED, EQ32, 0, n, "domain AX25 .. KEY (3-9, 11-15)", WHY_FAMILY}
+
+#define WHY_SETID "no setuid or setgid files: they would grant privileges outside the sandbox"
 
 static const struct rule rules[] = {
 	/* Other processes: read or steer them from outside the boundary. */
@@ -110,6 +142,25 @@ static const struct rule rules[] = {
 	/* Personalities other than plain Linux turn off ASLR or make data executable. */
 	{"personality", EPERM, ALWAYS, NOT_0_OR_M1, 0, 0, "persona other than PER_LINUX and the 0xffffffff query",
 	 "could disable ASLR or make data executable"},
+	/* A setuid or setgid file made inside outlives the sandbox: as root, it is local root for anyone later (and
+	 * no_new_privs only protects the inside). The mode is an argument, except for openat2 (in memory). */
+	{"chmod", EPERM, ALWAYS, BITS, 1, S_ISUID, "mode & S_ISUID", WHY_SETID},
+	{"chmod", EPERM, ALWAYS, BITS, 1, S_ISGID, "mode & S_ISGID", WHY_SETID},
+	{"fchmod", EPERM, ALWAYS, BITS, 1, S_ISUID, "mode & S_ISUID", WHY_SETID},
+	{"fchmod", EPERM, ALWAYS, BITS, 1, S_ISGID, "mode & S_ISGID", WHY_SETID},
+	{"fchmodat", EPERM, ALWAYS, BITS, 2, S_ISUID, "mode & S_ISUID", WHY_SETID},
+	{"fchmodat", EPERM, ALWAYS, BITS, 2, S_ISGID, "mode & S_ISGID", WHY_SETID},
+	{"fchmodat2", EPERM, ALWAYS, BITS, 2, S_ISUID, "mode & S_ISUID", WHY_SETID},
+	{"fchmodat2", EPERM, ALWAYS, BITS, 2, S_ISGID, "mode & S_ISGID", WHY_SETID},
+	{"creat", EPERM, ALWAYS, BITS, 1, S_ISUID, "mode & S_ISUID", WHY_SETID},
+	{"creat", EPERM, ALWAYS, BITS, 1, S_ISGID, "mode & S_ISGID", WHY_SETID},
+	{"open", EPERM, ALWAYS, BITS, 1, O_CREAT, "O_CREAT, mode & S_ISUID", WHY_SETID, BITS, 2, S_ISUID},
+	{"open", EPERM, ALWAYS, BITS, 1, O_CREAT, "O_CREAT, mode & S_ISGID", WHY_SETID, BITS, 2, S_ISGID},
+	{"openat", EPERM, ALWAYS, BITS, 2, O_CREAT, "O_CREAT, mode & S_ISUID", WHY_SETID, BITS, 3, S_ISUID},
+	{"openat", EPERM, ALWAYS, BITS, 2, O_CREAT, "O_CREAT, mode & S_ISGID", WHY_SETID, BITS, 3, S_ISGID},
+	{"mknodat", EPERM, ALWAYS, BITS, 2, S_ISUID, "mode & S_ISUID", WHY_SETID},
+	{"mknod", EPERM, ALWAYS, BITS, 1, S_ISUID, "mode & S_ISUID", WHY_SETID},
+	{"openat2", ENOSYS, ALWAYS, ANY, 0, 0, NULL, "its mode is in memory this filter cannot read: callers fall back to openat"},
 	/* A new user namespace hands back every capability (inside it) and much more kernel surface. */
 	{"unshare", EPERM, NO_USERNS, BITS, 0, CLONE_NEWUSER, "flags & CLONE_NEWUSER", "no new user namespaces"},
 	{"clone", EPERM, NO_USERNS, BITS, 0, CLONE_NEWUSER, "flags & CLONE_NEWUSER", "no new user namespaces"},
@@ -121,6 +172,12 @@ static const struct rule rules[] = {
 	{"socket", EACCES, DENY_INET, EQ32, 0, AF_INET, "domain AF_INET", "network is closed"},
 	{"socket", EACCES, DENY_INET, EQ32, 0, AF_INET6, "domain AF_INET6", "network is closed"},
 	{"socket", EACCES, DENY_INET, EQ32, 0, AF_PACKET, "domain AF_PACKET", "network is closed"},
+	NOT_TCP(AF_INET, "domain AF_INET, not a TCP stream"),
+	NOT_TCP(AF_INET6, "domain AF_INET6, not a TCP stream"),
+	FAMILY(3), FAMILY(4), FAMILY(5), FAMILY(6), FAMILY(7), FAMILY(8), FAMILY(9),
+	FAMILY(11), FAMILY(12), FAMILY(13), FAMILY(14), FAMILY(15),
+	{"socket", EACCES, NET_CLOSED, GT64, 0, AF_NETLINK, "domain above AF_NETLINK: packet, vsock, TIPC, RDS, XDP ...",
+	 WHY_FAMILY},
 };
 
 static bool applies(const struct rule *r, const struct guard_seccomp_opts *o)
@@ -130,6 +187,10 @@ static bool applies(const struct rule *r, const struct guard_seccomp_opts *o)
 		return !o->allow_userns;
 	case DENY_INET:
 		return o->deny_inet;
+	case INET_STREAM:
+		return o->inet_stream_only;
+	case NET_CLOSED:
+		return o->net_closed || o->deny_inet;
 	default:
 		return true;
 	}
@@ -146,21 +207,36 @@ static const struct arch arches[] = {
 	{SCMP_ARCH_AARCH64, SCMP_ARCH_ARM, "aarch64, arm"},
 };
 
+/* One comparison of a simple kind (EQ32, BITS, TYPE4, GT64) into c. */
+static void simple_cmp(struct scmp_arg_cmp *c, enum cmp cmp, unsigned arg, uint64_t value)
+{
+	*c = (struct scmp_arg_cmp){.arg = arg, .op = SCMP_CMP_MASKED_EQ, .datum_b = value};
+	if (cmp == EQ32)
+		c->datum_a = 0xffffffffu;
+	else if (cmp == BITS)
+		c->datum_a = value;
+	else if (cmp == TYPE4)
+		c->datum_a = 0xf;
+	else if (cmp == GT64)
+		*c = (struct scmp_arg_cmp){.arg = arg, .op = SCMP_CMP_GT, .datum_a = value};
+}
+
 static int add_rule(scmp_filter_ctx ctx, const struct rule *r, int nr)
 {
 	uint32_t action = SCMP_ACT_ERRNO((uint32_t)r->err);
-	struct scmp_arg_cmp c = {.arg = r->arg, .op = SCMP_CMP_MASKED_EQ};
+	struct scmp_arg_cmp c = {.arg = r->arg, .op = SCMP_CMP_MASKED_EQ}, two[2];
 	switch (r->cmp) {
 	case ANY:
 		return seccomp_rule_add(ctx, action, nr, 0);
 	case EQ32:
-		c.datum_a = 0xffffffffu;
-		c.datum_b = r->value;
-		return seccomp_rule_add_array(ctx, action, nr, 1, &c);
 	case BITS:
-		c.datum_a = r->value;
-		c.datum_b = r->value;
-		return seccomp_rule_add_array(ctx, action, nr, 1, &c);
+	case TYPE4:
+	case GT64:
+		simple_cmp(&two[0], r->cmp, r->arg, r->value);
+		if (r->cmp2 == ANY)
+			return seccomp_rule_add_array(ctx, action, nr, 1, two);
+		simple_cmp(&two[1], r->cmp2, r->arg2, r->value2);
+		return seccomp_rule_add_array(ctx, action, nr, 2, two);
 	case NOT_0_OR_M1:
 		/* libseccomp takes one comparison per argument and rule, so "not 0 and not ~0" is built as a union:
 		 * a 32-bit value has some bit i set with bit (i+1) % 32 clear exactly when it is neither all zeros
@@ -260,6 +336,8 @@ void guard_seccomp_describe(const struct guard_seccomp_opts *o, void (*line)(voi
 		const struct rule *r = &rules[i];
 		if (!applies(r, o))
 			continue;
+		if (i > 0 && r->cond && rules[i - 1].cond && !strcmp(r->cond, rules[i - 1].cond) && applies(&rules[i - 1], o))
+			continue; /* one line for a group of rows (NOT_TCP, FAMILY) */
 		bool known = seccomp_syscall_resolve_name(r->syscall) != __NR_SCMP_ERROR;
 		snprintf(buf, sizeof buf, "%s%s%s%s -> %s: %s%s", r->syscall, r->cond ? " (" : "",
 			 r->cond ? r->cond : "", r->cond ? ")" : "", errno_name(r->err), r->why,

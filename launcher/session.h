@@ -21,6 +21,7 @@
 
 #include "guard/event.h"
 #include "guard/image.h"
+#include "guard/policy.h"
 
 struct guard_session;
 
@@ -46,6 +47,27 @@ struct guard_session *guard_session_create(const struct guard_session_info *info
  * namespace) or the event's own when unknown. */
 void guard_session_event(struct guard_session *s, const struct guard_event *ev, const struct guard_image *img,
 			 pid_t pid);
+/* One decision of the network proxy (launcher/proxy_linux.c), written as an events.jsonl line with
+ * "origin":"proxy", "op":"connect", "path":"host:port", "pid":null, the allow rule that matched as "rule"
+ * ({"kind":"network.allow",...}; null when denied), and a "net" object:
+ *   "net":{"via":"http"|"connect"|"socks5","addr":"140.82.112.3:443"|null,"up":123,"down":4567,"ms":89,
+ *          "requests":1,"reason":"not in network.allow"|null}
+ * Safe to call from the proxy's threads (one write per line; counters updated atomically). */
+struct guard_net_event {
+	const char *host;   /* normalized, IPv6 without brackets */
+	unsigned port;
+	const char *via;    /* "http", "connect", "socks5" */
+	const char *result; /* "allowed", "denied", "failed" */
+	const char *err;    /* errno name ("ECONNREFUSED") or NULL */
+	const char *reason; /* why denied or failed, or NULL */
+	const char *addr;   /* the address connected to, or NULL */
+	unsigned long long up, down; /* bytes sandbox → host, host → sandbox */
+	long long ms;                /* duration */
+	unsigned requests;           /* HTTP requests carried (1 for tunnels) */
+	const struct guard_net_rule *rule; /* the network.allow entry that matched, or NULL */
+};
+void guard_session_net(struct guard_session *s, const struct guard_net_event *ev);
+
 /* Record how the session ended (exit status as guard returns it), rewrite session.json, free s. Returns the
  * number of denials recorded. */
 unsigned guard_session_finish(struct guard_session *s, int exit_status);

@@ -239,6 +239,7 @@ int guard_sess_event_parse(const char *line, size_t len, struct guard_sess_event
 	}
 	const struct guard_json *tr = guard_json_get(o, "truncated");
 	ev->truncated = tr && tr->type == GUARD_JSON_TRUE;
+	ev->net_reason = guard_json_str_of(guard_json_get(o, "net"), "reason");
 	if (!ok) {
 		guard_sess_event_free(ev, doc);
 		return -1;

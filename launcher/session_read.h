@@ -38,6 +38,7 @@ struct guard_sess_event {
 	const char **argv; /* NULL-terminated, NULL when absent */
 	size_t nargv;
 	bool truncated;
+	const char *net_reason; /* proxy lines: "net":{"reason":...}, why a connection was denied or failed */
 	char *abs, *abs2; /* path/path2 made absolute (against cwd) and normalized; NULL when not a file path */
 };
 

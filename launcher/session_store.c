@@ -234,9 +234,18 @@ fail:
 }
 
 /* The parent as the host sees it. A process in the sandbox's PID namespace reports its parent in that
- * namespace, while `pid` is the host's: the process tree must use one numbering, so ask /proc. */
-static long host_ppid(pid_t pid)
+ * namespace, while `pid` is the host's: the process tree must use one numbering, so ask /proc. A process sends
+ * many events: remember the answer per (host pid, own pid) pair, which a reused pid is unlikely to repeat. */
+static long host_ppid(pid_t pid, int own_pid)
 {
+	static struct {
+		pid_t pid;
+		int own;
+		long ppid;
+	} cache[256];
+	unsigned slot = (unsigned)pid % 256;
+	if (cache[slot].pid == pid && cache[slot].own == own_pid && cache[slot].ppid > 0)
+		return cache[slot].ppid;
 	char p[64], buf[1024];
 	snprintf(p, sizeof p, "/proc/%ld/status", (long)pid);
 	int fd = open(p, O_RDONLY | O_CLOEXEC);
@@ -248,7 +257,11 @@ static long host_ppid(pid_t pid)
 		return 0;
 	buf[n] = 0;
 	const char *l = strstr(buf, "\nPPid:");
-	return l ? strtol(l + 6, NULL, 10) : 0;
+	long ppid = l ? strtol(l + 6, NULL, 10) : 0;
+	cache[slot].pid = pid;
+	cache[slot].own = own_pid;
+	cache[slot].ppid = ppid;
+	return ppid;
 }
 
 static bool denial_errno(int err)
@@ -256,26 +269,30 @@ static bool denial_errno(int err)
 	return err == EACCES || err == EPERM || err == EXDEV || err == EROFS || err == EBUSY;
 }
 
-/* The verdict on the event's path (resolved against its cwd), trying it as a file and then as a directory:
- * the log does not know which it was, and a directory rule ("secrets/") only matches directories. */
-static bool verdict_for(const struct guard_image *img, enum guard_op op, const char *path, const char *cwd,
-			struct guard_verdict *v)
+/* The event's path made absolute (against its cwd) and normalized; NULL when relative to an unknown directory. */
+static char *event_path(const char *path, const char *cwd)
 {
-	memset(v, 0, sizeof *v);
-	char *joined = path[0] == '/' ? NULL : cwd && cwd[0] == '/' ? guard_path_join(cwd, path) : NULL;
-	if (path[0] != '/' && !joined)
-		return false; /* relative to an unknown directory: no verdict */
-	char *norm = guard_path_normalize(joined ? joined : path);
-	guard_verdict_of(img, op, norm, false, v);
+	if (path[0] == '/')
+		return guard_path_normalize(path);
+	if (!cwd || cwd[0] != '/')
+		return NULL;
+	char *joined = guard_path_join(cwd, path);
+	char *norm = guard_path_normalize(joined);
+	free(joined);
+	return norm;
+}
+
+/* The verdict, tried as a file and then as a directory: the log does not know which the path was, and a
+ * directory rule ("secrets/") only matches directories. */
+static void verdict_any(const struct guard_image *img, enum guard_op op, const char *path, struct guard_verdict *v)
+{
+	guard_verdict_of(img, op, path, false, v);
 	if (v->allowed) {
 		struct guard_verdict d;
-		guard_verdict_of(img, op, norm, true, &d);
+		guard_verdict_of(img, op, path, true, &d);
 		if (!d.allowed && d.winner)
 			*v = d;
 	}
-	free(norm);
-	free(joined);
-	return true;
 }
 
 static void rule_json(struct guard_buf *b, const struct guard_image *img, const struct guard_image_rule *r)
@@ -303,32 +320,41 @@ void guard_session_event(struct guard_session *s, const struct guard_event *ev, 
 		return;
 	/* The deciding rule: the sender's when it names one in the image (it may know more, e.g. that the path
 	 * is a directory), else the image's own verdict. "denied" needs a denial errno that the policy explains:
-	 * a deny/protect rule, or no grant for this access (default deny). EACCES on a granted path is a file
-	 * mode, not guard: "failed". */
-	const struct guard_image_rule *sender = NULL;
-	struct guard_verdict v = {0};
+	 * a deny/protect rule, or no grant for this access (default deny); EACCES on a granted path is a file
+	 * mode, not guard: "failed". The full verdict walks the policy once per path component and the supervisor
+	 * serves the observer in the same loop, so it is computed only for a denial errno; any other call gets
+	 * the grant that covers it (two passes over the rules), unless the sender named the rule. */
+	const struct guard_image_rule *sender = NULL, *rule = NULL;
 	bool path_op = guard_op_is_path(ev->op) && ev->path;
-	bool judged = img && path_op && verdict_for(img, ev->op, ev->path, ev->cwd, &v);
 	if (img && ev->rule >= 1 && ev->rule <= img->h->nrules)
 		sender = &img->rules[ev->rule - 1];
-	const struct guard_image_rule *rule = sender ? sender : v.winner;
-	const char *result = "allowed";
-	if (ev->err != 0) {
+	char *abs = img && path_op && (denial_errno(ev->err) || !sender) ? event_path(ev->path, ev->cwd) : NULL;
+	const char *result = ev->err == 0 ? "allowed" : "failed";
+	if (denial_errno(ev->err)) {
 		bool sender_denies = sender && (sender->kind == GUARD_DENY || sender->kind == GUARD_PROTECT) &&
 				     !(sender->flags & GUARD_IRULE_NEGATED);
-		bool policy_denies = path_op ? judged && !v.allowed
+		struct guard_verdict v = {0};
+		if (abs)
+			verdict_any(img, ev->op, abs, &v);
+		bool policy_denies = path_op ? abs && !v.allowed
 					     : ev->err == EACCES || ev->err == EPERM; /* network: off unless allowed */
-		result = "failed";
-		if (denial_errno(ev->err) && (sender_denies || policy_denies)) {
+		rule = sender ? sender : v.winner;
+		if (sender_denies || policy_denies) {
 			result = "denied";
-			if (!sender_denies)
-				rule = v.winner;
+			rule = sender_denies ? sender : v.winner;
 		}
+	} else if (sender) {
+		rule = sender;
+	} else if (abs) {
+		rule = guard_image_grant(img, GUARD_WRITE, abs, false);
+		if (!rule && !guard_op_is_write(ev->op))
+			rule = guard_image_grant(img, GUARD_READ, abs, false);
 	}
+	free(abs);
 
 	long ppid = ev->ppid;
 	if ((ppid <= 0 || pid != ev->pid) && pid > 0)
-		ppid = host_ppid(pid);
+		ppid = host_ppid(pid, ev->pid);
 
 	struct guard_buf b = {0};
 	char eb[16];
@@ -367,13 +393,66 @@ void guard_session_event(struct guard_session *s, const struct guard_event *ev, 
 		k = write(s->events_fd, b.p, b.len);
 	while (k < 0 && errno == EINTR);
 	if (k != (ssize_t)b.len) {
-		s->lost++;
+		__atomic_add_fetch(&s->lost, 1, __ATOMIC_RELAXED); /* the proxy's threads count too */
 		if (k > 0)
 			(void)!write(s->events_fd, "\n", 1);
 	} else {
-		s->events++;
+		__atomic_add_fetch(&s->events, 1, __ATOMIC_RELAXED);
 		if (strcmp(result, "denied") == 0)
-			s->denials++;
+			__atomic_add_fetch(&s->denials, 1, __ATOMIC_RELAXED);
+	}
+	guard_buf_free(&b);
+}
+
+void guard_session_net(struct guard_session *s, const struct guard_net_event *ev)
+{
+	if (!s || s->events_fd < 0)
+		return;
+	struct guard_buf b = {0};
+	char path[320];
+	if (strchr(ev->host, ':'))
+		snprintf(path, sizeof path, "[%s]:%u", ev->host, ev->port);
+	else
+		snprintf(path, sizeof path, "%s:%u", ev->host, ev->port);
+	guard_buf_printf(&b, "{\"t\":%lld,\"origin\":\"proxy\",\"pid\":null,\"ppid\":null,\"op\":\"connect\",\"path\":",
+			 now_ms());
+	guard_json_str(&b, path);
+	guard_buf_puts(&b, ",\"path2\":null,\"cwd\":null,\"result\":");
+	guard_json_str(&b, ev->result);
+	guard_buf_puts(&b, ",\"errno\":");
+	guard_json_str(&b, ev->err);
+	guard_buf_puts(&b, ",\"rule\":");
+	if (ev->rule) {
+		static const char *const sources[] = {"profile", "user", "project", "flag"};
+		guard_buf_puts(&b, "{\"kind\":\"network.allow\",\"pattern\":");
+		guard_json_str(&b, ev->rule->written);
+		guard_buf_puts(&b, ",\"file\":");
+		guard_json_str(&b, ev->rule->at.file);
+		guard_buf_printf(&b, ",\"line\":%u,\"col\":%u,\"source\":\"%s\"}", ev->rule->at.line, ev->rule->at.col,
+				 sources[ev->rule->at.source & 3]);
+	} else {
+		guard_buf_puts(&b, "null");
+	}
+	guard_buf_puts(&b, ",\"argv\":null,\"truncated\":false,\"net\":{\"via\":");
+	guard_json_str(&b, ev->via);
+	guard_buf_puts(&b, ",\"addr\":");
+	guard_json_str(&b, ev->addr);
+	guard_buf_printf(&b, ",\"up\":%llu,\"down\":%llu,\"ms\":%lld,\"requests\":%u,\"reason\":", ev->up, ev->down,
+			 ev->ms, ev->requests);
+	guard_json_str(&b, ev->reason);
+	guard_buf_puts(&b, "}}\n");
+	ssize_t k;
+	do
+		k = write(s->events_fd, b.p, b.len);
+	while (k < 0 && errno == EINTR);
+	if (k != (ssize_t)b.len) {
+		__atomic_add_fetch(&s->lost, 1, __ATOMIC_RELAXED);
+		if (k > 0)
+			(void)!write(s->events_fd, "\n", 1);
+	} else {
+		__atomic_add_fetch(&s->events, 1, __ATOMIC_RELAXED);
+		if (strcmp(ev->result, "denied") == 0)
+			__atomic_add_fetch(&s->denials, 1, __ATOMIC_RELAXED);
 	}
 	guard_buf_free(&b);
 }

@@ -11,6 +11,7 @@
 
 #include "guard.h"
 #include "sandbox_record.h"
+#include "late_covers.h"
 #include "supervise.h"
 
 /* Take one datagram from the shim; the kernel's SCM_CREDENTIALS tell who really sent it. */
@@ -78,8 +79,10 @@ int guard_supervise(pid_t child, int rec_fd, bool child_is_command, struct guard
 		sup->observer_sock[1] = -1;
 	}
 	while (!exited || !records_done) {
-		struct pollfd p[5];
-		int n = 0, i_rec = -1, i_pid = -1, i_ev = -1, i_obs = -1, i_not = -1;
+		struct pollfd p[6];
+		int n = 0, i_rec = -1, i_pid = -1, i_ev = -1, i_obs = -1, i_not = -1, i_watch = -1;
+		if (sup->watch)
+			p[i_watch = n++] = (struct pollfd){guard_watch_fd(sup->watch), POLLIN, 0};
 		if (!records_done)
 			p[i_rec = n++] = (struct pollfd){rec_fd, POLLIN, 0};
 		if (!exited && pidfd >= 0)
@@ -113,6 +116,8 @@ int guard_supervise(pid_t child, int rec_fd, bool child_is_command, struct guard
 		}
 		if (i_ev >= 0 && (p[i_ev].revents & POLLIN))
 			take_event(sup);
+		if (i_watch >= 0 && (p[i_watch].revents & POLLIN))
+			guard_watch_handle(sup->watch);
 		if (i_obs >= 0 && p[i_obs].revents) {
 			notify_fd = take_listener(sup->observer_sock[0]);
 			close(sup->observer_sock[0]);

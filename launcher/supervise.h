@@ -18,6 +18,7 @@ struct guard_supervision {
 	const struct guard_image *image;
 	struct guard_session *session; /* may be NULL (--dry-run, or the log could not be created) */
 	const struct guard_cgroup *cgroup; /* may be NULL */
+	struct guard_watch *watch;          /* Landlock-only mode: protected arrivals watched from outside */
 };
 
 /* Serve children until `child` has exited and every record writer is gone; return guard's exit status

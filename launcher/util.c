@@ -2,10 +2,12 @@
 #include "guard.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 bool guard_quiet;
 
@@ -149,8 +151,37 @@ bool guard_path_within(const char *path, const char *root)
 
 char *guard_path_join(const char *dir, const char *name)
 {
-	size_t d = strlen(dir);
+	size_t d = strlen(dir), n = strlen(name);
 	if (d && dir[d - 1] == '/')
 		d--;
-	return guard_xasprintf("%.*s/%s", (int)d, dir, name);
+	/* No printf here: the scans join a path for every entry they visit. */
+	char *p = guard_xmalloc(d + n + 2);
+	memcpy(p, dir, d);
+	p[d] = '/';
+	memcpy(p + d + 1, name, n + 1);
+	return p;
+}
+
+int guard_write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, text, strlen(text));
+	int err = errno;
+	close(fd);
+	errno = err;
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+char *guard_glob_escape(const char *path)
+{
+	char *out = guard_xmalloc(strlen(path) * 2 + 1), *w = out;
+	for (const char *p = path; *p; p++) {
+		if (*p == '*' || *p == '?' || *p == '[' || *p == '\\')
+			*w++ = '\\';
+		*w++ = *p;
+	}
+	*w = 0;
+	return out;
 }

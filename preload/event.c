@@ -19,8 +19,12 @@ const char *guard_op_name(enum guard_op op)
 /* Copy s (NUL included) if it fits in the room left, cutting it otherwise; returns bytes used. */
 static size_t put_str(char *dst, size_t room, const char *s, unsigned *flags)
 {
-	if (!s || room == 0)
+	if (!s)
 		return 0;
+	if (room == 0) { /* dropped whole: say so like any cut */
+		*flags |= GUARD_EVF_TRUNCATED;
+		return 0;
+	}
 	size_t n = strlen(s) + 1;
 	if (n > room) {
 		n = room;

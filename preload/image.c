@@ -39,30 +39,56 @@ int guard_image_load(struct guard_image *img, const void *buf, size_t len)
 	return 0;
 }
 
-/* Does the rule match `path` itself (not through an ancestor)? */
+/* Pattern characters before the first glob character or escape match one for one (in pathname mode too: a '/'
+ * meets a '/'), so a string that differs there, or ends first, cannot match. Most rules fail this within a byte
+ * or two, and guard_image_decide asks every rule about every ancestor of every path a scan visits. A final '/'
+ * (a directory-only rule's) is not compared. */
+static bool literal_prefix_differs(const char *pat, const char *s)
+{
+	for (size_t i = 0; pat[i]; i++) {
+		char c = pat[i];
+		if (c == '*' || c == '?' || c == '[' || c == '\\' || (c == '/' && !pat[i + 1]))
+			return false;
+		if (s[i] != c)
+			return true;
+	}
+	return false;
+}
+
+/* Does the rule match `path` (whose last component is `name`) itself, not through an ancestor? */
 static bool matches_self(const struct guard_image *img, const struct guard_image_rule *r, const char *path,
-			 bool is_dir)
+			 const char *name, bool is_dir)
 {
 	if ((r->flags & GUARD_IRULE_DIR_ONLY) && !is_dir)
 		return false;
 	const char *pat = guard_image_str(img, r->pattern);
-	size_t plen = strlen(pat) - ((r->flags & GUARD_IRULE_DIR_ONLY) ? 1 : 0);
-	if (r->flags & GUARD_IRULE_NAME_ONLY) {
-		const char *name = strrchr(path, '/');
-		name = name ? name + 1 : path;
-		return guard_glob(pat, plen, name, strlen(name), true);
-	}
-	return guard_glob(pat, plen, path, strlen(path), true);
+	const char *s = (r->flags & GUARD_IRULE_NAME_ONLY) ? name : path;
+	if (literal_prefix_differs(pat, s))
+		return false;
+	size_t plen = strlen(pat) - ((r->flags & GUARD_IRULE_DIR_ONLY) ? 1 : 0), slen = strlen(s);
+	/* Likewise the literal run after the last glob character, class or escape ends the string ("*.pem"), except
+	 * a '/' that starts it: a "**" component before it may take no component at all. */
+	size_t k = plen;
+	while (k && pat[k - 1] != '*' && pat[k - 1] != '?' && pat[k - 1] != '[' && pat[k - 1] != ']' &&
+	       pat[k - 1] != '\\')
+		k--;
+	if (k < plen && pat[k] == '/')
+		k++;
+	if (plen - k > slen || memcmp(s + slen - (plen - k), pat + k, plen - k) != 0)
+		return false;
+	return guard_glob(pat, plen, s, slen, true);
 }
 
 const struct guard_image_rule *guard_image_last_match(const struct guard_image *img, enum guard_rule_kind kind,
 						      const char *path, bool is_dir, bool names)
 {
 	const struct guard_image_rule *hit = NULL;
+	const char *name = strrchr(path, '/');
+	name = name ? name + 1 : path;
 	for (uint32_t i = 0; i < img->h->nrules; i++) {
 		const struct guard_image_rule *r = &img->rules[i];
 		if (r->kind == kind && (names || !(r->flags & GUARD_IRULE_NAME_ONLY)) &&
-		    matches_self(img, r, path, is_dir))
+		    matches_self(img, r, path, name, is_dir))
 			hit = r;
 	}
 	return hit;

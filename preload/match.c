@@ -265,9 +265,16 @@ static bool path_match(const char *p, size_t pn, const char *s, size_t sn, bool 
 	}
 }
 
+/* syntax_error() without `strict` only fails on a '\' or a '[': most patterns have neither, and the matcher runs
+ * for every rule on every path of a scan, so the full parse is skipped when memchr finds neither. */
+static bool malformed(const char *p, size_t n)
+{
+	return (memchr(p, '[', n) || memchr(p, '\\', n)) && syntax_error(p, n, false);
+}
+
 bool guard_glob(const char *pat, size_t plen, const char *str, size_t slen, bool pathname)
 {
-	if (syntax_error(pat, plen, false))
+	if (malformed(pat, plen))
 		return false;
 	return pathname ? path_match(pat, plen, str, slen, true, false) : seg_match(pat, plen, str, slen);
 }
@@ -278,7 +285,7 @@ bool guard_glob(const char *pat, size_t plen, const char *str, size_t slen, bool
 bool guard_pattern_matches(const char *pattern, const char *path, bool is_dir)
 {
 	size_t pn = strlen(pattern), sn = strlen(path);
-	if (syntax_error(pattern, pn, false))
+	if (malformed(pattern, pn))
 		return false;
 	while (sn > 1 && path[sn - 1] == '/')
 		sn--;

@@ -31,6 +31,7 @@ struct guard_rule {
 	bool negated;  /* "!pattern": re-allows within its list (deny, protect) */
 	char *pattern; /* as written, without the leading '!' */
 	struct guard_origin at;
+	bool create;   /* a write rule from a profile's `state:` list: created in $HOME before a run if missing */
 };
 
 /* env.pass / env.drop entry: a variable name or a glob over names (AWS_*). */
@@ -45,6 +46,26 @@ struct guard_limit {
 	struct guard_origin at;
 };
 
+/* network.allow entry: a host pattern (launcher/net_policy.c validates it, launcher/proxy_parse.c matches it). */
+#define GUARD_NET_PORT_WEB 0     /* no port written: 80 and 443 */
+#define GUARD_NET_PORT_ANY 65536 /* "host:*" */
+struct guard_net_rule {
+	char *written; /* as written: "api.anthropic.com", "*.github.com:22", "[::1]:8080", "*" */
+	char *host;    /* normalized: lowercase name without trailing dot, "*.suffix", "*", or a canonical IP */
+	unsigned port; /* 1..65535, GUARD_NET_PORT_WEB or GUARD_NET_PORT_ANY */
+	struct guard_origin at;
+};
+
+/* network.host_sockets entry ("$SSH_AUTH_SOCK", "/var/run/docker.sock", "~/x.sock") and network.publish port. */
+struct guard_net_socket {
+	char *written;
+	struct guard_origin at;
+};
+struct guard_net_port {
+	unsigned port;
+	struct guard_origin at;
+};
+
 /* Keys accepted now but applied by later work; `guard run` says so when one is set. */
 enum guard_reserved { GUARD_RESERVED_EXEC, GUARD_RESERVED_NETWORK, GUARD_RESERVED_MASK_OUTPUT, GUARD_RESERVED_COUNT };
 
@@ -54,9 +75,20 @@ struct guard_policy {
 	struct guard_name *env_pass, *env_drop;
 	size_t npass, capass, ndrop, capdrop;
 	struct guard_limit processes, open_files, core_dumps;
+	/* network: empty allow = no network; see launcher/net.h */
+	struct guard_net_rule *net_allow;
+	size_t nnet_allow, capnet_allow;
+	struct guard_net_socket *host_sockets;
+	size_t nhost_sockets, caphost_sockets;
+	struct guard_net_port *publish;
+	size_t npublish, cappublish;
 	bool reserved_set[GUARD_RESERVED_COUNT];
 	struct guard_origin reserved_at[GUARD_RESERVED_COUNT];
 	char *profile; /* name of the profile loaded first */
+	/* Profile metadata, only in rules/NAME.yaml: the profile it builds on and a one-line description. Not
+	 * merged: they describe one file, and the loader consumes `extends`. */
+	char *extends, *description;
+	struct guard_origin extends_at;
 	char **interned;
 	size_t ninterned, capinterned;
 };

@@ -491,7 +491,8 @@ static void test_flags_and_print(void)
 	fclose(f);
 	TAP_OK(strstr(buf, "deny > protect > write > read > default deny") && strstr(buf, "files.read:\n  ~/src") &&
 		       strstr(buf, "--allow-read (flag)") && strstr(buf, "!x") && strstr(buf, "t.yaml:2:13 (user config)") &&
-		       strstr(buf, "network: accepted, applied in a later version  t.yaml:3:1") &&
+		       strstr(buf, "network.allow: these hosts only") && strstr(buf, "t.yaml:4:11 (user config)") &&
+		       !strstr(buf, "network: accepted, applied in a later version") &&
 		       strstr(buf, "env.pass:\n  (none)"),
 	       "guard policy output groups entries with provenance");
 	if (!strstr(buf, "t.yaml:2:13"))

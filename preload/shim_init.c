@@ -1,0 +1,139 @@
+/* Loading the policy at process start: GUARD_POLICY names the compiled image, mapped read-only for the life of
+ * the process. Anything wrong (no variable, unreadable, malformed, a secure-exec program) leaves the shim off:
+ * every interposer then just calls the real function. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "shim_fork.h"
+#include "shim_path.h"
+#include "shim_resolve.h"
+#include "shim_state.h"
+#include "shim_sys.h"
+
+struct shim_state shim;
+__thread int shim_tls_busy __attribute__((tls_model("initial-exec")));
+__thread int shim_tls_vfork __attribute__((tls_model("initial-exec")));
+int shim_ready;
+
+/* LD_PRELOAD and GUARD_* as they were at start, copied: the program may change its environ later. */
+static char env_store[16384];
+static char self_abs[4096], self_given[4096];
+
+static const char *keep_copy(const char *entry, size_t *used)
+{
+	size_t n = strlen(entry) + 1;
+	if (*used + n > sizeof env_store)
+		return NULL;
+	char *p = env_store + *used;
+	memcpy(p, entry, n);
+	*used += n;
+	return p;
+}
+
+static void snapshot_env(void)
+{
+	size_t used = 0;
+	for (char **e = environ; e && *e; e++) {
+		if (strncmp(*e, "LD_PRELOAD=", 11) == 0 && !shim.env.ld_preload)
+			shim.env.ld_preload = keep_copy(*e, &used);
+		else if (strncmp(*e, "GUARD_", 6) == 0 && shim.env.nkeep < SHIM_ENV_KEEP_MAX && strchr(*e, '=')) {
+			const char *k = keep_copy(*e, &used);
+			if (k)
+				shim.env.keep[shim.env.nkeep++] = k;
+		}
+	}
+	/* Our own file, as the loader was given it and absolute (a relative LD_PRELOAD breaks after chdir). */
+	Dl_info info;
+	if (dladdr((void *)snapshot_env, &info) && info.dli_fname && *info.dli_fname) {
+		size_t n = strnlen(info.dli_fname, sizeof self_given - 1);
+		memcpy(self_given, info.dli_fname, n);
+		self_given[n] = 0;
+		char cwd[4096];
+		if (self_given[0] == '/')
+			shim_path_join(self_abs, sizeof self_abs, NULL, self_given);
+		else if (shim_getcwd(cwd, sizeof cwd) < 0 ||
+			 shim_path_join(self_abs, sizeof self_abs, cwd, self_given))
+			self_abs[0] = 0;
+	}
+	shim.env.self = self_abs;
+	shim.env.self_given = self_given;
+}
+
+/* Map the image; 0 when it is valid. */
+static int load_image(const char *path)
+{
+	long fd = shim_sys4(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+	if (shim_sys_failed(fd))
+		return -1;
+	struct stat st;
+	void *map = NULL;
+	if (!shim_sys_failed(shim_sys2(SYS_fstat, fd, &st)) && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (unsigned long long)st.st_size <= GUARD_IMAGE_MAX_SIZE) {
+		long r = shim_sys6(SYS_mmap, 0, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (!shim_sys_failed(r))
+			map = (void *)r;
+	}
+	shim_sys1(SYS_close, fd);
+	if (!map)
+		return -1;
+	if (guard_image_load(&shim.img, map, (size_t)st.st_size) != 0) {
+		shim_sys2(SYS_munmap, map, st.st_size);
+		return -1;
+	}
+	return 0;
+}
+
+static void event_address(void)
+{
+	const char *sock = guard_image_str(&shim.img, shim.img.h->event_socket);
+	size_t n = strlen(sock);
+	if (n == 0 || n >= sizeof shim.ev_addr.sun_path)
+		return; /* no logging (or an address that cannot be a unix socket path) */
+	shim.ev_addr.sun_family = AF_UNIX;
+	memcpy(shim.ev_addr.sun_path, sock, n + 1);
+	shim.ev_addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+	shim.logging = true;
+}
+
+static void init_once(void)
+{
+	int saved = errno;
+	shim_tls_busy++;
+	const char *policy = getenv("GUARD_POLICY");
+	/* Secure-exec (setuid, file capabilities): stay out entirely. */
+	if (!getauxval(AT_SECURE) && policy && *policy && load_image(policy) == 0) {
+		shim.magic = shim.img.h->session_magic;
+		const char *q = getenv("GUARD_QUIET");
+		shim.quiet = (shim.img.h->flags & GUARD_IMAGE_QUIET) || (q && strcmp(q, "1") == 0);
+		shim.project = guard_image_str(&shim.img, shim.img.h->project);
+		shim.home = guard_image_str(&shim.img, shim.img.h->home);
+		event_address();
+		snapshot_env();
+		shim_fork_init();
+		shim.active = true;
+	}
+	__atomic_store_n(&shim_ready, 1, __ATOMIC_RELEASE);
+	shim_tls_busy--;
+	errno = saved;
+}
+
+void shim_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, init_once);
+}
+
+/* At load, before main: the common case needs no lazy path. (An interposer called earlier, from another
+ * library's constructor, runs shim_init itself.) */
+__attribute__((constructor)) static void shim_constructor(void)
+{
+	shim_init();
+}
