@@ -146,8 +146,9 @@ $(FUZZ_BUILD)/gen_seeds: tests/fuzz/gen_seeds.c $(FUZZ_BUILD)/libguard-fuzz.a
 fuzz-seeds: $(FUZZ_BUILD)/gen_seeds
 	$(FUZZ_BUILD)/gen_seeds tests/fuzz/corpus
 
-fuzz: fuzz-build
-	tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+FUZZ_NAMES   := $(or $(FUZZ_TARGETS),$(FUZZ_SRC:tests/fuzz/fuzz_%.c=%))
+fuzz: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
+	tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 san:
 	$(MAKE) check SAN=1

@@ -7,6 +7,7 @@
  * and exec stays single-threaded. Children report to the supervisor through one pipe of fixed-size records, so
  * an exec failure or a setup failure turns into guard's exit status and message, and a command's death by signal
  * turns into 128+N. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -321,6 +322,9 @@ int guard_sandbox_run(const struct guard_plan *plan, char *const *argv, char *co
 	if (pipe2(sync, O_CLOEXEC) != 0)
 		guard_die_errno(NULL, "pipe");
 	if (plan->mode == GUARD_MODE_LANDLOCK_ONLY) {
+		/* No PID namespace whose end takes everything with it: become the subreaper, so whatever the command
+		 * leaves behind is reparented to us and can be ended (guard_supervise). */
+		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 		pid_t pid = fork();
 		if (pid < 0)
 			guard_die_errno(NULL, "fork");

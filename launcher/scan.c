@@ -28,6 +28,8 @@ struct walk {
 	int max_depth;     /* -1: unlimited */
 	size_t budget;     /* entries left before giving up (bounded walks outside grants) */
 	bool truncated;
+	const uint32_t *cand; /* hole walks: the rules that may match inside the tree (guard_image_rules_under) */
+	size_t ncand;
 };
 
 struct linux_dirent64 {
@@ -101,7 +103,8 @@ static bool visit(struct walk *w, int dirfd, const char *path, const char *name,
 		 * start inside denied trees and need the ancestors' verdict. */
 		const struct guard_image *img = &w->plan->image;
 		const struct guard_image_rule *d =
-			w->holes ? guard_image_last_match(img, GUARD_DENY, path, link_is_dir, w->names)
+			w->holes ? guard_image_last_match_in(img, w->cand, w->ncand, GUARD_DENY, path, link_is_dir,
+							     w->names)
 				 : guard_image_decide(img, GUARD_DENY, path, link_is_dir);
 		if (d && !(d->flags & GUARD_IRULE_NEGATED)) {
 			if (w->holes)
@@ -116,7 +119,8 @@ static bool visit(struct walk *w, int dirfd, const char *path, const char *name,
 		}
 		if (w->holes && type != DT_LNK) {
 			const struct guard_image_rule *p =
-				guard_image_last_match(img, GUARD_PROTECT, path, is_dir, w->names);
+				guard_image_last_match_in(img, w->cand, w->ncand, GUARD_PROTECT, path, is_dir,
+							  w->names);
 			if (p && !(p->flags & GUARD_IRULE_NEGATED))
 				add_hole(w->plan, path, is_dir, false, p, NULL);
 		}
@@ -141,6 +145,9 @@ static void walk_tree(struct walk *w, const char *root)
 	struct frame f0 = {guard_xstrdup(root), 0};
 	GUARD_VEC_PUSH(stack, f0);
 	char *buf = guard_xmalloc(1 << 16);
+	uint32_t *cand = guard_xmalloc(((size_t)w->plan->image.h->nrules + 1) * sizeof *cand);
+	w->cand = cand;
+	w->ncand = guard_image_rules_under(&w->plan->image, root, cand);
 	while (stack.n) {
 		struct frame f = stack.v[--stack.n];
 		int fd = open(f.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -178,6 +185,8 @@ static void walk_tree(struct walk *w, const char *root)
 		free(f.path);
 	}
 	free(buf);
+	free(cand);
+	w->cand = NULL;
 	free(stack.v);
 }
 

@@ -1,6 +1,10 @@
 /* The supervisor loop: one poll over the children's records, the shim's event socket, the observer's listener
  * and the child's exit. Everything read from the sandbox is untrusted and bounded (guard_event_decode). */
 #include <errno.h>
+#include <stdlib.h>
+#include <signal.h>
+#include <fcntl.h>
+#include <dirent.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,6 +70,44 @@ static int take_listener(int sock)
 	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
 		memcpy(&fd, CMSG_DATA(cm), sizeof fd);
 	return fd;
+}
+
+/* The session ends with its command: kill our children until there are none; each one killed hands its own
+ * children to us (we are their subreaper), so a fork bomb is ended generation by generation. */
+static void end_descendants(void)
+{
+	pid_t self = getpid();
+	for (int round = 0; round < 5000; round++) {
+		bool any = false;
+		DIR *d = opendir("/proc");
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			char path[300], buf[512];
+			if (e->d_name[0] < '1' || e->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			ssize_t n = read(fd, buf, sizeof buf - 1);
+			close(fd);
+			if (n <= 0)
+				continue;
+			buf[n] = 0;
+			char *close_paren = strrchr(buf, ')');
+			int ppid;
+			if (close_paren && sscanf(close_paren + 2, "%*c %d", &ppid) == 1 && ppid == self) {
+				kill(atoi(e->d_name), SIGKILL);
+				any = true;
+			}
+		}
+		if (d)
+			closedir(d);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			any = true;
+		if (!any)
+			break;
+	}
 }
 
 int guard_supervise(pid_t child, int rec_fd, bool child_is_command, struct guard_supervision *sup)
@@ -137,6 +179,9 @@ int guard_supervise(pid_t child, int rec_fd, bool child_is_command, struct guard
 				exited = true;
 		}
 	}
+	/* Landlock-only mode: what the command left behind goes now, while the observer still answers its calls. */
+	if (child_is_command)
+		end_descendants();
 	/* Events sent just before the end are still queued: take them. */
 	for (int k = 0; sup->event_fd >= 0 && k < 100000; k++) {
 		struct pollfd p = {sup->event_fd, POLLIN, 0};

@@ -55,27 +55,33 @@ static bool literal_prefix_differs(const char *pat, const char *s)
 	return false;
 }
 
+static bool glob_special(char c)
+{
+	return c == '*' || c == '?' || c == '[' || c == ']' || c == '\\';
+}
+
 /* Does the rule match `path` (whose last component is `name`) itself, not through an ancestor? */
 static bool matches_self(const struct guard_image *img, const struct guard_image_rule *r, const char *path,
-			 const char *name, bool is_dir)
+			 size_t pathlen, const char *name, size_t namelen, bool is_dir)
 {
 	if ((r->flags & GUARD_IRULE_DIR_ONLY) && !is_dir)
 		return false;
 	const char *pat = guard_image_str(img, r->pattern);
-	const char *s = (r->flags & GUARD_IRULE_NAME_ONLY) ? name : path;
+	bool by_name = r->flags & GUARD_IRULE_NAME_ONLY;
+	const char *s = by_name ? name : path;
+	size_t slen = by_name ? namelen : pathlen;
 	if (literal_prefix_differs(pat, s))
 		return false;
-	size_t plen = strlen(pat) - ((r->flags & GUARD_IRULE_DIR_ONLY) ? 1 : 0), slen = strlen(s);
-	/* Likewise the literal run after the last glob character, class or escape ends the string ("*.pem"), except
-	 * a '/' that starts it: a "**" component before it may take no component at all. */
-	size_t k = plen;
-	while (k && pat[k - 1] != '*' && pat[k - 1] != '?' && pat[k - 1] != '[' && pat[k - 1] != ']' &&
-	       pat[k - 1] != '\\')
-		k--;
-	if (k < plen && pat[k] == '/')
-		k++;
-	if (plen - k > slen || memcmp(s + slen - (plen - k), pat + k, plen - k) != 0)
-		return false;
+	size_t plen = strlen(pat) - ((r->flags & GUARD_IRULE_DIR_ONLY) ? 1 : 0);
+	/* Likewise, from the end: the literal run after the last glob character, class or escape ends the string
+	 * ("*.pem"), except a '/' that starts it (a "**" component before it may take no component at all). */
+	for (size_t i = plen, j = slen; i > 0; i--) {
+		char c = pat[i - 1];
+		if (glob_special(c) || (c == '/' && (i == 1 || glob_special(pat[i - 2]))))
+			break;
+		if (j == 0 || s[--j] != c)
+			return false;
+	}
 	return guard_glob(pat, plen, s, slen, true);
 }
 
@@ -83,12 +89,52 @@ const struct guard_image_rule *guard_image_last_match(const struct guard_image *
 						      const char *path, bool is_dir, bool names)
 {
 	const struct guard_image_rule *hit = NULL;
+	size_t pathlen = strlen(path);
 	const char *name = strrchr(path, '/');
 	name = name ? name + 1 : path;
 	for (uint32_t i = 0; i < img->h->nrules; i++) {
 		const struct guard_image_rule *r = &img->rules[i];
 		if (r->kind == kind && (names || !(r->flags & GUARD_IRULE_NAME_ONLY)) &&
-		    matches_self(img, r, path, name, is_dir))
+		    matches_self(img, r, path, pathlen, name, pathlen - (size_t)(name - path), is_dir))
+			hit = r;
+	}
+	return hit;
+}
+
+size_t guard_image_rules_under(const struct guard_image *img, const char *root, uint32_t *idx)
+{
+	size_t n = 0, rlen = strlen(root);
+	for (uint32_t i = 0; i < img->h->nrules; i++) {
+		const struct guard_image_rule *r = &img->rules[i];
+		const char *p = guard_image_str(img, r->pattern);
+		if (!(r->flags & GUARD_IRULE_NAME_ONLY) && p[0] == '/') {
+			/* A path below root starts with root, and one the rule matches starts with the pattern's
+			 * literal beginning (literal_prefix_differs): the two must agree as far as both go. */
+			size_t k = 0;
+			while (p[k] && p[k] != '*' && p[k] != '?' && p[k] != '[' && p[k] != '\\')
+				k++;
+			if (k && !p[k] && p[k - 1] == '/')
+				k--;
+			if (strncmp(p, root, k < rlen ? k : rlen) != 0)
+				continue;
+		}
+		idx[n++] = i;
+	}
+	return n;
+}
+
+const struct guard_image_rule *guard_image_last_match_in(const struct guard_image *img, const uint32_t *idx, size_t n,
+							 enum guard_rule_kind kind, const char *path, bool is_dir,
+							 bool names)
+{
+	const struct guard_image_rule *hit = NULL;
+	size_t pathlen = strlen(path);
+	const char *name = strrchr(path, '/');
+	name = name ? name + 1 : path;
+	for (size_t j = 0; j < n; j++) {
+		const struct guard_image_rule *r = &img->rules[idx[j]];
+		if (r->kind == kind && (names || !(r->flags & GUARD_IRULE_NAME_ONLY)) &&
+		    matches_self(img, r, path, pathlen, name, pathlen - (size_t)(name - path), is_dir))
 			hit = r;
 	}
 	return hit;
