@@ -26,7 +26,7 @@ LDLIBS   := $(shell pkg-config --libs $(PKGS))
 # symbols it interposes (DESIGN.md §6).
 SHIM_CFLAGS := $(filter-out -fsanitize=%,$(CFLAGS)) -fPIC -fvisibility=hidden -U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS -U_TIME_BITS
 
-CORE_SRC     := preload/match.c preload/image.c preload/event.c
+CORE_SRC     := preload/match.c preload/image.c preload/event.c preload/shim_explain.c preload/shim_path.c
 SHIM_SRC     := $(filter-out $(CORE_SRC),$(wildcard preload/*.c))
 LAUNCHER_SRC := $(filter-out launcher/main.c,$(wildcard launcher/*.c))
 RULES        := $(wildcard rules/*.yaml)

@@ -84,7 +84,7 @@ static void cover_if_denied(struct guard_watch *w, const char *path, bool late, 
 	close(fd);
 }
 
-static void watch_tree(struct guard_watch *w, const char *root, bool late);
+static void watch_tree(struct guard_watch *w, const char *root, bool late, bool clear);
 
 static void add_dir(struct guard_watch *w, const char *dir)
 {
@@ -108,9 +108,20 @@ static void add_dir(struct guard_watch *w, const char *dir)
 		w->full = true;
 }
 
+/* Whether cover_if_denied may have anything to do with the regular file `path`, judged by its name alone (most
+ * entries are files the policy allows: no need to open them). `clear`: guard_image_decide said no for the file's
+ * directory (for protect too when `late`), so only the file itself is left to ask. */
+static bool file_may_need_action(struct guard_watch *w, const char *path, bool late, bool clear)
+{
+	const struct guard_image *img = &w->plan->image;
+	const struct guard_image_rule *(*decide)(const struct guard_image *, enum guard_rule_kind, const char *, bool) =
+		clear ? guard_image_decide_entry : guard_image_decide;
+	return decide(img, GUARD_DENY, path, false) || (late && decide(img, GUARD_PROTECT, path, false));
+}
+
 /* Watch `root` and everything below; anything denied found on the way (created between the launch scan and
- * the watch) is covered now. */
-static void watch_tree(struct guard_watch *w, const char *root, bool late)
+ * the watch) is covered now. `clear`: as for file_may_need_action, about `root`. */
+static void watch_tree(struct guard_watch *w, const char *root, bool late, bool clear)
 {
 	add_dir(w, root);
 	DIR *d = opendir(root);
@@ -123,16 +134,15 @@ static void watch_tree(struct guard_watch *w, const char *root, bool late)
 		if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN && e->d_type != DT_REG)
 			continue;
 		char *p = guard_path_join(root, e->d_name);
-		/* Most entries are regular files the policy allows: their name decides, without opening them (a
-		 * file turned into a directory since readdir is reported by the watch already on `root`). */
-		if (e->d_type == DT_REG && !guard_image_decide(&w->plan->image, GUARD_DENY, p, false)) {
+		/* (A file turned into a directory since readdir is reported by the watch already on `root`.) */
+		if (e->d_type == DT_REG && !file_may_need_action(w, p, late, clear)) {
 			free(p);
 			continue;
 		}
 		bool descend;
 		cover_if_denied(w, p, late, &descend);
 		if (descend)
-			watch_tree(w, p, late);
+			watch_tree(w, p, late, true);
 		free(p);
 	}
 	closedir(d);
@@ -196,7 +206,8 @@ struct guard_watch *guard_watch_start(const struct guard_plan *plan, const int c
 		return NULL;
 	}
 	for (size_t i = 0; i < plan->scan_roots.n; i++)
-		watch_tree(w, plan->scan_roots.v[i], false);
+		watch_tree(w, plan->scan_roots.v[i], false,
+			   !guard_image_decide(&plan->image, GUARD_DENY, plan->scan_roots.v[i], true));
 	return w;
 }
 
@@ -221,7 +232,7 @@ void guard_watch_handle(struct guard_watch *w)
 			bool descend;
 			cover_if_denied(w, path, true, &descend);
 			if (descend)
-				watch_tree(w, path, true); /* a new directory may already hold files */
+				watch_tree(w, path, true, true); /* a new directory may already hold files */
 			free(path);
 		}
 	}

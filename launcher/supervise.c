@@ -18,8 +18,9 @@
 #include "late_covers.h"
 #include "supervise.h"
 
-/* Take one datagram from the shim; the kernel's SCM_CREDENTIALS tell who really sent it. */
-static void take_event(struct guard_supervision *sup)
+/* Take one datagram from the shim; the kernel's SCM_CREDENTIALS tell who really sent it. Returns false when the
+ * queue is empty. */
+static bool take_event(struct guard_supervision *sup)
 {
 	char buf[GUARD_EVENT_MAX];
 	union {
@@ -29,8 +30,10 @@ static void take_event(struct guard_supervision *sup)
 	struct iovec iov = {buf, sizeof buf};
 	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b};
 	ssize_t n = recvmsg(sup->event_fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	if (n <= 0 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
-		return;
+	if (n < 0)
+		return false;
+	if (n == 0 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		return true;
 	pid_t pid = 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
@@ -47,11 +50,12 @@ static void take_event(struct guard_supervision *sup)
 		}
 	struct guard_event ev;
 	if (guard_event_decode(buf, (size_t)n, &ev) != 0 || ev.origin != GUARD_ORIGIN_SHIM)
-		return;
+		return true;
 	if (ev.rule > sup->image->h->nrules)
 		ev.rule = 0;
 	if (sup->session)
 		guard_session_event(sup->session, &ev, sup->image, pid ? pid : ev.pid);
+	return true;
 }
 
 static int take_listener(int sock)
@@ -156,8 +160,11 @@ int guard_supervise(pid_t child, int rec_fd, bool child_is_command, struct guard
 				records_done = true;
 			}
 		}
+		/* The kernel queues only a few datagrams (net.unix.max_dgram_qlen, often 10) and the shim never blocks
+		 * long: empty the queue at each wakeup, before the slower observer work. */
 		if (i_ev >= 0 && (p[i_ev].revents & POLLIN))
-			take_event(sup);
+			for (int k = 0; k < 1024 && take_event(sup); k++)
+				;
 		if (i_watch >= 0 && (p[i_watch].revents & POLLIN))
 			guard_watch_handle(sup->watch);
 		if (i_obs >= 0 && p[i_obs].revents) {
@@ -183,12 +190,8 @@ int guard_supervise(pid_t child, int rec_fd, bool child_is_command, struct guard
 	if (child_is_command)
 		end_descendants();
 	/* Events sent just before the end are still queued: take them. */
-	for (int k = 0; sup->event_fd >= 0 && k < 100000; k++) {
-		struct pollfd p = {sup->event_fd, POLLIN, 0};
-		if (poll(&p, 1, 0) <= 0)
-			break;
-		take_event(sup);
-	}
+	for (int k = 0; sup->event_fd >= 0 && k < 100000 && take_event(sup); k++)
+		;
 	if (notify_fd >= 0)
 		close(notify_fd);
 	if (pidfd >= 0)

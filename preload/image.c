@@ -192,6 +192,21 @@ const struct guard_image_rule *guard_image_decide(const struct guard_image *img,
 	return NULL;
 }
 
+const struct guard_image_rule *guard_image_decide_entry(const struct guard_image *img, enum guard_rule_kind kind,
+							const char *path, bool is_dir)
+{
+	/* guard_image_decide asks the parent's prefixes exactly as it did for the parent (same name scope: only a
+	 * path that is itself a root of name patterns has a scope of its own), and they all answered no. */
+	size_t len = strlen(path), scope = name_scope(img, path);
+	if (len >= 4096) /* as guard_image_decide */
+		return NULL;
+	if (scope == len)
+		return guard_image_decide(img, kind, path, is_dir);
+	const struct guard_image_rule *r =
+		guard_image_last_match(img, kind, path, is_dir, scope != (size_t)-1 && len > scope);
+	return r && !(r->flags & GUARD_IRULE_NEGATED) ? r : NULL;
+}
+
 const struct guard_image_rule *guard_image_grant(const struct guard_image *img, enum guard_rule_kind kind,
 						 const char *path, bool is_dir)
 {

@@ -82,6 +82,10 @@ const struct guard_image_rule *guard_image_last_match_in(const struct guard_imag
  * below an excluded directory is re-allowed), or NULL. */
 const struct guard_image_rule *guard_image_decide(const struct guard_image *img, enum guard_rule_kind kind,
 						  const char *path, bool is_dir);
+/* The same answer for an entry of a directory for which guard_image_decide (with is_dir) was NULL, for walks:
+ * only the entry itself is left to ask. */
+const struct guard_image_rule *guard_image_decide_entry(const struct guard_image *img, enum guard_rule_kind kind,
+							const char *path, bool is_dir);
 /* The read or write rule whose tree holds `path` (the last such rule), or NULL. */
 const struct guard_image_rule *guard_image_grant(const struct guard_image *img, enum guard_rule_kind kind,
 						 const char *path, bool is_dir);

@@ -66,6 +66,9 @@ struct guard_net_port {
 	struct guard_origin at;
 };
 
+enum guard_passthrough { GUARD_PT_GPU, GUARD_PT_DOCKER, GUARD_PT_DISPLAY, GUARD_PT_SSH_AGENT, GUARD_PT_WORKTREES,
+			 GUARD_PT_COUNT };
+
 /* Keys accepted now but applied by later work; `guard run` says so when one is set. */
 enum guard_reserved { GUARD_RESERVED_EXEC, GUARD_RESERVED_NETWORK, GUARD_RESERVED_MASK_OUTPUT, GUARD_RESERVED_COUNT };
 
@@ -75,6 +78,13 @@ struct guard_policy {
 	struct guard_name *env_pass, *env_drop;
 	size_t npass, capass, ndrop, capdrop;
 	struct guard_limit processes, open_files, core_dumps;
+	/* limits.memory (bytes), limits.cpu as a share ("50%", "1.5": value in thousandths of one CPU) or as a
+	 * duration ("10m": cpu_time, seconds of CPU time, RLIMIT_CPU); see launcher/limits.c. */
+	struct guard_limit memory, cpu, cpu_time;
+	/* passthrough: [gpu, docker, display, ssh-agent, git-worktrees] (launcher/passthrough.c); bit 1 << enum
+	 * guard_passthrough. */
+	unsigned passthrough;
+	struct guard_origin passthrough_at[8];
 	/* network: empty allow = no network; see launcher/net.h */
 	struct guard_net_rule *net_allow;
 	size_t nnet_allow, capnet_allow;
