@@ -12,10 +12,10 @@ PREFIX   ?= /usr/local
 SAN      ?=
 BUILD    ?= build$(if $(SAN),-san)
 
-PKGS     := libseccomp yaml-0.1
+PKGS     := libseccomp yaml-0.1 libpcre2-8
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 $(WARN) -Iinclude -Ilauncher -D_GNU_SOURCE -fno-strict-aliasing
+CFLAGS   += -std=gnu11 $(WARN) -Iinclude -iquote launcher -D_GNU_SOURCE -fno-strict-aliasing
 ifneq ($(SAN),)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=address,undefined
@@ -117,7 +117,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 FUZZ_BUILD   := build-fuzz
 # Product code is compiled without -Werror here: a clang-only warning must not stop the fuzzers.
-FUZZ_CFLAGS  := -g -O1 -std=gnu11 $(filter-out -Werror,$(WARN)) -Wno-format-nonliteral -Iinclude -Ilauncher -D_GNU_SOURCE -fno-strict-aliasing \
+FUZZ_CFLAGS  := -g -O1 -std=gnu11 $(filter-out -Werror,$(WARN)) -Wno-format-nonliteral -Iinclude -iquote launcher -D_GNU_SOURCE -fno-strict-aliasing \
 		$(shell pkg-config --cflags $(PKGS)) -fsanitize=address,undefined -fno-sanitize-recover=all \
 		-fno-omit-frame-pointer
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)

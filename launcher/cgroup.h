@@ -1,17 +1,34 @@
-/* The session's pids cgroup (cgroup_linux.c). */
+/* The session's cgroups (cgroup_linux.c): pids, memory and cpu. */
 #ifndef GUARD_CGROUP_H
 #define GUARD_CGROUP_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
+enum { GUARD_CG_PIDS, GUARD_CG_MEMORY, GUARD_CG_CPU, GUARD_CG_COUNT };
+
 struct guard_cgroup {
-	char *dir; /* NULL: none */
+	char *dir; /* NULL: none (the first directory made; kept for callers that need one) */
+	char *dirs[GUARD_CG_COUNT]; /* per controller: the session's directory, or NULL (v2: all the same) */
+	bool v2[GUARD_CG_COUNT];
 };
 
-/* Create guard-<id> under our own cgroup with pids.max; 0, or -1 when no pids hierarchy is writable here. */
-int guard_cgroup_create(struct guard_cgroup *cg, const char *id, long long pids_max);
+/* What to limit; <0: not wanted. */
+struct guard_cgroup_limits {
+	long long pids_max, memory, cpu_milli;
+};
+
+/* Create guard-<id> under our own cgroup for each wanted controller (cgroup v2 where the controller is available
+ * to us there, else the v1 hierarchy of that controller) and write its limit. Returns a bit mask of the
+ * controllers set up (1 << GUARD_CG_*); what is missing is the caller's to report. */
+unsigned guard_cgroup_create(struct guard_cgroup *cg, const char *id, const struct guard_cgroup_limits *want);
 int guard_cgroup_add(const struct guard_cgroup *cg, pid_t pid);
 /* Kill what is left in it and remove it. */
 void guard_cgroup_destroy(struct guard_cgroup *cg);
+
+/* `guard doctor` / --dry-run: how a controller ("pids", "memory", "cpu") would be applied here: "cgroup v2
+ * (delegated)", "cgroup v2", "cgroup v1 (as root)", or NULL when no hierarchy is writable. */
+const char *guard_cgroup_mechanism(int controller);
 
 #endif

@@ -12,7 +12,11 @@ struct guard_options {
 	size_t nflags;
 	const char **allow_net; /* --allow-net HOST, in order */
 	size_t nallow_net;
+	const char **deny_exec; /* --deny-exec CMD, in order */
+	size_t ndeny_exec;
 	bool no_userns, dry_run, allow_degraded, quiet, no_observer, no_shim;
+	unsigned passthrough; /* --gpu --docker --display --ssh-agent --git-worktrees: 1 << enum guard_passthrough */
+	bool lockdown;        /* --lockdown (passthrough.c) */
 	char **argv; /* the command, after "--" */
 };
 
@@ -29,6 +33,7 @@ int guard_cmd_policy(int argc, char **argv);
 int guard_cmd_trust(int argc, char **argv, bool trust);
 int guard_cmd_report(int argc, char **argv);   /* cmd_report.c */
 int guard_cmd_explain(int argc, char **argv);  /* cmd_explain.c */
+int guard_cmd_hook(int argc, char **argv);     /* cmd_hook.c */
 int guard_cmd_sessions(int argc, char **argv); /* cmd_sessions.c */
 
 /* The profile for these options: --profile, else the one the command selects (profile_select.c), else NULL

@@ -22,7 +22,9 @@ static const struct {
 
 static const char *const known_options[] = {"--allow-read", "--allow-write", "--deny", "--protect", "--profile",
 					    "--project", "--no-userns", "--dry-run", "--allow-degraded", "--quiet",
-					    "--no-observer", "--no-shim", "--allow-net", NULL};
+					    "--no-observer", "--no-shim", "--allow-net", "--gpu", "--docker",
+					    "--display", "--ssh-agent", "--git-worktrees", "--lockdown", "--deny-exec",
+					    NULL};
 
 static const char *value_of(int argc, char **argv, int *i, const char *opt)
 {
@@ -45,6 +47,7 @@ void guard_parse_options(int argc, char **argv, struct guard_options *o, bool wa
 	memset(o, 0, sizeof *o);
 	o->flags = guard_xmalloc((size_t)argc * sizeof *o->flags);
 	o->allow_net = guard_xmalloc((size_t)argc * sizeof *o->allow_net);
+	o->deny_exec = guard_xmalloc((size_t)argc * sizeof *o->deny_exec);
 	int i = 1;
 	for (; i < argc; i++) {
 		const char *a = argv[i];
@@ -68,6 +71,8 @@ void guard_parse_options(int argc, char **argv, struct guard_options *o, bool wa
 			o->project = value_of(argc, argv, &i, "--project");
 		else if (is_opt(a, "--allow-net"))
 			o->allow_net[o->nallow_net++] = value_of(argc, argv, &i, "--allow-net");
+		else if (is_opt(a, "--deny-exec"))
+			o->deny_exec[o->ndeny_exec++] = value_of(argc, argv, &i, "--deny-exec");
 		else if (strcmp(a, "--no-userns") == 0)
 			o->no_userns = true;
 		else if (strcmp(a, "--no-observer") == 0)
@@ -76,6 +81,18 @@ void guard_parse_options(int argc, char **argv, struct guard_options *o, bool wa
 			o->no_shim = true;
 		else if (strcmp(a, "--dry-run") == 0)
 			o->dry_run = true;
+		else if (strcmp(a, "--gpu") == 0)
+			o->passthrough |= 1u << GUARD_PT_GPU;
+		else if (strcmp(a, "--docker") == 0)
+			o->passthrough |= 1u << GUARD_PT_DOCKER;
+		else if (strcmp(a, "--display") == 0)
+			o->passthrough |= 1u << GUARD_PT_DISPLAY;
+		else if (strcmp(a, "--ssh-agent") == 0)
+			o->passthrough |= 1u << GUARD_PT_SSH_AGENT;
+		else if (strcmp(a, "--git-worktrees") == 0)
+			o->passthrough |= 1u << GUARD_PT_WORKTREES;
+		else if (strcmp(a, "--lockdown") == 0)
+			o->lockdown = true;
 		else if (strcmp(a, "--allow-degraded") == 0)
 			o->allow_degraded = true;
 		else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0)
@@ -169,6 +186,8 @@ void guard_load_policy(const struct guard_options *o, const char *project, struc
 		.nflags = o->nflags,
 		.net_flags = o->allow_net,
 		.nnet_flags = o->nallow_net,
+		.exec_flags = o->deny_exec,
+		.nexec_flags = o->ndeny_exec,
 	};
 	guard_policy_init(p);
 	if (guard_policy_assemble(p, &src, &err) != 0) {

@@ -399,6 +399,8 @@ int guard_cmd_explain(int argc, char **argv)
 			if (!d.allowed)
 				v = d, is_dir = true;
 		}
+		if (x.op == GUARD_OP_EXEC)
+			guard_explain_exec(&b, &x.img, x.path); /* exec.deny first: it refuses whatever the file rules say */
 		guard_buf_puts(&b, "guard explain: ");
 		guard_fmt_word(&b, x.path);
 		guard_buf_printf(&b, " (%s%s)\n  verdict   ", guard_op_name(x.op), is_dir ? ", a directory" : "");

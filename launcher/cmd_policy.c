@@ -19,6 +19,7 @@ int guard_cmd_policy(int argc, char **argv)
 	guard_policy_free(&pol);
 	free(o.flags);
 	free(o.allow_net);
+	free(o.deny_exec);
 	free(home), free(cwd), free(project);
 	return 0;
 }

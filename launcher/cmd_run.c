@@ -11,14 +11,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent_hook.h"
 #include "cli.h"
 #include "kernel_api.h"
 #include "late_covers.h"
+#include "limits_plan.h"
+#include "passthrough.h"
 #include "net.h"
 #include "plan.h"
 #include "probe_api.h"
 #include "profile.h"
 #include "sandbox.h"
+#include "mask.h"
 #include "session_setup.h"
 
 extern char **environ;
@@ -26,9 +30,9 @@ extern char **environ;
 static void warn_reserved(const struct guard_policy *p)
 {
 	static const char *const what[GUARD_RESERVED_COUNT] = {
-		[GUARD_RESERVED_EXEC] = "exec rules are accepted but not enforced yet",
+		[GUARD_RESERVED_EXEC] = NULL,    /* applied: exec_rules.c, preload/shim_exec.c */
 		[GUARD_RESERVED_NETWORK] = NULL, /* applied: net_plan.c */
-		[GUARD_RESERVED_MASK_OUTPUT] = "mask_output is accepted but not applied yet",
+		[GUARD_RESERVED_MASK_OUTPUT] = NULL, /* applied: mask.c, outproxy.c */
 	};
 	for (int i = 0; i < GUARD_RESERVED_COUNT; i++)
 		if (p->reserved_set[i] && what[i])
@@ -38,17 +42,8 @@ static void warn_reserved(const struct guard_policy *p)
 
 static void mkdir_p(const char *path, mode_t mode)
 {
-	char *p = guard_xstrdup(path);
-	for (char *s = strchr(p + 1, '/');; s = strchr(s + 1, '/')) {
-		if (s)
-			*s = 0;
-		if (mkdir(p, mode) != 0 && errno != EEXIST)
-			guard_note("cannot create %s: %s", p, strerror(errno));
-		if (!s)
-			break;
-		*s = '/';
-	}
-	free(p);
+	if (guard_mkdir_p(path, mode) != 0)
+		guard_note("cannot create %s: %s", path, strerror(errno));
 }
 
 /* The session logs and guard's own configuration (the trust store!) are never reachable from inside, whatever
@@ -178,6 +173,25 @@ static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_
 	if (guard_policy_add_rule(&c->pol, GUARD_READ, ns ? GUARD_RUN_DIR : rundir, own, &err) != 0 ||
 	    (!ns && c->shim && guard_policy_add_rule(&c->pol, GUARD_READ, c->shim, own, &err) != 0))
 		guard_die(NULL, "internal error: %s", err.message);
+	/* Claude Code: guard's PostToolUseFailure hook through a settings file of guard's own (agent_hook.c); the
+	 * hook runs guard itself, bound at GUARD_RUN_DIR/guard (namespaces) or granted where it lies. */
+	struct guard_strv hooked = {0};
+	char *const *argv = c->o.argv;
+	char *exe = guard_agent_hook_wanted(&c->pol) ? realpath("/proc/self/exe", NULL) : NULL;
+	if (exe) {
+		char *settings_host = guard_path_join(rundir, GUARD_CLAUDE_SETTINGS);
+		const char *settings_in = ns ? GUARD_RUN_DIR "/" GUARD_CLAUDE_SETTINGS : settings_host;
+		if (guard_agent_hook_argv(c->o.argv, settings_host, settings_in, ns ? GUARD_RUN_DIR "/guard" : exe,
+					  c->o.dry_run, &hooked)) {
+			argv = hooked.v;
+			if (!ns && guard_policy_add_rule(&c->pol, GUARD_READ, exe, own, &err) != 0)
+				guard_die(NULL, "internal error: %s", err.message);
+		} else {
+			free(exe);
+			exe = NULL;
+		}
+		free(settings_host);
+	}
 	struct guard_plan plan;
 	struct guard_plan_input in = {
 		.policy = &c->pol,
@@ -194,22 +208,36 @@ static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_
 		.session_magic = c->magic,
 		.rundir = rundir,
 		.shim = c->shim,
+		.exe = ns ? exe : NULL,
 		.allow_degraded = c->o.allow_degraded,
 	};
 	guard_plan_build(&plan, &in);
+	if (!c->o.dry_run && guard_exec_prelaunch_denied(&plan, c->o.argv)) {
+		/* exec.deny names the command itself: refused before anything starts */
+		guard_plan_free(&plan);
+		guard_remove_rundir(rundir);
+		exit(GUARD_EXIT_NOT_EXECUTABLE);
+	}
 	struct guard_strv ov = {0};
 	guard_net_env(&plan, &ov); /* proxy variables, kept host-socket variables (net_plan.c) */
 	char **dropped = NULL;
-	char **env = guard_env_build(environ, &c->pol, shim_overrides(plan.tmpdir, shim_in, img_in, c->id, &ov),
-				     &dropped);
+	char **lockdown_env = c->o.lockdown ? guard_lockdown_environ(environ) : NULL;
+	char **env = guard_env_build(lockdown_env ? lockdown_env : environ, &c->pol,
+				     shim_overrides(plan.tmpdir, shim_in, img_in, c->id, &ov), &dropped);
+	free(lockdown_env);
 	int rc;
 	if (c->o.dry_run) {
-		guard_plan_print(&plan, c->o.argv, dropped);
+		guard_plan_print(&plan, argv, dropped);
 		rc = 0;
 	} else {
 		guard_write_file(img_host, plan.image_buf, plan.image_len, 0644);
 		if (c->shim) {
 			char *stub = guard_path_join(rundir, "libguard.so");
+			guard_write_file(stub, "", 0, 0644);
+			free(stub);
+		}
+		if (exe && ns) {
+			char *stub = guard_path_join(rundir, "guard");
 			guard_write_file(stub, "", 0, 0644);
 			free(stub);
 		}
@@ -223,7 +251,7 @@ static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_
 			guard_die_errno(NULL, "socketpair");
 		struct guard_session_info info = {
 			.id = c->id,
-			.argv = c->o.argv,
+			.argv = argv,
 			.cwd = c->cwd,
 			.project = c->project,
 			.home = c->home,
@@ -232,19 +260,16 @@ static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_
 			.abi = c->abi,
 			.shim = c->shim != NULL,
 			.observer = c->observer,
+			.passthrough = guard_passthrough_applied()->v,
 			.unobserved = c->observer ? NULL
 						  : "calls that bypass libc (static binaries, raw syscalls): the "
 						    "observer was off",
 		};
-		/* RLIMIT_NPROC does not bind uid 0: as root the process limit needs the session's pids cgroup. */
+		/* The session's cgroups: processes as root (RLIMIT_NPROC does not bind uid 0), memory, cpu share
+		 * (limits_linux.c; falls back to rlimits with a note). */
 		struct guard_cgroup cg = {0};
-		if (plan.rlimits.processes > 0 && geteuid() == 0) {
-			if (guard_cgroup_create(&cg, c->id, plan.rlimits.processes) == 0)
-				sup.cgroup = &cg;
-			else
-				guard_note("limits.processes: running as root and no pids cgroup is writable here, so "
-					   "the process limit (%lld) is not enforced", plan.rlimits.processes);
-		}
+		if (guard_limits_cgroup(&plan, &cg, c->id))
+			sup.cgroup = &cg;
 		char swhy[512];
 		sup.session = guard_session_create(&info, plan.image_buf, plan.image_len, swhy, sizeof swhy);
 		if (!sup.session)
@@ -252,7 +277,12 @@ static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_
 		static const int no_covers[2] = {-1, -1};
 		if (!ns)
 			sup.watch = guard_watch_start(&plan, no_covers);
-		rc = guard_sandbox_run(&plan, c->o.argv, env, &sup, why, whylen);
+		char mwhy[512];
+		sup.mask = guard_masker_new(&c->pol, mwhy, sizeof mwhy);
+		if (!sup.mask && mwhy[0])
+			guard_die(NULL, "mask_output: %s", mwhy);
+		rc = guard_sandbox_run(&plan, argv, env, &sup, why, whylen);
+		guard_masker_free(sup.mask);
 		guard_watch_free(sup.watch);
 		guard_cgroup_destroy(&cg);
 		close(sup.event_fd);
@@ -274,6 +304,8 @@ static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_
 	guard_strv_free(env);
 	guard_strv_free(dropped);
 	guard_strv_clear(&ov);
+	guard_strv_clear(&hooked);
+	free(exe);
 	guard_plan_free(&plan);
 	guard_remove_rundir(rundir);
 	if (tmp_host)
@@ -291,6 +323,7 @@ int guard_cmd_run(int argc, char **argv)
 	guard_load_policy(&c.o, c.project, &c.pol);
 	guard_profile_prepare_state(&c.pol, c.home, c.o.dry_run); /* the agent's state dirs, before the plan */
 	warn_reserved(&c.pol);
+	guard_passthrough_apply(&c.o, &c.pol, c.home, c.project); /* passthroughs and --lockdown (passthrough.c) */
 	deny_guard_state(&c.pol);
 	if (geteuid() == 0) {
 		struct guard_origin at = {guard_policy_intern(&c.pol, "(guard: owner-only file, and guard runs as root)"),
@@ -329,6 +362,7 @@ int guard_cmd_run(int argc, char **argv)
 	guard_policy_free(&c.pol);
 	free(c.o.flags);
 	free(c.o.allow_net);
+	free(c.o.deny_exec);
 	free(c.home), free(c.cwd), free(c.project), free(c.shim), free(c.id);
 	return rc;
 }

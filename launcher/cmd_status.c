@@ -177,6 +177,7 @@ int guard_cmd_status(int argc, char **argv)
 	free(pf);
 	free(o.flags);
 	free(o.allow_net);
+	free(o.deny_exec);
 	free(home), free(cwd), free(project);
 	return ok ? 0 : 1;
 }

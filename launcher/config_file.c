@@ -15,21 +15,6 @@
 
 #define MAX_POLICY_BYTES (4u << 20)
 
-static int mkdirs(char *dir)
-{
-	for (char *s = dir + 1;; s++) {
-		if (*s && *s != '/')
-			continue;
-		char c = *s;
-		*s = '\0';
-		int rc = mkdir(dir, 0700);
-		*s = c;
-		if (rc < 0 && errno != EEXIST)
-			return -1;
-		if (!c)
-			return 0;
-	}
-}
 
 static int write_all(int fd, const char *data, size_t len)
 {
@@ -95,7 +80,7 @@ int guard_write_atomic(const char *path, const char *data, size_t len, bool make
 		char *slash = strrchr(dir, '/');
 		if (slash && slash != dir) {
 			*slash = '\0';
-			if (mkdirs(dir) < 0) {
+			if (guard_mkdir_p(dir, 0700) < 0) {
 				guard_error_set(err, dir, 0, 0, "check the permissions of its parent",
 						"cannot create: %s", strerror(errno));
 				free(dir);

@@ -6,6 +6,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "limits_plan.h"
 #include "guard/landlock_compat.h"
 #include "net.h"
 #include "probe_api.h"
@@ -150,6 +151,9 @@ static void print_text(const struct findings *f)
 		guard_net_doctor(f->mode == MODE_NAMESPACES, f->abi, &how, &cannot);
 		printf("network: %s\n  cannot stop: %s\n", how, cannot);
 	}
+	const char *lm, *lc, *lp;
+	guard_limits_doctor(&lm, &lc, &lp);
+	printf("limits: memory: %s\n  cpu: %s\n  processes: %s\n", lm, lc, lp);
 }
 
 static void json_str(const char *s)
@@ -210,6 +214,15 @@ static void print_json(const struct findings *f)
 	json_str(how);
 	printf(",\"cannot_stop\":");
 	json_str(cannot);
+	printf("}");
+	const char *lm, *lc, *lp;
+	guard_limits_doctor(&lm, &lc, &lp);
+	printf(",\"limits\":{\"memory\":");
+	json_str(lm);
+	printf(",\"cpu\":");
+	json_str(lc);
+	printf(",\"processes\":");
+	json_str(lp);
 	printf("}");
 	printf(",\"sandbox_possible\":%s}\n", json_bool(f->mode != MODE_NONE));
 }

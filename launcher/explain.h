@@ -18,5 +18,8 @@ const char *guard_explain_layer(const struct guard_image *img, const struct guar
  * exists/is_dir: what the path is on this host; argv: the session's command for the example (may be NULL). */
 void guard_explain_advice(struct guard_buf *b, const struct guard_image *img, const char *path,
 			  const struct guard_verdict *v, bool is_dir, bool exists, const char *const *argv);
+/* --op exec: the exec.deny entry refusing the program at path (its name, or its symlink target's), with
+ * where it is enforced and how to allow it; nothing when no entry denies it (exec_rules.c). */
+void guard_explain_exec(struct guard_buf *b, const struct guard_image *img, const char *path);
 
 #endif

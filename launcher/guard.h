@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Exit statuses of `guard run` besides the command's own. */
 enum {
@@ -25,6 +26,21 @@ void *guard_xrealloc(void *p, size_t n);
 char *guard_xstrdup(const char *s);
 __attribute__((format(printf, 1, 2))) char *guard_xasprintf(const char *fmt, ...);
 
+/* A growable array of `type` (v, n, cap); GUARD_VEC_PUSH appends. */
+#define GUARD_VEC(type)                                                                                              \
+	struct {                                                                                                     \
+		type *v;                                                                                             \
+		size_t n, cap;                                                                                       \
+	}
+#define GUARD_VEC_PUSH(vec, item)                                                                                    \
+	do {                                                                                                         \
+		if ((vec).n == (vec).cap) {                                                                          \
+			(vec).cap = (vec).cap ? (vec).cap * 2 : 16;                                                  \
+			(vec).v = guard_xrealloc((vec).v, (vec).cap * sizeof *(vec).v);                             \
+		}                                                                                                    \
+		(vec).v[(vec).n++] = (item);                                                                         \
+	} while (0)
+
 struct guard_strv {
 	char **v;
 	size_t n, cap;
@@ -38,6 +54,8 @@ char *guard_path_normalize(const char *path);
 bool guard_path_within(const char *path, const char *root);
 /* Write `text` to an existing file in one write(2) (procfs, cgroupfs: partial writes mean failure). 0 or -1. */
 int guard_write_text(const char *path, const char *text);
+/* mkdir -p: create `path` and its missing parents with `mode`. 0, or -1 with errno. */
+int guard_mkdir_p(const char *path, mode_t mode);
 /* A literal path as a pattern: glob metacharacters and backslashes escaped (malloc'd). */
 char *guard_glob_escape(const char *path);
 /* Join dir and name with exactly one '/'. */

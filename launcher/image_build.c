@@ -63,9 +63,27 @@ void guard_image_build(const struct guard_policy *p, const struct guard_image_pa
 		};
 		free(res.pattern);
 	}
+	size_t nexec = p->nexec;
+	struct guard_image_rule *exec = guard_xmalloc((nexec + 1) * sizeof *exec);
+	for (size_t i = 0; i < nexec; i++) {
+		const struct guard_exec_rule *e = &p->exec_deny[i];
+		uint32_t w = put(&t, e->written);
+		exec[i] = (struct guard_image_rule){
+			.pattern = w,
+			.written = w,
+			.file = put(&t, e->at.file ? e->at.file : "?"),
+			.line = e->at.line,
+			.col = e->at.col,
+			.kind = GUARD_EXEC_DENY,
+			.source = (uint8_t)e->at.source,
+			.flags = (uint8_t)(e->negated ? GUARD_IRULE_NEGATED : 0),
+		};
+	}
 	h.nrules = (uint32_t)nrules;
 	h.rules_off = (uint32_t)((sizeof h + 7) & ~(size_t)7);
-	h.strings_off = (uint32_t)(h.rules_off + nrules * sizeof *rules);
+	h.nexec = (uint32_t)nexec;
+	h.exec_off = (uint32_t)(h.rules_off + nrules * sizeof *rules);
+	h.strings_off = (uint32_t)(h.exec_off + nexec * sizeof *exec);
 	h.strings_len = (uint32_t)t.len;
 	h.size = (uint32_t)((h.strings_off + t.len + 7) & ~(size_t)7);
 	char *img = calloc(1, h.size);
@@ -73,7 +91,9 @@ void guard_image_build(const struct guard_policy *p, const struct guard_image_pa
 		guard_die(NULL, "out of memory");
 	memcpy(img, &h, sizeof h);
 	memcpy(img + h.rules_off, rules, nrules * sizeof *rules);
+	memcpy(img + h.exec_off, exec, nexec * sizeof *exec);
 	memcpy(img + h.strings_off, t.buf, t.len);
+	free(exec);
 	/* The size includes alignment padding past the strings; make the header say so. */
 	free(rules);
 	free(t.buf);

@@ -32,6 +32,10 @@ struct guard_rlimits {
 	long long processes;   /* RLIMIT_NPROC; <0: leave */
 	long long open_files;  /* RLIMIT_NOFILE; <0: leave */
 	bool core_dumps;       /* false: RLIMIT_CORE 0 */
+	long long memory;      /* limits.memory bytes (a memory cgroup applies it); <0: none */
+	long long cpu_milli;   /* limits.cpu share in thousandths of a CPU (a cpu cgroup applies it); <0: none */
+	long long cpu_seconds; /* limits.cpu as CPU time: RLIMIT_CPU; <0: leave */
+	long long data;        /* RLIMIT_DATA: the fallback for memory when no memory cgroup is writable; <0: leave */
 };
 void guard_rlimits_from_policy(const struct guard_policy *p, struct guard_rlimits *out);
 int guard_rlimits_apply(const struct guard_rlimits *r, char *why, size_t whylen);

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "guard.h"
+#include "plan.h"
 #include "probe_api.h"
 
 #define GUARD_VERSION "0.1.0"
@@ -19,7 +20,11 @@ static void usage(FILE *out)
 		"      --allow-read PATH     also readable        --allow-write PATH  also writable\n"
 		"      --deny PATTERN        also denied          --protect PATTERN   also read-only\n"
 		"      --allow-net HOST      reachable through guard's proxy (api.example.com, *.example.com, host:port)\n"
+		"      --deny-exec CMD       refuse a program (curl) or a subcommand (\"git push --force\"), as exec.deny\n"
 		"      --no-userns           Landlock-only mode, without namespaces\n"
+		"      --gpu --docker --display --ssh-agent\n"
+		"                            let in a host resource (off by default; also `passthrough:` in YAML)\n"
+		"      --lockdown            project read-only, no network, no passthroughs, minimal environment\n"
 		"      --dry-run             print what would be applied, run nothing\n"
 		"      --allow-degraded      run even when Landlock is unavailable\n"
 		"      --quiet               no notes from guard (GUARD_QUIET=1 too)\n"
@@ -32,6 +37,7 @@ static void usage(FILE *out)
 		"                            why PATH is allowed or denied, and how to allow it\n"
 		"  explain --last            the most recent denial of the last session\n"
 		"  sessions [--json]         recorded sessions, newest first\n"
+		"  hook claude-code          Claude Code's PostToolUseFailure hook (added by the claude-code profile)\n"
 		"  doctor [--json]           what this kernel allows and the mode guard will use\n"
 		"  trust [FILE]              let a project's .guard.yaml loosen the policy (by content hash)\n"
 		"  untrust [FILE]            withdraw that\n"
@@ -48,6 +54,9 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	int stub = guard_exec_stub_main(argc, argv); /* covering an exec.deny'd program (exec_rules.c) */
+	if (stub >= 0)
+		return stub;
 	if (argc < 2) {
 		usage(stderr);
 		return 125;
@@ -63,6 +72,8 @@ int main(int argc, char **argv)
 		return guard_cmd_report(argc - 1, argv + 1);
 	if (strcmp(cmd, "explain") == 0)
 		return guard_cmd_explain(argc - 1, argv + 1);
+	if (strcmp(cmd, "hook") == 0)
+		return guard_cmd_hook(argc - 1, argv + 1);
 	if (strcmp(cmd, "sessions") == 0)
 		return guard_cmd_sessions(argc - 1, argv + 1);
 	if (strcmp(cmd, "trust") == 0)
@@ -87,7 +98,7 @@ int main(int argc, char **argv)
 	}
 	static const char *const commands[] = {"run",     "policy", "doctor",   "trust", "untrust", "status",
 					       "profiles", "init",  "deny",     "allow", "version", "help",
-					       "report",  "explain", "sessions", NULL};
+					       "report",  "explain", "sessions", "hook", NULL};
 	const char *s = guard_suggest(cmd, commands);
 	if (s)
 		guard_die("see: guard --help", "unknown command \"%s\" (did you mean \"%s\"?)", cmd, s);

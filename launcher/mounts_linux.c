@@ -226,7 +226,7 @@ int guard_mounts_apply(const struct guard_plan *plan, int cover_fds[2], char *wh
 {
 	struct mirrors mirrors = {0};
 	char pathbuf[4096];
-	int run_fd = -1, shim_fd = -1;
+	int run_fd = -1, shim_fd = -1, exe_fd = -1, stub_fd = -1;
 	int rc = -1;
 	size_t n = plan->mounts.n;
 	int *fds = guard_xmalloc(n * sizeof *fds);
@@ -239,8 +239,16 @@ int guard_mounts_apply(const struct guard_plan *plan, int cover_fds[2], char *wh
 	/* guard's own directory and shim live outside the sandbox's view (/tmp, /run, $HOME): open them first. */
 	if (plan->rundir && (run_fd = open(plan->rundir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		FAIL("opening %s: %s", plan->rundir, strerror(errno));
+	/* exec.deny stubs: guard itself, opened by name in this namespace (/proc/self/exe is the parent's mount) */
+	if (plan->exec_stubs.n) {
+		ssize_t l = readlink("/proc/self/exe", pathbuf, sizeof pathbuf - 1);
+		if (l <= 0 || (pathbuf[l] = 0, stub_fd = open(pathbuf, O_PATH | O_CLOEXEC)) < 0)
+			FAIL("opening guard itself to cover exec.deny programs: %s", strerror(errno));
+	}
 	if (plan->shim && (shim_fd = open(plan->shim, O_PATH | O_CLOEXEC)) < 0)
 		FAIL("opening %s: %s", plan->shim, strerror(errno));
+	if (plan->exe && (exe_fd = open(plan->exe, O_PATH | O_CLOEXEC)) < 0)
+		FAIL("opening %s: %s", plan->exe, strerror(errno));
 	bool home_hidden = false;
 	for (size_t i = 0; i < n; i++)
 		home_hidden |= plan->mounts.v[i].kind == GUARD_MNT_TMPFS && guard_path_within(plan->home, plan->mounts.v[i].path);
@@ -297,6 +305,11 @@ int guard_mounts_apply(const struct guard_plan *plan, int cover_fds[2], char *wh
 			if (bind_readonly(src, GUARD_RUN_DIR "/libguard.so", 0) != 0)
 				FAIL("binding the shim into the sandbox: %s", strerror(errno));
 		}
+		if (exe_fd >= 0) { /* guard itself, for an agent's hook (agent_hook.c) */
+			snprintf(src, sizeof src, "/proc/self/fd/%d", exe_fd);
+			if (bind_readonly(src, GUARD_RUN_DIR "/guard", 0) != 0)
+				FAIL("binding guard into the sandbox: %s", strerror(errno));
+		}
 	}
 	/* Cover sources: one empty file and one empty directory, mode 000, on a tmpfs only we can reach. */
 	if (!stage[0]) {
@@ -331,6 +344,16 @@ int guard_mounts_apply(const struct guard_plan *plan, int cover_fds[2], char *wh
 			break;
 		}
 	}
+	/* exec.deny: guard itself over each file of a denied command (exec_rules.c). */
+	if (stub_fd >= 0) {
+		char src[64];
+		snprintf(src, sizeof src, "/proc/self/fd/%d", stub_fd);
+		for (size_t i = 0; i < plan->exec_stubs.n; i++)
+			if (bind_readonly(src, plan->exec_stubs.v[i], 0) != 0 && errno != ENOENT)
+				FAIL("covering %s (exec.deny): %s", plan->exec_stubs.v[i], strerror(errno));
+		close(stub_fd);
+		stub_fd = -1;
+	}
 	/* Keep the sources for covers made after launch. They keep their names too: the kernel won't attach a
 	 * mount whose root was unlinked. Nothing inside can reach them (/run is not granted; mode 000). */
 	cover_fds[0] = open(cover_file, O_PATH | O_CLOEXEC);
@@ -352,6 +375,10 @@ out:
 		close(run_fd);
 	if (shim_fd >= 0)
 		close(shim_fd);
+	if (stub_fd >= 0)
+		close(stub_fd);
+	if (exe_fd >= 0)
+		close(exe_fd);
 	for (size_t i = 0; i < mirrors.n; i++) {
 		close(mirrors.v[i].fd);
 		free(mirrors.v[i].path);

@@ -365,6 +365,7 @@ void guard_plan_build(struct guard_plan *plan, const struct guard_plan_input *in
 	if (in->rundir) {
 		plan->rundir = guard_xstrdup(in->rundir);
 		plan->shim = in->shim ? guard_xstrdup(in->shim) : NULL;
+		plan->exe = in->exe ? guard_xstrdup(in->exe) : NULL;
 	}
 	build_grants(plan);
 	guard_scan_holes(plan);
@@ -372,6 +373,7 @@ void guard_plan_build(struct guard_plan *plan, const struct guard_plan_input *in
 		plan_mounts(plan);
 	else
 		plan_splits(plan);
+	guard_exec_plan(plan);
 }
 
 void guard_plan_free(struct guard_plan *plan)
@@ -396,5 +398,7 @@ void guard_plan_free(struct guard_plan *plan)
 	free(plan->tmpdir);
 	free(plan->rundir);
 	free(plan->shim);
+	free(plan->exe);
+	guard_strv_clear(&plan->exec_stubs);
 	guard_net_plan_free(plan);
 }

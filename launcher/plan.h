@@ -62,19 +62,6 @@ struct guard_mount {
 	const char *why;
 };
 
-#define GUARD_VEC(type)                                                                                              \
-	struct {                                                                                                     \
-		type *v;                                                                                             \
-		size_t n, cap;                                                                                       \
-	}
-#define GUARD_VEC_PUSH(vec, item)                                                                                    \
-	do {                                                                                                         \
-		if ((vec).n == (vec).cap) {                                                                          \
-			(vec).cap = (vec).cap ? (vec).cap * 2 : 16;                                                  \
-			(vec).v = guard_xrealloc((vec).v, (vec).cap * sizeof *(vec).v);                             \
-		}                                                                                                    \
-		(vec).v[(vec).n++] = (item);                                                                         \
-	} while (0)
 
 struct guard_plan_input {
 	const struct guard_policy *policy;
@@ -92,6 +79,7 @@ struct guard_plan_input {
 	uint64_t session_magic;
 	const char *rundir; /* host directory holding the image and the event socket (NULL: none) */
 	const char *shim;   /* host path of libguard.so (NULL: no shim) */
+	const char *exe;    /* host path of guard itself, bound at GUARD_RUN_DIR/guard (NULL: not needed) */
 };
 
 struct guard_plan {
@@ -112,7 +100,10 @@ struct guard_plan {
 	struct guard_rlimits rlimits;
 	bool net_isolated;
 	struct guard_net *net; /* net.h: proxy, host sockets, publish (never NULL after guard_plan_build) */
-	char *rundir, *shim; /* see guard_plan_input; namespaces mode binds them at GUARD_RUN_DIR */
+	char *rundir, *shim, *exe; /* see guard_plan_input; namespaces mode binds them at GUARD_RUN_DIR */
+	/* Namespaces mode: every file of an exec.deny'd command (realpath'd), covered read-only by guard's own
+	 * binary, which prints guard's message and exits 126 (exec_rules.c). */
+	struct guard_strv exec_stubs;
 };
 
 /* Where guard's own files appear inside the sandbox in namespaces mode (read-only). */
@@ -141,6 +132,14 @@ int guard_landlock_apply(const struct guard_plan *plan, char *why, size_t whylen
 int guard_mounts_apply(const struct guard_plan *plan, int cover_fds[2], char *why, size_t whylen);
 /* Cover `path` (an O_PATH descriptor of it, not followed) with a cover source; 0 or -1 (errno). */
 int guard_cover_fd(int target_fd, int cover_fd);
+
+/* exec.deny (exec_rules.c): fill plan->exec_stubs (namespaces mode) and notes. */
+void guard_exec_plan(struct guard_plan *plan);
+/* guard started as a stub over a denied program: print guard's message, return 126; -1 when not a stub. */
+int guard_exec_stub_main(int argc, char **argv);
+/* `guard run -- CMD`: refuse a denied top command (whole or subcommand rule) before anything starts: true after
+ * printing guard's message. */
+bool guard_exec_prelaunch_denied(const struct guard_plan *plan, char *const *argv);
 
 /* Print the plan (--dry-run). */
 void guard_plan_print(const struct guard_plan *plan, char *const *argv, char *const *env_dropped);

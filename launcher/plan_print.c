@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "limits_plan.h"
 #include "net.h"
 #include "plan.h"
 #include "policy_api.h"
@@ -66,6 +67,8 @@ void guard_plan_print(const struct guard_plan *plan, char *const *argv, char *co
 			printf("  %-11s %s", mount_kind(m->kind), m->path);
 			origin(plan, m->kind == GUARD_MNT_REBIND ? NULL : m->rule, m->why);
 		}
+		for (size_t i = 0; i < plan->exec_stubs.n; i++) /* exec_rules.c */
+			printf("  %-11s %s  (exec.deny: guard's stub, exits 126)\n", "exec-stub", plan->exec_stubs.v[i]);
 	}
 	printf("\nDenied or protected inside granted trees (%zu; %zu entries scanned):\n", plan->holes.n,
 	       plan->scanned_entries);
@@ -82,6 +85,7 @@ void guard_plan_print(const struct guard_plan *plan, char *const *argv, char *co
 	       plan->rlimits.open_files < 0 ? "unchanged" : "limited", plan->rlimits.core_dumps ? "on" : "off");
 	if (plan->rlimits.processes >= 0 || plan->rlimits.open_files >= 0)
 		printf("  (processes %lld, open files %lld)\n", plan->rlimits.processes, plan->rlimits.open_files);
+	guard_limits_print(plan); /* memory, cpu, passthroughs (limits_linux.c) */
 	printf("capabilities: all dropped (bounding, ambient, inheritable, permitted, effective)\n");
 	printf("environment: dropped");
 	if (!env_dropped || !*env_dropped)

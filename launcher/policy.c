@@ -8,6 +8,7 @@
 #include <string.h>
 #include "guard/match.h"
 #include "policy_api.h"
+#include "mask.h"
 
 /* The launcher cannot do anything useful without memory; exit like any other guard error. */
 static void *xrealloc(void *ptr, size_t n, size_t elem)
@@ -44,6 +45,7 @@ const char *guard_rule_kind_name(enum guard_rule_kind kind)
 	case GUARD_WRITE: return "write";
 	case GUARD_DENY: return "deny";
 	case GUARD_PROTECT: return "protect";
+	case GUARD_EXEC_DENY: return "exec.deny";
 	}
 	return "?";
 }
@@ -73,6 +75,8 @@ void guard_policy_free(struct guard_policy *p)
 	for (size_t i = 0; i < p->ndrop; i++)
 		free(p->env_drop[i].name);
 	guard_net_policy_free(p);
+	guard_exec_policy_free(p);
+	guard_mask_policy_free(p);
 	for (size_t i = 0; i < p->ninterned; i++)
 		free(p->interned[i]);
 	free(p->rules);
@@ -293,12 +297,23 @@ void guard_policy_merge(struct guard_policy *dst, struct guard_policy *src)
 	merge_names(dst, &dst->env_pass, &dst->npass, &dst->capass, src->env_pass, src->npass);
 	merge_names(dst, &dst->env_drop, &dst->ndrop, &dst->capdrop, src->env_drop, src->ndrop);
 	guard_net_policy_merge(dst, src);
+	guard_mask_policy_merge(dst, src);
+	guard_exec_policy_merge(dst, src);
 	/* Ownership of the strings moved: forget them in src before freeing it. */
 	src->nrules = src->npass = src->ndrop = 0;
 
 	merge_limit(dst, &dst->processes, &src->processes);
 	merge_limit(dst, &dst->open_files, &src->open_files);
 	merge_limit(dst, &dst->core_dumps, &src->core_dumps);
+	merge_limit(dst, &dst->memory, &src->memory);
+	merge_limit(dst, &dst->cpu, &src->cpu);
+	merge_limit(dst, &dst->cpu_time, &src->cpu_time);
+	for (int k = 0; k < GUARD_PT_COUNT; k++)
+		if (src->passthrough & (1u << k)) {
+			dst->passthrough |= 1u << k;
+			dst->passthrough_at[k] = src->passthrough_at[k];
+			dst->passthrough_at[k].file = guard_policy_intern(dst, src->passthrough_at[k].file);
+		}
 	for (int r = 0; r < GUARD_RESERVED_COUNT; r++)
 		if (src->reserved_set[r]) {
 			dst->reserved_set[r] = true;

@@ -39,6 +39,8 @@ struct guard_sources {
 	size_t nflags;
 	const char *const *net_flags; /* --allow-net HOST values */
 	size_t nnet_flags;
+	const char *const *exec_flags; /* --deny-exec CMD values */
+	size_t nexec_flags;
 	const char *trust_store;    /* NULL → $XDG_CONFIG_HOME/guard/trusted */
 };
 
@@ -120,5 +122,13 @@ void guard_net_policy_merge(struct guard_policy *dst, struct guard_policy *src);
 void guard_net_policy_free(struct guard_policy *p);
 /* `guard policy`'s network section. */
 void guard_net_policy_print(FILE *out, const struct guard_policy *p, int width);
+
+/* --- exec rules (exec_policy.c) --- */
+
+/* Add one exec.deny entry ("curl", "git push --force", "!curl"): validated and normalized; 0, or -1 with err. */
+int guard_policy_add_exec(struct guard_policy *p, const char *text, struct guard_origin at, struct guard_error *err);
+/* Move src's exec entries to the end of dst (origins re-interned); free them. */
+void guard_exec_policy_merge(struct guard_policy *dst, struct guard_policy *src);
+void guard_exec_policy_free(struct guard_policy *p);
 
 #endif

@@ -1,7 +1,9 @@
 /* `guard policy`: the effective policy as the user wrote it, grouped by section, every entry with where it came
  * from, so "why is this allowed?" is answered by a file:line the user can open. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include "guard.h"
 #include "policy_api.h"
 
 #define MAX_WIDTH 44 /* longer entries push their origin further right instead of widening every line */
@@ -34,10 +36,17 @@ static void limit(FILE *out, int width, const char *name, const struct guard_lim
 {
 	char text[64];
 	if (!l->set) {
-		fprintf(out, "  %s: %s\n", name, unset);
+		if (unset)
+			fprintf(out, "  %s: %s\n", name, unset);
 		return;
 	}
-	if (strcmp(name, "core_dumps") != 0)
+	if (!strcmp(name, "memory"))
+		snprintf(text, sizeof text, "%s: %lld bytes", name, l->value);
+	else if (!strcmp(name, "cpu"))
+		snprintf(text, sizeof text, "cpu: %lld.%03lld CPUs", l->value / 1000, l->value % 1000);
+	else if (!strcmp(name, "cpu_time"))
+		snprintf(text, sizeof text, "cpu: %llds of CPU time", l->value);
+	else if (strcmp(name, "core_dumps") != 0)
 		snprintf(text, sizeof text, "%s: %lld", name, l->value);
 	else
 		snprintf(text, sizeof text, "%s: %s", name, l->value ? "true" : "false");
@@ -82,10 +91,37 @@ void guard_policy_print(FILE *out, const struct guard_policy *p)
 	fprintf(out, "limits:\n");
 	limit(out, width, "processes", &p->processes, "(not set: inherited)");
 	limit(out, width, "open_files", &p->open_files, "(not set: inherited)");
+	limit(out, width, "memory", &p->memory, "(not set: unlimited)");
+	if (p->cpu_time.set)
+		limit(out, width, "cpu_time", &p->cpu_time, "");
+	limit(out, width, "cpu", &p->cpu, p->cpu_time.set ? NULL : "(not set: unlimited)");
 	limit(out, width, "core_dumps", &p->core_dumps, "false (not set)");
+	if (p->passthrough) {
+		static const char *const pt[GUARD_PT_COUNT] = {"gpu", "docker", "display", "ssh-agent", "git-worktrees"};
+		fprintf(out, "passthrough:\n");
+		for (int k = 0; k < GUARD_PT_COUNT; k++)
+			if (p->passthrough & (1u << k))
+				entry(out, width, "", pt[k], p->passthrough_at[k]);
+	}
+	fprintf(out, "exec.deny:\n");
+	for (size_t i = 0; i < p->nexec; i++)
+		entry(out, width, p->exec_deny[i].negated ? "!" : "", p->exec_deny[i].written, p->exec_deny[i].at);
+	if (!p->nexec)
+		fprintf(out, "  (none)\n");
+	if (p->nmask)
+		fprintf(out, "mask_output:\n");
+	for (size_t i = 0; i < p->nmask; i++) {
+		const struct guard_mask_rule *m = &p->mask[i];
+		char *text = m->preset ? guard_xasprintf("preset %s", m->preset)
+				       : guard_xasprintf("/%s/%s show_prefix=%d", m->regex, m->case_insensitive ? "i" : "",
+							 m->show_prefix);
+		entry(out, width, "", text, m->at);
+		free(text);
+	}
 	guard_net_policy_print(out, p, width);
 	for (int r = 0; r < GUARD_RESERVED_COUNT; r++)
-		if (p->reserved_set[r] && r != GUARD_RESERVED_NETWORK) {
+		if (p->reserved_set[r] && r != GUARD_RESERVED_NETWORK && r != GUARD_RESERVED_EXEC &&
+		    r != GUARD_RESERVED_MASK_OUTPUT) {
 			char text[96];
 			snprintf(text, sizeof text, "%s: accepted, applied in a later version", reserved[r]);
 			fprintf(out, "%s  ", text);

@@ -295,6 +295,10 @@ static void find_loosening(const struct guard_policy *cur, const struct guard_po
 			consider(l, r->at, "files.%s \"!%s\" re-allows what is %s", guard_rule_kind_name(r->kind),
 				 r->pattern, r->kind == GUARD_DENY ? "denied" : "protected");
 	}
+	for (size_t i = 0; i < add->nexec; i++)
+		if (add->exec_deny[i].negated)
+			consider(l, add->exec_deny[i].at, "exec.deny \"!%s\" re-allows a denied program",
+				 add->exec_deny[i].written);
 	for (size_t i = 0; i < add->npass; i++)
 		consider(l, add->env_pass[i].at, "env.pass \"%s\" keeps variables that guard drops", add->env_pass[i].name);
 	if (add->processes.set && cur->processes.set && add->processes.value > cur->processes.value)
@@ -303,6 +307,16 @@ static void find_loosening(const struct guard_policy *cur, const struct guard_po
 	if (add->open_files.set && cur->open_files.set && add->open_files.value > cur->open_files.value)
 		consider(l, add->open_files.at, "limits.open_files %lld raises the limit of %lld", add->open_files.value,
 			 cur->open_files.value);
+	if (add->memory.set && cur->memory.set && add->memory.value > cur->memory.value)
+		consider(l, add->memory.at, "limits.memory %lld raises the limit of %lld bytes", add->memory.value,
+			 cur->memory.value);
+	if (add->cpu.set && cur->cpu.set && add->cpu.value > cur->cpu.value)
+		consider(l, add->cpu.at, "limits.cpu raises the CPU share");
+	if (add->cpu_time.set && cur->cpu_time.set && add->cpu_time.value > cur->cpu_time.value)
+		consider(l, add->cpu_time.at, "limits.cpu raises the CPU-time budget");
+	for (int k = 0; k < GUARD_PT_COUNT; k++)
+		if ((add->passthrough & (1u << k)) && !(cur->passthrough & (1u << k)))
+			consider(l, add->passthrough_at[k], "passthrough lets a host resource in");
 	/* Core dumps are off unless some source turned them on. */
 	if (add->core_dumps.set && add->core_dumps.value && !(cur->core_dumps.set && cur->core_dumps.value))
 		consider(l, add->core_dumps.at, "limits.core_dumps: true turns core dumps on");
@@ -389,6 +403,11 @@ int guard_policy_assemble(struct guard_policy *out, const struct guard_sources *
 	for (size_t i = 0; i < src->nnet_flags; i++) {
 		struct guard_origin at = {.file = "--allow-net", .source = GUARD_SRC_FLAG};
 		if (guard_policy_add_net_allow(out, src->net_flags[i], at, err) < 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < src->nexec_flags; i++) {
+		struct guard_origin at = {.file = "--deny-exec", .source = GUARD_SRC_FLAG};
+		if (guard_policy_add_exec(out, src->exec_flags[i], at, err) < 0)
 			goto fail;
 	}
 	return 0;

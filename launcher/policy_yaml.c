@@ -11,7 +11,9 @@
 #include <string.h>
 #include <yaml.h>
 #include "guard/match.h"
+#include "limits_plan.h"
 #include "policy_api.h"
+#include "mask.h"
 
 #define MAX_DEPTH 32
 #define MAX_PROCESSES 4194304LL /* PID_MAX_LIMIT */
@@ -257,10 +259,11 @@ out:
 
 /* extends, description and state describe a profile (rules/NAME.yaml): see profile_section(). */
 static const char *const TOP_KEYS[] = {"files",   "env",         "limits", "exec", "network", "mask_output",
-				       "extends", "description", "state",  NULL};
+				       "extends", "description", "state",  "passthrough", NULL};
 static const char *const FILES_KEYS[] = {"read", "write", "deny", "protect", NULL}; /* guard_rule_kind order */
 static const char *const ENV_KEYS[] = {"pass", "drop", NULL};
-static const char *const LIMITS_KEYS[] = {"processes", "open_files", "core_dumps", NULL};
+static const char *const LIMITS_KEYS[] = {"processes", "open_files", "memory", "cpu", "core_dumps", NULL};
+static const char *const PASSTHROUGH_NAMES[] = {"gpu", "docker", "display", "ssh-agent", "git-worktrees", NULL};
 static const char *const EXEC_KEYS[] = {"deny", NULL};
 static const char *const NETWORK_KEYS[] = {"allow", "host_sockets", "publish", NULL};
 static const char *const MASK_KEYS[] = {"presets", "patterns", NULL};
@@ -431,6 +434,13 @@ static int net_item(struct yload *L, const struct ynode *it, const char *path, i
 	return rc;
 }
 
+/* exec.deny entries: validated and kept (exec_policy.c). */
+static int exec_item(struct yload *L, const struct ynode *it, const char *path, int unused)
+{
+	(void)path, (void)unused;
+	return guard_policy_add_exec(L->p, it->text, origin(L, it), L->err);
+}
+
 static void reserve(struct yload *L, enum guard_reserved r, const struct ynode *key, const struct ynode *val)
 {
 	if (!is_null(val) && val->n) {
@@ -464,6 +474,49 @@ static int env_section(struct yload *L, const struct ynode *v)
 	return 0;
 }
 
+/* limits.memory ("2G") and limits.cpu ("50%", 1.5, "10m"): launcher/limits.c. */
+static int memory_cpu_value(struct yload *L, const char *k, const struct ynode *val)
+{
+	const char *why = "a scalar value";
+	long long n = 0, milli = -1, secs = -1;
+	bool mem = !strcmp(k, "memory");
+	if (val->type == Y_SCALAR && (mem ? guard_parse_size(val->text, &n, &why)
+					 : guard_parse_cpu(val->text, &milli, &secs, &why)) == 0) {
+		struct guard_origin at = origin(L, val);
+		if (mem)
+			L->p->memory = (struct guard_limit){.set = true, .value = n, .at = at};
+		else if (milli > 0)
+			L->p->cpu = (struct guard_limit){.set = true, .value = milli, .at = at};
+		else
+			L->p->cpu_time = (struct guard_limit){.set = true, .value = secs, .at = at};
+		return 0;
+	}
+	return NFAIL(L, val,
+		     mem ? "write a size: 512M, 2G (K, M, G, T are powers of 1024)"
+			 : "write a share of CPUs (\"50%\", 1.5 cores) or a CPU-time budget (30s, 10m, 1h)",
+		     "limits.%s: \"%s\" is not a %s: %s", k, val->type == Y_SCALAR ? val->text : "", mem ? "size" : "CPU limit",
+		     why);
+}
+
+static int passthrough_item(struct yload *L, const struct ynode *it, const char *path, int arg)
+{
+	(void)arg;
+	int k = key_index(PASSTHROUGH_NAMES, it->text);
+	if (k < 0) {
+		char hint[256], names[160];
+		key_list(PASSTHROUGH_NAMES, names, sizeof names);
+		const char *s = guard_suggest(it->text, PASSTHROUGH_NAMES);
+		if (s)
+			snprintf(hint, sizeof hint, "did you mean \"%s\"?", s);
+		else
+			snprintf(hint, sizeof hint, "known: %s", names);
+		return NFAIL(L, it, hint, "%s: unknown passthrough \"%s\"", path, it->text);
+	}
+	L->p->passthrough |= 1u << k;
+	L->p->passthrough_at[k] = origin(L, it);
+	return 0;
+}
+
 static int limits_section(struct yload *L, const struct ynode *v)
 {
 	if (check_map(L, v, "limits", LIMITS_KEYS) < 0)
@@ -473,6 +526,11 @@ static int limits_section(struct yload *L, const struct ynode *v)
 		const struct ynode *val = v->kid[i + 1];
 		char path[64];
 		snprintf(path, sizeof path, "limits.%s", k);
+		if (!strcmp(k, "memory") || !strcmp(k, "cpu")) {
+			if (memory_cpu_value(L, k, val) < 0)
+				return -1;
+			continue;
+		}
 		struct guard_limit *lim = !strcmp(k, "processes")    ? &L->p->processes
 					  : !strcmp(k, "open_files") ? &L->p->open_files
 								     : &L->p->core_dumps;
@@ -495,7 +553,7 @@ static int exec_section(struct yload *L, const struct ynode *key, const struct y
 	if (check_map(L, v, "exec", EXEC_KEYS) < 0)
 		return -1;
 	for (size_t i = 0; v && v->type == Y_MAP && i < v->n; i += 2)
-		if (each_string(L, v->kid[i + 1], "exec.deny", shape_item, SHAPE_PATTERN) < 0)
+		if (each_string(L, v->kid[i + 1], "exec.deny", exec_item, 0) < 0)
 			return -1;
 	reserve(L, GUARD_RESERVED_EXEC, key, v);
 	return 0;
@@ -533,6 +591,14 @@ static int network_section(struct yload *L, const struct ynode *key, const struc
 	return 0;
 }
 
+static int mask_preset_item(struct yload *L, const struct ynode *it, const char *path, int unused)
+{
+	(void)unused;
+	if (shape_item(L, it, path, SHAPE_TEXT) < 0)
+		return -1;
+	return guard_policy_add_mask(L->p, it->text, NULL, 0, false, origin(L, it), L->err);
+}
+
 static int mask_pattern(struct yload *L, const struct ynode *e)
 {
 	const char *path = "mask_output.patterns entry";
@@ -541,7 +607,9 @@ static int mask_pattern(struct yload *L, const struct ynode *e)
 			     "mask_output.patterns must be a list of mappings");
 	if (check_map(L, e, path, MASK_PATTERN_KEYS) < 0)
 		return -1;
-	bool has_regex = false;
+	bool has_regex = false, ci = false;
+	const struct ynode *regex = NULL;
+	long long show = 0;
 	for (size_t i = 0; e && e->type == Y_MAP && i < e->n; i += 2) {
 		const char *k = e->kid[i]->text;
 		const struct ynode *val = e->kid[i + 1];
@@ -552,16 +620,20 @@ static int mask_pattern(struct yload *L, const struct ynode *e)
 				return NFAIL(L, val, "quote the regular expression", "mask_output.patterns regex must be a "
 											"non-empty string");
 			has_regex = true;
+			regex = val;
 		} else if (!strcmp(k, "show_prefix")) {
 			if (int_value(L, val, "mask_output.patterns show_prefix", 0, 1024, &n) < 0)
 				return -1;
+			show = n;
 		} else if (bool_value(L, val, "mask_output.patterns case_insensitive", &b) < 0) {
 			return -1;
+		} else {
+			ci = b;
 		}
 	}
 	if (!has_regex)
 		return NFAIL(L, e, "add regex: \"...\"", "a mask_output.patterns entry needs a regex");
-	return 0;
+	return guard_policy_add_mask(L->p, NULL, regex->text, (int)show, ci, origin(L, regex), L->err);
 }
 
 static int mask_section(struct yload *L, const struct ynode *key, const struct ynode *v)
@@ -571,7 +643,7 @@ static int mask_section(struct yload *L, const struct ynode *key, const struct y
 	for (size_t i = 0; v && v->type == Y_MAP && i < v->n; i += 2) {
 		const struct ynode *val = v->kid[i + 1];
 		if (!strcmp(v->kid[i]->text, "presets")) {
-			if (each_string(L, val, "mask_output.presets", shape_item, SHAPE_TEXT) < 0)
+			if (each_string(L, val, "mask_output.presets", mask_preset_item, 0) < 0)
 				return -1;
 			continue;
 		}
@@ -642,6 +714,7 @@ static int walk(struct yload *L, const struct ynode *root)
 		case 3: rc = exec_section(L, k, v); break;
 		case 4: rc = network_section(L, k, v); break;
 		case 5: rc = mask_section(L, k, v); break;
+		case 9: rc = each_string(L, v, "passthrough", passthrough_item, 0); break;
 		default: rc = profile_section(L, k, v); break;
 		}
 		if (rc < 0)

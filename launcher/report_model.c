@@ -9,14 +9,6 @@
 
 const char *const guard_rep_group_names[GUARD_REP_NGROUPS] = {"project", "system", "home", "temp", "other"};
 
-#define PUSH(vec, item)                                                                                              \
-	do {                                                                                                         \
-		if ((vec).n == (vec).cap) {                                                                          \
-			(vec).cap = (vec).cap ? (vec).cap * 2 : 16;                                                  \
-			(vec).v = guard_xrealloc((vec).v, (vec).cap * sizeof *(vec).v);                             \
-		}                                                                                                    \
-		(vec).v[(vec).n++] = (item);                                                                         \
-	} while (0)
 
 struct raw_file {
 	char *path;
@@ -54,7 +46,7 @@ static void add_file(struct builder *b, const char *path, bool write, const char
 	if (!path)
 		return;
 	struct raw_file f = {guard_xstrdup(path), write, strcmp(result, "denied") == 0, strcmp(result, "failed") == 0};
-	PUSH(b->files, f);
+	GUARD_VEC_PUSH(b->files, f);
 }
 
 static bool on_event(const struct guard_sess_event *ev, void *ctx)
@@ -92,10 +84,10 @@ static bool on_event(const struct guard_sess_event *ev, void *ctx)
 		if (n == 0 && ev->path) /* an exec seen without argv: name it by its path */
 			p.argv[n++] = guard_xstrdup(ev->path);
 		p.argv[n] = NULL;
-		PUSH(r->procs, p);
+		GUARD_VEC_PUSH(r->procs, p);
 	} else if (op == GUARD_OP_CONNECT && ev->path) {
 		struct guard_rep_host h = {guard_xstrdup(ev->path), 1, denied};
-		PUSH(b->hosts, h);
+		GUARD_VEC_PUSH(b->hosts, h);
 	} else if (op == GUARD_OP_READ) {
 		/* Execs are not listed as files: successful ones are processes, denied ones denials, and failed
 		 * ones mostly PATH lookups (ENOENT) that would only be noise. */
@@ -129,7 +121,7 @@ static bool on_event(const struct guard_sess_event *ev, void *ctx)
 			d.line = ev->rule.line;
 			d.col = ev->rule.col;
 		}
-		PUSH(b->denials, d);
+		GUARD_VEC_PUSH(b->denials, d);
 	}
 	return true;
 }
@@ -184,7 +176,7 @@ static void merge_files(struct builder *b)
 			if (j > i)
 				free(b->files.v[j].path);
 		}
-		PUSH(b->r->files[f->write][group_of(b->r, f->path)], out);
+		GUARD_VEC_PUSH(b->r->files[f->write][group_of(b->r, f->path)], out);
 		i = j;
 	}
 	free(b->files.v);
@@ -207,7 +199,7 @@ static void merge_hosts(struct builder *b)
 			h.denied += b->hosts.v[j].denied;
 			free(b->hosts.v[j].host);
 		}
-		PUSH(b->r->hosts, h);
+		GUARD_VEC_PUSH(b->r->hosts, h);
 		i = j;
 	}
 	free(b->hosts.v);
@@ -271,7 +263,7 @@ static void merge_denials(struct builder *b)
 			}
 			denial_free(e);
 		}
-		PUSH(b->r->denials, d);
+		GUARD_VEC_PUSH(b->r->denials, d);
 		i = j;
 	}
 	free(b->denials.v);

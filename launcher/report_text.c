@@ -67,6 +67,14 @@ static void header(FILE *out, const struct guard_report *r)
 	guard_buf_puts(&b, "  log       ");
 	guard_fmt_word(&b, s->dir);
 	guard_buf_puts(&b, "\n");
+	/* passthroughs and --lockdown, as guard run applied them (passthrough.c) */
+	const struct guard_json *pt = guard_json_get(guard_json_root(s->doc), "passthrough");
+	for (size_t i = 0; pt && pt->type == GUARD_JSON_ARRAY && i < pt->len; i++)
+		if (pt->items[i].type == GUARD_JSON_STRING) {
+			guard_buf_puts(&b, i ? "            " : "  passed    ");
+			guard_fmt_text(&b, pt->items[i].s);
+			guard_buf_puts(&b, "\n");
+		}
 	fputs(b.p, out);
 	guard_buf_free(&b);
 }

@@ -16,6 +16,10 @@ void guard_rlimits_from_policy(const struct guard_policy *p, struct guard_rlimit
 	out->processes = p && p->processes.set ? p->processes.value : -1;
 	out->open_files = p && p->open_files.set ? p->open_files.value : -1;
 	out->core_dumps = p && p->core_dumps.set && p->core_dumps.value != 0;
+	out->memory = p && p->memory.set ? p->memory.value : -1;
+	out->cpu_milli = p && p->cpu.set ? p->cpu.value : -1;
+	out->cpu_seconds = p && p->cpu_time.set ? p->cpu_time.value : -1;
+	out->data = -1; /* cmd_run.c sets it when the memory cgroup can't be had */
 }
 
 static int lower(int resource, const char *name, long long value, char *why, size_t whylen)
@@ -48,6 +52,10 @@ int guard_rlimits_apply(const struct guard_rlimits *r, char *why, size_t whylen)
 	if (r->processes >= 0 && lower(RLIMIT_NPROC, "processes", r->processes, why, whylen) < 0)
 		return -1;
 	if (r->open_files >= 0 && lower(RLIMIT_NOFILE, "open_files", r->open_files, why, whylen) < 0)
+		return -1;
+	if (r->cpu_seconds > 0 && lower(RLIMIT_CPU, "cpu", r->cpu_seconds, why, whylen) < 0)
+		return -1;
+	if (r->data > 0 && lower(RLIMIT_DATA, "memory", r->data, why, whylen) < 0)
 		return -1;
 	if (!r->core_dumps && lower(RLIMIT_CORE, "core_dumps", 0, why, whylen) < 0)
 		return -1;

@@ -33,6 +33,8 @@
 #include "sandbox.h"
 #include "sandbox_record.h"
 #include "supervise.h"
+#include "mask.h"
+#include "outproxy.h"
 
 static volatile pid_t forward_to;
 
@@ -162,6 +164,9 @@ __attribute__((noreturn)) static void run_command(const struct guard_plan *plan,
 			_exit(GUARD_EXIT_ERROR);
 		close(sync_fd);
 	}
+	/* mask_output: stdio becomes the supervisor's pty or pipes (setsid + TIOCSCTTY here, in the command). */
+	if (sup->outproxy && guard_outproxy_child(sup->outproxy, why, sizeof why) != 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
 	close_fds_except(fd, obs);
 	if (chdir(plan->cwd) != 0 && chdir(plan->project) != 0)
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: cannot enter %s inside the sandbox: %s", plan->cwd,
@@ -244,6 +249,8 @@ __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, ch
 		close(cover_fds[1]);
 		run_command(plan, argv, env, fd, sup, -1);
 	}
+	if (sup->outproxy)
+		guard_outproxy_drop(sup->outproxy); /* init holds no end of the command's terminal or pipes */
 	forward_to = cmd;
 	set_forwarding(true);
 	wipe_environment();
@@ -310,8 +317,8 @@ static void release_child(pid_t pid, const struct guard_supervision *sup, int sy
 	close(sync_fd);
 }
 
-int guard_sandbox_run(const struct guard_plan *plan, char *const *argv, char *const *env,
-		      struct guard_supervision *sup, char *why, size_t whylen)
+static int sandbox_run(const struct guard_plan *plan, char *const *argv, char *const *env,
+		       struct guard_supervision *sup, char *why, size_t whylen)
 {
 	int rec[2], sync[2] = {-1, -1};
 	if (pipe2(rec, O_CLOEXEC) != 0)
@@ -375,5 +382,20 @@ int guard_sandbox_run(const struct guard_plan *plan, char *const *argv, char *co
 	guard_watch_release();
 	guard_net_stop(plan);
 	close(rec[0]);
+	return rc;
+}
+
+/* mask_output: the command's stdout/stderr go through the supervisor (outproxy.c) for this run only. */
+int guard_sandbox_run(const struct guard_plan *plan, char *const *argv, char *const *env,
+		      struct guard_supervision *sup, char *why, size_t whylen)
+{
+	if (sup->mask && !sup->outproxy) {
+		sup->outproxy = guard_outproxy_open(sup->mask, why, whylen);
+		if (!sup->outproxy)
+			guard_die(NULL, "%s", why);
+	}
+	int rc = sandbox_run(plan, argv, env, sup, why, whylen);
+	guard_outproxy_close(sup->outproxy);
+	sup->outproxy = NULL;
 	return rc;
 }

@@ -34,6 +34,7 @@ struct guard_session_info {
 	bool shim;     /* LD_PRELOAD shim injected */
 	bool observer; /* seccomp observer running */
 	const char *unobserved; /* what could not be seen, or NULL */
+	char *const *passthrough; /* passthroughs and --lockdown applied, one line each (NULL-terminated; may be NULL) */
 };
 
 /* $XDG_STATE_HOME/guard/sessions (malloc'd). */

@@ -146,6 +146,13 @@ static void session_head(struct guard_session *s, const struct guard_session_inf
 	guard_buf_printf(b, "\"abi\":%d,\n\"shim\":%s,\n\"observer\":%s,\n", info->abi, info->shim ? "true" : "false",
 			 info->observer ? "true" : "false");
 	json_key_str(b, "unobserved", info->unobserved);
+	guard_buf_puts(b, "\"passthrough\":[");
+	for (size_t i = 0; info->passthrough && info->passthrough[i]; i++) {
+		if (i)
+			guard_buf_puts(b, ",");
+		guard_json_str(b, info->passthrough[i]);
+	}
+	guard_buf_puts(b, "],\n");
 	guard_buf_printf(b, "\"guard_pid\":%ld,\n\"start\":%lld,\n", (long)getpid(), s->start);
 }
 

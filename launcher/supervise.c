@@ -17,6 +17,7 @@
 #include "sandbox_record.h"
 #include "late_covers.h"
 #include "supervise.h"
+#include "outproxy.h"
 
 /* Take one datagram from the shim; the kernel's SCM_CREDENTIALS tell who really sent it. Returns false when the
  * queue is empty. */
@@ -120,13 +121,17 @@ int guard_supervise(pid_t child, int rec_fd, bool child_is_command, struct guard
 	int notify_fd = -1, result = -1, status = 0;
 	bool exited = false, records_done = false;
 	struct guard_dedup *seen = guard_dedup_new();
+	if (sup->outproxy)
+		guard_outproxy_start(sup->outproxy);
+	if (sup->outproxy)
+		guard_outproxy_start(sup->outproxy);
 	if (sup->observer_sock[1] >= 0) {
 		close(sup->observer_sock[1]);
 		sup->observer_sock[1] = -1;
 	}
 	while (!exited || !records_done) {
-		struct pollfd p[6];
-		int n = 0, i_rec = -1, i_pid = -1, i_ev = -1, i_obs = -1, i_not = -1, i_watch = -1;
+		struct pollfd p[6 + GUARD_OUTPROXY_MAXFDS];
+		int n = 0, n_out = 0, i_out = -1, i_rec = -1, i_pid = -1, i_ev = -1, i_obs = -1, i_not = -1, i_watch = -1;
 		if (sup->watch)
 			p[i_watch = n++] = (struct pollfd){guard_watch_fd(sup->watch), POLLIN, 0};
 		if (!records_done)
@@ -139,8 +144,19 @@ int guard_supervise(pid_t child, int rec_fd, bool child_is_command, struct guard
 			p[i_obs = n++] = (struct pollfd){sup->observer_sock[0], POLLIN, 0};
 		if (notify_fd >= 0)
 			p[i_not = n++] = (struct pollfd){notify_fd, POLLIN, 0};
+		if (sup->outproxy) {
+			i_out = n;
+			n_out = guard_outproxy_fds(sup->outproxy, p + n);
+			n += n_out;
+		}
 		/* Without a pidfd (pre-5.3 kernels) poll the child's state now and then. */
-		if (poll(p, (nfds_t)n, pidfd >= 0 ? -1 : 50) < 0) {
+		int timeout = pidfd >= 0 ? -1 : 50;
+		if (sup->outproxy) {
+			int t = guard_outproxy_timeout(sup->outproxy);
+			if (t >= 0 && (timeout < 0 || t < timeout))
+				timeout = t;
+		}
+		if (poll(p, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			guard_die_errno(NULL, "poll");
@@ -160,6 +176,8 @@ int guard_supervise(pid_t child, int rec_fd, bool child_is_command, struct guard
 				records_done = true;
 			}
 		}
+		if (sup->outproxy)
+			guard_outproxy_handle(sup->outproxy, p + i_out, n_out);
 		/* The kernel queues only a few datagrams (net.unix.max_dgram_qlen, often 10) and the shim never blocks
 		 * long: empty the queue at each wakeup, before the slower observer work. */
 		if (i_ev >= 0 && (p[i_ev].revents & POLLIN))
@@ -189,6 +207,8 @@ int guard_supervise(pid_t child, int rec_fd, bool child_is_command, struct guard
 	/* Landlock-only mode: what the command left behind goes now, while the observer still answers its calls. */
 	if (child_is_command)
 		end_descendants();
+	if (sup->outproxy)
+		guard_outproxy_drain(sup->outproxy);
 	/* Events sent just before the end are still queued: take them. */
 	for (int k = 0; sup->event_fd >= 0 && k < 100000 && take_event(sup); k++)
 		;

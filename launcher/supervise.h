@@ -19,6 +19,8 @@ struct guard_supervision {
 	struct guard_session *session; /* may be NULL (--dry-run, or the log could not be created) */
 	const struct guard_cgroup *cgroup; /* may be NULL */
 	struct guard_watch *watch;          /* Landlock-only mode: protected arrivals watched from outside */
+	struct guard_masker *mask;          /* mask_output: NULL when nothing is masked (mask.h) */
+	struct guard_outproxy *outproxy;    /* its pty or pipes while the command runs (outproxy.h) */
 };
 
 /* Serve children until `child` has exited and every record writer is gone; return guard's exit status

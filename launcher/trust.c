@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "guard.h"
 #include "policy_api.h"
 
 #define MAX_STORE_BYTES (16u << 20)
@@ -107,21 +108,6 @@ bool guard_trust_has_path(const char *store, const char *path)
 	return lookup(store, path, NULL);
 }
 
-static int mkdirs(char *dir)
-{
-	for (char *s = dir + 1;; s++) {
-		if (*s && *s != '/')
-			continue;
-		char c = *s;
-		*s = '\0';
-		int rc = mkdir(dir, 0700);
-		*s = c;
-		if (rc < 0 && errno != EEXIST)
-			return -1;
-		if (!c)
-			return 0;
-	}
-}
 
 static int write_store(const char *sp, const char *data, size_t len, struct guard_error *err)
 {
@@ -130,7 +116,7 @@ static int write_store(const char *sp, const char *data, size_t len, struct guar
 	char *slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
-		if (mkdirs(dir) < 0) {
+		if (guard_mkdir_p(dir, 0700) < 0) {
 			guard_error_set(err, dir, 0, 0, "check that its parent is writable", "cannot create: %s",
 					strerror(errno));
 			return -1;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,4 +185,25 @@ char *guard_glob_escape(const char *path)
 	}
 	*w = 0;
 	return out;
+}
+
+int guard_mkdir_p(const char *path, mode_t mode)
+{
+	char *p = guard_xstrdup(path);
+	int rc = 0;
+	for (char *s = p + 1;; s++) {
+		if (*s && *s != '/')
+			continue;
+		char c = *s;
+		*s = 0;
+		if (mkdir(p, mode) != 0 && errno != EEXIST)
+			rc = -1;
+		*s = c;
+		if (!c || rc)
+			break;
+	}
+	int err = errno;
+	free(p);
+	errno = err;
+	return rc;
 }

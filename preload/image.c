@@ -30,6 +30,16 @@ int guard_image_load(struct guard_image *img, const void *buf, size_t len)
 	if (!in_strings(img, h->project) || !in_strings(img, h->home) || !in_strings(img, h->tmpdir) ||
 	    !in_strings(img, h->session_id) || !in_strings(img, h->event_socket))
 		return -1;
+	if (h->nexec && (h->exec_off > len || (h->exec_off & 3) ||
+			 h->nexec > (len - h->exec_off) / sizeof(struct guard_image_rule)))
+		return -1;
+	img->exec = (const struct guard_image_rule *)((const char *)buf + (h->nexec ? h->exec_off : h->rules_off));
+	for (uint32_t i = 0; i < h->nexec; i++) {
+		const struct guard_image_rule *r = &img->exec[i];
+		if (!in_strings(img, r->pattern) || !in_strings(img, r->written) || !in_strings(img, r->file) ||
+		    r->kind != GUARD_EXEC_DENY || r->source > GUARD_SRC_FLAG || !img->str[r->pattern])
+			return -1;
+	}
 	for (uint32_t i = 0; i < h->nrules; i++) {
 		const struct guard_image_rule *r = &img->rules[i];
 		if (!in_strings(img, r->pattern) || !in_strings(img, r->written) || !in_strings(img, r->file) ||
@@ -218,4 +228,155 @@ const struct guard_image_rule *guard_image_grant(const struct guard_image *img, 
 			hit = r;
 	}
 	return hit;
+}
+
+/* --- exec rules --- */
+
+static const char *base_name(const char *s)
+{
+	const char *b = s;
+	for (; *s; s++)
+		if (*s == '/' && s[1])
+			b = s + 1;
+	return b;
+}
+
+/* Does the word starting at w (ending at a space or NUL) equal s up to a '/' (for names) or NUL? */
+static bool word_is(const char *w, size_t wl, const char *s)
+{
+	size_t sl = 0;
+	while (s[sl] && s[sl] != '/')
+		sl++;
+	return wl == sl && memcmp(w, s, wl) == 0;
+}
+
+static size_t word_len(const char *w)
+{
+	size_t n = 0;
+	while (w[n] && w[n] != ' ')
+		n++;
+	return n;
+}
+
+static bool exec_rule_matches(const char *pat, const char *file, char *const argv[])
+{
+	size_t wl = word_len(pat);
+	bool named = (file && word_is(pat, wl, base_name(file))) || (argv && argv[0] && word_is(pat, wl, base_name(argv[0])));
+	if (!named)
+		return false;
+	const char *w = pat + wl;
+	size_t ai = 1;
+	while (*w == ' ') {
+		w++;
+		wl = word_len(w);
+		for (;; ai++) {
+			if (!argv || !argv[0] || !argv[ai])
+				return false;
+			size_t al = 0;
+			while (argv[ai][al])
+				al++;
+			if (al == wl && memcmp(argv[ai], w, wl) == 0)
+				break;
+		}
+		ai++;
+		w += wl;
+	}
+	return true;
+}
+
+const struct guard_image_rule *guard_image_exec_match(const struct guard_image *img, const char *file,
+						      char *const argv[])
+{
+	for (uint32_t i = img->h->nexec; i-- > 0;) {
+		const struct guard_image_rule *r = &img->exec[i];
+		if (exec_rule_matches(guard_image_str(img, r->pattern), file, argv))
+			return r;
+	}
+	return NULL;
+}
+
+const struct guard_image_rule *guard_image_exec_denies_name(const struct guard_image *img, const char *name)
+{
+	char *argv[] = {(char *)name, NULL};
+	const struct guard_image_rule *r = guard_image_exec_match(img, name, argv);
+	return r && !(r->flags & GUARD_IRULE_NEGATED) ? r : NULL;
+}
+
+static size_t put_str(char *buf, size_t cap, size_t n, const char *s)
+{
+	for (; *s && n + 1 < cap; s++)
+		buf[n++] = *s;
+	return n;
+}
+
+static size_t put_uint(char *buf, size_t cap, size_t n, uint32_t v)
+{
+	char d[12];
+	int k = 0;
+	do
+		d[k++] = (char)('0' + v % 10);
+	while ((v /= 10) && k < 11);
+	while (k && n + 1 < cap)
+		buf[n++] = d[--k];
+	return n;
+}
+
+size_t guard_image_exec_message(const struct guard_image *img, const struct guard_image_rule *r, char *buf, size_t cap)
+{
+	if (!cap)
+		return 0;
+	const char *w = guard_image_str(img, r->written);
+	size_t n = put_str(buf, cap, 0, "guard: ");
+	n = put_str(buf, cap, n, w);
+	n = put_str(buf, cap, n, " is denied by exec.deny \"");
+	n = put_str(buf, cap, n, w);
+	n = put_str(buf, cap, n, "\" (");
+	n = put_str(buf, cap, n, guard_image_str(img, r->file));
+	if (r->line) {
+		n = put_str(buf, cap, n, ":");
+		n = put_uint(buf, cap, n, r->line);
+		n = put_str(buf, cap, n, ":");
+		n = put_uint(buf, cap, n, r->col);
+	}
+	n = put_str(buf, cap, n, ") \xe2\x80\x94 sandbox policy, don't retry\n");
+	if (n + 1 >= cap)
+		buf[n - 1] = '\n';
+	buf[n] = 0;
+	return n;
+}
+
+static bool starts(const char *s, const char *p)
+{
+	while (*p)
+		if (*s++ != *p++)
+			return false;
+	return true;
+}
+
+size_t guard_exec_loader_program(const char *file, char *const argv[])
+{
+	const char *b = file ? base_name(file) : "";
+	if (!starts(b, "ld-linux") && !starts(b, "ld.so") && !starts(b, "ld64.so") && !starts(b, "ld-musl"))
+		return 0;
+	if (!argv || !argv[0])
+		return 0;
+	size_t k = 1;
+	while (argv[k] && argv[k][0] == '-' && argv[k][1] == '-') {
+		const char *o = argv[k] + 2;
+		if (!*o) { /* "--": the program follows */
+			k++;
+			break;
+		}
+		bool value = starts(o, "library-path") || starts(o, "preload") || starts(o, "audit") ||
+			     starts(o, "argv0") || starts(o, "glibc-hwcaps-prepend") || starts(o, "glibc-hwcaps-mask") ||
+			     starts(o, "inhibit-rpath");
+		bool inline_value = false;
+		for (const char *c = o; *c; c++)
+			inline_value |= *c == '=';
+		k += value && !inline_value ? 2 : 1;
+		for (size_t j = 1; j < k; j++)
+			if (!argv[j])
+				return 0;
+	}
+	return argv[k] ? k : 0;
 }

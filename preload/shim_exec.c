@@ -80,10 +80,115 @@ static int sys_exec_script(const char *path, char *const argv[], char *const env
 	return sys_exec(AT_FDCWD, "/bin/sh", sh_argv, envp, 0, false);
 }
 
+/* exec.deny (guard_image_exec_match): the program is refused before any exec, whether the kernel would run it
+ * or not, because subcommand rules are seen only here. Its name is the base name of the path, of argv[0] and
+ * of the final target of a symlink path (a link named otherwise still runs the denied file). */
+static bool exec_denied_as(const char *file, char *const argv[], const struct guard_image_rule **out)
+{
+	const struct guard_image_rule *r = guard_image_exec_match(&shim.img, file, argv);
+	if (r && !(r->flags & GUARD_IRULE_NEGATED)) {
+		*out = r;
+		return true;
+	}
+	return false;
+}
+
+int shim_exec_refused(int dirfd, const char *path, char *const argv[], bool follow)
+{
+	if (!shim.img.h || !shim.img.h->nexec)
+		return 0;
+	const struct guard_image_rule *r = NULL;
+	if (follow && path && *path) {
+		/* a PATH search's candidate that does not exist is the kernel's ENOENT (shells try every entry) */
+		struct stat st;
+		if (shim_sys_failed(shim_sys4(SYS_newfstatat, dirfd, path, &st, 0)))
+			return 0;
+	}
+	bool denied = exec_denied_as(path, argv, &r);
+	char cur[PATH_MAX], link[PATH_MAX];
+	if (!denied && follow && path) {
+		size_t n = strnlen(path, sizeof cur);
+		if (!*path && dirfd >= 0) { /* fexecve, execveat(AT_EMPTY_PATH): what the descriptor names */
+			char digits[12];
+			int k = 0;
+			unsigned v = (unsigned)dirfd;
+			do
+				digits[k++] = (char)('0' + v % 10);
+			while ((v /= 10) && k < 11);
+			memcpy(cur, "/proc/self/fd/", 14);
+			n = 14;
+			while (k)
+				cur[n++] = digits[--k];
+			cur[n] = 0;
+			dirfd = AT_FDCWD;
+		} else if (n < sizeof cur) {
+			memcpy(cur, path, n + 1);
+		}
+		if (n < sizeof cur) {
+			for (int hop = 0; hop < 16 && !denied; hop++) {
+				long len = shim_sys4(SYS_readlinkat, hop ? AT_FDCWD : dirfd, cur, link, sizeof link - 1);
+				if (shim_sys_failed(len))
+					break;
+				link[len] = 0;
+				if (link[0] == '/') {
+					memcpy(cur, link, (size_t)len + 1);
+				} else {
+					char *slash = strrchr(cur, '/');
+					size_t dl = slash ? (size_t)(slash - cur) + 1 : 0;
+					if (dl + (size_t)len + 1 > sizeof cur)
+						break;
+					memmove(cur + dl, link, (size_t)len + 1);
+				}
+				char *none[] = {NULL};
+				denied = exec_denied_as(cur, none, &r);
+				if (denied) {
+					/* the target decides the name; argv's words still decide subcommand rules */
+					const struct guard_image_rule *s = guard_image_exec_match(&shim.img, cur, argv);
+					if (s && !(s->flags & GUARD_IRULE_NEGATED))
+						r = s;
+				}
+			}
+		}
+	}
+	if (!denied) {
+		size_t k = guard_exec_loader_program(path && *path ? path : NULL, argv);
+		return k ? shim_exec_refused(AT_FDCWD, argv[k], argv + k, true) : 0;
+	}
+	/* once per process and rule (a PATH search meets /usr/bin/curl and /bin/curl). Keyed by pid: a vfork
+	 * child writes the parent's copy, and the shell's next child must still be told. Racy across threads: at
+	 * worst a message twice. */
+	static long told_pid;
+	static uint64_t told;
+	long pid = shim_sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	if (__atomic_load_n(&told_pid, __ATOMIC_RELAXED) != pid) {
+		__atomic_store_n(&told, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&told_pid, pid, __ATOMIC_RELAXED);
+	}
+	uint32_t bit = (uint32_t)(r - shim.img.exec) & 63;
+	bool first = !(__atomic_fetch_or(&told, (uint64_t)1 << bit, __ATOMIC_RELAXED) & ((uint64_t)1 << bit));
+	if (!shim.quiet && first) {
+		char msg[1024];
+		size_t n = guard_image_exec_message(&shim.img, r, msg, sizeof msg);
+		for (const char *m = msg; n;) {
+			long w = shim_sys3(SYS_write, 2, m, n);
+			if (w == -EINTR)
+				continue;
+			if (shim_sys_failed(w) || w == 0)
+				break;
+			m += w;
+			n -= (size_t)w;
+		}
+	}
+	return EACCES;
+}
+
 /* One attempt with its events: "about to" (err 0: if it works there is no after), then the failure. */
 static int exec_attempt(int dirfd, const char *path, char *const argv[], char *const envp[], int flags, bool at,
 			bool script)
 {
+	int refused = shim_exec_refused(dirfd, path, argv, true);
+	if (refused)
+		return refused;
 	shim_note_exec(dirfd, path, argv, 0);
 	int err = sys_exec(dirfd, path, argv, envp, flags, at);
 	if (err == ENOEXEC && script)
@@ -150,7 +255,7 @@ static int exec_on(int dirfd, const char *file, char *const argv[], char *const 
 	if (!file || (search && !*file))
 		err = file ? ENOENT : EFAULT;
 	else if (search && !strchr(file, '/'))
-		err = exec_search(file, argv, env);
+		err = (err = shim_exec_refused(AT_FDCWD, file, argv, false)) ? err : exec_search(file, argv, env);
 	else
 		err = exec_attempt(dirfd, file, argv, env, flags, at, search);
 	SHIM_ENV_DONE(env);

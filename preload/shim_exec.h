@@ -29,4 +29,9 @@ void shim_env_unmap(struct shim_envmap *map);
 
 #define SHIM_ENV_DONE(var) shim_env_unmap(&var##_map)
 
+/* exec.deny: EACCES (guard's message printed unless quiet) when the program about to run is denied, else 0.
+ * `follow`: also judge the final target of a symlink path (or what fd `dirfd` names when path is ""). Stack
+ * only: safe between vfork and exec. */
+int shim_exec_refused(int dirfd, const char *path, char *const argv[], bool follow);
+
 #endif

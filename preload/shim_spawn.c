@@ -56,6 +56,9 @@ static const char *spawn_target(const char *file, bool search, char *buf, size_t
 			return SHIM_REAL(name) args_;                                                                \
 		char target_buf[4096];                                                                               \
 		const char *target = spawn_target(path_, search_, target_buf, sizeof target_buf);                    \
+		int refused_ = shim_exec_refused(AT_FDCWD, target, argv_, true);                                    \
+		if (refused_)                                                                                        \
+			return refused_;                                                                             \
 		SHIM_ENV_FIXED(env, envp_);                                                                          \
 		shim_note_exec(AT_FDCWD, target, argv_, 0);                                                          \
 		int rc = SHIM_REAL(name)(a0, a1, a2, a3, a4, env);                                                   \

@@ -31,7 +31,8 @@ struct guard_image_header {
 	uint32_t project, home, tmpdir, session_id, event_socket;
 	uint32_t flags;
 	uint32_t abi;
-	uint32_t reserved[5];
+	uint32_t nexec, exec_off; /* the exec table: exec.deny entries, kind GUARD_EXEC_DENY, in rule order */
+	uint32_t reserved[3];
 };
 
 enum {
@@ -56,6 +57,7 @@ struct guard_image {
 	size_t size;
 	const struct guard_image_header *h;
 	const struct guard_image_rule *rules;
+	const struct guard_image_rule *exec; /* h->nexec entries; pattern: the words, one space between */
 	const char *str;
 };
 
@@ -89,5 +91,22 @@ const struct guard_image_rule *guard_image_decide_entry(const struct guard_image
 /* The read or write rule whose tree holds `path` (the last such rule), or NULL. */
 const struct guard_image_rule *guard_image_grant(const struct guard_image *img, enum guard_rule_kind kind,
 						 const char *path, bool is_dir);
+
+/* The exec.deny entry deciding a program about to run (last match wins; the caller checks
+ * GUARD_IRULE_NEGATED), or NULL. `file`: the path being executed (may be NULL); argv as given to execve (may be
+ * NULL). A rule's first word is compared with the base names of file and argv[0]; its other words must appear
+ * in order among argv[1..]. libc-free: safe between vfork and exec. */
+const struct guard_image_rule *guard_image_exec_match(const struct guard_image *img, const char *file,
+						      char *const argv[]);
+/* Is the command `name` denied whatever its arguments (a whole-command exec.deny entry decides it)? The
+ * launcher covers such programs' files. */
+const struct guard_image_rule *guard_image_exec_denies_name(const struct guard_image *img, const char *name);
+/* The dynamic loader run as a program (ld-linux-x86-64.so.2 [--options] PROG ARGS): the index of PROG in argv,
+ * judged as the program that really runs; 0 when `file` is not the loader. libc-free. */
+size_t guard_exec_loader_program(const char *file, char *const argv[]);
+/* guard's one-line message for a denied program ("guard: curl is denied by exec.deny \"curl\" (FILE:LINE:COL) —
+ * sandbox policy, don't retry\n"), NUL-terminated, cut to fit; returns its length. libc-free. */
+size_t guard_image_exec_message(const struct guard_image *img, const struct guard_image_rule *r, char *buf,
+				size_t cap);
 
 #endif

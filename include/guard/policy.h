@@ -23,7 +23,9 @@ struct guard_origin {
 	enum guard_source source;
 };
 
-enum guard_rule_kind { GUARD_READ, GUARD_WRITE, GUARD_DENY, GUARD_PROTECT };
+/* GUARD_EXEC_DENY is never in guard_policy.rules: exec.deny entries live in guard_policy.exec_deny and in the
+ * image's exec table (guard_image.exec); the kind marks those image rules. */
+enum guard_rule_kind { GUARD_READ, GUARD_WRITE, GUARD_DENY, GUARD_PROTECT, GUARD_EXEC_DENY };
 
 /* files.read / files.write / files.deny / files.protect entry. */
 struct guard_rule {
@@ -69,6 +71,24 @@ struct guard_net_port {
 enum guard_passthrough { GUARD_PT_GPU, GUARD_PT_DOCKER, GUARD_PT_DISPLAY, GUARD_PT_SSH_AGENT, GUARD_PT_WORKTREES,
 			 GUARD_PT_COUNT };
 
+/* exec.deny entry (launcher/exec_policy.c): a command name and optional subcommand words, "git push --force".
+ * A program is denied when its name (the file's or argv[0]'s base name) is the first word and the other words
+ * appear in order among its arguments; the last matching entry decides, '!' re-allows. */
+struct guard_exec_rule {
+	char *written; /* normalized: the words separated by one space, without the '!' */
+	bool negated;
+	struct guard_origin at;
+};
+
+/* mask_output entry: a preset name ("openai", "all") or a PCRE2 pattern (launcher/mask.c). */
+struct guard_mask_rule {
+	char *preset; /* or NULL */
+	char *regex;  /* or NULL */
+	int show_prefix;
+	bool case_insensitive;
+	struct guard_origin at;
+};
+
 /* Keys accepted now but applied by later work; `guard run` says so when one is set. */
 enum guard_reserved { GUARD_RESERVED_EXEC, GUARD_RESERVED_NETWORK, GUARD_RESERVED_MASK_OUTPUT, GUARD_RESERVED_COUNT };
 
@@ -92,6 +112,10 @@ struct guard_policy {
 	size_t nhost_sockets, caphost_sockets;
 	struct guard_net_port *publish;
 	size_t npublish, cappublish;
+	struct guard_exec_rule *exec_deny;
+	size_t nexec, capexec;
+	struct guard_mask_rule *mask; /* mask_output: launcher/mask.c */
+	size_t nmask, capmask;
 	bool reserved_set[GUARD_RESERVED_COUNT];
 	struct guard_origin reserved_at[GUARD_RESERVED_COUNT];
 	char *profile; /* name of the profile loaded first */

@@ -1,0 +1,32 @@
+/* limits.memory and limits.cpu: their written forms (limits.c) and how a session applies them (cgroup_linux.c,
+ * rlimits.c). */
+#ifndef GUARD_LIMITS_H
+#define GUARD_LIMITS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define GUARD_MEMORY_MIN (4LL << 20)
+#define GUARD_MEMORY_MAX (1LL << 60)
+#define GUARD_CPU_MIN_MILLI 10LL
+#define GUARD_CPU_MAX_MILLI 4096000LL
+
+/* "2G" → bytes. 0, or -1 with a static reason. */
+int guard_parse_size(const char *text, long long *bytes, const char **why);
+/* "50%" / "1.5" → millicpus (seconds = -1); "10m" → seconds (millicpus = -1). 0, or -1 with a static reason. */
+int guard_parse_cpu(const char *text, long long *millicpus, long long *seconds, const char **why);
+char *guard_format_size(long long bytes, char *buf, size_t len);
+char *guard_format_cpu(long long millicpus, char *buf, size_t len);
+
+struct guard_plan;
+struct guard_cgroup;
+/* Before the sandbox starts (limits_linux.c): create the session's cgroups for what the plan limits (processes
+ * when root, memory, cpu share), note what can't be applied, and set the RLIMIT_DATA fallback for memory in
+ * plan->rlimits. true when `cg` holds something. */
+bool guard_limits_cgroup(struct guard_plan *plan, struct guard_cgroup *cg, const char *id);
+/* --dry-run: how memory and cpu limits are applied here (lines on stdout). */
+void guard_limits_print(const struct guard_plan *plan);
+/* `guard doctor`: how limits.memory, limits.cpu and limits.processes apply here (static strings). */
+void guard_limits_doctor(const char **memory, const char **cpu, const char **processes);
+
+#endif

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# limits.cpu: a share ("50%", 1.5 cores) through a cpu cgroup (cpu.max on v2, cpu.cfs_quota_us on v1) — a busy loop
+# gets about the quota; without a writable cpu cgroup the share is not enforced and guard says so. A duration
+# ("2s", "10m") is a CPU-time budget: RLIMIT_CPU, everywhere.
+. "$(dirname "$0")/../lib.sh"
+setup_world
+
+BUSY='import time
+t = time.time()
+while time.time() - t < 2: pass
+print("share %.2f" % (time.process_time() / (time.time() - t)))'
+user_config 'limits:
+  cpu: "30%"'
+g doctor
+mech=$(printf '%s\n' "$OUT" | sed -n 's/^  cpu: //p' | head -1)
+t_match "guard doctor names the cpu mechanism" "cgroup v[12]|rlimits only" "$mech"
+gr --dry-run -- true
+t_match "--dry-run names the cpu share and how it applies" "cpu 30% of one CPU.*: (cgroup v[12]|not enforced)" "$OUT"
+gr -- python3 -c "$BUSY"
+share=$(printf '%s\n' "$OUT" | sed -n 's/^share //p')
+case $mech in
+cgroup*)
+	t_true "a busy loop gets about 30% of one CPU (measured ${share:-?})" -n "$share" -a \
+		"$(echo "${share:-9} >= 0.08 && ${share:-9} <= 0.45" | bc)" = 1
+	;;
+*)
+	t_match "no cpu cgroup: the share is said not to be enforced" "limits.cpu .*not enforced" "$ERR"
+	;;
+esac
+user_config 'limits:
+  cpu: 1.5'
+gr --dry-run -- true
+t_match "cores: 1.5 is 150% of one CPU" "cpu 150% of one CPU" "$OUT"
+
+# --- a CPU-time budget: RLIMIT_CPU ends a busy loop after ~1 s of CPU
+user_config 'limits:
+  cpu: 1s'
+start=$(date +%s)
+gr -- python3 -c 'while True: pass'
+took=$(($(date +%s) - start))
+t_true "cpu: 1s ends a busy loop by SIGXCPU/SIGKILL within seconds (exit $RC, ${took}s)" "$RC" != 0 -a "$took" -le 6
+gr -- bash -c 'ulimit -t'
+t_eq "cpu: 1s appears as ulimit -t" 1 "$OUT"
+
+# --- bad values: 125 with FILE:LINE:COL
+for bad in '"fast"' '"0%"' '10x' '"5000000"'; do
+	user_config "limits:
+  cpu: $bad"
+	gr -- true
+	t_rc "limits.cpu: $bad is refused (125)" 125
+	t_match "...with FILE:LINE:COL" 'config.yaml:2:8: limits.cpu' "$ERR"
+done
+rm -f "$XDG_CONFIG_HOME/guard/config.yaml"
+t_done
