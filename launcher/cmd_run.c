@@ -3,6 +3,7 @@
 #define _XOPEN_SOURCE 700
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,23 +88,29 @@ static void deny_root_only_files(struct guard_policy *pol, const char *dir, stru
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		(*budget)--;
-		char *p = guard_path_join(dir, e->d_name);
+		/* At every start as root: stat relative to the open directory (no walk from / per entry), and join
+		 * a path only for what needs one. */
 		struct stat st;
-		if (lstat(p, &st) == 0) {
-			if (S_ISDIR(st.st_mode) && (st.st_mode & S_IXOTH))
-				deny_root_only_files(pol, p, at, budget);
-			else if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) && !(st.st_mode & S_IROTH)) {
-				struct guard_error err;
-				char *pat = guard_glob_escape(p);
-				if (S_ISDIR(st.st_mode)) {
-					char *dpat = guard_xasprintf("%s/", pat);
-					free(pat);
-					pat = dpat;
-				}
-				if (guard_policy_add_rule(pol, GUARD_DENY, pat, at, &err) != 0)
-					guard_note("%s", err.message);
+		if (e->d_type == DT_LNK || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+			continue;
+		bool descend = S_ISDIR(st.st_mode) && (st.st_mode & S_IXOTH);
+		if (!descend && (st.st_mode & S_IROTH))
+			continue;
+		char *p = guard_path_join(dir, e->d_name);
+		if (descend) {
+			deny_root_only_files(pol, p, at, budget);
+		} else {
+			struct guard_error err;
+			char *pat = guard_glob_escape(p);
+			if (S_ISDIR(st.st_mode)) {
+				char *dpat = guard_xasprintf("%s/", pat);
 				free(pat);
+				pat = dpat;
 			}
+			if (guard_policy_add_rule(pol, GUARD_DENY, pat, at, &err) != 0)
+				guard_note("%s", err.message);
+			free(pat);
 		}
 		free(p);
 	}

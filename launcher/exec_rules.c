@@ -244,3 +244,51 @@ void guard_explain_exec(struct guard_buf *b, const struct guard_image *img, cons
 				 sub, sub == 1 ? "" : "s", sub == 1 ? "s" : "");
 	}
 }
+
+const struct guard_image_rule *guard_exec_observed_denied(const struct guard_image *img, pid_t pid, int dirfd,
+							  const char *target, const char *argbuf, unsigned nargv)
+{
+	if (!img->h->nexec || !target[0])
+		return NULL;
+	char *argv[65];
+	unsigned n = 0;
+	for (const char *a = argbuf; n < nargv && n < 64; a += strlen(a) + 1)
+		argv[n++] = (char *)a;
+	argv[n] = NULL;
+	char *const *av = n ? argv : NULL;
+	size_t k = guard_exec_loader_program(target, av);
+	if (k)
+		return guard_exec_observed_denied(img, pid, AT_FDCWD, av[k], argbuf + (av[k] - argbuf),
+						  nargv - (unsigned)k);
+	const struct guard_image_rule *r = guard_image_exec_match(img, target, av);
+	if (r && !(r->flags & GUARD_IRULE_NEGATED))
+		return r;
+	/* a symlink under another name: its final target, as the caller sees its file system */
+	char where[PATH_MAX];
+	if (target[0] == '/')
+		snprintf(where, sizeof where, "/proc/%d/root%s", (int)pid, target);
+	else if (dirfd == AT_FDCWD)
+		snprintf(where, sizeof where, "/proc/%d/cwd/%s", (int)pid, target);
+	else
+		snprintf(where, sizeof where, "/proc/%d/fd/%d/%s", (int)pid, dirfd, target);
+	char *real = realpath(where, NULL);
+	if (!real)
+		return NULL;
+	char *none[] = {real, NULL};
+	r = guard_image_exec_match(img, real, none);
+	if (r && !(r->flags & GUARD_IRULE_NEGATED)) {
+		const struct guard_image_rule *s = guard_image_exec_match(img, real, av);
+		if (s && !(s->flags & GUARD_IRULE_NEGATED))
+			r = s;
+	} else {
+		r = NULL;
+	}
+	free(real);
+	return r;
+}
+
+void guard_exec_say(const struct guard_image *img, const struct guard_image_rule *r)
+{
+	if (!(img->h->flags & GUARD_IMAGE_QUIET))
+		say(img, r);
+}

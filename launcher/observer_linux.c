@@ -21,6 +21,7 @@
 
 #include "guard.h"
 #include "net.h"
+#include "plan.h"
 #include "supervise.h"
 
 /* Where each watched call keeps its target, its flags, and the argument slot the shim fills with the magic
@@ -279,12 +280,24 @@ int guard_observer_serve(int notify_fd, struct guard_supervision *sup, struct gu
 		}
 		close(mem);
 	}
+	/* exec.deny for an exec the shim did not see (exec_rules.c): refused here */
+	const struct guard_image_rule *xr =
+		op == GUARD_OP_EXEC && target[0] && sup->image
+			? guard_exec_observed_denied(sup->image, (pid_t)req->pid,
+						     w->path_arg == 1 ? (int)req->data.args[0] : AT_FDCWD, target, argv,
+						     nargv)
+			: NULL;
 	/* What was read is only trustworthy if the call is still the one we were told about (no pid reuse). */
 	bool valid = seccomp_notify_id_valid(notify_fd, req->id) == 0;
 	resp->id = req->id;
 	resp->error = 0;
 	resp->val = 0;
 	resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	if (xr && valid) {
+		resp->error = -EACCES;
+		resp->flags = 0;
+		guard_exec_say(sup->image, xr);
+	}
 	seccomp_notify_respond(notify_fd, resp);
 	if (!w || !valid || !target[0] || !sup->session)
 		return 0;
@@ -309,7 +322,7 @@ int guard_observer_serve(int notify_fd, struct guard_supervision *sup, struct gu
 		struct guard_event ev = {
 			.op = op,
 			.origin = GUARD_ORIGIN_OBSERVER,
-			.err = err,
+			.err = xr ? EACCES : err,
 			.pid = (int)req->pid,
 			.ppid = parent_of((pid_t)req->pid),
 			.rule = r ? (uint32_t)(r - sup->image->rules) + 1 : 0,

@@ -140,6 +140,13 @@ int guard_exec_stub_main(int argc, char **argv);
 /* `guard run -- CMD`: refuse a denied top command (whole or subcommand rule) before anything starts: true after
  * printing guard's message. */
 bool guard_exec_prelaunch_denied(const struct guard_plan *plan, char *const *argv);
+/* The observer, on an exec that bypassed the shim (a static binary's raw execve): the exec.deny entry refusing
+ * it, or NULL. target: the path as passed (relative to dirfd of pid, or its cwd); argbuf: nargv NUL-separated
+ * arguments. Racy like every seccomp-notify check (another thread may rewrite the path after it is read). */
+const struct guard_image_rule *guard_exec_observed_denied(const struct guard_image *img, pid_t pid, int dirfd,
+							  const char *target, const char *argbuf, unsigned nargv);
+/* guard's exec message on stderr unless the image says quiet. */
+void guard_exec_say(const struct guard_image *img, const struct guard_image_rule *r);
 
 /* Print the plan (--dry-run). */
 void guard_plan_print(const struct guard_plan *plan, char *const *argv, char *const *env_dropped);

@@ -42,8 +42,11 @@ static int create_entry(char *path, size_t home_len, bool dir)
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
+	/* An empty file is not JSON: Claude Code 2.1 calls an empty ~/.claude.json corrupt and stops. */
+	size_t n = strlen(path);
+	int rc = n > 5 && strcmp(path + n - 5, ".json") == 0 && write(fd, "{}\n", 3) != 3 ? -1 : 0;
 	close(fd);
-	return 0;
+	return rc;
 }
 
 void guard_profile_prepare_state(const struct guard_policy *p, const char *home, bool dry_run)

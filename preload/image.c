@@ -323,8 +323,11 @@ static size_t put_uint(char *buf, size_t cap, size_t n, uint32_t v)
 
 size_t guard_image_exec_message(const struct guard_image *img, const struct guard_image_rule *r, char *buf, size_t cap)
 {
-	if (!cap)
+	if (cap < 2) { /* no room for a line */
+		if (cap)
+			buf[0] = 0;
 		return 0;
+	}
 	const char *w = guard_image_str(img, r->written);
 	size_t n = put_str(buf, cap, 0, "guard: ");
 	n = put_str(buf, cap, n, w);
@@ -339,7 +342,7 @@ size_t guard_image_exec_message(const struct guard_image *img, const struct guar
 		n = put_uint(buf, cap, n, r->col);
 	}
 	n = put_str(buf, cap, n, ") \xe2\x80\x94 sandbox policy, don't retry\n");
-	if (n + 1 >= cap)
+	if (n + 1 >= cap && n > 0) /* cut: still end the line (cap 1 holds only the NUL) */
 		buf[n - 1] = '\n';
 	buf[n] = 0;
 	return n;

@@ -187,8 +187,10 @@ static int exec_attempt(int dirfd, const char *path, char *const argv[], char *c
 			bool script)
 {
 	int refused = shim_exec_refused(dirfd, path, argv, true);
-	if (refused)
+	if (refused) {
+		shim_note_exec(dirfd, path, argv, refused); /* the session log records the refusal */
 		return refused;
+	}
 	shim_note_exec(dirfd, path, argv, 0);
 	int err = sys_exec(dirfd, path, argv, envp, flags, at);
 	if (err == ENOEXEC && script)

@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (guard_image_load(&img, buf, size) == 0) {
 		if (img.base != buf || img.size != size)
 			abort();
-		image_exercise(&img, image_seed(data, size));
+		image_exercise(&img, image_seed(data, size), 0);
 	}
 	/* The size field must equal the length: when it does not, try again with it fixed, so that length-changing
 	 * mutations still reach the checks behind it. */
@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (memcpy(&stored, buf + offsetof(struct guard_image_header, size), 4), stored != len32)) {
 		memcpy(buf + offsetof(struct guard_image_header, size), &len32, 4);
 		if (guard_image_load(&img, buf, size) == 0)
-			image_exercise(&img, image_seed(data, size));
+			image_exercise(&img, image_seed(data, size), 0);
 	}
 	/* A misaligned buffer is refused whatever it holds. */
 	if (size > 1) {

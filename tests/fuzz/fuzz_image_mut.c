@@ -1,6 +1,6 @@
 /* Structure-aware libFuzzer target for preload/image.c: start from valid images written by guard_image_build
  * (the default profile, and a small policy with every rule flag) and apply edits that mostly keep the image
- * well-formed: rule fields pointed at other strings, counts and offsets nudged, string bytes changed to glob
+ * well-formed: rule fields (of the path rules and of the exec table) pointed at other strings, counts and offsets nudged, string bytes changed to glob
  * metacharacters or NUL, the image cut or grown with its size field kept in step. Raw bytes (fuzz_image.c) seldom
  * get past the header checks; these inputs live just inside and just outside what guard_image_load accepts.
  *
@@ -22,7 +22,9 @@ static const char extra_yaml[] = "files:\n"
 				 "  read: [/usr, /etc, ~/.config/**/settings, $PROJECT/vendor/]\n"
 				 "  write: [$PROJECT, $TMP, ~/.cache/]\n"
 				 "  deny: [.env, \"*.pem\", secrets/, ~/.ssh, \"!.env.example\", \"/etc/sha[d]ow\", \"a\\\\*b\"]\n"
-				 "  protect: [.git/hooks, .git/config, \"!.git/hooks/ok\", ~/.bashrc]\n";
+				 "  protect: [.git/hooks, .git/config, \"!.git/hooks/ok\", ~/.bashrc]\n"
+				 "exec:\n"
+				 "  deny: [curl, wget, git push, \"!git push --dry-run\", rm -rf /]\n";
 
 struct base {
 	char *img;
@@ -104,15 +106,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 1; i + 4 <= size; i += 4) {
 		uint8_t op = data[i], a = data[i + 1], c = data[i + 2], d = data[i + 3];
 		const struct guard_image_header *h = (const void *)img;
-		uint32_t nrules = h->nrules;
-		int rules_ok = h->rules_off <= len && nrules <= (len - h->rules_off) / sizeof(struct guard_image_rule);
+		/* Rule edits go to the exec table when a's top bit is set (and it has entries). */
+		bool exec_tab = (a & 0x80) && h->nexec;
+		uint32_t nrules = exec_tab ? h->nexec : h->nrules, roff = exec_tab ? h->exec_off : h->rules_off;
+		int rules_ok = roff <= len && nrules <= (len - roff) / sizeof(struct guard_image_rule);
 		switch (op % 10) {
 		case 0: /* any byte */
 			img[((size_t)a << 8 | c) % len] = (char)d;
 			break;
 		case 1: /* a rule's string field */
 			if (rules_ok && nrules) {
-				char *r = img + h->rules_off + (a % nrules) * sizeof(struct guard_image_rule);
+				char *r = img + roff + (a % nrules) * sizeof(struct guard_image_rule);
 				static const size_t f[] = {offsetof(struct guard_image_rule, pattern),
 							   offsetof(struct guard_image_rule, written),
 							   offsetof(struct guard_image_rule, file)};
@@ -121,7 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 2: /* a rule's small fields */
 			if (rules_ok && nrules) {
-				char *r = img + h->rules_off + (a % nrules) * sizeof(struct guard_image_rule);
+				char *r = img + roff + (a % nrules) * sizeof(struct guard_image_rule);
 				static const size_t f[] = {offsetof(struct guard_image_rule, kind),
 							   offsetof(struct guard_image_rule, source),
 							   offsetof(struct guard_image_rule, flags)};
@@ -147,8 +151,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				offsetof(struct guard_image_header, strings_len),
 				offsetof(struct guard_image_header, version),
 				offsetof(struct guard_image_header, flags),
+				offsetof(struct guard_image_header, nexec),
+				offsetof(struct guard_image_header, exec_off),
 			};
-			char *p = img + f[a % 6];
+			char *p = img + f[a % 8];
 			int32_t delta = (int8_t)c;
 			wr32(p, d == 0xff ? 0xffffffffu - (uint32_t)c : rd32(p) + (uint32_t)delta);
 			break;
@@ -180,7 +186,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (rules_ok && nrules) {
 				size_t rs = sizeof(struct guard_image_rule);
 				char tmp[sizeof(struct guard_image_rule)];
-				char *r1 = img + h->rules_off + (a % nrules) * rs, *r2 = img + h->rules_off + (c % nrules) * rs;
+				char *r1 = img + roff + (a % nrules) * rs, *r2 = img + roff + (c % nrules) * rs;
 				memcpy(tmp, r1, rs);
 				memcpy(r1, r2, rs);
 				memcpy(r2, tmp, rs);
@@ -196,7 +202,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(img);
 	struct guard_image gi;
 	if (guard_image_load(&gi, exact, len) == 0)
-		image_exercise(&gi, image_seed(data, size));
+		image_exercise(&gi, image_seed(data, size), 0);
 	free(exact);
 	return 0;
 }

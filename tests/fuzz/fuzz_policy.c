@@ -2,7 +2,9 @@
  * so guard_policy_load_yaml gets arbitrary bytes. Whatever they are: no crash, no leak, no read past `len` (the
  * buffer is not NUL-terminated); an error says FILE:LINE:COL and leaves the policy exactly as it was (all or
  * nothing); an accepted file adds only valid patterns with their provenance. And the whole path to the shim:
- * an accepted policy compiles with guard_image_build into an image guard_image_load accepts, rule for rule.
+ * an accepted policy compiles with guard_image_build into an image guard_image_load accepts, rule for rule and
+ * exec entry for exec entry; each exec.deny entry matches the command it names; and on such an image the walk
+ * shortcuts agree exactly with the plain verdicts (rules_under + last_match_in, decide_entry: image_check.h).
  *
  * Input: the YAML file. */
 #include <stdint.h>
@@ -13,6 +15,7 @@
 #include "guard/image.h"
 #include "guard/match.h"
 #include "image_build.h"
+#include "image_check.h"
 #include "plan.h"
 #include "policy_api.h"
 
@@ -28,7 +31,7 @@ static void fail(const char *what, const struct guard_error *err)
 
 static FILE *devnull;
 
-static void compile(const struct guard_policy *p)
+static void compile(const struct guard_policy *p, uint32_t seed)
 {
 	static const char home[] = "/home/u", project[] = "/home/u/proj", tmpdir[] = "/tmp/guard-s1";
 	/* guard_image_build dies on an unknown variable ($FOO/x): the launcher resolves (and reports) first. */
@@ -59,13 +62,26 @@ static void compile(const struct guard_policy *p)
 		    r->col != w->at.col)
 			fail("image rule differs from the policy rule", NULL);
 	}
-	/* A few verdicts over it (the shim's and the planner's reads). */
-	static const char *const paths[] = {"/home/u/proj/.env", "/home/u/proj/a/b", "/home/u/.ssh/id_rsa", "/etc/passwd"};
-	for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
-		for (int k = GUARD_READ; k <= GUARD_PROTECT; k++) {
-			(void)guard_image_decide(&img, (enum guard_rule_kind)k, paths[i], false);
-			(void)guard_image_grant(&img, (enum guard_rule_kind)k, paths[i], true);
-		}
+	if (img.h->nexec != p->nexec)
+		fail("image exec entry count", NULL);
+	/* Each exec.deny entry, run as the command it names, is matched (by itself or a later entry: last wins). */
+	for (size_t i = 0; i < p->nexec; i++) {
+		const struct guard_exec_rule *e = &p->exec_deny[i];
+		if (strcmp(guard_image_str(&img, img.exec[i].written), e->written) != 0 ||
+		    !!(img.exec[i].flags & GUARD_IRULE_NEGATED) != e->negated)
+			fail("image exec entry differs from the policy's", NULL);
+		char words[4096], *argv[20];
+		size_t argc = 0;
+		snprintf(words, sizeof words, "%s", e->written);
+		for (char *w = strtok(words, " "); w && argc < 19; w = strtok(NULL, " "))
+			argv[argc++] = w;
+		argv[argc] = NULL;
+		const struct guard_image_rule *r = guard_image_exec_match(&img, NULL, argv);
+		if (!r || r < &img.exec[i])
+			fail("an exec.deny entry does not match the command it names", NULL);
+	}
+	/* Verdicts, walks and exec checks over it, with the promises image.h makes held exactly (strict). */
+	image_exercise(&img, seed, 1);
 	free(buf);
 }
 
@@ -113,7 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fail("an accepted rule is malformed", NULL);
 		}
 		guard_policy_print(devnull, &p);
-		compile(&p);
+		compile(&p, image_seed(data, size));
 	}
 	guard_policy_free(&p);
 	free(buf);

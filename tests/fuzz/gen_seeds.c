@@ -1,5 +1,6 @@
 /* Writes the binary seed corpora of the fuzz targets from the real encoders, so the seeds follow the formats:
- *   tests/fuzz/corpus/image/      images from guard_image_build (default profile; a small policy with every flag)
+ *   tests/fuzz/corpus/image/      images from guard_image_build (default profile; a small policy with every flag and
+ *                                 exec.deny entries; an empty one)
  *   tests/fuzz/corpus/image_mut/  edit scripts for fuzz_image_mut.c
  *   tests/fuzz/corpus/event/      datagrams from guard_event_encode, as the shim and the observer send them
  * `make fuzz-seeds` rebuilds and reruns it (after a format change: GUARD_IMAGE_VERSION, GUARD_EVENT_VERSION). */
@@ -77,7 +78,9 @@ int main(int argc, char **argv)
 	      "  read: [/usr, ~/.config/**/settings, $PROJECT/vendor/]\n"
 	      "  write: [$PROJECT, $TMP]\n"
 	      "  deny: [.env, \"*.pem\", secrets/, ~/.ssh, \"!.env.example\", \"/etc/sha[d]ow\"]\n"
-	      "  protect: [.git/hooks, \"!.git/hooks/ok\", ~/.bashrc]\n",
+	      "  protect: [.git/hooks, \"!.git/hooks/ok\", ~/.bashrc]\n"
+	      "exec:\n"
+	      "  deny: [curl, git push, \"!git push --dry-run\", rm -rf /]\n",
 	      GUARD_IMAGE_QUIET);
 	image("empty", NULL, "", 0);
 

@@ -33,7 +33,7 @@ fi
 
 setup_world
 export PATH=/usr/local/bin:/usr/bin:/bin
-printf '{}\n' >"$HOME/.claude.json" # a first run's state; an empty file reads as corrupt to Claude Code
+rm -f "$HOME/.claude.json" # a first run: guard creates Claude Code's state (profile_state.c)
 
 # Everything the scripted session needs lives in the project: the sandbox sees it (the test tree may not be).
 F=$PROJECT/.fake

@@ -28,6 +28,9 @@ echo "script-rc=$?"
 EOS
 chmod +x "$PROJECT/fetch.sh"
 
+ATTACK=$(helper attack_static)
+OBS=
+"$GUARD" doctor 2>/dev/null | grep -q 'user notification: yes' && OBS=1
 MODES="ll"
 have_userns && MODES="ns ll"
 for m in $MODES; do
@@ -86,6 +89,22 @@ except PermissionError as e:
 	t_match "[$m] --deny-exec \"sed -n\": sed -n refused" '^sed-rc=126' "$OUT"
 	t_match "[$m] --deny-exec \"sed -n\": sed -e still runs" '^sed2-rc=0' "$OUT"
 	t_match "[$m] --deny-exec: the message names the flag" 'exec\.deny "sed -n" \(--deny-exec\)' "$ERR"
+
+	# a static binary's raw execve: the stub (namespaces) or the observer (Landlock-only) refuses it
+	if [ -n "$ATTACK" ] && { [ "$m" = ns ] || [ -n "$OBS" ]; }; then
+		gr "${opt[@]}" -- "$ATTACK" exec "$CURL" --version
+		t_nomatch "[$m] static raw execve of curl: curl did not run" "$BANNER" "$OUT"
+		t_match "[$m] static raw execve of curl: the message names the rule" "$MSG" "$ERR"
+	else
+		t_skip_n 2 "[$m] static raw execve of curl" "no static helper, or no observer (seccomp user notification)"
+	fi
+	if [ -n "$ATTACK" ] && [ -n "$OBS" ]; then
+		gr "${opt[@]}" -- "$ATTACK" exec "$(command -v git)" push --force
+		t_match "[$m] static raw execve of git push --force: refused by the observer" 'RESULT execve: EACCES' "$OUT"
+		t_match "[$m] static raw execve of git push --force: the message names the rule" "$SUBMSG" "$ERR"
+	else
+		t_skip_n 2 "[$m] static raw execve of git push --force" "no static helper, or no observer"
+	fi
 
 	gr "${opt[@]}" --quiet -- sh -c 'curl --version; echo "rc=$?"'
 	t_match "[$m] --quiet: still refused" '^rc=126' "$OUT"

@@ -98,8 +98,9 @@ t_eq "codex: the agent's file is kept" login "$(cat "$HOME/.codex/auth.json" 2>/
 gr --profile codex -- true
 t_nomatch "codex: nothing to create the second time" 'created' "$ERR"
 rm -f "$HOME/.claude.json"
-gr --profile claude-code -- sh -c "test -f '$HOME/.claude.json' && test ! -s '$HOME/.claude.json' && echo empty-file"
-t_allowed "claude-code: a missing ~/.claude.json is created empty" empty-file
+gr --profile claude-code -- sh -c "test -f '$HOME/.claude.json' && cat '$HOME/.claude.json' && echo created-file"
+t_allowed "claude-code: a missing ~/.claude.json is created as an empty JSON object" '{}'
+t_allowed "claude-code: ... and readable in the sandbox" created-file
 t_eq "claude-code: ~/.claude.json is 0600" 600 "$(stat -c %a "$HOME/.claude.json" 2>/dev/null)"
 
 # --- guard policy shows the profile's entries with their provenance

@@ -218,7 +218,7 @@ int main(void)
 	}
 
 	/* Pathological: catastrophic backtracking on hostile output stays bounded and fails closed. */
-	m = masker_yaml("mask_output:\n  patterns:\n    - {regex: \"(a+)+b\"}\n    - {regex: \"(x|xx)+y\"}\n");
+	m = masker_yaml("mask_output:\n  patterns:\n    - {regex: \"(a+)+[bc]\"}\n    - {regex: \"(x|xx)+[yz]\"}\n");
 	TAP_OK(m != NULL, "pathological patterns compile");
 	if (m) {
 		char in[20000];
@@ -231,7 +231,7 @@ int main(void)
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		TAP_OK(secs < 10, "20 KB of hostile input in %.2f s (bounded)", secs);
-		TAP_OK(!strstr(r, "aaaaaaaaaab"), "and nothing that could have matched is passed on unexamined");
+		TAP_OK(strstr(r, "[MASKED:match-limit]") != NULL, "the match limit was hit and the output failed closed");
 		free(r);
 		guard_masker_free(m);
 	}

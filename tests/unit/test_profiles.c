@@ -243,8 +243,8 @@ static void test_prepare_state(void)
 	snprintf(path, sizeof path, "%s/.config", home);
 	TAP_OK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0700, "missing parents are 0700");
 	snprintf(path, sizeof path, "%s/.d.json", home);
-	TAP_OK(stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 && (st.st_mode & 07777) == 0600,
-	       "~/.d.json created as an empty 0600 file");
+	TAP_OK(stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 3 && (st.st_mode & 07777) == 0600,
+	       "~/.d.json created as a 0600 file holding {} (an empty file is not JSON)");
 	TAP_OK(stat(keep, &st) == 0 && (st.st_mode & 07777) == 0755, "an existing entry is left as it is");
 	guard_policy_free(&p);
 	char cmd[300];

@@ -1150,9 +1150,13 @@ static void test_magic(void)
 	       "control: with the shim, a raw openat (no libc) is still killed");
 
 	struct opts ll = {.landlock = true};
-	OPS(&ll, sec, "open:.env", "opendir:secrets", "open:many/../.env");
-	TAP_OK(exited(&R, 0) && strstr(R.err, "guard: denied read of .env"),
-	       "explaining a refusal (O_PATH lookups of the parent) also carries the magic");
+	if (landlock_abi() >= 1) { /* not under valgrind (`make valgrind`): it lacks the Landlock calls */
+		OPS(&ll, sec, "open:.env", "opendir:secrets", "open:many/../.env");
+		TAP_OK(exited(&R, 0) && strstr(R.err, "guard: denied read of .env"),
+		       "explaining a refusal (O_PATH lookups of the parent) also carries the magic");
+	} else {
+		TAP_SKIP("Landlock unavailable", "explaining a refusal (O_PATH lookups of the parent) also carries the magic");
+	}
 
 	snprintf(sec, sizeof sec, "seccomp:openat2:%s", mg);
 	OPS(&o, sec, "syscall-openat2:ok.txt");
