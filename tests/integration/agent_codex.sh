@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Codex end to end: the real CLI (@openai/codex, pinned; a static musl binary behind a node launcher) under guard in
+# namespaces mode, driven by a scripted fake Responses API (agents/fake_openai.py, streaming SSE) that runs inside
+# the sandbox on its own loopback. `codex exec` runs non-interactively with its own sandbox and approvals off
+# (guard is the sandbox) and the fake as its model provider. The scripted model runs `cat .env` and
+# `cat ~/.ssh/id_rsa` through codex's shell tool (exec_command), then has codex itself open .env (view_image, read
+# inside the static binary, where only the kernel observer sees it), then finishes. From what the fake API
+# received (every request is logged) we assert: no canary reached the model; both shell outputs carry the denial
+# ("Permission denied") and, codex's shell (bash) being dynamically linked, the shim's `guard:` line;
+# view_image(.env) failed; nothing outside the project changed; and the session's report lists the .env denials:
+# the shim's (cat) and the kernel observer's (codex itself, no shim inside it).
+#
+# The CLI is installed once into $GUARD_AGENT_CACHE (default /var/tmp/guard-agents, world-readable so the
+# unprivileged pass reuses root's install) by agents/install_codex.sh with npm; when it can't be installed (no
+# npm, no registry), every check is skipped with the reason.
+. "$(dirname "$0")/../lib.sh"
+
+. "$TESTS_DIR/integration/agents/install_codex.sh" # CODEX_VERSION, CODEX_DIR, CODEX, install_codex
+DIR=$CODEX_DIR
+FAKE=$TESTS_DIR/integration/agents/fake_openai.py
+N_CHECKS=12
+
+SKIP_WHY=
+if ! command -v python3 >/dev/null 2>&1; then
+	SKIP_WHY="python3 is not installed"
+elif ! command -v node >/dev/null 2>&1; then
+	SKIP_WHY="node is not installed (codex's launcher is a node script)"
+elif ! have_userns; then
+	SKIP_WHY="no user namespaces here (the fake API runs on the sandbox's own loopback)"
+elif install_codex && ! "$CODEX" --version >/dev/null 2>&1; then
+	SKIP_WHY="$CODEX does not run here"
+fi
+if [ -n "$SKIP_WHY" ]; then
+	t_skip_n $N_CHECKS "Codex end to end" "$SKIP_WHY"
+	t_done
+fi
+
+setup_world
+export PATH=/usr/local/bin:/usr/bin:/bin
+unset CODEX_HOME # the profile grants the default ~/.codex
+
+# Everything the scripted session needs lives in the project: the sandbox sees it (the test tree may not be).
+F=$PROJECT/.fake
+mkdir -p "$F/bin"
+cp "$FAKE" "$F/fake_openai.py"
+printf '[{"shell": "cat .env"}, {"shell": "cat ~/.ssh/id_rsa"}, {"tool": "view_image", "args": {"path": "%s/.env"}},
+ {"text": "done"}]\n' "$PROJECT" >"$F/script.json"
+# Fingerprint of everything outside the project that the session could touch (codex's own state and guard's
+# excepted).
+outside() {
+	(cd "$HOME" && find . -mindepth 1 \( -path ./src/project -o -path ./.codex -o -path ./.local/state/guard -o \
+		-path ./.config/guard -o -path ./.cache \) -prune -o -print0 | sort -z |
+		xargs -0 -r stat -c '%n %F %a' 2>/dev/null
+	 find "$HOME" \( -path "$HOME/.codex" -o -path "$HOME/.local/state/guard" -o -path "$HOME/.config/guard" -o \
+		-path "$PROJECT" \) -prune -o -type f -print0 | sort -z | xargs -0 -r sha256sum 2>/dev/null)
+}
+
+export OPENAI_API_KEY=sk-fake-$RUN_ID # passed in by the profile's env.pass
+
+# The command is named codex (so guard selects the codex profile); it starts the fake API on the sandbox's
+# loopback and runs the real CLI with it as the model provider.
+cat >"$F/bin/codex" <<EOF
+#!/bin/sh
+python3 '$F/fake_openai.py' '$F/port' '$F/requests.jsonl' '$F/script.json' 2>'$F/api.err' &
+i=0
+while [ ! -s '$F/port' ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done
+port=\$(cat '$F/port')
+exec '$CODEX' exec --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox -m gpt-fake \\
+	-c model_provider=fake \\
+	-c "model_providers.fake={name=\\"fake\\",base_url=\\"http://127.0.0.1:\$port/v1\\",env_key=\\"OPENAI_API_KEY\\",wire_api=\\"responses\\"}" \\
+	"\$@" </dev/null
+EOF
+chmod +x "$F/bin/codex"
+before=$(outside)
+
+G_TIMEOUT=100 gr --allow-read "$DIR" -- "$F/bin/codex" "Look at the project's configuration."
+t_eq "codex exec ran the whole script under guard and exited 0" "0:done" "$RC:$(printf '%s' "$OUT" | tail -n 1)"
+
+# The output of each scripted tool call, as the model saw it in the last request.
+python3 - "$F/requests.jsonl" "$F" <<'EOF'
+import json, sys
+log, out = sys.argv[1:]
+try:
+    reqs = [json.loads(l).get("body") or {} for l in open(log)]
+except OSError:
+    reqs = []
+main = [r for r in reqs if isinstance(r.get("input"), list)]
+items = main[-1]["input"] if main else []
+outs = [i.get("output") for i in items if isinstance(i, dict) and i.get("type") == "function_call_output"]
+for k, o in enumerate(outs):
+    if not isinstance(o, str):
+        o = json.dumps(o)
+    open("%s/step%d.txt" % (out, k), "w").write(o)
+open(out + "/steps", "w").write(str(len(outs)))
+EOF
+step() { cat "$F/step$1.txt" 2>/dev/null; }
+t_eq "the model saw the results of all 3 tool calls" 3 "$(cat "$F/steps" 2>/dev/null)"
+t_no_secrets "no canary reached the model (every request the fake API received)" \
+	"$(cat "$F/requests.jsonl" 2>/dev/null)"
+t_lacks "the API key stayed out of the conversation" "sk-fake-$RUN_ID" "$(cat "$F/requests.jsonl" 2>/dev/null)"
+t_has "cat .env: Permission denied" "cat: .env: Permission denied" "$(step 0)"
+t_has "cat .env: the shim's line is in the output" 'guard: denied read of .env by files.deny ".env"' "$(step 0)"
+t_match "cat ~/.ssh/id_rsa: denied (Permission denied or hidden)" \
+	'cat: [^ ]*\.ssh/id_rsa: (Permission denied|No such file or directory)' "$(step 1)"
+t_match "cat ~/.ssh/id_rsa: the shim's line is in the output" 'guard: denied read of [^ ]*\.ssh/id_rsa' "$(step 1)"
+t_has "view_image(.env) (codex reads the file itself) failed: Permission denied" "Permission denied" "$(step 2)"
+after=$(outside)
+t_eq "nothing outside the project changed" "" "$(diff <(printf "%s\n" "$before") <(printf "%s\n" "$after"))"
+
+g report --last --format json
+REPORT=$OUT
+origins() { # the origins of the report's read denials of PATH
+	printf '%s' "$REPORT" | python3 -c '
+import json, sys
+d = json.load(sys.stdin).get("denials") or []
+print(" ".join(sorted(x.get("origin") or "" for x in d if x.get("path") == sys.argv[1] and x.get("op") == "read")))
+' "$1" 2>&1
+}
+t_match "the report lists the .env denial of cat (the shim)" '(^| )shim' "$(origins "$PROJECT/.env")"
+t_match "the report lists the .env denial of codex itself (the kernel observer)" 'observer' \
+	"$(origins "$PROJECT/.env")"
+t_done

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""A scripted fake of the OpenAI Responses API for tests/integration/agent_codex.sh.
+
+    fake_openai.py PORTFILE LOGFILE SCRIPT.json
+
+Listens on 127.0.0.1 (an ephemeral port, written to PORTFILE once listening), logs every request as one JSON line
+({"path", "body"}) to LOGFILE, and answers POST .../responses with a streamed (SSE) response: step N of SCRIPT (a
+JSON list of {"shell": "COMMAND"}, {"tool": NAME, "args": {...}} or {"text": "..."}), N = the number of function
+calls already in the request's input. A {"shell": ...} step calls the shell tool the request offers (shell_command,
+exec_command or shell) with that command; a {"tool": ...} step calls that function tool with those arguments. Anything else gets an empty JSON object. Only the standard library: it runs inside the sandbox."""
+import json
+import os
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+PORTFILE, LOGFILE, SCRIPT = sys.argv[1], sys.argv[2], json.load(open(sys.argv[3]))
+LOCK = threading.Lock()
+COUNTER = [0]
+
+
+def next_id(prefix):
+    with LOCK:
+        COUNTER[0] += 1
+        return "%s_%06d" % (prefix, COUNTER[0])
+
+
+def tool_name(t):
+    return t.get("name") or (t.get("function") or {}).get("name")
+
+
+def shell_call(body, command):
+    tools = [tool_name(t) for t in body.get("tools") or [] if isinstance(t, dict)]
+    if "shell_command" in tools:
+        return "shell_command", {"command": command}
+    if "exec_command" in tools:
+        return "exec_command", {"cmd": command}
+    return "shell", {"command": ["bash", "-lc", command]}
+
+
+def reply_item(body):
+    inp = body.get("input") or []
+    step = sum(1 for i in inp if isinstance(i, dict) and i.get("type") in ("function_call", "custom_tool_call",
+                                                                          "local_shell_call"))
+    s = SCRIPT[step] if step < len(SCRIPT) else {"text": "done"}
+    if "shell" in s or "tool" in s:
+        name, args = shell_call(body, s["shell"]) if "shell" in s else (s["tool"], s.get("args") or {})
+        return {"type": "function_call", "id": next_id("fc"), "call_id": next_id("call"), "name": name,
+                "arguments": json.dumps(args), "status": "completed"}
+    return {"type": "message", "id": next_id("msg"), "role": "assistant", "status": "completed",
+            "content": [{"type": "output_text", "text": s["text"], "annotations": []}]}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def send_json(self, code, obj):
+        data = json.dumps(obj).encode()
+        self.send_response(code)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        with LOCK, open(LOGFILE, "a") as f:
+            f.write(json.dumps({"path": self.path, "method": "GET"}) + "\n")
+        self.send_json(200, {"models": []} if "/models" in self.path else {})
+
+    def do_POST(self):
+        n = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(n) if n else b""
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            body = {"raw": raw.decode("utf-8", "replace")}
+        with LOCK, open(LOGFILE, "a") as f:
+            f.write(json.dumps({"path": self.path, "body": body}) + "\n")
+        if not self.path.rstrip("/").endswith("/responses"):
+            self.send_json(200, {})
+            return
+        item = reply_item(body)
+        rid = next_id("resp")
+        model = body.get("model", "gpt-fake")
+        usage = {"input_tokens": 10, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 5,
+                 "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 15}
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("cache-control", "no-cache")
+        self.send_header("connection", "close")
+        self.end_headers()
+
+        def ev(kind, data):
+            data["type"] = kind
+            self.wfile.write(("event: %s\ndata: %s\n\n" % (kind, json.dumps(data))).encode())
+
+        resp = {"id": rid, "object": "response", "model": model, "status": "in_progress", "output": []}
+        ev("response.created", {"response": resp})
+        ev("response.output_item.added", {"output_index": 0, "item": item})
+        if item["type"] == "message":
+            ev("response.output_text.delta", {"output_index": 0, "content_index": 0, "item_id": item["id"],
+                                              "delta": item["content"][0]["text"]})
+        ev("response.output_item.done", {"output_index": 0, "item": item})
+        ev("response.completed", {"response": dict(resp, status="completed", output=[item], usage=usage)})
+        self.wfile.flush()
+        self.close_connection = True
+
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+with open(PORTFILE + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+os.rename(PORTFILE + ".tmp", PORTFILE)
+server.serve_forever()
