@@ -18,7 +18,10 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) -Iinclude -iquote launcher -D_GNU_SOURCE -fno-strict-aliasing
 ifneq ($(SAN),)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDFLAGS  += -fsanitize=address,undefined
+# guard also runs inside its sandbox, where the shim is preloaded first: gcc's ASan runtime must be linked in
+# statically (clang's is), and LeakSanitizer is skipped under a seccomp filter (tests/san_hooks.c).
+LDFLAGS  += -fsanitize=address,undefined $(shell $(CC) -v 2>&1 | grep -q '^gcc version' && echo -static-libasan -static-libubsan)
+SAN_OBJ  := $(BUILD)/obj/tests/san_hooks.o
 endif
 LCFLAGS  := $(CFLAGS) $(shell pkg-config --cflags $(PKGS))
 LDLIBS   := $(shell pkg-config --libs $(PKGS))
@@ -78,7 +81,7 @@ $(BUILD)/libguard-launcher.a: $(LAUNCHER_OBJ) $(CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/guard: $(BUILD)/obj/launcher/main.o $(BUILD)/libguard-launcher.a
+$(BUILD)/guard: $(BUILD)/obj/launcher/main.o $(BUILD)/libguard-launcher.a $(SAN_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libguard.so: $(SHIM_OBJ)
