@@ -139,7 +139,7 @@ static char *make_private_tmp(void)
 /* LD_PRELOAD (ours first) for the shim; GUARD_POLICY and GUARD_SESSION for the shim and for `guard explain`
  * inside the sandbox. */
 static char **shim_overrides(const char *tmpdir, const char *shim, const char *image, const char *id,
-			     struct guard_strv *keep)
+			     uint64_t magic, struct guard_strv *keep)
 {
 	guard_strv_push(keep, guard_xasprintf("TMPDIR=%s", tmpdir));
 	if (shim) {
@@ -148,6 +148,9 @@ static char **shim_overrides(const char *tmpdir, const char *shim, const char *i
 						  : guard_xasprintf("LD_PRELOAD=%s", shim));
 	}
 	guard_strv_push(keep, guard_xasprintf("GUARD_POLICY=%s", image));
+	/* The shim's first open (the image itself) can then carry the magic too; an agent that reads it can hide
+	 * from the log, never from the boundary (DESIGN §1). */
+	guard_strv_push(keep, guard_xasprintf("GUARD_MAGIC=%016llx", (unsigned long long)magic));
 	guard_strv_push(keep, guard_xasprintf("GUARD_SESSION=%s", id));
 	return keep->v;
 }
@@ -230,7 +233,7 @@ static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_
 	char **dropped = NULL;
 	char **lockdown_env = c->o.lockdown ? guard_lockdown_environ(environ) : NULL;
 	char **env = guard_env_build(lockdown_env ? lockdown_env : environ, &c->pol,
-				     shim_overrides(plan.tmpdir, shim_in, img_in, c->id, &ov), &dropped);
+				     shim_overrides(plan.tmpdir, shim_in, img_in, c->id, c->magic, &ov), &dropped);
 	free(lockdown_env);
 	int rc;
 	if (c->o.dry_run) {

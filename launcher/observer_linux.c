@@ -287,6 +287,23 @@ int guard_observer_serve(int notify_fd, struct guard_supervision *sup, struct gu
 						     w->path_arg == 1 ? (int)req->data.args[0] : AT_FDCWD, target, argv,
 						     nargv)
 			: NULL;
+	/* Where the target is, and whether it exists, must be read while the caller is still stopped in its call: a
+	 * short-lived process is gone (with its /proc/<pid>/cwd and root) right after we let it continue. */
+	char *cwd = NULL, *path = NULL;
+	bool missing = false;
+	if (w && target[0]) {
+		path = op == GUARD_OP_CONNECT
+			       ? guard_xstrdup(target)
+			       : absolute_path((pid_t)req->pid, w->path_arg == 1, (long)req->data.args[0], target, &cwd);
+		/* A lookup of something that doesn't exist, as the process sees its file system, is not an access
+		 * (PATH searches, locale probing): it stays out of the log. */
+		if (op != GUARD_OP_CONNECT && op != GUARD_OP_WRITE) {
+			struct stat st;
+			char *inview = guard_xasprintf("/proc/%u/root%s", req->pid, path);
+			missing = lstat(inview, &st) != 0 && errno == ENOENT;
+			free(inview);
+		}
+	}
 	/* What was read is only trustworthy if the call is still the one we were told about (no pid reuse). */
 	bool valid = seccomp_notify_id_valid(notify_fd, req->id) == 0;
 	resp->id = req->id;
@@ -299,23 +316,8 @@ int guard_observer_serve(int notify_fd, struct guard_supervision *sup, struct gu
 		guard_exec_say(sup->image, xr);
 	}
 	seccomp_notify_respond(notify_fd, resp);
-	if (!w || !valid || !target[0] || !sup->session)
-		return 0;
-
-	char *cwd = NULL;
-	char *path = op == GUARD_OP_CONNECT
-			     ? guard_xstrdup(target)
-			     : absolute_path((pid_t)req->pid, w->path_arg == 1, (long)req->data.args[0], target, &cwd);
-	/* A lookup of something that doesn't exist, as the process sees its file system, is not an access (PATH
-	 * searches, locale probing): leave it out of the log. */
-	if (op != GUARD_OP_CONNECT && op != GUARD_OP_WRITE) {
-		struct stat st;
-		char *inview = guard_xasprintf("/proc/%u/root%s", req->pid, path);
-		bool missing = lstat(inview, &st) != 0 && errno == ENOENT;
-		free(inview);
-		if (missing)
-			goto done;
-	}
+	if (!w || !valid || !target[0] || !sup->session || missing)
+		goto done;
 	if (guard_dedup_first(seen, (pid_t)req->pid, op, path)) {
 		int err;
 		const struct guard_image_rule *r = verdict(sup->image, op, path, is_dir, &err);
