@@ -17,25 +17,31 @@ mech=$(printf '%s\n' "$OUT" | sed -n 's/^limits: memory: //p')
 t_match "guard doctor names the memory mechanism" "cgroup v[12]|rlimits only" "$mech"
 gr --dry-run -- true
 t_match "--dry-run names the memory limit and how it applies" "memory 128M: (cgroup v[12]|RLIMIT_DATA)" "$OUT"
-for mode in "" --no-userns; do
-	start=$(date +%s)
-	gr $mode -- python3 -c "$BALLOON"
-	took=$(($(date +%s) - start))
-	got=$(printf '%s\n' "$OUT" | awk '/^reached/ {m = $2} END {print m + 0}')
-	t_true "[${mode:-ns}] a balloon stops below 128M (reached ${got} MiB, exit $RC, ${took}s; $mech)" \
-		"$got" -le 128 -a "$RC" != 0 -a "$took" -le 10
-	case $mech in
-	cgroup*) t_rc "[${mode:-ns}] the memory cgroup OOM-kills it: exit 137" 137 ;;
-	*) t_match "[${mode:-ns}] the fallback is said: RLIMIT_DATA" "RLIMIT_DATA" "$ERR" ;;
-	esac
-done
-gr -- python3 -c 'x = bytearray(64 << 20); print("small ok")'
-t_allowed "an allocation under the limit works" "small ok"
-# Address space is not what is limited: reserving 8 GiB of it (as JITs and Go do) works.
-gr -- python3 -c 'import mmap
+# An ASan-built guard (make san) cannot run its own setup in the command's process under RLIMIT_DATA: ASan's shadow
+# memory counts as data, so its next mmap fails. Skipped there, visibly; the cgroup path (root) still runs.
+if [ "${mech#rlimits}" != "$mech" ] && grep -qa __asan_init "$GUARD"; then
+	t_skip_n 6 "limits.memory as RLIMIT_DATA" "guard is built with ASan (make san): its shadow memory counts against RLIMIT_DATA"
+else
+	for mode in "" --no-userns; do
+		start=$(date +%s)
+		gr $mode -- python3 -c "$BALLOON"
+		took=$(($(date +%s) - start))
+		got=$(printf '%s\n' "$OUT" | awk '/^reached/ {m = $2} END {print m + 0}')
+		t_true "[${mode:-ns}] a balloon stops below 128M (reached ${got} MiB, exit $RC, ${took}s; $mech)" \
+			"$got" -le 128 -a "$RC" != 0 -a "$took" -le 10
+		case $mech in
+		cgroup*) t_rc "[${mode:-ns}] the memory cgroup OOM-kills it: exit 137" 137 ;;
+		*) t_match "[${mode:-ns}] the fallback is said: RLIMIT_DATA" "RLIMIT_DATA" "$ERR" ;;
+		esac
+	done
+	gr -- python3 -c 'x = bytearray(64 << 20); print("small ok")'
+	t_allowed "an allocation under the limit works" "small ok"
+	# Address space is not what is limited: reserving 8 GiB of it (as JITs and Go do) works.
+	gr -- python3 -c 'import mmap
 m = mmap.mmap(-1, 8 << 30, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_NORESERVE", 0x4000), prot=0)  # PROT_NONE
 print("reserved 8G")'
-t_allowed "reserving address space beyond the limit works (not RLIMIT_AS)" "reserved 8G"
+	t_allowed "reserving address space beyond the limit works (not RLIMIT_AS)" "reserved 8G"
+fi
 
 # --- bad values: 125 with FILE:LINE:COL
 for bad in '"lots"' '1X' '"2M"' '-5'; do
