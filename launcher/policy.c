@@ -7,25 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "guard/match.h"
+#include "guard.h"
 #include "policy_api.h"
 #include "mask.h"
-
-/* The launcher cannot do anything useful without memory; exit like any other guard error. */
-static void *xrealloc(void *ptr, size_t n, size_t elem)
-{
-	void *q = n > SIZE_MAX / elem ? NULL : realloc(ptr, n * elem);
-	if (!q) {
-		fputs("guard: out of memory\n", stderr);
-		exit(125);
-	}
-	return q;
-}
-
-static char *xstrdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	return memcpy(xrealloc(NULL, n, 1), s, n);
-}
 
 static void *grow(void *arr, size_t *cap, size_t need, size_t elem)
 {
@@ -35,7 +19,7 @@ static void *grow(void *arr, size_t *cap, size_t need, size_t elem)
 	while (n < need)
 		n *= 2;
 	*cap = n;
-	return xrealloc(arr, n, elem);
+	return guard_xreallocarray(arr, n, elem);
 }
 
 const char *guard_rule_kind_name(enum guard_rule_kind kind)
@@ -96,7 +80,7 @@ const char *guard_policy_intern(struct guard_policy *p, const char *s)
 		if (strcmp(p->interned[i], s) == 0)
 			return p->interned[i];
 	p->interned = grow(p->interned, &p->capinterned, p->ninterned + 1, sizeof *p->interned);
-	return p->interned[p->ninterned++] = xstrdup(s);
+	return p->interned[p->ninterned++] = guard_xstrdup(s);
 }
 
 void guard_error_set(struct guard_error *err, const char *file, unsigned line, unsigned col, const char *hint,
@@ -244,7 +228,7 @@ int guard_policy_add_rule(struct guard_policy *p, enum guard_rule_kind kind, con
 
 	p->rules = grow(p->rules, &p->caprules, p->nrules + 1, sizeof *p->rules);
 	at.file = guard_policy_intern(p, at.file ? at.file : "");
-	p->rules[p->nrules++] = (struct guard_rule){.kind = kind, .negated = neg, .pattern = xstrdup(pat), .at = at};
+	p->rules[p->nrules++] = (struct guard_rule){.kind = kind, .negated = neg, .pattern = guard_xstrdup(pat), .at = at};
 	return 0;
 }
 
@@ -265,7 +249,7 @@ int guard_policy_add_name(struct guard_policy *p, bool pass, const char *name, s
 	size_t *n = pass ? &p->npass : &p->ndrop, *cap = pass ? &p->capass : &p->capdrop;
 	*arr = grow(*arr, cap, *n + 1, sizeof **arr);
 	at.file = guard_policy_intern(p, at.file ? at.file : "");
-	(*arr)[(*n)++] = (struct guard_name){.name = xstrdup(name), .at = at};
+	(*arr)[(*n)++] = (struct guard_name){.name = guard_xstrdup(name), .at = at};
 	return 0;
 }
 

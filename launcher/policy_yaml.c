@@ -12,6 +12,7 @@
 #include <yaml.h>
 #include "guard/match.h"
 #include "limits_plan.h"
+#include "guard.h"
 #include "policy_api.h"
 #include "mask.h"
 
@@ -40,15 +41,6 @@ struct yload {
 	size_t len;
 };
 
-static void *xrealloc(void *ptr, size_t n, size_t elem)
-{
-	void *q = n > SIZE_MAX / elem ? NULL : realloc(ptr, n * elem);
-	if (!q) {
-		fputs("guard: out of memory\n", stderr);
-		exit(125);
-	}
-	return q;
-}
 
 static int yfail(struct yload *L, unsigned line, unsigned col, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -82,7 +74,7 @@ static void add_kid(struct ynode *n, struct ynode *k)
 {
 	if (n->n == n->cap) {
 		n->cap = n->cap ? 2 * n->cap : 8;
-		n->kid = xrealloc(n->kid, n->cap, sizeof *n->kid);
+		n->kid = guard_xreallocarray(n->kid, n->cap, sizeof *n->kid);
 	}
 	n->kid[n->n++] = k;
 }
@@ -177,13 +169,13 @@ static struct ynode *build(struct yload *L, yaml_parser_t *ps, yaml_event_t *ev,
 		yaml_event_delete(ev);
 		return NULL;
 	}
-	struct ynode *n = xrealloc(NULL, 1, sizeof *n);
+	struct ynode *n = guard_xreallocarray(NULL, 1, sizeof *n);
 	*n = (struct ynode){.line = line, .col = col};
 	if (ev->type == YAML_SCALAR_EVENT) {
 		n->type = Y_SCALAR;
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 		size_t len = ev->data.scalar.length;
-		n->text = memcpy(xrealloc(NULL, len + 1, 1), ev->data.scalar.value, len);
+		n->text = memcpy(guard_xreallocarray(NULL, len + 1, 1), ev->data.scalar.value, len);
 		n->text[len] = '\0';
 		yaml_event_delete(ev);
 		if (strlen(n->text) != len) {
@@ -694,7 +686,7 @@ static int profile_section(struct yload *L, const struct ynode *key, const struc
 			     "%s must be a string", key->text);
 	char **dst = ext ? &L->p->extends : &L->p->description;
 	size_t n = strlen(v->text) + 1;
-	*dst = memcpy(xrealloc(NULL, n, 1), v->text, n);
+	*dst = memcpy(guard_xreallocarray(NULL, n, 1), v->text, n);
 	if (ext)
 		L->p->extends_at = origin(L, v);
 	return 0;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -68,6 +69,13 @@ void *guard_xrealloc(void *p, size_t n)
 	if (!p)
 		guard_die(NULL, "out of memory");
 	return p;
+}
+
+void *guard_xreallocarray(void *p, size_t n, size_t elem)
+{
+	if (elem && n > SIZE_MAX / elem)
+		guard_die(NULL, "out of memory");
+	return guard_xrealloc(p, n * elem);
 }
 
 char *guard_xstrdup(const char *s)
