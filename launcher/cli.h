@@ -34,6 +34,8 @@ int guard_cmd_trust(int argc, char **argv, bool trust);
 int guard_cmd_report(int argc, char **argv);   /* cmd_report.c */
 int guard_cmd_explain(int argc, char **argv);  /* cmd_explain.c */
 int guard_cmd_hook(int argc, char **argv);     /* cmd_hook.c */
+int guard_hook_claude_code(void);              /* hook_claude.c: JSON on stdin */
+int guard_hook_codex(void);                    /* hook_codex.c: JSON on stdin */
 int guard_cmd_sessions(int argc, char **argv); /* cmd_sessions.c */
 
 /* The profile for these options: --profile, else the one the command selects (profile_select.c), else NULL

@@ -183,16 +183,17 @@ static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_
 	if (guard_policy_add_rule(&c->pol, GUARD_READ, ns ? GUARD_RUN_DIR : rundir, own, &err) != 0 ||
 	    (!ns && c->shim && guard_policy_add_rule(&c->pol, GUARD_READ, c->shim, own, &err) != 0))
 		guard_die(NULL, "internal error: %s", err.message);
-	/* Claude Code: guard's PostToolUseFailure hook through a settings file of guard's own (agent_hook.c); the
-	 * hook runs guard itself, bound at GUARD_RUN_DIR/guard (namespaces) or granted where it lies. */
+	/* Claude Code and Codex: guard's hook on their command line (agent_hook.c); the hook runs guard itself,
+	 * bound at GUARD_RUN_DIR/guard (namespaces) or granted where it lies. */
 	struct guard_strv hooked = {0};
 	char *const *argv = c->o.argv;
-	char *exe = guard_agent_hook_wanted(&c->pol) ? realpath("/proc/self/exe", NULL) : NULL;
+	enum guard_hook_agent agent = guard_agent_hook_wanted(&c->pol);
+	char *exe = agent != GUARD_AGENT_NONE ? realpath("/proc/self/exe", NULL) : NULL;
 	if (exe) {
 		char *settings_host = guard_path_join(rundir, GUARD_CLAUDE_SETTINGS);
 		const char *settings_in = ns ? GUARD_RUN_DIR "/" GUARD_CLAUDE_SETTINGS : settings_host;
-		if (guard_agent_hook_argv(c->o.argv, settings_host, settings_in, ns ? GUARD_RUN_DIR "/guard" : exe,
-					  c->o.dry_run, &hooked)) {
+		if (guard_agent_hook_argv(agent, c->o.argv, settings_host, settings_in,
+					  ns ? GUARD_RUN_DIR "/guard" : exe, c->o.dry_run, &hooked)) {
 			argv = hooked.v;
 			if (!ns && guard_policy_add_rule(&c->pol, GUARD_READ, exe, own, &err) != 0)
 				guard_die(NULL, "internal error: %s", err.message);

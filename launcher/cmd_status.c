@@ -129,7 +129,7 @@ int guard_cmd_status(int argc, char **argv)
 	guard_parse_options(argc, argv, &o, false);
 	guard_locate(&o, &home, &cwd, &project);
 	char why[300] = "";
-	const char *chosen = o.profile ? NULL : guard_profile_for_command(o.argv, why, sizeof why);
+	const char *chosen = o.profile ? NULL : guard_profile_for_command(o.argv, why, sizeof why, NULL);
 	const char *profile = o.profile ? o.profile : chosen ? chosen : "default";
 	bool ok = true;
 

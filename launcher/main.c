@@ -38,6 +38,7 @@ static void usage(FILE *out)
 		"  explain --last            the most recent denial of the last session\n"
 		"  sessions [--json]         recorded sessions, newest first\n"
 		"  hook claude-code          Claude Code's PostToolUseFailure hook (added by the claude-code profile)\n"
+		"  hook codex                Codex's PreToolUse/PostToolUse hook (added by the codex profile)\n"
 		"  doctor [--json]           what this kernel allows and the mode guard will use\n"
 		"  trust [FILE]              let a project's .guard.yaml loosen the policy (by content hash)\n"
 		"  untrust [FILE]            withdraw that\n"

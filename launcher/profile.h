@@ -18,8 +18,9 @@ extern const struct guard_agent guard_agents[];
 /* The profile a command line selects, or NULL (the default profile). Matches argv[0]'s name, and for launchers
  * the package or script they run: npx/bunx/pnpx/`npm exec`/`pnpm dlx`/`yarn dlx`/`bun x` PKG, uvx/`pipx run`/
  * `uv tool run` PKG, node/bun/deno SCRIPT (by the package directory it lies in, or its name), python -m MOD,
- * and `env [NAME=VALUE...] CMD`. `why` (may be NULL) gets what matched, like: the command name "claude". */
-const char *guard_profile_for_command(char *const *argv, char *why, size_t whylen);
+ * and `env [NAME=VALUE...] CMD`. `why` (may be NULL) gets what matched, like: the command name "claude";
+ * `args_at` (may be NULL) the index in argv where the agent's own arguments start (-1: unknown). */
+const char *guard_profile_for_command(char *const *argv, char *why, size_t whylen, int *args_at);
 
 /* Before a run: create each missing `state:` entry of the policy (a directory when written with a trailing '/',
  * else an empty file; missing parents as 0700 directories) and say so on stderr. With dry_run, only say what

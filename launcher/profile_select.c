@@ -141,11 +141,22 @@ static const char *package_option(char *const *argv, int *i)
 	return NULL;
 }
 
-static const struct guard_agent *select_in(char *const *argv, int depth, char *why, size_t whylen);
+static const struct guard_agent *select_in(char *const *argv, int depth, char *why, size_t whylen, int *at);
 
-/* argv[0] is the launcher's first word, `skip` its subcommand words. */
+/* The index after the first word from i on that is not an option ("--" skipped): where the program a package
+ * option named (npx -p PKG CMD) takes its arguments. -1 when there is none. */
+static int after_command_word(char *const *argv, int i)
+{
+	for (; argv[i]; i++)
+		if (strcmp(argv[i], "--") != 0 && argv[i][0] != '-')
+			return i + 1;
+	return -1;
+}
+
+/* argv[0] is the launcher's first word, `skip` its subcommand words. *at: where the agent's own arguments
+ * start. */
 static const struct guard_agent *through_launcher(char *const *argv, int skip, enum how how, int depth, char *why,
-						  size_t whylen)
+						  size_t whylen, int *at)
 {
 	const char *explicit_pkg = NULL;
 	int i = 1 + skip;
@@ -156,6 +167,7 @@ static const struct guard_agent *through_launcher(char *const *argv, int skip, e
 			explicit_pkg = pkg;
 			if (by_package(pkg)) {
 				snprintf(why, whylen, "the package \"%s\" run by %s", pkg, base(argv[0]));
+				*at = after_command_word(argv, i + 1);
 				return by_package(pkg);
 			}
 			continue;
@@ -169,6 +181,7 @@ static const struct guard_agent *through_launcher(char *const *argv, int skip, e
 			snprintf(mod, sizeof mod, "%s", argv[i + 1]);
 			mod[strcspn(mod, ".")] = '\0'; /* aider.main → aider */
 			snprintf(why, whylen, "the module \"%s\" run by %s", argv[i + 1], base(argv[0]));
+			*at = i + 2;
 			return by_package(mod);
 		}
 		if (how == SCRIPT && (!strcmp(a, "-e") || !strcmp(a, "--eval") || !strcmp(a, "-p") ||
@@ -187,7 +200,11 @@ static const struct guard_agent *through_launcher(char *const *argv, int skip, e
 		return NULL;
 	const struct guard_agent *found = NULL;
 	switch (how) {
-	case COMMAND: return select_in(argv + i, depth + 1, why, whylen);
+	case COMMAND:
+		found = select_in(argv + i, depth + 1, why, whylen, at);
+		if (found && *at >= 0)
+			*at += i;
+		return found;
 	case SCRIPT: found = by_script(target); break;
 	case MODULE: found = by_script(target); break; /* python ~/.local/bin/aider */
 	case PACKAGE:
@@ -197,21 +214,25 @@ static const struct guard_agent *through_launcher(char *const *argv, int skip, e
 			found = by_command(target);
 		break;
 	}
-	if (found)
+	if (found) {
 		snprintf(why, whylen, "the %s \"%s\" run by %s", how == PACKAGE ? "package" : "script", target,
 			 base(argv[0]));
+		*at = i + 1;
+	}
 	return found;
 }
 
-static const struct guard_agent *select_in(char *const *argv, int depth, char *why, size_t whylen)
+static const struct guard_agent *select_in(char *const *argv, int depth, char *why, size_t whylen, int *at)
 {
 	char prog[256];
+	*at = -1;
 	if (!argv || !argv[0] || depth > 4)
 		return NULL;
 	program_name(argv[0], prog, sizeof prog);
 	const struct guard_agent *a = by_command(prog);
 	if (a) {
 		snprintf(why, whylen, "the command name \"%s\"", prog);
+		*at = 1;
 		return a;
 	}
 	for (size_t k = 0; k < sizeof launchers / sizeof *launchers; k++) {
@@ -223,20 +244,25 @@ static const struct guard_agent *select_in(char *const *argv, int depth, char *w
 			skip++;
 		if (skip + 1 < 3 && launchers[k].words[skip + 1])
 			continue; /* "npm" without "exec": some other npm command */
-		return through_launcher(argv, skip, launchers[k].how, depth, why, whylen);
+		return through_launcher(argv, skip, launchers[k].how, depth, why, whylen, at);
 	}
 	return NULL;
 }
 
-const char *guard_profile_for_command(char *const *argv, char *why, size_t whylen)
+const char *guard_profile_for_command(char *const *argv, char *why, size_t whylen, int *args_at)
 {
 	char scratch[8];
+	int at_scratch;
 	if (!why)
 		why = scratch, whylen = sizeof scratch;
+	if (!args_at)
+		args_at = &at_scratch;
 	why[0] = '\0';
-	const struct guard_agent *a = select_in(argv, 0, why, whylen);
-	if (!a)
+	const struct guard_agent *a = select_in(argv, 0, why, whylen, args_at);
+	if (!a) {
 		why[0] = '\0';
+		*args_at = -1;
+	}
 	return a ? a->profile : NULL;
 }
 
@@ -245,7 +271,7 @@ const char *guard_options_profile(const struct guard_options *o)
 	char why[300];
 	if (o->profile)
 		return o->profile;
-	const char *name = guard_profile_for_command(o->argv, why, sizeof why);
+	const char *name = guard_profile_for_command(o->argv, why, sizeof why, NULL);
 	if (name && o->dry_run)
 		guard_note("profile %s, selected by %s (--profile NAME chooses another)", name, why);
 	return name;

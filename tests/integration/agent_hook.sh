@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# `guard hook claude-code` and the claude-code profile's wiring, without Claude Code itself (agent_claude.sh runs
-# the real CLI): the hook's JSON in and out inside a sandbox, its silence when there is nothing to explain, and the
-# `--settings` guard inserts for a command named claude (a stand-in script that runs the hook as Claude Code would).
+# `guard hook claude-code` / `guard hook codex` and the profiles' wiring, without the agents themselves
+# (agent_claude.sh and agent_codex.sh run the real CLIs): the hooks' JSON in and out inside a sandbox, their
+# silence when there is nothing to explain (or nothing guard did), the `--settings` guard inserts for a command
+# named claude and the `-c hooks={...}` for one named codex (stand-in scripts that run the hooks as the agents
+# would; the codex one also checks guard's trust hashes against its own computation of codex's algorithm).
 . "$(dirname "$0")/../lib.sh"
 setup_world
 
@@ -71,4 +73,121 @@ t_match "the user's own --settings: left alone, with a note" "your --settings re
 t_match "…and the command line unchanged" '^argv: --settings mine\.json -p hi$' "$(printf '%s\n' "$OUT" | grep '^argv:')"
 gr --profile default -- ./bin/claude -p hi
 t_match "another profile: no hook" '^argv: -p hi$' "$(printf '%s\n' "$OUT" | grep '^argv:')"
+
+# ---- Codex ----------------------------------------------------------------------------------------------------
+codex_input() { # EVENT TOOL INPUT-KEY INPUT [RESPONSE]
+	python3 -c 'import json, sys; ev, t, k, v, r, c = sys.argv[1:]
+d = {"session_id": "s", "turn_id": "t", "hook_event_name": ev, "tool_name": t, "tool_input": {k: v}, "cwd": c,
+     "tool_use_id": "call_1"}
+if ev == "PostToolUse": d["tool_response"] = r
+print(json.dumps(d))' "$1" "$2" "$3" "$4" "${5:-}" "$PROJECT"
+}
+patch() { printf '*** Begin Patch\n%s\n*** End Patch\n' "$1"; }
+codex_input PreToolUse apply_patch command "$(patch "*** Update File: .env
+@@
+-A
++B
+*** Add File: $HOME/planted.sh
++echo hi
+*** Add File: src/ok.txt
++fine")" >"$PROJECT/cx-patch.json"
+codex_input PreToolUse apply_patch command "$(patch "*** Update File: README.md
+*** Move to: .git/hooks/pre-commit
+@@
++x")" >"$PROJECT/cx-move.json"
+codex_input PreToolUse apply_patch command "$(patch "*** Add File: src/new.txt
++ok")" >"$PROJECT/cx-okpatch.json"
+codex_input PostToolUse Bash command "./static-reader .env" \
+	"rawread_static: .env: Permission denied (EACCES)" >"$PROJECT/cx-static.json"
+codex_input PostToolUse Bash command "cat .env" "guard: denied read of .env by files.deny \".env\" (x)
+cat: .env: Permission denied" >"$PROJECT/cx-shim.json"
+codex_input PostToolUse Bash command "go run ." "open $PROJECT/.env: permission denied" >"$PROJECT/cx-go.json"
+codex_input PostToolUse Bash command "python3 x.py" "PermissionError: [Errno 13] Permission denied: '.env'" \
+	>"$PROJECT/cx-py.json"
+codex_input PostToolUse Bash command "cat locked" "cat: locked: Permission denied" >"$PROJECT/cx-mode.json"
+codex_input PostToolUse Bash command "cat nope" "cat: nope.txt: No such file or directory" >"$PROJECT/cx-typo.json"
+codex_input PostToolUse Bash command "./static-reader ~/.ssh/id_rsa" \
+	"rawread_static: $HOME/.ssh/id_rsa: No such file or directory (ENOENT)" >"$PROJECT/cx-hidden.json"
+codex_input PostToolUse view_image path .env "Permission denied" >"$PROJECT/cx-other.json"
+printf '{"hook_event_name": "PostToolUse", "tool_name": "Bash", ' >"$PROJECT/cx-bad.json"
+CX_CASES="patch move okpatch static shim go py mode typo hidden other bad"
+
+gr -- sh -c "for f in $CX_CASES; do echo \"== \$f\"; '$GB' hook codex <cx-\$f.json; echo \"rc=\$?\"; done"
+t_eq "codex: the hook ran inside the sandbox" 0 "$RC"
+ctx() { # CASE EVENT: the additionalContext of that case's answer, checking its hookEventName
+	sect "$1" | python3 -c 'import json, sys
+s = sys.stdin.read()
+if s.strip():
+    d = json.loads(s)["hookSpecificOutput"]
+    assert d["hookEventName"] == sys.argv[1], d
+    print(d["additionalContext"])' "$2" 2>&1
+}
+t_match "apply_patch updating .env: explained before codex applies it" \
+	'^guard: denied write of \.env by files\.deny "\.env"' "$(ctx patch PreToolUse | sed -n 1p)"
+t_match "…and the file it would add in \$HOME (home is deny-by-default)" \
+	'^guard: denied create of .*/planted\.sh — not granted for writing' "$(ctx patch PreToolUse | sed -n 2p)"
+t_eq "…and nothing about the project file it may add" 2 "$(ctx patch PreToolUse | wc -l)"
+t_match "apply_patch moving a file onto .git/hooks/pre-commit: the protected target explained" \
+	'guard: denied create of \.git/hooks/pre-commit by files\.protect' "$(ctx move PreToolUse)"
+t_eq "apply_patch of project files only: nothing" "" "$(sect okpatch)"
+t_match "a static program's 'Permission denied (EACCES)': explained" \
+	'^guard: denied read of \.env by files\.deny "\.env"' "$(ctx static PostToolUse)"
+t_eq "output where the shim already said it: nothing" "" "$(sect shim)"
+t_match "Go's 'open PATH: permission denied': explained" '^guard: denied read of \.env by files\.deny' \
+	"$(ctx go PostToolUse)"
+t_eq "…once (the field's words before the path are not taken for a path)" 1 "$(ctx go PostToolUse | wc -l)"
+t_match "Python's PermissionError: explained" '^guard: denied read of \.env by files\.deny' "$(ctx py PostToolUse)"
+t_eq "a refusal the policy does not account for (a file's mode): guard not blamed" "" "$(sect mode)"
+t_eq "a missing project file (a typo): nothing" "" "$(sect typo)"
+t_match "a hidden home file ('No such file' inside): explained by the policy" \
+	'guard: denied read of .*/\.ssh/id_rsa by files\.deny' "$(ctx hidden PostToolUse)"
+t_eq "a tool guard does not hook (view_image): nothing" "" "$(sect other)"
+t_eq "truncated JSON: nothing" "" "$(sect bad)"
+t_eq "codex: every call exited 0" "$(for c in $CX_CASES; do printf 'rc=0 '; done | sed 's/ $//')" \
+	"$(printf '%s\n' "$OUT" | grep '^rc=' | tr '\n' ' ' | sed 's/ $//')"
+
+# A command named codex gets `-c hooks={...}` right after argv[0]: both hooks, and trust entries that match
+# codex's hash of them (recomputed here from the parsed TOML: canonical JSON of the normalized hook, SHA-256).
+cat >"$PROJECT/bin/codex" <<'EOF'
+#!/usr/bin/env python3
+import hashlib, json, subprocess, sys, tomllib
+args = sys.argv[1:]
+print("argv: " + " ".join("<config>" if a.startswith("hooks={") else a for a in args))
+if len(args) < 2 or args[0] != "-c" or not args[1].startswith("hooks="):
+    sys.exit(0)
+hooks = tomllib.loads(args[1])["hooks"]
+state = hooks.pop("state")
+labels = {"PreToolUse": "pre_tool_use", "PostToolUse": "post_tool_use"}
+for event, groups in sorted(hooks.items()):
+    for gi, g in enumerate(groups):
+        for hi, h in enumerate(g["hooks"]):
+            ident = {"event_name": labels[event], "matcher": g.get("matcher"),
+                     "hooks": [{"type": h["type"], "command": h["command"], "timeout": h["timeout"], "async": False}]}
+            want = "sha256:" + hashlib.sha256(json.dumps(ident, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+            key = "/<session-flags>/config.toml:%s:%d:%d" % (labels[event], gi, hi)
+            print("hook %s %s trusted=%s" % (event, g.get("matcher"), state.get(key, {}).get("trusted_hash") == want))
+            inp = open("cx-patch.json" if event == "PreToolUse" else "cx-static.json").read()
+            r = subprocess.run(["sh", "-c", h["command"]], input=inp, capture_output=True, text=True)
+            print("answer %s: %s" % (event, r.stdout.strip()))
+EOF
+chmod +x "$PROJECT/bin/codex"
+for mode in namespaces landlock-only; do
+	opts=()
+	[ $mode = landlock-only ] && opts=(--no-userns)
+	gr "${opts[@]}" -- ./bin/codex exec hi
+	t_match "$mode: -c hooks={...} inserted after argv[0], the user's arguments kept" '^argv: -c <config> exec hi$' \
+		"$(printf '%s\n' "$OUT" | grep '^argv:')"
+	t_eq "$mode: a PreToolUse hook for apply_patch and a PostToolUse one for Bash, each trusted by its hash" \
+		"hook PostToolUse ^Bash$ trusted=True|hook PreToolUse ^apply_patch$ trusted=True" \
+		"$(printf '%s\n' "$OUT" | grep '^hook ' | tr '\n' '|' | sed 's/|$//')"
+	t_has "$mode: the hook commands work inside (patch explained)" \
+		'answer PreToolUse: {"hookSpecificOutput":{"hookEventName":"PreToolUse","additionalContext":"guard: denied write of .env' "$OUT"
+	t_has "$mode: …(static program's output explained)" \
+		'answer PostToolUse: {"hookSpecificOutput":{"hookEventName":"PostToolUse","additionalContext":"guard: denied read of .env' "$OUT"
+done
+gr -- ./bin/codex -c 'hooks.PostToolUse=[]' exec hi
+t_match "the user's own -c hooks...: left alone, with a note" "your -c hooks\.\.\. replaces guard's" "$ERR"
+t_match "…and the command line unchanged" '^argv: -c hooks\.PostToolUse=\[\] exec hi$' "$(printf '%s\n' "$OUT" | grep '^argv:')"
+GUARD_AGENT_HOOK=0 gr -- ./bin/codex exec hi
+t_match "GUARD_AGENT_HOOK=0: no hook" '^argv: exec hi$' "$(printf '%s\n' "$OUT" | grep '^argv:')"
 t_done

@@ -255,48 +255,52 @@ static void test_prepare_state(void)
 
 /* ---- command → profile ------------------------------------------------------------------------------- */
 
-static void expect(const char *want, const char *why_part, ...)
+/* want: the profile (NULL: none); why_part: in the reason; at: where the agent's own arguments start. */
+static void expect(const char *want, const char *why_part, int at, ...)
 {
 	char *argv[16];
 	va_list ap;
-	va_start(ap, why_part);
+	va_start(ap, at);
 	int n = 0;
 	for (char *a; n < 15 && (a = va_arg(ap, char *));)
 		argv[n++] = a;
 	argv[n] = NULL;
 	va_end(ap);
 	char why[300];
-	const char *got = guard_profile_for_command(argv, why, sizeof why);
+	int got_at = -2;
+	const char *got = guard_profile_for_command(argv, why, sizeof why, &got_at);
 	bool ok = want ? got && !strcmp(got, want) && strstr(why, why_part) : !got && !why[0];
-	TAP_OK(ok, "%s%s → %s (got %s: %s)", argv[0], n > 1 ? " ..." : "", want ? want : "none", got ? got : "none",
-	       why);
+	TAP_OK(ok && got_at == at, "%s%s → %s, its arguments at %d (got %s: %s, at %d)", argv[0], n > 1 ? " ..." : "",
+	       want ? want : "none", at, got ? got : "none", why, got_at);
 }
 
 static void test_select(void)
 {
-	expect("claude-code", "command name \"claude\"", "claude", NULL);
-	expect("claude-code", "command name", "/home/u/.local/bin/claude", "-p", "x", NULL);
-	expect("codex", "package \"@openai/codex@0.1\" run by npx", "npx", "--yes", "@openai/codex@0.1", NULL);
-	expect("codex", "package", "npx", "--package=@openai/codex", "codex", NULL);
-	expect("gemini", "script", "node", "--require", "x.js",
+	expect("claude-code", "command name \"claude\"", 1, "claude", NULL);
+	expect("claude-code", "command name", 1, "/home/u/.local/bin/claude", "-p", "x", NULL);
+	expect("codex", "package \"@openai/codex@0.1\" run by npx", 3, "npx", "--yes", "@openai/codex@0.1", NULL);
+	expect("codex", "package", 3, "npx", "--package=@openai/codex", "codex", NULL);
+	expect("gemini", "script", 4, "node", "--require", "x.js",
 	       "/usr/lib/node_modules/@google/gemini-cli/dist/index.js", NULL);
-	expect("opencode", "package", "bun", "x", "opencode-ai", NULL);
-	expect("opencode", "package", "pnpm", "dlx", "opencode-ai@latest", NULL);
-	expect("aider", "package", "uv", "tool", "run", "--from", "aider-chat", "aider", NULL);
-	expect("aider", "module", "python3.12", "-m", "aider", NULL);
-	expect("cursor", "command name", "cursor-agent", NULL);
-	expect("claude-code", "\"npm:@anthropic-ai/claude-code\" run by deno", "deno", "run", "-A",
+	expect("opencode", "package", 3, "bun", "x", "opencode-ai", NULL);
+	expect("opencode", "package", 3, "pnpm", "dlx", "opencode-ai@latest", NULL);
+	expect("aider", "package", 6, "uv", "tool", "run", "--from", "aider-chat", "aider", NULL);
+	expect("aider", "module", 3, "python3.12", "-m", "aider", NULL);
+	expect("cursor", "command name", 1, "cursor-agent", NULL);
+	expect("claude-code", "\"npm:@anthropic-ai/claude-code\" run by deno", 4, "deno", "run", "-A",
 	       "npm:@anthropic-ai/claude-code", NULL);
-	expect("codex", "command name", "env", "-u", "HOME", "A=1", "codex", NULL);
-	expect(NULL, "", "npx", "claude", NULL); /* the npm package "claude" is not Anthropic's */
-	expect(NULL, "", "npm", "run", "claude", NULL);
-	expect(NULL, "", "node", "-e", "1", NULL);
-	expect(NULL, "", "python3", "-c", "import aider", NULL);
-	expect(NULL, "", "claudette", NULL);
-	expect(NULL, "", "env", NULL);
+	expect("codex", "command name", 5, "env", "-u", "HOME", "A=1", "codex", NULL);
+	expect("claude-code", "package", 3, "npx", "-y", "@anthropic-ai/claude-code", "-p", "hi", NULL);
+	expect("codex", "script", 2, "node", "/x/node_modules/@openai/codex/bin/codex.js", "exec", "hi", NULL);
+	expect(NULL, "", -1, "npx", "claude", NULL); /* the npm package "claude" is not Anthropic's */
+	expect(NULL, "", -1, "npm", "run", "claude", NULL);
+	expect(NULL, "", -1, "node", "-e", "1", NULL);
+	expect(NULL, "", -1, "python3", "-c", "import aider", NULL);
+	expect(NULL, "", -1, "claudette", NULL);
+	expect(NULL, "", -1, "env", NULL);
 	char *none[] = {NULL};
-	TAP_OK(!guard_profile_for_command(none, NULL, 0), "an empty command selects nothing");
-	TAP_OK(!guard_profile_for_command(NULL, NULL, 0), "no command selects nothing");
+	TAP_OK(!guard_profile_for_command(none, NULL, 0, NULL), "an empty command selects nothing");
+	TAP_OK(!guard_profile_for_command(NULL, NULL, 0, NULL), "no command selects nothing");
 }
 
 int main(void)

@@ -5,9 +5,11 @@
 
 Listens on 127.0.0.1 (an ephemeral port, written to PORTFILE once listening), logs every request as one JSON line
 ({"path", "body"}) to LOGFILE, and answers POST .../responses with a streamed (SSE) response: step N of SCRIPT (a
-JSON list of {"shell": "COMMAND"}, {"tool": NAME, "args": {...}} or {"text": "..."}), N = the number of function
-calls already in the request's input. A {"shell": ...} step calls the shell tool the request offers (shell_command,
-exec_command or shell) with that command; a {"tool": ...} step calls that function tool with those arguments. Anything else gets an empty JSON object. Only the standard library: it runs inside the sandbox."""
+JSON list of {"shell": "COMMAND"}, {"tool": NAME, "args": {...}}, {"custom": NAME, "input": "TEXT"} or
+{"text": "..."}), N = the number of tool calls already in the request's input. A {"shell": ...} step calls the shell
+tool the request offers (shell_command, exec_command or shell) with that command; a {"tool": ...} step calls that
+function tool with those arguments; a {"custom": ...} step calls that freeform tool (apply_patch) with that input.
+Anything else gets an empty JSON object. Only the standard library: it runs inside the sandbox."""
 import json
 import os
 import sys
@@ -43,6 +45,9 @@ def reply_item(body):
     step = sum(1 for i in inp if isinstance(i, dict) and i.get("type") in ("function_call", "custom_tool_call",
                                                                           "local_shell_call"))
     s = SCRIPT[step] if step < len(SCRIPT) else {"text": "done"}
+    if "custom" in s:
+        return {"type": "custom_tool_call", "id": next_id("ctc"), "call_id": next_id("call"), "name": s["custom"],
+                "input": s.get("input") or "", "status": "completed"}
     if "shell" in s or "tool" in s:
         name, args = shell_call(body, s["shell"]) if "shell" in s else (s["tool"], s.get("args") or {})
         return {"type": "function_call", "id": next_id("fc"), "call_id": next_id("call"), "name": name,
