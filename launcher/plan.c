@@ -332,7 +332,9 @@ void guard_plan_build(struct guard_plan *plan, const struct guard_plan_input *in
 	memset(plan, 0, sizeof *plan);
 	plan->mode = in->mode;
 	plan->abi = in->abi;
-	plan->handled_fs = guard_landlock_fs_rights(in->abi);
+	/* Without Landlock (--allow-degraded) the grants still shape the mounts: what is bound back into the
+	 * private $HOME and /tmp, what stays writable. They are kept in ABI 1's rights; nothing applies them. */
+	plan->handled_fs = guard_landlock_fs_rights(in->abi > 0 ? in->abi : 1);
 	plan->home = guard_path_normalize(in->home);
 	plan->project = guard_path_normalize(in->project);
 	plan->cwd = guard_path_normalize(in->cwd);

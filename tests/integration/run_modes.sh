@@ -109,6 +109,28 @@ done
 export GUARD_LANDLOCK_ABI=1
 core_checks "landlock-only ABI 1" --no-userns
 unset GUARD_LANDLOCK_ABI
+# A kernel without Landlock (before 5.13, or turned off): namespaces mode alone, accepted with --allow-degraded.
+if have_userns; then
+	export GUARD_LANDLOCK_ABI=0
+	gr -- true
+	t_rc "[no Landlock] refused without --allow-degraded" 125
+	core_checks "no Landlock, namespaces" --allow-degraded
+	# A project under /tmp (the private /tmp hides the host's): bound back, usable, its secrets still covered.
+	TP=$(mktemp -d /tmp/guard-proj.XXXXXX)
+	at_exit "rm -rf '$TP'"
+	printf 'data\n' >"$TP/a.txt"
+	printf 'API_KEY=%s\n' "$(canary env)" >"$TP/.env"
+	chmod 755 "$TP" && chmod 644 "$TP/a.txt" "$TP/.env"
+	cd "$TP" || exit 1
+	gr --allow-degraded -- sh -c 'cat a.txt && echo w > b.txt && cat b.txt'
+	t_allowed "[no Landlock] a project under /tmp: readable and writable" "w"
+	gr --allow-degraded -- cat .env
+	t_denied "[no Landlock] …its .env denied" env
+	cd "$PROJECT" || exit 1
+	unset GUARD_LANDLOCK_ABI
+else
+	t_skip "no Landlock, namespaces" "unprivileged user namespaces are not available here"
+fi
 
 # --- doctor
 g doctor
