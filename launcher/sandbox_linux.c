@@ -160,7 +160,7 @@ __attribute__((noreturn)) static void run_command(const struct guard_plan *plan,
 	set_forwarding(false);
 	/* Landlock-only mode: wait until the supervisor has put us in the session's cgroup. */
 	if (sync_fd >= 0) {
-		if (read(sync_fd, &go, 1) != 1)
+		if (read(sync_fd, &go, 1) != 1 || read(sync_fd, &go, 1) != 1 || go != 'c')
 			_exit(GUARD_EXIT_ERROR);
 		close(sync_fd);
 	}
@@ -223,7 +223,6 @@ __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, ch
 	set_forwarding(false);
 	if (read(sync_fd, &go, 1) != 1)
 		_exit(GUARD_EXIT_ERROR); /* the supervisor could not map our ids: it reports why */
-	close(sync_fd);
 	if (guard_mounts_apply(plan, cover_fds, why, sizeof why) != 0)
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
@@ -240,6 +239,10 @@ __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, ch
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 	int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	/* The command inherits init's cgroup: fork it only once the supervisor has moved us there. */
+	if (read(sync_fd, &go, 1) != 1 || go != 'c')
+		_exit(GUARD_EXIT_ERROR);
+	close(sync_fd);
 	pid_t cmd = fork();
 	if (cmd < 0 || sfd < 0)
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: starting the command: %s", strerror(errno));
@@ -306,13 +309,25 @@ static int map_ids(pid_t pid)
 	return write_proc(pid, "gid_map", map);
 }
 
-/* The child waits on `sync_fd` until it is in the session's cgroup (and, with namespaces, has its ids). */
+/* Two bytes on `sync_fd`: "g" once the child's ids are mapped (namespaces: it sets up its mounts meanwhile),
+ * "c" once it is in the session's cgroup, which it waits for before anything of the command runs. Moving a task
+ * into a cgroup v1 hierarchy waits for an RCU grace period (~10 ms): overlapped with the mounts that way. A
+ * cgroup the session has but cannot enter is a limit the policy asked for and would not get: refused. */
 static void release_child(pid_t pid, const struct guard_supervision *sup, int sync_fd)
 {
 	forward_to = pid;
-	if (sup->cgroup && guard_cgroup_add(sup->cgroup, pid) != 0)
-		guard_note("could not add the sandbox to its cgroup: %s", strerror(errno));
 	if (write(sync_fd, "g", 1) != 1)
+		guard_die_errno(NULL, "starting the sandbox");
+	if (sup->cgroup && guard_cgroup_add(sup->cgroup, pid) != 0) {
+		int err = errno;
+		close(sync_fd);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		errno = err;
+		guard_die_errno("see `guard doctor` for how limits apply here",
+				"moving the sandbox into its cgroup (limits.processes/memory/cpu)");
+	}
+	if (write(sync_fd, "c", 1) != 1)
 		guard_die_errno(NULL, "starting the sandbox");
 	close(sync_fd);
 }

@@ -50,6 +50,18 @@ for p in pids:
 forked=$(printf '%s\n' "$OUT" | sed -n 's/^forked //p')
 t_true "limits.processes: 30 stops a fork loop before 30 processes$(is_root && echo ' (as root)') (forked: ${forked:-?})" \
 	-n "$forked" -a "${forked:-99}" -lt 30
+# As root the cap is the session's pids cgroup, which the command must be in from its first instruction (init
+# is moved there while it sets up its mounts, and forks the command only after).
+for mode in namespaces landlock-only; do
+	opts=()
+	[ $mode = landlock-only ] && opts=(--no-userns)
+	if is_root; then
+		gr "${opts[@]}" -- cat /proc/self/cgroup
+		t_match "[$mode] as root the command runs in the session's pids cgroup" '(^|:)pids:/(.*/)?guard-' "$OUT"
+	else
+		t_skip "[$mode] as root the command runs in the session's pids cgroup" "not root: RLIMIT_NPROC holds the cap"
+	fi
+done
 rm -f "$XDG_CONFIG_HOME/guard/config.yaml"
 # The default profile's own limits, as written in rules/default.yaml
 default_yaml=$ROOT_DIR/rules/default.yaml
