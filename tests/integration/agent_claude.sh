@@ -38,7 +38,7 @@ rm -f "$HOME/.claude.json" # a first run: guard creates Claude Code's state (pro
 # Everything the scripted session needs lives in the project: the sandbox sees it (the test tree may not be).
 F=$PROJECT/.fake
 mkdir -p "$F/bin"
-cp "$FAKE" "$F/fake_anthropic.py"
+cp "$FAKE" "${FAKE%/*}/fake_api.py" "$F/" # the fake and the module it imports
 python3 - "$F/script.json" "$PROJECT" "$HOME" <<'EOF'
 import json, sys
 out, p, h = sys.argv[1:]

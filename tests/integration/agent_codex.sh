@@ -49,7 +49,7 @@ unset CODEX_HOME # the profile grants the default ~/.codex
 # Everything the scripted session needs lives in the project: the sandbox sees it (the test tree may not be).
 F=$PROJECT/.fake
 mkdir -p "$F/bin"
-cp "$FAKE" "$F/fake_openai.py"
+cp "$FAKE" "${FAKE%/*}/fake_api.py" "$F/" # the fake and the module it imports
 python3 - "$PROJECT" "$HOME" "$RAWREAD" >"$F/script.json" <<'EOF'
 import json, sys
 project, home, rawread = sys.argv[1:]

@@ -9,21 +9,14 @@ JSON line to LOGFILE, and answers:
     {"tool": NAME, "input": {...}} or {"text": "..."}), N = the number of tool_use blocks already in the
     conversation, as a streamed (SSE) or plain message the way the real API does;
   - anything else (titles, quota checks, summaries): a short text message.
-Only the standard library: it runs inside the sandbox."""
+Only the standard library and fake_api.py (copied next to it): it runs inside the sandbox."""
 import json
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-PORTFILE, LOGFILE, SCRIPT = sys.argv[1], sys.argv[2], json.load(open(sys.argv[3]))
-LOCK = threading.Lock()
-COUNTER = [0]
+sys.dont_write_bytecode = True  # it runs inside the sandboxed project: no __pycache__ there
+from fake_api import Handler, args, next_id, serve  # noqa: E402 (copied next to this file)
 
-
-def next_id(prefix):
-    with LOCK:
-        COUNTER[0] += 1
-        return "%s_%06d" % (prefix, COUNTER[0])
+PORTFILE, LOGFILE, SCRIPT = args()
 
 
 def tool_uses(messages):
@@ -47,34 +40,14 @@ def reply_blocks(body):
     return [{"type": "text", "text": s["text"]}], "end_turn"
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *a):
-        pass
-
-    def send_json(self, code, obj):
-        data = json.dumps(obj).encode()
-        self.send_response(code)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
+class Messages(Handler):
     def do_GET(self):
         self.send_json(200, {})
 
     do_HEAD = do_GET
 
     def do_POST(self):
-        n = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(n) if n else b""
-        try:
-            body = json.loads(raw or b"{}")
-        except ValueError:
-            body = {}
-        with LOCK, open(LOGFILE, "a") as f:
-            f.write(json.dumps({"path": self.path, "body": body}) + "\n")
+        body = self.read_json(lambda raw: {})
         if not self.path.startswith("/v1/messages") or "count_tokens" in self.path:
             self.send_json(200, {"input_tokens": 10} if "count_tokens" in self.path else {})
             return
@@ -87,16 +60,8 @@ class Handler(BaseHTTPRequestHandler):
         if not body.get("stream"):
             self.send_json(200, msg)
             return
-        self.send_response(200)
-        self.send_header("content-type", "text/event-stream")
-        self.send_header("cache-control", "no-cache")
-        self.send_header("connection", "close")
-        self.end_headers()
-
-        def ev(kind, data):
-            data["type"] = kind
-            self.wfile.write(("event: %s\ndata: %s\n\n" % (kind, json.dumps(data))).encode())
-
+        self.start_events()
+        ev = self.event
         ev("message_start", {"message": dict(msg, content=[], stop_reason=None)})
         for i, b in enumerate(blocks):
             if b["type"] == "text":
@@ -109,13 +74,7 @@ class Handler(BaseHTTPRequestHandler):
             ev("content_block_stop", {"index": i})
         ev("message_delta", {"delta": {"stop_reason": stop, "stop_sequence": None}, "usage": {"output_tokens": 5}})
         ev("message_stop", {})
-        self.wfile.flush()
-        self.close_connection = True
+        self.end_events()
 
 
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-with open(PORTFILE + ".tmp", "w") as f:
-    f.write(str(server.server_address[1]))
-import os
-os.rename(PORTFILE + ".tmp", PORTFILE)
-server.serve_forever()
+serve(Messages, PORTFILE, LOGFILE)

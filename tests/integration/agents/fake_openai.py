@@ -9,22 +9,15 @@ JSON list of {"shell": "COMMAND"}, {"tool": NAME, "args": {...}}, {"custom": NAM
 {"text": "..."}), N = the number of tool calls already in the request's input. A {"shell": ...} step calls the shell
 tool the request offers (shell_command, exec_command or shell) with that command; a {"tool": ...} step calls that
 function tool with those arguments; a {"custom": ...} step calls that freeform tool (apply_patch) with that input.
-Anything else gets an empty JSON object. Only the standard library: it runs inside the sandbox."""
+Anything else gets an empty JSON object. Only the standard library and fake_api.py (copied next to it): it runs
+inside the sandbox."""
 import json
-import os
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-PORTFILE, LOGFILE, SCRIPT = sys.argv[1], sys.argv[2], json.load(open(sys.argv[3]))
-LOCK = threading.Lock()
-COUNTER = [0]
+sys.dont_write_bytecode = True  # it runs inside the sandboxed project: no __pycache__ there
+from fake_api import Handler, args, next_id, serve  # noqa: E402 (copied next to this file)
 
-
-def next_id(prefix):
-    with LOCK:
-        COUNTER[0] += 1
-        return "%s_%06d" % (prefix, COUNTER[0])
+PORTFILE, LOGFILE, SCRIPT = args()
 
 
 def tool_name(t):
@@ -56,34 +49,13 @@ def reply_item(body):
             "content": [{"type": "output_text", "text": s["text"], "annotations": []}]}
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *a):
-        pass
-
-    def send_json(self, code, obj):
-        data = json.dumps(obj).encode()
-        self.send_response(code)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
+class Responses(Handler):
     def do_GET(self):
-        with LOCK, open(LOGFILE, "a") as f:
-            f.write(json.dumps({"path": self.path, "method": "GET"}) + "\n")
+        self.log({"path": self.path, "method": "GET"})
         self.send_json(200, {"models": []} if "/models" in self.path else {})
 
     def do_POST(self):
-        n = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(n) if n else b""
-        try:
-            body = json.loads(raw or b"{}")
-        except ValueError:
-            body = {"raw": raw.decode("utf-8", "replace")}
-        with LOCK, open(LOGFILE, "a") as f:
-            f.write(json.dumps({"path": self.path, "body": body}) + "\n")
+        body = self.read_json(lambda raw: {"raw": raw.decode("utf-8", "replace")})
         if not self.path.rstrip("/").endswith("/responses"):
             self.send_json(200, {})
             return
@@ -92,16 +64,8 @@ class Handler(BaseHTTPRequestHandler):
         model = body.get("model", "gpt-fake")
         usage = {"input_tokens": 10, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 5,
                  "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 15}
-        self.send_response(200)
-        self.send_header("content-type", "text/event-stream")
-        self.send_header("cache-control", "no-cache")
-        self.send_header("connection", "close")
-        self.end_headers()
-
-        def ev(kind, data):
-            data["type"] = kind
-            self.wfile.write(("event: %s\ndata: %s\n\n" % (kind, json.dumps(data))).encode())
-
+        self.start_events()
+        ev = self.event
         resp = {"id": rid, "object": "response", "model": model, "status": "in_progress", "output": []}
         ev("response.created", {"response": resp})
         ev("response.output_item.added", {"output_index": 0, "item": item})
@@ -110,12 +74,7 @@ class Handler(BaseHTTPRequestHandler):
                                               "delta": item["content"][0]["text"]})
         ev("response.output_item.done", {"output_index": 0, "item": item})
         ev("response.completed", {"response": dict(resp, status="completed", output=[item], usage=usage)})
-        self.wfile.flush()
-        self.close_connection = True
+        self.end_events()
 
 
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-with open(PORTFILE + ".tmp", "w") as f:
-    f.write(str(server.server_address[1]))
-os.rename(PORTFILE + ".tmp", PORTFILE)
-server.serve_forever()
+serve(Responses, PORTFILE, LOGFILE)

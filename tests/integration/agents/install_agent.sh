@@ -1,0 +1,39 @@
+# shellcheck shell=bash
+# install_agent.sh: what install_claude.sh and install_codex.sh share, sourced by them (not run): a pinned npm
+# package installed once into a world-readable directory under $GUARD_AGENT_CACHE (default /var/tmp/guard-agents;
+# the unprivileged test pass reuses root's install).
+CACHE=${GUARD_AGENT_CACHE:-/var/tmp/guard-agents}
+
+# install_agent PACKAGE VERSION DIR CMD: npm install PACKAGE@VERSION into DIR (under $CACHE) unless the command
+# CMD (inside DIR) is already there. Sets SKIP_WHY on failure.
+install_agent() {
+	local pkg=$1 version=$2 dir=$3 cmd=$4 tmp
+	[ -x "$cmd" ] && return 0
+	command -v npm >/dev/null 2>&1 || { SKIP_WHY="npm is not installed"; return 1; }
+	mkdir -p "$CACHE" 2>/dev/null && chmod 755 "$CACHE" 2>/dev/null
+	[ -w "$CACHE" ] || { SKIP_WHY="$CACHE is not writable and holds no ${cmd##*/} $version"; return 1; }
+	tmp=$(mktemp -d "$CACHE/.install.XXXXXX") || { SKIP_WHY="mktemp in $CACHE failed"; return 1; }
+	chmod 755 "$tmp"
+	# Into a temp dir, then renamed: another run never sees half an install.
+	if ! (cd "$tmp" && umask 022 && HOME=$tmp/.npm-home timeout "${NPM_TIMEOUT:-240}" npm install --no-audit \
+		--no-fund --loglevel=error --cache "$tmp/.npm-cache" "$pkg@$version" >"$tmp/npm.log" 2>&1); then
+		SKIP_WHY="npm install $pkg@$version failed (registry unreachable?): $(tail -n 2 "$tmp/npm.log" | tr '\n' ' ')"
+		rm -rf "$tmp"
+		return 1
+	fi
+	rm -rf "$tmp/.npm-cache" "$tmp/.npm-home"
+	mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp" # lost a race: the other install stands
+	[ -x "$cmd" ] || { SKIP_WHY="the install left no $cmd"; return 1; }
+}
+
+# install_agent_main INSTALL_FUNCTION CMD: an install_*.sh run directly: prints CMD's path and exits 0, or prints
+# why not and exits 1.
+install_agent_main() {
+	SKIP_WHY=
+	if "$1"; then
+		printf '%s\n' "$2"
+		exit 0
+	fi
+	printf '%s\n' "$SKIP_WHY"
+	exit 1
+}
