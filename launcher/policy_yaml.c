@@ -1,35 +1,23 @@
 /* YAML policy files → guard_policy.
  *
- * Two steps: libyaml events become a small tree that keeps each node's line:col (refusing anchors, aliases,
- * tags and more than one document on the way), then the tree is checked against the schema and its entries are
- * added to a temporary policy. Only a file that passes whole reaches the caller's policy, so a half-applied
- * config can never run. */
+ * yaml_doc.c reads the text into a tree that keeps each node's line:col (refusing anchors, aliases, tags, NUL
+ * characters and more than one document on the way); here the tree is checked against the schema and its
+ * entries are added to a temporary policy. Only a file that passes whole reaches the caller's policy, so a
+ * half-applied config can never run. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 #include "guard/match.h"
 #include "limits_plan.h"
 #include "guard.h"
 #include "policy_api.h"
 #include "mask.h"
+#include "yaml_doc.h"
 
-#define MAX_DEPTH 32
 #define MAX_PROCESSES 4194304LL /* PID_MAX_LIMIT */
 #define MAX_OPEN_FILES 1073741824LL
-
-enum ytype { Y_SCALAR, Y_SEQ, Y_MAP };
-
-struct ynode {
-	enum ytype type;
-	unsigned line, col; /* 1-based, where the node starts */
-	bool plain;         /* unquoted scalar: the only kind that can be a number, a boolean or null */
-	char *text;         /* scalar */
-	struct ynode **kid; /* sequence: items; mapping: key, value, key, value, ... */
-	size_t n, cap;
-};
 
 struct yload {
 	struct guard_policy *p;
@@ -37,10 +25,7 @@ struct yload {
 	enum guard_source src;
 	struct guard_origin *net;
 	struct guard_error *err;
-	const char *buf;
-	size_t len;
 };
-
 
 static int yfail(struct yload *L, unsigned line, unsigned col, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -55,199 +40,7 @@ static int yfail(struct yload *L, unsigned line, unsigned col, const char *hint,
 	return -1;
 }
 
-#define NFAIL(L, node, hint, ...) yfail((L), (node)->line, (node)->col, (hint), __VA_ARGS__)
-
-/* ---- YAML side ---------------------------------------------------------------------------------------- */
-
-static void tree_free(struct ynode *n)
-{
-	if (!n)
-		return;
-	for (size_t i = 0; i < n->n; i++)
-		tree_free(n->kid[i]);
-	free(n->kid);
-	free(n->text);
-	free(n);
-}
-
-static void add_kid(struct ynode *n, struct ynode *k)
-{
-	if (n->n == n->cap) {
-		n->cap = n->cap ? 2 * n->cap : 8;
-		n->kid = guard_xreallocarray(n->kid, n->cap, sizeof *n->kid);
-	}
-	n->kid[n->n++] = k;
-}
-
-static int syntax_error(struct yload *L, const yaml_parser_t *ps)
-{
-	if (ps->error == YAML_MEMORY_ERROR) {
-		fputs("guard: out of memory\n", stderr);
-		exit(125);
-	}
-	unsigned line = (unsigned)ps->problem_mark.line + 1, col = (unsigned)ps->problem_mark.column + 1;
-	if (ps->error == YAML_READER_ERROR) {
-		/* The reader (bad encoding, control characters) reports a byte offset, not a mark. */
-		line = col = 1;
-		for (size_t i = 0; i < ps->problem_offset && i < L->len; i++, col++)
-			if (L->buf[i] == '\n')
-				line++, col = 0;
-	}
-	const char *ctx = ps->context ? ps->context : "";
-	const char *hint = "fix the YAML syntax here; quote entries that start with ! * & [ { or contain \": \"";
-	if (ps->error == YAML_READER_ERROR)
-		hint = "save the file as UTF-8 text";
-	else if (ps->problem_mark.index < L->len && L->buf[ps->problem_mark.index] == '\t')
-		hint = "indent with spaces: YAML does not allow tabs here";
-	else if (strstr(ctx, "alias"))
-		hint = "a pattern that starts with '*' must be quoted, like \"*.pem\"";
-	else if (strstr(ctx, "tag"))
-		hint = "a pattern that starts with '!' must be quoted, like \"!.env.example\"";
-	/* For a token the scanner gave up on, its start is where the user has to look (the '*' of *.pem). */
-	if (ps->error == YAML_SCANNER_ERROR && (strstr(ctx, "alias") || strstr(ctx, "tag") || strstr(ctx, "anchor"))) {
-		line = (unsigned)ps->context_mark.line + 1;
-		col = (unsigned)ps->context_mark.column + 1;
-	}
-	if (ps->context)
-		return yfail(L, line, col, hint, "malformed YAML: %s, %s", ps->context,
-			     ps->problem ? ps->problem : "error");
-	return yfail(L, line, col, hint, "malformed YAML: %s", ps->problem ? ps->problem : "error");
-}
-
-static int next_event(struct yload *L, yaml_parser_t *ps, yaml_event_t *ev)
-{
-	return yaml_parser_parse(ps, ev) ? 0 : syntax_error(L, ps);
-}
-
-/* Anchors, aliases and tags make a config harder to read and review; they also turn unquoted "*.pem" and
- * "!.env.example" into something else, so say how to write what was probably meant. */
-static int refuse_decorations(struct yload *L, const yaml_event_t *ev, unsigned line, unsigned col)
-{
-	const yaml_char_t *anchor = NULL, *tag = NULL;
-	switch (ev->type) {
-	case YAML_ALIAS_EVENT:
-		return yfail(L, line, col, "keep configs plain: write the value out in full; a pattern that starts "
-				     "with '*' must be quoted, like \"*.pem\"",
-			     "YAML alias \"*%s\" is not supported", (const char *)ev->data.alias.anchor);
-	case YAML_SCALAR_EVENT:
-		anchor = ev->data.scalar.anchor;
-		tag = ev->data.scalar.tag;
-		break;
-	case YAML_SEQUENCE_START_EVENT:
-		anchor = ev->data.sequence_start.anchor;
-		tag = ev->data.sequence_start.tag;
-		break;
-	case YAML_MAPPING_START_EVENT:
-		anchor = ev->data.mapping_start.anchor;
-		tag = ev->data.mapping_start.tag;
-		break;
-	default:
-		break;
-	}
-	if (anchor)
-		return yfail(L, line, col, "keep configs plain: remove the anchor and write values out in full",
-			     "YAML anchor \"&%s\" is not supported", (const char *)anchor);
-	if (tag && tag[0] == '!')
-		return yfail(L, line, col, "a pattern that starts with '!' must be quoted, like \"!.env.example\"",
-			     "\"%s\" is read as a YAML tag", (const char *)tag);
-	if (tag)
-		return yfail(L, line, col, "keep configs plain: remove the tag", "YAML tag \"%s\" is not supported",
-			     (const char *)tag);
-	return 0;
-}
-
-/* Consumes `ev` (which the caller has parsed) and the events of everything beneath it. */
-static struct ynode *build(struct yload *L, yaml_parser_t *ps, yaml_event_t *ev, int depth)
-{
-	unsigned line = (unsigned)ev->start_mark.line + 1, col = (unsigned)ev->start_mark.column + 1;
-	if (refuse_decorations(L, ev, line, col) < 0) {
-		yaml_event_delete(ev);
-		return NULL;
-	}
-	if (depth > MAX_DEPTH) {
-		yfail(L, line, col, "a policy is only a few levels deep: flatten it", "nested too deeply");
-		yaml_event_delete(ev);
-		return NULL;
-	}
-	struct ynode *n = guard_xreallocarray(NULL, 1, sizeof *n);
-	*n = (struct ynode){.line = line, .col = col};
-	if (ev->type == YAML_SCALAR_EVENT) {
-		n->type = Y_SCALAR;
-		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-		size_t len = ev->data.scalar.length;
-		n->text = memcpy(guard_xreallocarray(NULL, len + 1, 1), ev->data.scalar.value, len);
-		n->text[len] = '\0';
-		yaml_event_delete(ev);
-		if (strlen(n->text) != len) {
-			NFAIL(L, n, "remove the \\0 escape", "a value contains a NUL character");
-			tree_free(n);
-			return NULL;
-		}
-		return n;
-	}
-	yaml_event_type_t end = ev->type == YAML_SEQUENCE_START_EVENT ? YAML_SEQUENCE_END_EVENT : YAML_MAPPING_END_EVENT;
-	n->type = ev->type == YAML_SEQUENCE_START_EVENT ? Y_SEQ : Y_MAP;
-	yaml_event_delete(ev);
-	for (;;) {
-		yaml_event_t kev;
-		if (next_event(L, ps, &kev) < 0)
-			goto fail;
-		if (kev.type == end) {
-			yaml_event_delete(&kev);
-			return n;
-		}
-		struct ynode *k = build(L, ps, &kev, depth + 1);
-		if (!k)
-			goto fail;
-		add_kid(n, k);
-	}
-fail:
-	tree_free(n);
-	return NULL;
-}
-
-/* *root stays NULL for an empty stream. */
-static int load_tree(struct yload *L, struct ynode **root)
-{
-	yaml_parser_t ps;
-	yaml_event_t ev;
-	int rc = -1;
-	if (!yaml_parser_initialize(&ps)) {
-		fputs("guard: out of memory\n", stderr);
-		exit(125);
-	}
-	yaml_parser_set_input_string(&ps, (const unsigned char *)(L->buf ? L->buf : ""), L->len);
-	if (next_event(L, &ps, &ev) < 0) /* STREAM-START */
-		goto out;
-	yaml_event_delete(&ev);
-	if (next_event(L, &ps, &ev) < 0)
-		goto out;
-	if (ev.type == YAML_STREAM_END_EVENT) {
-		yaml_event_delete(&ev);
-		rc = 0;
-		goto out;
-	}
-	yaml_event_delete(&ev); /* DOCUMENT-START */
-	if (next_event(L, &ps, &ev) < 0 || !(*root = build(L, &ps, &ev, 0)))
-		goto out;
-	if (next_event(L, &ps, &ev) < 0) /* DOCUMENT-END */
-		goto out;
-	yaml_event_delete(&ev);
-	if (next_event(L, &ps, &ev) < 0)
-		goto out;
-	if (ev.type == YAML_DOCUMENT_START_EVENT)
-		yfail(L, (unsigned)ev.start_mark.line + 1, (unsigned)ev.start_mark.column + 1,
-		      "keep one policy per file: merge the documents, or remove the second '---'",
-		      "more than one YAML document");
-	else
-		rc = 0;
-	yaml_event_delete(&ev);
-out:
-	yaml_parser_delete(&ps);
-	return rc;
-}
-
-/* ---- schema side -------------------------------------------------------------------------------------- */
+#define NFAIL(L, node, hint, ...) yfail((L), (node)->start.line, (node)->start.col, (hint), __VA_ARGS__)
 
 /* extends, description and state describe a profile (rules/NAME.yaml): see profile_section(). */
 static const char *const TOP_KEYS[] = {"files",   "env",         "limits", "exec", "network", "mask_output",
@@ -277,35 +70,27 @@ static void key_list(const char *const *keys, char *buf, size_t len)
 		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", keys[i]);
 }
 
-/* An empty value ("read:") means "nothing here", like an empty list or mapping. */
-static bool is_null(const struct ynode *n)
+static struct guard_origin origin(const struct yload *L, const struct yd_node *n)
 {
-	return !n || (n->type == Y_SCALAR && n->plain &&
-		      (!n->text[0] || !strcmp(n->text, "~") || !strcmp(n->text, "null") || !strcmp(n->text, "Null") ||
-		       !strcmp(n->text, "NULL")));
-}
-
-static struct guard_origin origin(const struct yload *L, const struct ynode *n)
-{
-	return (struct guard_origin){.file = L->file, .line = n->line, .col = n->col, .source = L->src};
+	return (struct guard_origin){.file = L->file, .line = n->start.line, .col = n->start.col, .source = L->src};
 }
 
 /* A mapping (or nothing) whose keys are all known, each once. `path` names it in messages ("" at the top). */
-static int check_map(struct yload *L, const struct ynode *map, const char *path, const char *const *known)
+static int check_map(struct yload *L, const struct yd_node *map, const char *path, const char *const *known)
 {
 	char keys[256], hint[384];
 	key_list(known, keys, sizeof keys);
-	if (is_null(map))
+	if (yd_is_null(map))
 		return 0;
-	if (map->type != Y_MAP) {
+	if (map->type != YD_MAP) {
 		snprintf(hint, sizeof hint, "write \"key: value\" lines with keys among: %s", keys);
 		if (!*path)
 			return NFAIL(L, map, hint, "the top level must be a mapping of sections (%s)", keys);
 		return NFAIL(L, map, hint, "%s must be a mapping", path);
 	}
 	for (size_t i = 0; i < map->n; i += 2) {
-		const struct ynode *k = map->kid[i];
-		if (k->type != Y_SCALAR)
+		const struct yd_node *k = map->kid[i];
+		if (k->type != YD_SCALAR)
 			return NFAIL(L, k, "write keys as plain words, like \"read:\"", "%s%sa key must be a plain word", path,
 				     *path ? ": " : "");
 		if (key_index(known, k->text) < 0) {
@@ -319,25 +104,25 @@ static int check_map(struct yload *L, const struct ynode *map, const char *path,
 		for (size_t j = 0; j < i; j += 2)
 			if (strcmp(map->kid[j]->text, k->text) == 0) {
 				snprintf(hint, sizeof hint, "first set at %u:%u; keep one and merge their values",
-					 map->kid[j]->line, map->kid[j]->col);
+					 map->kid[j]->start.line, map->kid[j]->start.col);
 				return NFAIL(L, k, hint, "duplicate key \"%s\"%s%s", k->text, *path ? " in " : "", path);
 			}
 	}
 	return 0;
 }
 
-typedef int (*item_fn)(struct yload *L, const struct ynode *item, const char *path, int arg);
+typedef int (*item_fn)(struct yload *L, const struct yd_node *item, const char *path, int arg);
 
 /* A list (or nothing) of strings; every plain scalar counts as a string here ("~" is the home directory, not
  * null), since entries are patterns and names, never numbers or booleans. */
-static int each_string(struct yload *L, const struct ynode *list, const char *path, item_fn fn, int arg)
+static int each_string(struct yload *L, const struct yd_node *list, const char *path, item_fn fn, int arg)
 {
 	char hint[384];
-	if (is_null(list) && !(list && list->type == Y_SCALAR && !strcmp(list->text, "~")))
+	if (yd_is_null(list) && !(list && list->type == YD_SCALAR && !strcmp(list->text, "~")))
 		return 0;
 	const char *key = strrchr(path, '.') ? strrchr(path, '.') + 1 : path;
-	if (list->type != Y_SEQ) {
-		if (list->type == Y_SCALAR)
+	if (list->type != YD_SEQ) {
+		if (list->type == YD_SCALAR)
 			snprintf(hint, sizeof hint, "write a list, like %s: [\"%s\"], or one \"- %s\" per line", key,
 				 list->text, list->text);
 		else
@@ -345,8 +130,8 @@ static int each_string(struct yload *L, const struct ynode *list, const char *pa
 		return NFAIL(L, list, hint, "%s must be a list of strings", path);
 	}
 	for (size_t i = 0; i < list->n; i++) {
-		const struct ynode *it = list->kid[i];
-		if (it->type != Y_SCALAR)
+		const struct yd_node *it = list->kid[i];
+		if (it->type != YD_SCALAR)
 			return NFAIL(L, it, "each entry is one string; quote entries that contain \": \" or start with { or [",
 				     "%s must be a list of strings", path);
 		if (fn(L, it, path, arg) < 0)
@@ -355,14 +140,14 @@ static int each_string(struct yload *L, const struct ynode *list, const char *pa
 	return 0;
 }
 
-static int int_value(struct yload *L, const struct ynode *n, const char *path, long long lo, long long hi,
+static int int_value(struct yload *L, const struct yd_node *n, const char *path, long long lo, long long hi,
 		     long long *out)
 {
 	char hint[128];
 	snprintf(hint, sizeof hint, "use a whole number from %lld to %lld, without quotes", lo, hi);
-	const char *t = n->type == Y_SCALAR ? n->text : "";
+	const char *t = n->type == YD_SCALAR ? n->text : "";
 	const char *digits = t + (t[0] == '-');
-	if (n->type != Y_SCALAR || !n->plain || !*digits || strspn(digits, "0123456789") != strlen(digits))
+	if (n->type != YD_SCALAR || !n->plain || !*digits || strspn(digits, "0123456789") != strlen(digits))
 		return NFAIL(L, n, hint, "%s must be an integer", path);
 	long long v = 0;
 	for (const char *d = digits; *d; d++) {
@@ -378,23 +163,23 @@ static int int_value(struct yload *L, const struct ynode *n, const char *path, l
 	return 0;
 }
 
-static int bool_value(struct yload *L, const struct ynode *n, const char *path, bool *out)
+static int bool_value(struct yload *L, const struct yd_node *n, const char *path, bool *out)
 {
 	static const char *const yes[] = {"true", "True", "TRUE", NULL}, *const no[] = {"false", "False", "FALSE", NULL};
-	if (n->type == Y_SCALAR && n->plain && (key_index(yes, n->text) >= 0 || key_index(no, n->text) >= 0)) {
+	if (n->type == YD_SCALAR && n->plain && (key_index(yes, n->text) >= 0 || key_index(no, n->text) >= 0)) {
 		*out = key_index(yes, n->text) >= 0;
 		return 0;
 	}
 	return NFAIL(L, n, "write true or false, without quotes", "%s must be true or false", path);
 }
 
-static int rule_item(struct yload *L, const struct ynode *it, const char *path, int kind)
+static int rule_item(struct yload *L, const struct yd_node *it, const char *path, int kind)
 {
 	(void)path;
 	return guard_policy_add_rule(L->p, (enum guard_rule_kind)kind, it->text, origin(L, it), L->err);
 }
 
-static int name_item(struct yload *L, const struct ynode *it, const char *path, int pass)
+static int name_item(struct yload *L, const struct yd_node *it, const char *path, int pass)
 {
 	(void)path;
 	return guard_policy_add_name(L->p, pass, it->text, origin(L, it), L->err);
@@ -402,7 +187,7 @@ static int name_item(struct yload *L, const struct ynode *it, const char *path, 
 
 /* Reserved keys are applied by later work, which will bring its own checks; for now: well-formed strings. */
 enum { SHAPE_TEXT, SHAPE_PATTERN, SHAPE_NET };
-static int shape_item(struct yload *L, const struct ynode *it, const char *path, int how)
+static int shape_item(struct yload *L, const struct yd_node *it, const char *path, int how)
 {
 	if (!it->text[0] || strspn(it->text, " \t") == strlen(it->text))
 		return NFAIL(L, it, "remove the empty entry", "%s: empty entry", path);
@@ -416,7 +201,7 @@ static int shape_item(struct yload *L, const struct ynode *it, const char *path,
 }
 
 /* network.allow (allow=1) and network.host_sockets entries: validated and kept (net_policy.c). */
-static int net_item(struct yload *L, const struct ynode *it, const char *path, int allow)
+static int net_item(struct yload *L, const struct yd_node *it, const char *path, int allow)
 {
 	int rc = allow ? guard_policy_add_net_allow(L->p, it->text, origin(L, it), L->err)
 		       : guard_policy_add_host_socket(L->p, it->text, origin(L, it), L->err);
@@ -427,25 +212,25 @@ static int net_item(struct yload *L, const struct ynode *it, const char *path, i
 }
 
 /* exec.deny entries: validated and kept (exec_policy.c). */
-static int exec_item(struct yload *L, const struct ynode *it, const char *path, int unused)
+static int exec_item(struct yload *L, const struct yd_node *it, const char *path, int unused)
 {
 	(void)path, (void)unused;
 	return guard_policy_add_exec(L->p, it->text, origin(L, it), L->err);
 }
 
-static void reserve(struct yload *L, enum guard_reserved r, const struct ynode *key, const struct ynode *val)
+static void reserve(struct yload *L, enum guard_reserved r, const struct yd_node *key, const struct yd_node *val)
 {
-	if (!is_null(val) && val->n) {
+	if (!yd_is_null(val) && val->n) {
 		L->p->reserved_set[r] = true;
 		L->p->reserved_at[r] = origin(L, key);
 	}
 }
 
-static int files_section(struct yload *L, const struct ynode *v)
+static int files_section(struct yload *L, const struct yd_node *v)
 {
 	if (check_map(L, v, "files", FILES_KEYS) < 0)
 		return -1;
-	for (size_t i = 0; v && v->type == Y_MAP && i < v->n; i += 2) {
+	for (size_t i = 0; v && v->type == YD_MAP && i < v->n; i += 2) {
 		char path[64];
 		snprintf(path, sizeof path, "files.%s", v->kid[i]->text);
 		if (each_string(L, v->kid[i + 1], path, rule_item, key_index(FILES_KEYS, v->kid[i]->text)) < 0)
@@ -454,11 +239,11 @@ static int files_section(struct yload *L, const struct ynode *v)
 	return 0;
 }
 
-static int env_section(struct yload *L, const struct ynode *v)
+static int env_section(struct yload *L, const struct yd_node *v)
 {
 	if (check_map(L, v, "env", ENV_KEYS) < 0)
 		return -1;
-	for (size_t i = 0; v && v->type == Y_MAP && i < v->n; i += 2) {
+	for (size_t i = 0; v && v->type == YD_MAP && i < v->n; i += 2) {
 		bool pass = strcmp(v->kid[i]->text, "pass") == 0;
 		if (each_string(L, v->kid[i + 1], pass ? "env.pass" : "env.drop", name_item, pass) < 0)
 			return -1;
@@ -467,12 +252,12 @@ static int env_section(struct yload *L, const struct ynode *v)
 }
 
 /* limits.memory ("2G") and limits.cpu ("50%", 1.5, "10m"): launcher/limits.c. */
-static int memory_cpu_value(struct yload *L, const char *k, const struct ynode *val)
+static int memory_cpu_value(struct yload *L, const char *k, const struct yd_node *val)
 {
 	const char *why = "a scalar value";
 	long long n = 0, milli = -1, secs = -1;
 	bool mem = !strcmp(k, "memory");
-	if (val->type == Y_SCALAR && (mem ? guard_parse_size(val->text, &n, &why)
+	if (val->type == YD_SCALAR && (mem ? guard_parse_size(val->text, &n, &why)
 					 : guard_parse_cpu(val->text, &milli, &secs, &why)) == 0) {
 		struct guard_origin at = origin(L, val);
 		if (mem)
@@ -486,11 +271,11 @@ static int memory_cpu_value(struct yload *L, const char *k, const struct ynode *
 	return NFAIL(L, val,
 		     mem ? "write a size: 512M, 2G (K, M, G, T are powers of 1024)"
 			 : "write a share of CPUs (\"50%\", 1.5 cores) or a CPU-time budget (30s, 10m, 1h)",
-		     "limits.%s: \"%s\" is not a %s: %s", k, val->type == Y_SCALAR ? val->text : "", mem ? "size" : "CPU limit",
-		     why);
+		     "limits.%s: \"%s\" is not a %s: %s", k, val->type == YD_SCALAR ? val->text : "",
+		     mem ? "size" : "CPU limit", why);
 }
 
-static int passthrough_item(struct yload *L, const struct ynode *it, const char *path, int arg)
+static int passthrough_item(struct yload *L, const struct yd_node *it, const char *path, int arg)
 {
 	(void)arg;
 	int k = key_index(PASSTHROUGH_NAMES, it->text);
@@ -509,13 +294,13 @@ static int passthrough_item(struct yload *L, const struct ynode *it, const char 
 	return 0;
 }
 
-static int limits_section(struct yload *L, const struct ynode *v)
+static int limits_section(struct yload *L, const struct yd_node *v)
 {
 	if (check_map(L, v, "limits", LIMITS_KEYS) < 0)
 		return -1;
-	for (size_t i = 0; v && v->type == Y_MAP && i < v->n; i += 2) {
+	for (size_t i = 0; v && v->type == YD_MAP && i < v->n; i += 2) {
 		const char *k = v->kid[i]->text;
-		const struct ynode *val = v->kid[i + 1];
+		const struct yd_node *val = v->kid[i + 1];
 		char path[64];
 		snprintf(path, sizeof path, "limits.%s", k);
 		if (!strcmp(k, "memory") || !strcmp(k, "cpu")) {
@@ -540,24 +325,24 @@ static int limits_section(struct yload *L, const struct ynode *v)
 	return 0;
 }
 
-static int exec_section(struct yload *L, const struct ynode *key, const struct ynode *v)
+static int exec_section(struct yload *L, const struct yd_node *key, const struct yd_node *v)
 {
 	if (check_map(L, v, "exec", EXEC_KEYS) < 0)
 		return -1;
-	for (size_t i = 0; v && v->type == Y_MAP && i < v->n; i += 2)
+	for (size_t i = 0; v && v->type == YD_MAP && i < v->n; i += 2)
 		if (each_string(L, v->kid[i + 1], "exec.deny", exec_item, 0) < 0)
 			return -1;
 	reserve(L, GUARD_RESERVED_EXEC, key, v);
 	return 0;
 }
 
-static int network_section(struct yload *L, const struct ynode *key, const struct ynode *v)
+static int network_section(struct yload *L, const struct yd_node *key, const struct yd_node *v)
 {
 	if (check_map(L, v, "network", NETWORK_KEYS) < 0)
 		return -1;
-	for (size_t i = 0; v && v->type == Y_MAP && i < v->n; i += 2) {
+	for (size_t i = 0; v && v->type == YD_MAP && i < v->n; i += 2) {
 		const char *k = v->kid[i]->text;
-		const struct ynode *val = v->kid[i + 1];
+		const struct yd_node *val = v->kid[i + 1];
 		char path[64];
 		snprintf(path, sizeof path, "network.%s", k);
 		if (strcmp(k, "publish") != 0) {
@@ -565,9 +350,9 @@ static int network_section(struct yload *L, const struct ynode *key, const struc
 				return -1;
 			continue;
 		}
-		if (is_null(val))
+		if (yd_is_null(val))
 			continue;
-		if (val->type != Y_SEQ)
+		if (val->type != YD_SEQ)
 			return NFAIL(L, val, "write a list of port numbers, like publish: [8080]",
 				     "network.publish must be a list of ports");
 		for (size_t j = 0; j < val->n; j++) {
@@ -583,7 +368,7 @@ static int network_section(struct yload *L, const struct ynode *key, const struc
 	return 0;
 }
 
-static int mask_preset_item(struct yload *L, const struct ynode *it, const char *path, int unused)
+static int mask_preset_item(struct yload *L, const struct yd_node *it, const char *path, int unused)
 {
 	(void)unused;
 	if (shape_item(L, it, path, SHAPE_TEXT) < 0)
@@ -591,24 +376,24 @@ static int mask_preset_item(struct yload *L, const struct ynode *it, const char 
 	return guard_policy_add_mask(L->p, it->text, NULL, 0, false, origin(L, it), L->err);
 }
 
-static int mask_pattern(struct yload *L, const struct ynode *e)
+static int mask_pattern(struct yload *L, const struct yd_node *e)
 {
 	const char *path = "mask_output.patterns entry";
-	if (!is_null(e) && e->type != Y_MAP)
+	if (!yd_is_null(e) && e->type != YD_MAP)
 		return NFAIL(L, e, "write each entry like: - {regex: \"ghp_[A-Za-z0-9]+\", show_prefix: 4}",
 			     "mask_output.patterns must be a list of mappings");
 	if (check_map(L, e, path, MASK_PATTERN_KEYS) < 0)
 		return -1;
 	bool has_regex = false, ci = false;
-	const struct ynode *regex = NULL;
+	const struct yd_node *regex = NULL;
 	long long show = 0;
-	for (size_t i = 0; e && e->type == Y_MAP && i < e->n; i += 2) {
+	for (size_t i = 0; e && e->type == YD_MAP && i < e->n; i += 2) {
 		const char *k = e->kid[i]->text;
-		const struct ynode *val = e->kid[i + 1];
+		const struct yd_node *val = e->kid[i + 1];
 		long long n = 0;
 		bool b = false;
 		if (!strcmp(k, "regex")) {
-			if (val->type != Y_SCALAR || !val->text[0])
+			if (val->type != YD_SCALAR || !val->text[0])
 				return NFAIL(L, val, "quote the regular expression", "mask_output.patterns regex must be a "
 											"non-empty string");
 			has_regex = true;
@@ -628,20 +413,20 @@ static int mask_pattern(struct yload *L, const struct ynode *e)
 	return guard_policy_add_mask(L->p, NULL, regex->text, (int)show, ci, origin(L, regex), L->err);
 }
 
-static int mask_section(struct yload *L, const struct ynode *key, const struct ynode *v)
+static int mask_section(struct yload *L, const struct yd_node *key, const struct yd_node *v)
 {
 	if (check_map(L, v, "mask_output", MASK_KEYS) < 0)
 		return -1;
-	for (size_t i = 0; v && v->type == Y_MAP && i < v->n; i += 2) {
-		const struct ynode *val = v->kid[i + 1];
+	for (size_t i = 0; v && v->type == YD_MAP && i < v->n; i += 2) {
+		const struct yd_node *val = v->kid[i + 1];
 		if (!strcmp(v->kid[i]->text, "presets")) {
 			if (each_string(L, val, "mask_output.presets", mask_preset_item, 0) < 0)
 				return -1;
 			continue;
 		}
-		if (is_null(val))
+		if (yd_is_null(val))
 			continue;
-		if (val->type != Y_SEQ)
+		if (val->type != YD_SEQ)
 			return NFAIL(L, val, "write one \"- {regex: ...}\" per line", "mask_output.patterns must be a list");
 		for (size_t j = 0; j < val->n; j++)
 			if (mask_pattern(L, val->kid[j]) < 0)
@@ -654,7 +439,7 @@ static int mask_section(struct yload *L, const struct ynode *key, const struct y
 /* A `state:` entry: the agent's own file, or directory with a trailing '/', under $HOME. Granted like files.write
  * and created before a run when missing, so an agent's first run under guard can keep its login and transcripts
  * (the sandbox's home admits no new entries). Only plain paths: guard creates exactly what is written. */
-static int state_item(struct yload *L, const struct ynode *it, const char *path, int unused)
+static int state_item(struct yload *L, const struct yd_node *it, const char *path, int unused)
 {
 	(void)path, (void)unused;
 	const char *t = it->text;
@@ -673,7 +458,7 @@ static int state_item(struct yload *L, const struct ynode *it, const char *path,
 
 /* Keys that only a profile may carry: a user or project file that says `extends: x` most likely wants
  * `guard run --profile x`, so say that instead of accepting a second way to choose the profile. */
-static int profile_section(struct yload *L, const struct ynode *key, const struct ynode *v)
+static int profile_section(struct yload *L, const struct yd_node *key, const struct yd_node *v)
 {
 	bool ext = !strcmp(key->text, "extends");
 	if (L->src != GUARD_SRC_PROFILE)
@@ -681,7 +466,7 @@ static int profile_section(struct yload *L, const struct ynode *key, const struc
 			     "\"%s\" is only for profiles (rules/NAME.yaml)", key->text);
 	if (!strcmp(key->text, "state"))
 		return each_string(L, v, "state", state_item, 0);
-	if (is_null(v) || v->type != Y_SCALAR || !v->text[0])
+	if (yd_is_null(v) || v->type != YD_SCALAR || !v->text[0])
 		return NFAIL(L, v, ext ? "name one profile, like: extends: default" : "write one line of text",
 			     "%s must be a string", key->text);
 	char **dst = ext ? &L->p->extends : &L->p->description;
@@ -692,12 +477,12 @@ static int profile_section(struct yload *L, const struct ynode *key, const struc
 	return 0;
 }
 
-static int walk(struct yload *L, const struct ynode *root)
+static int walk(struct yload *L, const struct yd_node *root)
 {
 	if (check_map(L, root, "", TOP_KEYS) < 0)
 		return -1;
-	for (size_t i = 0; root && root->type == Y_MAP && i < root->n; i += 2) {
-		const struct ynode *k = root->kid[i], *v = root->kid[i + 1];
+	for (size_t i = 0; root && root->type == YD_MAP && i < root->n; i += 2) {
+		const struct yd_node *k = root->kid[i], *v = root->kid[i + 1];
 		int rc;
 		switch (key_index(TOP_KEYS, k->text)) {
 		case 0: rc = files_section(L, v); break;
@@ -720,13 +505,16 @@ int guard_policy_parse_yaml(struct guard_policy *out, const char *display, const
 {
 	struct guard_origin none;
 	struct yload L = {.p = out, .file = guard_policy_intern(out, display), .src = src, .net = net ? net : &none,
-			  .err = err, .buf = buf, .len = len};
+			  .err = err};
 	*L.net = (struct guard_origin){.file = L.file, .source = src};
-	struct ynode *root = NULL;
-	int rc = load_tree(&L, &root);
-	if (rc == 0)
-		rc = walk(&L, root);
-	tree_free(root);
+	struct yd_doc doc;
+	struct yd_error why;
+	int rc = yd_read(buf, len, YD_REFUSE_NUL, &doc, &why);
+	if (rc < 0)
+		yfail(&L, why.line, why.col, why.hint, "%s", why.message);
+	else
+		rc = walk(&L, doc.root);
+	yd_free(&doc);
 	return rc;
 }
 

@@ -1,6 +1,6 @@
-/* A YAML document as a small tree that knows where each node is written (byte offsets, lines, columns), for
- * editing a policy file in place (yaml_edit.c). The policy loader has its own tree: it needs the schema's view,
- * this one needs the text's. */
+/* A YAML document as a small tree that knows where each node is written (byte offsets, lines, columns). The one
+ * reader of guard's YAML files: the policy loader (policy_yaml.c) checks the tree against its schema, the editor
+ * (yaml_edit.c) splices the text at the tree's positions. */
 #ifndef GUARD_YAML_DOC_H
 #define GUARD_YAML_DOC_H
 
@@ -32,7 +32,21 @@ struct yd_doc {
 	bool unusual_breaks;  /* \r or Unicode line breaks: byte positions from libyaml's lines are unreliable */
 };
 
-/* 0, or -1 with `why` (syntax error, anchors/aliases/tags, several documents). */
+/* Why a text was refused, in the policy loader's words (guard_error's message size, so nothing is cut twice). */
+struct yd_error {
+	unsigned line, col; /* 1-based: where the user has to look */
+	char message[512];  /* "malformed YAML: ...", "YAML alias \"*x\" is not supported", ... */
+	const char *hint;   /* a constant: how to write what was probably meant */
+	char brief[256];    /* the editor's shorter reason: "nested too deeply at line 40" */
+};
+
+/* yd_read flags */
+#define YD_REFUSE_NUL 1u /* a scalar holding "\0", which a C string would silently cut short */
+
+/* 0, or -1 with *err: a syntax error, an anchor, alias or tag, nesting deeper than 32 levels, a second document
+ * (and what `flags` adds). `text` need not end in a NUL byte; out of memory ends the program. */
+int yd_read(const char *text, size_t len, unsigned flags, struct yd_doc *doc, struct yd_error *err);
+/* yd_read without flags; on -1 `why` gets the error's brief. */
 int yd_parse(const char *text, size_t len, struct yd_doc *doc, char *why, size_t whylen);
 void yd_free(struct yd_doc *doc);
 /* The value of `key` in a mapping (NULL when absent or `map` is not a mapping); *keynode gets the key. */
