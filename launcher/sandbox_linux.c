@@ -87,11 +87,18 @@ __attribute__((noreturn)) static void child_fail(int fd, int code, const char *f
 
 /* The caller's open descriptors must not leak into the sandbox (an fd on a secret is a way around every path
  * rule): close everything above 2 but `a` and `b` (-1: none). */
-static void close_fds_except(int a, int b)
+static void close_fds_except(int a, int b, int c)
 {
-	int keep[2] = {a < b ? a : b, a < b ? b : a};
+	int keep[3] = {a, b, c};
+	for (int i = 0; i < 3; i++) /* sorted, so the ranges between them go up */
+		for (int k = i + 1; k < 3; k++)
+			if (keep[k] < keep[i]) {
+				int t = keep[i];
+				keep[i] = keep[k];
+				keep[k] = t;
+			}
 	unsigned from = 3;
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		if (keep[i] < (int)from)
 			continue;
 		if ((unsigned)keep[i] > from)
@@ -158,16 +165,13 @@ __attribute__((noreturn)) static void run_command(const struct guard_plan *plan,
 	char why[512], go;
 	int obs = sup->observer_sock[1];
 	set_forwarding(false);
-	/* Landlock-only mode: wait until the supervisor has put us in the session's cgroup. */
-	if (sync_fd >= 0) {
-		if (read(sync_fd, &go, 1) != 1 || read(sync_fd, &go, 1) != 1 || go != 'c')
-			_exit(GUARD_EXIT_ERROR);
-		close(sync_fd);
-	}
+	/* Landlock-only mode: "g" at once; "c" (in the session's cgroup) is awaited right before the exec. */
+	if (sync_fd >= 0 && read(sync_fd, &go, 1) != 1)
+		_exit(GUARD_EXIT_ERROR);
 	/* mask_output: stdio becomes the supervisor's pty or pipes (setsid + TIOCSCTTY here, in the command). */
 	if (sup->outproxy && guard_outproxy_child(sup->outproxy, why, sizeof why) != 0)
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
-	close_fds_except(fd, obs);
+	close_fds_except(fd, obs, sync_fd);
 	if (chdir(plan->cwd) != 0 && chdir(plan->project) != 0)
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: cannot enter %s inside the sandbox: %s", plan->cwd,
 			   strerror(errno));
@@ -187,6 +191,9 @@ __attribute__((noreturn)) static void run_command(const struct guard_plan *plan,
 			child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
 		close(obs);
 	}
+	/* Not one instruction of the command runs outside the session's cgroup (the pipe closes on exec). */
+	if (sync_fd >= 0 && (read(sync_fd, &go, 1) != 1 || go != 'c'))
+		_exit(GUARD_EXIT_ERROR);
 	exec_command(fd, argv, env);
 	_exit(GUARD_EXIT_ERROR);
 }
