@@ -5,7 +5,8 @@
 #   1. every $BUILD/tests/test_* under valgrind: its TAP must pass as usual, and memcheck must report no errors
 #      and no definitely or indirectly lost memory;
 #   2. the launcher's own allocations over whole commands: `guard policy`, `guard run [--dry-run] -- true`
-#      and the same with --allow-degraded (in a scratch git project, as the invoking user), same criteria.
+#      and the same with --allow-degraded (in a scratch git project, as the invoking user), and the agents'
+#      hooks (`guard hook claude-code|codex` on a tool call), same criteria.
 #
 # valgrind 3.19 does not know the Landlock system calls (and a seccomp filter would also confine valgrind
 # itself): GUARD_UNDER_VALGRIND=1 is exported, and tests that need those skip, visibly, in their TAP
@@ -46,7 +47,7 @@ vg() {
 	# One log for the process and its forked children (the test's, the launcher's before exec), on an inherited
 	# descriptor: --log-file would hand an exec'd program a low descriptor of its own and shift its fd numbers.
 	(cd "${VG_CWD:-.}" && timeout -k 10 "$VG_TIMEOUT" "${VG[@]}" --log-fd=9 "$@" >"$out" 2>"$LOG/err" \
-		9>"$vlog" </dev/null
+		9>"$vlog" <"${VG_STDIN:-/dev/null}"
 	 echo $? >"$LOG/rc") 2>/dev/null
 	end=$(date +%s)
 	VG_RC=$(cat "$LOG/rc")
@@ -120,6 +121,25 @@ run_guard "guard run --dry-run -- true" 125 run --dry-run -- true
 run_guard "guard run -- true (refused: no Landlock under valgrind)" 125 run -- true
 run_guard "guard run --allow-degraded -- true" 0 run --allow-degraded -- true
 run_guard "guard run --allow-degraded --dry-run -- true" 0 run --allow-degraded --dry-run -- true
+
+# The agents' hooks read a tool call on stdin and the session's compiled policy ($GUARD_POLICY, copied out of a
+# session run natively): each must answer with guard's line for .env.
+"$GUARD" run -q --allow-degraded --project "$PROJ" -- sh -c 'cat "$GUARD_POLICY" >"$1/policy.img"' sh "$PROJ" \
+	2>/dev/null
+printf '%s\n' '{"hook_event_name":"PostToolUseFailure","tool_name":"Read","tool_input":{"file_path":".env"},' \
+	'"error":"EACCES: permission denied, open '"'$PROJ/.env'"'","cwd":"'"$PROJ"'"}' | tr -d '\n' >"$PROJ/claude.json"
+printf '%s' '{"hook_event_name":"PreToolUse","tool_name":"apply_patch","cwd":"'"$PROJ"'","tool_input":' \
+	'{"command":"*** Begin Patch\n*** Update File: .env\n@@\n-a\n+b\n*** End Patch\n"}}' >"$PROJ/codex-pre.json"
+printf '%s' '{"hook_event_name":"PostToolUse","tool_name":"Bash","cwd":"'"$PROJ"'","tool_input":{"command":"x"},' \
+	'"tool_response":"x: .env: Permission denied (EACCES)\nopen '"$PROJ"'/.env: permission denied\n"}' \
+	>"$PROJ/codex-post.json"
+for h in claude:claude-code codex-pre:codex codex-post:codex; do
+	GUARD_POLICY=$PROJ/policy.img VG_STDIN=$PROJ/${h%%:*}.json run_guard "guard hook ${h#*:} (${h%%:*})" 0 hook "${h#*:}"
+	if ! grep -q 'guard: denied [a-z]* of .env by files.deny' "$LOG/cmd.out" 2>/dev/null; then
+		FAILED=$((FAILED + 1))
+		echo "  FAIL  guard hook ${h#*:} (${h%%:*}): no explanation of .env in its answer"
+	fi
+done
 
 echo "valgrind: $N programs, $FAILED failed, $SKIPPED skipped"
 [ "$FAILED" -eq 0 ]
