@@ -28,7 +28,7 @@ struct walk {
 	int max_depth;     /* -1: unlimited */
 	size_t budget;     /* entries left before giving up (bounded walks outside grants) */
 	bool truncated;
-	const uint32_t *cand; /* hole walks: the rules that may match inside the tree (guard_image_rules_under) */
+	const struct guard_rule_probe *cand; /* hole walks: the rules that may match inside the tree */
 	size_t ncand;
 };
 
@@ -145,7 +145,7 @@ static void walk_tree(struct walk *w, const char *root)
 	struct frame f0 = {guard_xstrdup(root), 0};
 	GUARD_VEC_PUSH(stack, f0);
 	char *buf = guard_xmalloc(1 << 16);
-	uint32_t *cand = guard_xmalloc(((size_t)w->plan->image.h->nrules + 1) * sizeof *cand);
+	struct guard_rule_probe *cand = guard_xmalloc(((size_t)w->plan->image.h->nrules + 1) * sizeof *cand);
 	w->cand = cand;
 	w->ncand = guard_image_rules_under(&w->plan->image, root, cand);
 	while (stack.n) {

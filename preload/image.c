@@ -70,6 +70,26 @@ static bool glob_special(char c)
 	return c == '*' || c == '?' || c == '[' || c == ']' || c == '\\';
 }
 
+/* How many characters at the end of the pattern (plen long) are literal and must end the string too ("*.pem":
+ * 4): the run after the last glob character, class or escape, except a '/' that starts it (a "**" component
+ * before it may take no component at all). */
+static size_t literal_suffix(const char *pat, size_t plen)
+{
+	size_t i = plen;
+	for (; i > 0; i--) {
+		char c = pat[i - 1];
+		if (glob_special(c) || (c == '/' && (i == 1 || glob_special(pat[i - 2]))))
+			break;
+	}
+	return plen - i;
+}
+
+/* The pattern without a directory-only rule's final '/'. */
+static size_t pattern_len(const struct guard_image_rule *r, const char *pat)
+{
+	return strlen(pat) - ((r->flags & GUARD_IRULE_DIR_ONLY) ? 1 : 0);
+}
+
 /* Does the rule match `path` (whose last component is `name`) itself, not through an ancestor? */
 static bool matches_self(const struct guard_image *img, const struct guard_image_rule *r, const char *path,
 			 size_t pathlen, const char *name, size_t namelen, bool is_dir)
@@ -82,16 +102,10 @@ static bool matches_self(const struct guard_image *img, const struct guard_image
 	size_t slen = by_name ? namelen : pathlen;
 	if (literal_prefix_differs(pat, s))
 		return false;
-	size_t plen = strlen(pat) - ((r->flags & GUARD_IRULE_DIR_ONLY) ? 1 : 0);
-	/* Likewise, from the end: the literal run after the last glob character, class or escape ends the string
-	 * ("*.pem"), except a '/' that starts it (a "**" component before it may take no component at all). */
-	for (size_t i = plen, j = slen; i > 0; i--) {
-		char c = pat[i - 1];
-		if (glob_special(c) || (c == '/' && (i == 1 || glob_special(pat[i - 2]))))
-			break;
-		if (j == 0 || s[--j] != c)
-			return false;
-	}
+	size_t plen = pattern_len(r, pat), suffix = literal_suffix(pat, plen);
+	/* Likewise from the end: the literal suffix ends the string. */
+	if (suffix > slen || memcmp(pat + plen - suffix, s + slen - suffix, suffix) != 0)
+		return false;
 	return guard_glob(pat, plen, s, slen, true);
 }
 
@@ -111,7 +125,7 @@ const struct guard_image_rule *guard_image_last_match(const struct guard_image *
 	return hit;
 }
 
-size_t guard_image_rules_under(const struct guard_image *img, const char *root, uint32_t *idx)
+size_t guard_image_rules_under(const struct guard_image *img, const char *root, struct guard_rule_probe *out)
 {
 	size_t n = 0, rlen = strlen(root);
 	for (uint32_t i = 0; i < img->h->nrules; i++) {
@@ -128,12 +142,20 @@ size_t guard_image_rules_under(const struct guard_image *img, const char *root, 
 			if (strncmp(p, root, k < rlen ? k : rlen) != 0)
 				continue;
 		}
-		idx[n++] = i;
+		size_t plen = pattern_len(r, p);
+		struct guard_rule_probe pr = {.idx = i, .kind = r->kind, .flags = r->flags};
+		/* What literal_prefix_differs and literal_suffix would compare first. */
+		if (plen && !(p[0] == '*' || p[0] == '?' || p[0] == '[' || p[0] == '\\' || (p[0] == '/' && !p[1])))
+			pr.first = p[0];
+		if (literal_suffix(p, plen))
+			pr.last = p[plen - 1];
+		out[n++] = pr;
 	}
 	return n;
 }
 
-const struct guard_image_rule *guard_image_last_match_in(const struct guard_image *img, const uint32_t *idx, size_t n,
+const struct guard_image_rule *guard_image_last_match_in(const struct guard_image *img,
+							 const struct guard_rule_probe *probes, size_t n,
 							 enum guard_rule_kind kind, const char *path, bool is_dir,
 							 bool names)
 {
@@ -141,10 +163,18 @@ const struct guard_image_rule *guard_image_last_match_in(const struct guard_imag
 	size_t pathlen = strlen(path);
 	const char *name = strrchr(path, '/');
 	name = name ? name + 1 : path;
+	size_t namelen = pathlen - (size_t)(name - path);
 	for (size_t j = 0; j < n; j++) {
-		const struct guard_image_rule *r = &img->rules[idx[j]];
-		if (r->kind == kind && (names || !(r->flags & GUARD_IRULE_NAME_ONLY)) &&
-		    matches_self(img, r, path, pathlen, name, pathlen - (size_t)(name - path), is_dir))
+		const struct guard_rule_probe *p = &probes[j];
+		bool by_name = p->flags & GUARD_IRULE_NAME_ONLY;
+		if (p->kind != kind || (!names && by_name))
+			continue;
+		const char *s = by_name ? name : path;
+		size_t slen = by_name ? namelen : pathlen;
+		if ((p->first && s[0] != p->first) || (p->last && (!slen || s[slen - 1] != p->last)))
+			continue;
+		const struct guard_image_rule *r = &img->rules[p->idx];
+		if (matches_self(img, r, path, pathlen, name, namelen, is_dir))
 			hit = r;
 	}
 	return hit;

@@ -72,12 +72,20 @@ static inline const char *guard_image_str(const struct guard_image *img, uint32_
 /* The last rule of `kind` matching `path` itself (no ancestors); name rules only when `names`. */
 const struct guard_image_rule *guard_image_last_match(const struct guard_image *img, enum guard_rule_kind kind,
 						      const char *path, bool is_dir, bool names);
-/* For walks of one tree: the indices (in rule order) of the rules that may match `root` or a path below it, that
- * is every rule but the anchored ones whose literal beginning disagrees with root's; idx has room for nrules.
- * Returns how many. guard_image_last_match_in then asks only those, with the same answer as
- * guard_image_last_match for any path in the tree. */
-size_t guard_image_rules_under(const struct guard_image *img, const char *root, uint32_t *idx);
-const struct guard_image_rule *guard_image_last_match_in(const struct guard_image *img, const uint32_t *idx, size_t n,
+/* A rule as a walk asks it about every entry: its index, and the two characters that reject most names at once
+ * (the pattern's literal first and last character, 0 when it has none there). */
+struct guard_rule_probe {
+	uint32_t idx;
+	uint8_t kind, flags; /* the rule's */
+	char first, last;
+};
+/* For walks of one tree: the rules (in rule order) that may match `root` or a path below it, that is every rule
+ * but the anchored ones whose literal beginning disagrees with root's; `out` has room for nrules. Returns how
+ * many. guard_image_last_match_in then asks only those, with the same answer as guard_image_last_match for any
+ * path in the tree. */
+size_t guard_image_rules_under(const struct guard_image *img, const char *root, struct guard_rule_probe *out);
+const struct guard_image_rule *guard_image_last_match_in(const struct guard_image *img,
+							 const struct guard_rule_probe *probes, size_t n,
 							 enum guard_rule_kind kind, const char *path, bool is_dir,
 							 bool names);
 /* The deny or protect rule that decides `path` with gitignore semantics (last match wins, '!' re-allows, nothing

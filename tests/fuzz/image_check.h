@@ -116,13 +116,14 @@ static void image_walk(const struct guard_image *img, const char *root, const ch
 {
 	char path[1200];
 	snprintf(path, sizeof path, "%.500s%s%.500s", root, strcmp(root, "/") && below[0] ? "/" : "", below);
-	uint32_t *idx = malloc((img->h->nrules ? img->h->nrules : 1) * sizeof *idx);
+	struct guard_rule_probe *idx = malloc((img->h->nrules ? img->h->nrules : 1) * sizeof *idx);
 	size_t n = guard_image_rules_under(img, root, idx);
 	if (n > img->h->nrules)
 		image_fail("rules_under: more rules than the image has", root, kind);
 	for (size_t i = 0; i < n; i++)
-		if (idx[i] >= img->h->nrules || (i && idx[i] <= idx[i - 1]))
-			image_fail("rules_under: index out of range or out of order", root, kind);
+		if (idx[i].idx >= img->h->nrules || (i && idx[i].idx <= idx[i - 1].idx) ||
+		    idx[i].kind != img->rules[idx[i].idx].kind || idx[i].flags != img->rules[idx[i].idx].flags)
+			image_fail("rules_under: index out of range or out of order, or not the rule's", root, kind);
 	for (int names = 0; names < 2; names++) {
 		const struct guard_image_rule *a =
 			guard_image_last_match_in(img, idx, n, (enum guard_rule_kind)kind, path, is_dir, names);
