@@ -23,9 +23,11 @@ hook_input Write file_path "$HOME/.bashrc" "EACCES: permission denied, open '$HO
 hook_input Bash command "cat .env" "Exit code 1
 guard: denied read of .env by files.deny \".env\"
 cat: .env: Permission denied" >"$PROJECT/in-bash.json"
+hook_input Bash command "./static-reader .env" "Exit code 1
+rawread_static: .env: Permission denied (EACCES)" >"$PROJECT/in-static.json"
 printf '{"tool_name": "Read", "tool_input": ' >"$PROJECT/in-bad.json"
 
-gr -- sh -c "for f in read hidden typo write bash bad; do echo \"== \$f\"; '$GB' hook claude-code <in-\$f.json; echo \"rc=\$?\"; done"
+gr -- sh -c "for f in read hidden typo write bash static bad; do echo \"== \$f\"; '$GB' hook claude-code <in-\$f.json; echo \"rc=\$?\"; done"
 sect() { printf '%s\n' "$OUT" | sed -n "/^== $1\$/,/^rc=/p" | sed '1d;$d'; }
 t_eq "the hook ran inside the sandbox" 0 "$RC"
 t_eq "Read(.env): one JSON answer with guard's line as additionalContext" \
@@ -42,8 +44,10 @@ t_eq "Read of a missing project file (a typo): nothing" "" "$(sect typo)"
 t_match "Write(~/.bashrc) through its temp file: explained for ~/.bashrc itself" \
 	'guard: denied write of .*/\.bashrc — read-only' "$(sect write)"
 t_eq "Bash: the shim already said it, nothing added" "" "$(sect bash)"
+t_match "Bash running a static program (no shim inside): its refusal explained" \
+	'"additionalContext":"guard: denied read of \.env by files\.deny' "$(sect static)"
 t_eq "truncated JSON: nothing" "" "$(sect bad)"
-t_eq "every call exited 0" "rc=0 rc=0 rc=0 rc=0 rc=0 rc=0" "$(printf '%s\n' "$OUT" | grep '^rc=' | tr '\n' ' ' | sed 's/ $//')"
+t_eq "every call exited 0" "rc=0 rc=0 rc=0 rc=0 rc=0 rc=0 rc=0" "$(printf '%s\n' "$OUT" | grep '^rc=' | tr '\n' ' ' | sed 's/ $//')"
 
 # Outside a sandbox (no GUARD_POLICY) and with no input: silent, exit 0.
 out=$(env -u GUARD_POLICY "$GUARD" hook claude-code <"$PROJECT/in-read.json" 2>&1; echo "rc=$?")
