@@ -24,11 +24,12 @@ static void explain_patch(const struct hook_call *c, const char *patch, struct g
 	static const struct {
 		const char *head;
 		enum guard_op op;
+		bool moves; /* the updated file's old name goes too */
 	} heads[] = {
-		{"*** Add File: ", GUARD_OP_CREATE},
-		{"*** Update File: ", GUARD_OP_WRITE},
-		{"*** Delete File: ", GUARD_OP_REMOVE},
-		{"*** Move to: ", GUARD_OP_CREATE},
+		{"*** Add File: ", GUARD_OP_CREATE, false},
+		{"*** Update File: ", GUARD_OP_WRITE, false},
+		{"*** Delete File: ", GUARD_OP_REMOVE, false},
+		{"*** Move to: ", GUARD_OP_CREATE, true},
 	};
 	char updated[HOOK_PATH] = "", msg[2048];
 	unsigned added = 0;
@@ -53,7 +54,7 @@ static void explain_patch(const struct hook_call *c, const char *patch, struct g
 			enum guard_op ops[2] = {heads[h].op, GUARD_OP_REMOVE};
 			if (heads[h].op == GUARD_OP_WRITE)
 				memcpy(updated, path, pl + 1);
-			else if (h == 3 && updated[0]) /* a move also removes the updated file's old name */
+			else if (heads[h].moves && updated[0])
 				targets[1] = updated;
 			for (int k = 0; k < 2 && targets[k] && added < HOOK_MAX_LINES; k++) {
 				size_t n = hook_explain_access(&c->img, ops[k], EACCES, targets[k], c->cwd, msg, sizeof msg);
