@@ -277,9 +277,9 @@ static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_
 						    "observer was off",
 		};
 		/* The session's cgroups: processes as root (RLIMIT_NPROC does not bind uid 0), memory, cpu share
-		 * (limits_linux.c; falls back to rlimits with a note). */
+		 * (limits_linux.c; one that cannot be made refuses the run unless --allow-degraded). */
 		struct guard_cgroup cg = {0};
-		if (guard_limits_cgroup(&plan, &cg, c->id))
+		if (guard_limits_cgroup(&plan, &cg, c->id, c->o.allow_degraded))
 			sup.cgroup = &cg;
 		char swhy[512];
 		sup.session = guard_session_create(&info, plan.image_buf, plan.image_len, swhy, sizeof swhy);

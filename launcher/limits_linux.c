@@ -17,7 +17,18 @@
 #include "passthrough.h"
 #include "plan.h"
 
-bool guard_limits_cgroup(struct guard_plan *plan, struct guard_cgroup *cg, const char *id)
+/* A limit the policy asks for and this machine cannot hold as written is a boundary not applied: refused (125),
+ * unless --allow-degraded accepted the fallback, which is then said. */
+static void missing(bool allow_degraded, struct guard_cgroup *cg, const char *hint, const char *what)
+{
+	if (!allow_degraded) {
+		guard_cgroup_destroy(cg);
+		guard_die(hint, "%s: refused", what);
+	}
+	guard_note("%s: running with --allow-degraded", what);
+}
+
+bool guard_limits_cgroup(struct guard_plan *plan, struct guard_cgroup *cg, const char *id, bool allow_degraded)
 {
 	struct guard_rlimits *r = &plan->rlimits;
 	struct guard_cgroup_limits want = {
@@ -28,20 +39,28 @@ bool guard_limits_cgroup(struct guard_plan *plan, struct guard_cgroup *cg, const
 	if (want.pids_max < 0 && want.memory < 0 && want.cpu_milli < 0)
 		return false;
 	unsigned got = guard_cgroup_create(cg, id, &want);
-	char b[64];
-	if (want.pids_max > 0 && !(got & (1u << GUARD_CG_PIDS)))
-		guard_note("limits.processes: running as root and no pids cgroup is writable here, so the process "
-			   "limit (%lld) is not enforced", want.pids_max);
-	if (want.memory > 0 && !(got & (1u << GUARD_CG_MEMORY))) {
-		r->data = want.memory;
-		guard_note("limits.memory %s: no memory cgroup is writable here (see `guard doctor`): applied as "
-			   "RLIMIT_DATA per process instead (allocations fail past it; not a total over processes)",
-			   guard_format_size(want.memory, b, sizeof b));
+	char b[64], what[300];
+	if (want.pids_max > 0 && !(got & (1u << GUARD_CG_PIDS))) {
+		snprintf(what, sizeof what, "limits.processes %lld: guard runs as root (exempt from RLIMIT_NPROC) and no "
+			 "pids cgroup is writable here to hold it", want.pids_max);
+		missing(allow_degraded, cg, "see `guard doctor`; --allow-degraded runs without the process cap", what);
 	}
-	if (want.cpu_milli > 0 && !(got & (1u << GUARD_CG_CPU)))
-		guard_note("limits.cpu %s: no cpu cgroup is writable here (see `guard doctor`), so the share is not "
-			   "enforced (a duration like \"10m\" would be: RLIMIT_CPU)",
-			   guard_format_cpu(want.cpu_milli, b, sizeof b));
+	if (want.memory > 0 && !(got & (1u << GUARD_CG_MEMORY))) {
+		snprintf(what, sizeof what, "limits.memory %s: no memory cgroup is writable here, only RLIMIT_DATA per "
+			 "process (allocations fail past it; not a total over processes)",
+			 guard_format_size(want.memory, b, sizeof b));
+		missing(allow_degraded, cg, "see `guard doctor`; --allow-degraded applies it as RLIMIT_DATA per process",
+			what);
+		r->data = want.memory;
+	}
+	if (want.cpu_milli > 0 && !(got & (1u << GUARD_CG_CPU))) {
+		snprintf(what, sizeof what, "limits.cpu %s: no cpu cgroup is writable here, so the share cannot be "
+			 "enforced", guard_format_cpu(want.cpu_milli, b, sizeof b));
+		missing(allow_degraded, cg,
+			"see `guard doctor`; --allow-degraded runs without the share (a duration like \"10m\" is "
+			"RLIMIT_CPU and needs no cgroup)",
+			what);
+	}
 	return got != 0;
 }
 
@@ -61,18 +80,18 @@ void guard_limits_print(const struct guard_plan *plan)
 	if (r->memory > 0) {
 		const char *how = guard_cgroup_mechanism(GUARD_CG_MEMORY);
 		printf("  memory %s: %s\n", guard_format_size(r->memory, b, sizeof b),
-		       how ? how : "RLIMIT_DATA per process (no memory cgroup writable here)");
+		       how ? how : "none writable here: refused, or RLIMIT_DATA per process with --allow-degraded");
 	}
 	if (r->cpu_milli > 0) {
 		const char *how = guard_cgroup_mechanism(GUARD_CG_CPU);
 		printf("  cpu %s: %s\n", guard_format_cpu(r->cpu_milli, b, sizeof b),
-		       how ? how : "not enforced (no cpu cgroup writable here)");
+		       how ? how : "none writable here: refused, or not enforced with --allow-degraded");
 	}
 	if (r->cpu_seconds > 0)
 		printf("  cpu time %llds per process: RLIMIT_CPU\n", r->cpu_seconds);
 	if (r->processes > 0 && geteuid() == 0) {
 		const char *how = guard_cgroup_mechanism(GUARD_CG_PIDS);
-		printf("  processes as root: %s\n", how ? how : "not enforced (no pids cgroup writable here)");
+		printf("  processes as root: %s\n", how ? how : "none writable here: refused, or not enforced with --allow-degraded");
 	}
 	const struct guard_strv *pt = guard_passthrough_applied();
 	if (pt->n)

@@ -21,9 +21,9 @@ char *guard_format_cpu(long long millicpus, char *buf, size_t len);
 struct guard_plan;
 struct guard_cgroup;
 /* Before the sandbox starts (limits_linux.c): create the session's cgroups for what the plan limits (processes
- * when root, memory, cpu share), note what can't be applied, and set the RLIMIT_DATA fallback for memory in
- * plan->rlimits. true when `cg` holds something. */
-bool guard_limits_cgroup(struct guard_plan *plan, struct guard_cgroup *cg, const char *id);
+ * when root, memory, cpu share). One that can't be made ends guard (125), unless allow_degraded: then it is
+ * noted, and memory falls back to RLIMIT_DATA in plan->rlimits. true when `cg` holds something. */
+bool guard_limits_cgroup(struct guard_plan *plan, struct guard_cgroup *cg, const char *id, bool allow_degraded);
 /* --dry-run: how memory and cpu limits are applied here (lines on stdout). */
 void guard_limits_print(const struct guard_plan *plan);
 /* `guard doctor`: how limits.memory, limits.cpu and limits.processes apply here (static strings). */

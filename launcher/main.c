@@ -26,7 +26,7 @@ static void usage(FILE *out)
 		"                            let in a host resource (off by default; also `passthrough:` in YAML)\n"
 		"      --lockdown            project read-only, no network, no passthroughs, minimal environment\n"
 		"      --dry-run             print what would be applied, run nothing\n"
-		"      --allow-degraded      run even when Landlock is unavailable\n"
+		"      --allow-degraded      run even without Landlock, or without a limit's cgroup (says what is missing)\n"
 		"      --quiet               no notes from guard (GUARD_QUIET=1 too)\n"
 		"      --no-observer         don't log calls that bypass libc (no seccomp notification)\n"
 		"      --no-shim             don't inject libguard.so (no explanations, no shim events)\n"

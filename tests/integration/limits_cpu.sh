@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # limits.cpu: a share ("50%", 1.5 cores) through a cpu cgroup (cpu.max on v2, cpu.cfs_quota_us on v1) — a busy loop
-# gets about the quota; without a writable cpu cgroup the share is not enforced and guard says so. A duration
+# gets about the quota; without a writable cpu cgroup guard refuses to run (125), or with --allow-degraded runs
+# without the share and says so. A duration
 # ("2s", "10m") is a CPU-time budget: RLIMIT_CPU, everywhere.
 . "$(dirname "$0")/../lib.sh"
 setup_world
@@ -15,7 +16,8 @@ g doctor
 mech=$(printf '%s\n' "$OUT" | sed -n 's/^  cpu: //p' | head -1)
 t_match "guard doctor names the cpu mechanism" "cgroup v[12]|rlimits only" "$mech"
 gr --dry-run -- true
-t_match "--dry-run names the cpu share and how it applies" "cpu 30% of one CPU.*: (cgroup v[12]|not enforced)" "$OUT"
+t_match "--dry-run names the cpu share and how it applies" \
+	"cpu 30% of one CPU.*: (cgroup v[12]|none writable here: refused, or not enforced with --allow-degraded)" "$OUT"
 gr -- python3 -c "$BUSY"
 share=$(printf '%s\n' "$OUT" | sed -n 's/^share //p')
 case $mech in
@@ -24,7 +26,12 @@ cgroup*)
 		"$(echo "${share:-9} >= 0.08 && ${share:-9} <= 0.45" | bc)" = 1
 	;;
 *)
-	t_match "no cpu cgroup: the share is said not to be enforced" "limits.cpu .*not enforced" "$ERR"
+	t_rc "no cpu cgroup: refused (125)" 125
+	t_match "...saying why" "limits.cpu 30% .*cannot be enforced: refused" "$ERR"
+	gr --allow-degraded -- python3 -c "$BUSY"
+	t_match "--allow-degraded: runs, and says the share is not enforced" \
+		"limits.cpu 30% .*cannot be enforced: running with --allow-degraded" "$ERR"
+	t_match "...the command ran" '^share ' "$OUT"
 	;;
 esac
 user_config 'limits:
