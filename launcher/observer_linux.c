@@ -296,11 +296,14 @@ int guard_observer_serve(int notify_fd, struct guard_supervision *sup, struct gu
 			       ? guard_xstrdup(target)
 			       : absolute_path((pid_t)req->pid, w->path_arg == 1, (long)req->data.args[0], target, &cwd);
 		/* A lookup of something that doesn't exist, as the process sees its file system, is not an access
-		 * (PATH searches, locale probing): it stays out of the log. */
+		 * (PATH searches, locale probing): it stays out of the log. Nor is one that the user's own file
+		 * permissions keep out of reach on the host too (a PATH entry in another user's home): the
+		 * supervisor runs as that user, and guard did not decide it. */
 		if (op != GUARD_OP_CONNECT && op != GUARD_OP_WRITE) {
 			struct stat st;
 			char *inview = guard_xasprintf("/proc/%u/root%s", req->pid, path);
-			missing = lstat(inview, &st) != 0 && errno == ENOENT;
+			missing = lstat(inview, &st) != 0 &&
+				  (errno == ENOENT || (errno == EACCES && lstat(path, &st) != 0 && errno == EACCES));
 			free(inview);
 		}
 	}

@@ -151,4 +151,16 @@ t_has "report on a killed session: the denial is there" "read .env  EACCES" "$OU
 g sessions
 t_match "sessions: the killed session is marked" 'killed|running' "$OUT"
 
+# A PATH search through a directory the user's own permissions close (another user's bin, a mode-000 dir): the
+# miss is not guard's doing and is not reported as a denial (only an unprivileged user sees the difference: root
+# reads through the mode and finds nothing there).
+LOCKED=$(mktemp -d /var/tmp/guard-locked.XXXXXX)
+chmod 000 "$LOCKED"
+at_exit "chmod 700 '$LOCKED'; rm -rf '$LOCKED'"
+PATH="$LOCKED:$PATH" gr -- true
+t_rc "true runs with a closed directory first on PATH" 0
+t_lacks "...and guard says nothing was denied" "denied" "$ERR"
+g report --last
+t_lacks "...nor does the report list the PATH miss" "$LOCKED" "$OUT"
+
 t_done

@@ -163,9 +163,12 @@ else
 fi
 
 # --- ^Z / fg from a job-control shell. The harness is checked first on a plain command; if job control does
-# not work on this pty without guard, the guard case is skipped with that reason.
+# not work on this pty without guard, the guard case is skipped with that reason. After a job stops, bash
+# restores its terminal modes flushing pending input, so "fg" is typed only once it has settled (typed at once,
+# a loaded machine lost its "f": "bash: g: command not found").
 JOBSTEPS='[["expect","PS-MARK"],["send","%CMD% sh -c '"'"'echo RE\"\"ADY; read x; echo G\"\"OT=$x'"'"'\n"],
- ["expect","READY"],["sleep",0.5],["send","\u001a"],["expect","Stopped"],["expect","PS-MARK"],["send","fg\n"],
+ ["expect","READY"],["sleep",0.5],["send","\u001a"],["expect","Stopped"],["expect","PS-MARK"],["sleep",0.5],
+ ["send","fg\n"],
  ["sleep",0.7],["send","hello\n"],["expect","GOT=hello"],["expect","PS-MARK"],
  ["send","echo EX\"\"IT=$?\n"],["expect","EXIT=[0-9]+"],["send","exit\n"]]'
 jobsession() { # jobsession PREFIX: PREFIX is prepended to the sh command typed into bash
