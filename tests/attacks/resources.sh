@@ -74,6 +74,15 @@ user_config "limits:
 g doctor
 deg=()
 printf '%s\n' "$OUT" | grep -q '^limits: memory: rlimits' && deg=(--allow-degraded)
+# An ASan-built guard (make san) cannot run its own setup in the command's process under RLIMIT_DATA (its shadow
+# memory counts as data): skipped there, visibly, as in limits_memory.sh; the cgroup path (root) still runs.
+if [ ${#deg[@]} -gt 0 ] && grep -qa __asan_init "$GUARD"; then
+	for f in $STATIC_FLAVOURS; do
+		t_skip "[$f] a memory balloon is stopped under limits.memory: 256M" \
+			"guard is built with ASan (make san): its shadow memory counts against RLIMIT_DATA"
+	done
+	STATIC_FLAVOURS=
+fi
 for f in $STATIC_FLAVOURS; do
 	# grows to 1 GiB in 32 MiB steps, touching every page; prints how far it got
 	start=$(date +%s)
