@@ -78,18 +78,23 @@ void guard_fmt_word(struct guard_buf *b, const char *s)
 	guard_buf_put(b, "'", 1);
 }
 
-void guard_fmt_word_cut(struct guard_buf *b, const char *s, size_t max)
+/* Cut what was written since `start` to `max` bytes, not inside a UTF-8 character, and mark the cut. */
+static void cut_marked(struct guard_buf *b, size_t start, size_t max)
 {
-	size_t start = b->len;
-	guard_fmt_word(b, s);
-	if (b->len - start <= max)
-		return;
 	size_t cut = start + max;
 	while (cut > start && ((unsigned char)b->p[cut] & 0xc0) == 0x80)
 		cut--;
 	b->len = cut;
 	b->p[cut] = 0;
 	guard_buf_puts(b, "…");
+}
+
+void guard_fmt_word_cut(struct guard_buf *b, const char *s, size_t max)
+{
+	size_t start = b->len;
+	guard_fmt_word(b, s);
+	if (b->len - start > max)
+		cut_marked(b, start, max);
 }
 
 void guard_fmt_text(struct guard_buf *b, const char *s)
@@ -134,12 +139,7 @@ void guard_fmt_argv(struct guard_buf *b, const char *const *argv, size_t max)
 		guard_buf_put(b, w.p, w.len);
 		guard_buf_free(&w);
 		if (max && b->len - start > max) {
-			size_t cut = start + max;
-			while (cut > start && ((unsigned char)b->p[cut] & 0xc0) == 0x80)
-				cut--;
-			b->len = cut;
-			b->p[cut] = 0;
-			guard_buf_puts(b, "…");
+			cut_marked(b, start, max);
 			return;
 		}
 	}

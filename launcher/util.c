@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../preload/shim_path.h"
+
 bool guard_quiet;
 
 static void vreport(const char *fmt, va_list ap, int err)
@@ -119,43 +121,17 @@ void guard_strv_clear(struct guard_strv *s)
 
 char *guard_path_normalize(const char *path)
 {
-	size_t len = strlen(path);
-	char *out = guard_xmalloc(len + 2);
-	size_t o = 0;
-	const char *p = path;
-	while (*p) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		const char *e = strchrnul(p, '/');
-		size_t n = (size_t)(e - p);
-		if (n == 1 && p[0] == '.') {
-			/* skip */
-		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
-			while (o > 0 && out[o - 1] != '/')
-				o--;
-			if (o > 0)
-				o--;
-		} else {
-			out[o++] = '/';
-			memcpy(out + o, p, n);
-			o += n;
-		}
-		p = e;
-	}
-	if (o == 0)
-		out[o++] = '/';
-	out[o] = 0;
+	/* Every path is taken as absolute ("a/b" is "/a/b"); then the shim's lexical rules, the matcher's. */
+	char *out = guard_xasprintf("%s%s", path[0] == '/' ? "" : "/", path);
+	shim_path_normalize(out);
 	return out;
 }
 
 bool guard_path_within(const char *path, const char *root)
 {
-	size_t n = strlen(root);
-	if (n == 1 && root[0] == '/')
-		return path[0] == '/';
-	return strncmp(path, root, n) == 0 && (path[n] == 0 || path[n] == '/');
+	if (!root[0]) /* as before the shared helper: an empty root holds every absolute path */
+		return path[0] == '/' || !path[0];
+	return shim_path_under(path, root);
 }
 
 char *guard_path_join(const char *dir, const char *name)

@@ -381,6 +381,16 @@ EOF
 
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
+# pty ROWS COLS TIMEOUT STEPS -- CMD...: run CMD on a new pseudo-terminal, driven by STEPS (integration/ptydrive.py
+# says which); sets PTY_OUT (transcript) and PTY_RC (exit status of CMD, or "fail").
+PTYDRIVE=$TESTS_DIR/integration/ptydrive.py
+pty() {
+	PTY_OUT=$(python3 "$PTYDRIVE" "$@" 2>&1 </dev/null)
+	PTY_RC=$(printf '%s\n' "$PTY_OUT" | sed -n 's/^PTY-EXIT=//p' | tail -1)
+	[ -n "$PTY_RC" ] || PTY_RC=fail
+	G_CMD="(on a pty) ${*:5}" RC=$PTY_RC OUT=$PTY_OUT ERR=
+}
+
 # helper NAME: path of a copy of the test helper binary $BUILD/tests/bin/NAME in $PROJECT/tools (the build tree
 # may lie outside every tree the sandbox may execute from), or empty when it was not built. After setup_world.
 helper() {

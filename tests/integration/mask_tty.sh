@@ -2,18 +2,11 @@
 # mask_output through the pty proxy (launcher/outproxy.c): a key printed in two writes with a pause between is
 # masked on the terminal; the command still sees a terminal of the right size, resizes, ^C, raw-mode input and
 # job control of an inner shell; the user's terminal is given back as it was; exit status passes through. In
-# namespaces mode and in Landlock-only mode (--no-userns). Driven by run_tty.sh's python3 pty driver.
+# namespaces mode and in Landlock-only mode (--no-userns). Driven by the python3 pty driver (ptydrive.py,
+# through lib.sh's pty).
 . "$(dirname "$0")/../lib.sh"
 setup_world
 
-PTYDRIVE=$T_WORK/ptydrive.py
-awk '/^cat >"\$PTYDRIVE" <<.PY.$/{f=1;next} /^PY$/{f=0} f' "$ROOT_DIR/tests/integration/run_tty.sh" >"$PTYDRIVE"
-pty() {
-	PTY_OUT=$(python3 "$PTYDRIVE" "$@" 2>&1 </dev/null)
-	PTY_RC=$(printf '%s\n' "$PTY_OUT" | sed -n 's/^PTY-EXIT=//p' | tail -1)
-	[ -n "$PTY_RC" ] || PTY_RC=fail
-	G_CMD="(on a pty) ${*:5}" RC=$PTY_RC OUT=$PTY_OUT ERR=
-}
 if [ ! -x "$GUARD" ]; then G=(false guard-missing); else G=("$GUARD"); fi
 
 user_config 'mask_output:
