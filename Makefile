@@ -15,7 +15,8 @@ BUILD    ?= build$(if $(SAN),-san)
 PKGS     := libseccomp yaml-0.1 libpcre2-8
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 $(WARN) -Iinclude -iquote launcher -D_GNU_SOURCE -fno-strict-aliasing
+# -MMD -MP: every object depends on exactly the headers it includes.
+CFLAGS   += -std=gnu11 $(WARN) -Iinclude -iquote launcher -D_GNU_SOURCE -fno-strict-aliasing -MMD -MP
 ifneq ($(SAN),)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 # guard also runs inside its sandbox, where the shim is preloaded first: gcc's ASan runtime must be linked in
@@ -29,9 +30,15 @@ LDLIBS   := $(shell pkg-config --libs $(PKGS))
 # symbols it interposes (DESIGN.md §6).
 SHIM_CFLAGS := $(filter-out -fsanitize=%,$(CFLAGS)) -fPIC -fvisibility=hidden -U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS -U_TIME_BITS
 
-CORE_SRC     := preload/match.c preload/image.c preload/event.c preload/shim_explain.c preload/shim_path.c
-SHIM_SRC     := $(filter-out $(CORE_SRC),$(wildcard preload/*.c))
-LAUNCHER_SRC := $(filter-out launcher/main.c,$(wildcard launcher/*.c))
+# Sources are found per folder. The shared core (matcher, image reader, event format, explanations, lexical
+# paths) is preload/core/: the shim links it, and so does the launcher. Platform files end in _linux.c or
+# _darwin.c; only the running platform's are built.
+PLATFORM     ?= linux
+OTHER_OS     := $(filter-out $(PLATFORM),linux darwin)
+LAUNCHER_DIRS := lib policy plan log net supervisor report hooks sandbox sandbox/$(PLATFORM) cli
+CORE_SRC     := $(wildcard preload/core/*.c)
+SHIM_SRC     := $(wildcard preload/*.c)
+LAUNCHER_SRC := $(filter-out %_$(OTHER_OS).c,$(foreach d,$(LAUNCHER_DIRS),$(wildcard launcher/$(d)/*.c)))
 RULES        := $(wildcard rules/*.yaml)
 UNIT_SRC     := $(wildcard tests/unit/test_*.c)
 HELPER_SRC   := $(wildcard tests/bin/*.c)
@@ -45,11 +52,11 @@ HELPER_BIN   := $(HELPER_SRC:tests/bin/%.c=$(BUILD)/tests/bin/%)
 .PHONY: all check bench install clean fuzz tests
 all: $(BUILD)/guard $(BUILD)/libguard.so
 
-$(BUILD)/obj/%.o: %.c $(wildcard include/guard/*.h launcher/*.h preload/*.h)
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LCFLAGS) -c -o $@ $<
 
-$(BUILD)/pic/%.o: %.c $(wildcard include/guard/*.h preload/*.h)
+$(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(SHIM_CFLAGS) -c -o $@ $<
 
@@ -64,7 +71,7 @@ $(BUILD)/rules_blob.S: $(RULES) Makefile
 	   echo '.section .note.GNU-stack,"",@progbits'; } > $@
 $(BUILD)/rules_index.c: $(RULES) Makefile
 	@mkdir -p $(dir $@)
-	@{ echo '#include "builtin_rules.h"'; \
+	@{ echo '#include "policy/builtin_rules.h"'; \
 	   for f in $(RULES); do n=$$(basename $$f .yaml | tr -c 'a-zA-Z0-9\n' '_'); \
 	     echo "extern const char guard_rules_$${n}_start[], guard_rules_$${n}_end[];"; done; \
 	   echo 'const struct guard_builtin_rules guard_builtin_rules[] = {'; \
@@ -120,14 +127,14 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 FUZZ_BUILD   := build-fuzz
 # Product code is compiled without -Werror here: a clang-only warning must not stop the fuzzers.
-FUZZ_CFLAGS  := -g -O1 -std=gnu11 $(filter-out -Werror,$(WARN)) -Wno-format-nonliteral -Iinclude -iquote launcher -D_GNU_SOURCE -fno-strict-aliasing \
+FUZZ_CFLAGS  := -g -O1 -std=gnu11 $(filter-out -Werror,$(WARN)) -Wno-format-nonliteral -Iinclude -iquote launcher -D_GNU_SOURCE -fno-strict-aliasing -MMD -MP \
 		$(shell pkg-config --cflags $(PKGS)) -fsanitize=address,undefined -fno-sanitize-recover=all \
 		-fno-omit-frame-pointer
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 FUZZ_OBJ     := $(CORE_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) $(LAUNCHER_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 
-$(FUZZ_BUILD)/obj/%.o: %.c $(wildcard include/guard/*.h launcher/*.h preload/*.h)
+$(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
@@ -163,6 +170,9 @@ valgrind: tests
 
 clean:
 	rm -rf build build-san $(FUZZ_BUILD)
+
+# Header dependencies written by -MMD (absent on the first build).
+-include $(shell find $(BUILD) $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
 
 demo: all
 	@sh examples/demo.sh

@@ -2,10 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "guard.h"
-#include "plan.h"
-#include "probe_api.h"
+#include "cli/cli.h"
+#include "lib/guard.h"
+#include "plan/plan.h"
+#include "sandbox/probe_api.h"
 
 #define GUARD_VERSION "0.1.0"
 

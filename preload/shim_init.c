@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "shim_fork.h"
-#include "shim_path.h"
+#include "guard/path.h"
 #include "shim_resolve.h"
 #include "shim_state.h"
 #include "shim_sys.h"

@@ -10,9 +10,9 @@
 
 #include "shim_dedup.h"
 #include "shim_event.h"
-#include "shim_explain.h"
+#include "guard/explain.h"
 #include "shim_note.h"
-#include "shim_path.h"
+#include "guard/path.h"
 #include "shim_resolve.h"
 #include "shim_state.h"
 #include "shim_sys.h"

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shim_path.h"
+#include "guard/path.h"
 #include "shim_resolve.h"
 #include "shim_state.h"
 #include "shim_sys.h"

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "guard.h"
-#include "hook_explain.h"
-#include "image_build.h"
-#include "policy_api.h"
+#include "lib/guard.h"
+#include "hooks/hook_explain.h"
+#include "plan/image_build.h"
+#include "policy/policy_api.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "guard/image.h"
-#include "image_build.h"
+#include "plan/image_build.h"
 #include "image_check.h"
-#include "policy_api.h"
+#include "policy/policy_api.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "guard.h"
-#include "mask.h"
-#include "policy_api.h"
+#include "lib/guard.h"
+#include "supervisor/mask.h"
+#include "policy/policy_api.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,10 +14,10 @@
 
 #include "guard/image.h"
 #include "guard/match.h"
-#include "image_build.h"
+#include "plan/image_build.h"
 #include "image_check.h"
-#include "plan.h"
-#include "policy_api.h"
+#include "plan/plan.h"
+#include "policy/policy_api.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,8 +12,8 @@
 
 #include "guard/event.h"
 #include "guard/image.h"
-#include "image_build.h"
-#include "policy_api.h"
+#include "plan/image_build.h"
+#include "policy/policy_api.h"
 
 static const char *outdir;
 

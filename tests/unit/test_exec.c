@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "guard/image.h"
-#include "image_build.h"
-#include "policy_api.h"
+#include "plan/image_build.h"
+#include "policy/policy_api.h"
 #include "tap.h"
 
 static int load(struct guard_policy *p, const char *yaml, struct guard_error *err)

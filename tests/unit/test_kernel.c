@@ -25,8 +25,8 @@
 #include <unistd.h>
 #include <linux/securebits.h>
 
-#include "kernel_api.h"
-#include "probe_api.h"
+#include "sandbox/kernel_api.h"
+#include "sandbox/probe_api.h"
 #include "tap.h"
 
 static int rec_fd = -1;

@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "limits_plan.h"
-#include "policy_api.h"
+#include "policy/limits_plan.h"
+#include "policy/policy_api.h"
 #include "tap.h"
 
 static int load(struct guard_policy *p, const char *yaml, struct guard_error *e)

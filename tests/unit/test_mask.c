@@ -3,9 +3,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "guard.h"
-#include "mask.h"
-#include "policy_api.h"
+#include "lib/guard.h"
+#include "supervisor/mask.h"
+#include "policy/policy_api.h"
 #include "tap.h"
 
 struct sink {

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "builtin_rules.h"
-#include "policy_api.h"
+#include "policy/builtin_rules.h"
+#include "policy/policy_api.h"
 #include "tap.h"
 
 static char tmpdir[64];

@@ -9,10 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "builtin_rules.h"
-#include "guard.h"
-#include "policy_api.h"
-#include "profile.h"
+#include "policy/builtin_rules.h"
+#include "lib/guard.h"
+#include "policy/policy_api.h"
+#include "policy/profile.h"
 #include "tap.h"
 
 static void test_builtin_profiles(void)

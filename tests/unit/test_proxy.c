@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy_api.h"
-#include "proxy.h"
+#include "policy/policy_api.h"
+#include "net/proxy.h"
 #include "tap.h"
 
 /* Test text for a TAP line: control characters as \xNN, at most max bytes (static buffer). */

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "guard/landlock_compat.h"
-#include "kernel_api.h"
+#include "sandbox/kernel_api.h"
 #include "tap.h"
 
 #ifndef AF_VSOCK

@@ -18,12 +18,12 @@
 #include <unistd.h>
 
 #include "guard/event.h"
-#include "image_build.h"
-#include "json_read.h"
-#include "json_write.h"
-#include "policy_api.h"
-#include "session.h"
-#include "session_read.h"
+#include "plan/image_build.h"
+#include "lib/json_read.h"
+#include "lib/json_write.h"
+#include "policy/policy_api.h"
+#include "log/session.h"
+#include "log/session_read.h"
 #include "tap.h"
 
 static char root[256];    /* the private temp dir */

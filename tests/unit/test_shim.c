@@ -30,13 +30,13 @@
 #include <unistd.h>
 
 #include "../../preload/shim_envp.c"
-#include "../../preload/shim_explain.c"
+#include "../../preload/core/explain.c"
 #include "../../preload/shim_fmode.c"
-#include "../../preload/shim_path.c"
+#include "../../preload/core/path.c"
 #include "../../preload/shim_table.h"
 #include "guard/event.h"
-#include "image_build.h"
-#include "policy_api.h"
+#include "plan/image_build.h"
+#include "policy/policy_api.h"
 #include "tap.h"
 
 #define MAGIC 0x5eed0123456789abULL

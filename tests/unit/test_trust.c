@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "policy_api.h"
+#include "policy/policy_api.h"
 #include "tap.h"
 
 static char tmpdir[64];

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy_api.h"
+#include "policy/policy_api.h"
 #include "tap.h"
-#include "yaml_edit.h"
+#include "policy/yaml_edit.h"
 
 static struct guard_yedit_result R;
 

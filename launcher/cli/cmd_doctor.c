@@ -1,0 +1,258 @@
+/* `guard doctor`: what this machine lets guard do, which mode `guard run` will use, and how to fix what is
+ * missing. Everything is probed live (probe_linux.c); nothing is changed. */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "policy/limits_plan.h"
+#include "guard/landlock_compat.h"
+#include "plan/net.h"
+#include "sandbox/probe_api.h"
+
+/* What each Landlock ABI adds, in order: ABI n is features[n - 1]. */
+static const struct {
+	const char *key, *text;
+} landlock_features[GUARD_LANDLOCK_ABI_MAX] = {
+	{"filesystem", "filesystem access rights"},
+	{"refer", "moving and linking files across directories (REFER)"},
+	{"truncate", "truncation (TRUNCATE)"},
+	{"tcp", "TCP bind and connect by port"},
+	{"ioctl_dev", "ioctl on device files"},
+	{"scopes", "scoping of signals and abstract unix sockets"},
+	{"audit", "audit logging of denials"},
+};
+
+enum mode { MODE_NAMESPACES, MODE_LANDLOCK_ONLY, MODE_NONE };
+
+struct findings {
+	struct utsname uts;
+	int abi, kernel_abi;
+	char abi_note[256];
+	bool userns, userns_forced_off;
+	char userns_why[512];
+	int apparmor; /* -1: no such sysctl */
+	bool seccomp, notify;
+	char seccomp_why[256];
+	enum mode mode;
+	const char *mode_why;    /* why not the full mode */
+	const char *mode_detail; /* ...and the probe's own words, or "" */
+	char fix[PATH_MAX + 768]; /* commands that would enable user namespaces, or "" */
+};
+
+static const char landlock_only_differs[] =
+	"no mount covers (secrets fenced by Landlock rules alone), host processes visible, /tmp shared, network "
+	"closed by seccomp instead of a namespace";
+
+static void suggest_userns_fix(struct findings *f)
+{
+	if (f->userns || geteuid() == 0)
+		return;
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		n = (ssize_t)strlen(strcpy(exe, "/usr/local/bin/guard"));
+	exe[n] = 0;
+	if (f->apparmor == 1)
+		snprintf(f->fix, sizeof f->fix,
+			 "allow guard alone (an AppArmor profile; the restriction stays for everything else):\n"
+			 "sudo tee /etc/apparmor.d/guard >/dev/null <<'EOF'\n"
+			 "abi <abi/4.0>,\n"
+			 "include <tunables/global>\n"
+			 "profile guard \"%s\" flags=(unconfined) {\n"
+			 "  userns,\n"
+			 "}\n"
+			 "EOF\n"
+			 "sudo apparmor_parser -r /etc/apparmor.d/guard\n"
+			 "or lift the restriction for the whole machine:\n"
+			 "sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0",
+			 exe);
+	else if (guard_read_sysctl("/proc/sys/kernel/unprivileged_userns_clone", -1) == 0)
+		snprintf(f->fix, sizeof f->fix, "sudo sysctl -w kernel.unprivileged_userns_clone=1");
+	else if (guard_read_sysctl("/proc/sys/user/max_user_namespaces", -1) == 0)
+		snprintf(f->fix, sizeof f->fix, "sudo sysctl -w user.max_user_namespaces=10000");
+}
+
+static void probe_all(struct findings *f, bool no_userns)
+{
+	memset(f, 0, sizeof *f);
+	if (uname(&f->uts) < 0)
+		strcpy(f->uts.release, "unknown");
+	f->abi = guard_probe_landlock_abi(f->abi_note, sizeof f->abi_note);
+	f->kernel_abi = guard_probe_landlock_kernel_abi();
+	f->userns = guard_probe_userns(f->userns_why, sizeof f->userns_why);
+	f->userns_forced_off = no_userns;
+	f->apparmor = guard_probe_apparmor_userns_restricted();
+	f->seccomp = guard_probe_seccomp(f->seccomp_why, sizeof f->seccomp_why);
+	f->notify = f->seccomp && guard_probe_seccomp_notify();
+	suggest_userns_fix(f);
+
+	f->mode_why = f->mode_detail = "";
+	if (f->abi <= 0) {
+		f->mode = MODE_NONE;
+		f->mode_why = "no Landlock";
+		f->mode_detail = f->abi_note;
+	} else if (!f->seccomp) {
+		f->mode = MODE_NONE;
+		f->mode_why = "no seccomp filter";
+		f->mode_detail = f->seccomp_why;
+	} else if (f->userns && !no_userns) {
+		f->mode = MODE_NAMESPACES;
+	} else {
+		f->mode = MODE_LANDLOCK_ONLY;
+		f->mode_why = no_userns ? "forced by --no-userns" : "no user namespaces";
+	}
+}
+
+static void print_text(const struct findings *f)
+{
+	printf("kernel: Linux %s (%s)\n", f->uts.release, f->uts.machine);
+	if (f->abi > 0) {
+		printf("landlock: ABI %d", f->abi);
+		if (f->kernel_abi != f->abi)
+			printf(" (kernel: ABI %d)", f->kernel_abi);
+		printf("\n");
+		for (int i = 0; i < GUARD_LANDLOCK_ABI_MAX; i++)
+			printf("  %s ABI %d: %s\n", i < f->abi ? "yes" : "no ", i + 1, landlock_features[i].text);
+	} else {
+		printf("landlock: unavailable\n");
+	}
+	if (*f->abi_note)
+		printf("  note: %s\n", f->abi_note);
+	if (f->userns)
+		printf("user namespaces: yes (user, mount and PID; tmpfs and a fresh /proc mount)%s\n",
+		       f->userns_forced_off ? ", not used: --no-userns" : "");
+	else
+		printf("user namespaces: no: %s\n", f->userns_why);
+	if (f->apparmor >= 0)
+		printf("  kernel.apparmor_restrict_unprivileged_userns = %d\n", f->apparmor);
+	if (*f->fix)
+		printf("  fix: %s\n", f->fix);
+	if (f->seccomp)
+		printf("seccomp: yes (user notification: %s)%s%s\n", f->notify ? "yes" : "no",
+		       *f->seccomp_why ? "; " : "", f->seccomp_why);
+	else
+		printf("seccomp: no: %s\n", f->seccomp_why);
+	switch (f->mode) {
+	case MODE_NAMESPACES:
+		printf("mode: namespaces + Landlock + seccomp\n");
+		break;
+	case MODE_LANDLOCK_ONLY:
+		printf("mode: Landlock-only (%s): %s\n", f->mode_why, landlock_only_differs);
+		break;
+	case MODE_NONE:
+		printf("mode: no sandbox possible here (%s%s%s)\n", f->mode_why, *f->mode_detail ? ": " : "",
+		       f->mode_detail);
+		break;
+	}
+	if (f->mode != MODE_NONE) {
+		const char *how, *cannot;
+		guard_net_doctor(f->mode == MODE_NAMESPACES, f->abi, &how, &cannot);
+		printf("network: %s\n  cannot stop: %s\n", how, cannot);
+	}
+	const char *lm, *lc, *lp;
+	guard_limits_doctor(&lm, &lc, &lp);
+	printf("limits: memory: %s\n  cpu: %s\n  processes: %s\n", lm, lc, lp);
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p == '\n')
+			printf("\\n");
+		else if (*p == '\t')
+			printf("\\t");
+		else if (*p < 0x20 || *p == 0x7f)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+static const char *json_bool(bool b)
+{
+	return b ? "true" : "false";
+}
+
+static void print_json(const struct findings *f)
+{
+	static const char *const modes[] = {"namespaces", "landlock-only", "none"};
+	printf("{\"kernel\":{\"release\":");
+	json_str(f->uts.release);
+	printf(",\"machine\":");
+	json_str(f->uts.machine);
+	printf("},\"landlock\":{\"abi\":%d,\"kernel_abi\":%d,\"features\":[", f->abi > 0 ? f->abi : 0,
+	       f->kernel_abi > 0 ? f->kernel_abi : 0);
+	for (int i = 0; i < f->abi && i < GUARD_LANDLOCK_ABI_MAX; i++)
+		printf("%s\"%s\"", i ? "," : "", landlock_features[i].key);
+	printf("],\"note\":");
+	json_str(f->abi_note);
+	printf("},\"userns\":{\"available\":%s,\"used\":%s,\"reason\":", json_bool(f->userns),
+	       json_bool(f->userns && !f->userns_forced_off));
+	json_str(f->userns_forced_off ? "--no-userns" : f->userns_why);
+	printf(",\"apparmor_restrict_unprivileged_userns\":%s,\"fix\":",
+	       f->apparmor < 0 ? "null" : json_bool(f->apparmor == 1));
+	json_str(f->fix);
+	printf("},\"seccomp\":{\"available\":%s,\"user_notif\":%s,\"note\":", json_bool(f->seccomp),
+	       json_bool(f->notify));
+	json_str(f->seccomp_why);
+	printf("},\"mode\":\"%s\",\"mode_reason\":", modes[f->mode]);
+	json_str(f->mode_why);
+	printf(",\"mode_detail\":");
+	json_str(f->mode_detail);
+	printf(",\"differs\":");
+	json_str(f->mode == MODE_LANDLOCK_ONLY ? landlock_only_differs : "");
+	const char *how = "", *cannot = "";
+	if (f->mode != MODE_NONE)
+		guard_net_doctor(f->mode == MODE_NAMESPACES, f->abi, &how, &cannot);
+	printf(",\"network\":{\"how\":");
+	json_str(how);
+	printf(",\"cannot_stop\":");
+	json_str(cannot);
+	printf("}");
+	const char *lm, *lc, *lp;
+	guard_limits_doctor(&lm, &lc, &lp);
+	printf(",\"limits\":{\"memory\":");
+	json_str(lm);
+	printf(",\"cpu\":");
+	json_str(lc);
+	printf(",\"processes\":");
+	json_str(lp);
+	printf("}");
+	printf(",\"sandbox_possible\":%s}\n", json_bool(f->mode != MODE_NONE));
+}
+
+int guard_cmd_doctor(int argc, char **argv)
+{
+	bool json = false, no_userns = false;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+		} else if (strcmp(argv[i], "--no-userns") == 0) {
+			no_userns = true;
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			printf("usage: guard doctor [--json] [--no-userns]\n"
+			       "Reports the Landlock ABI, user namespaces, seccomp and the sandbox mode guard\n"
+			       "will use; exits 1 when no sandbox is possible here.\n");
+			return 0;
+		} else {
+			fprintf(stderr,
+				"guard: doctor: unknown option '%s' (usage: guard doctor [--json] [--no-userns])\n",
+				argv[i]);
+			return 125;
+		}
+	}
+	struct findings f;
+	probe_all(&f, no_userns);
+	if (json)
+		print_json(&f);
+	else
+		print_text(&f);
+	fflush(stdout);
+	return f.mode == MODE_NONE ? 1 : 0;
+}

@@ -1,0 +1,480 @@
+/* The session log writer (session.h). Only the supervisor writes, outside the sandbox.
+ *
+ * Durability without fsync: every event line is one write(2) on an O_APPEND descriptor, so the kernel has it
+ * the moment the call returns (a SIGKILL of the supervisor or of any sandboxed process loses nothing), and
+ * appends from several writers never interleave within a line (the inode lock serializes O_APPEND writes to a
+ * regular file). session.json is replaced by rename(2), so a reader sees the old or the new one, never half. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/guard.h"
+#include "lib/json_write.h"
+#include "log/session.h"
+#include "policy/verdict.h"
+
+struct guard_session {
+	char *dir;
+	int dirfd, events_fd;
+	struct guard_buf head; /* session.json up to (not including) the end fields, for the final rewrite */
+	long long start;
+	unsigned events, denials, lost;
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+char *guard_session_root(void)
+{
+	const char *x = getenv("XDG_STATE_HOME");
+	if (x && x[0] == '/')
+		return guard_path_join(x, "guard/sessions");
+	const char *h = getenv("HOME");
+	if (!h || h[0] != '/') {
+		struct passwd *pw = getpwuid(getuid());
+		h = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : "/";
+	}
+	return guard_path_join(h, ".local/state/guard/sessions");
+}
+
+char *guard_session_new_id(void)
+{
+	unsigned char r[3] = {0};
+	if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
+		/* Only uniqueness matters here (mkdir fails on a clash), not secrecy. */
+		unsigned x = (unsigned)getpid() ^ (unsigned)now_ms();
+		r[0] = (unsigned char)x, r[1] = (unsigned char)(x >> 8), r[2] = (unsigned char)(x >> 16);
+	}
+	time_t t = time(NULL);
+	struct tm tm;
+	char stamp[32];
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+	return guard_xasprintf("%s-%02x%02x%02x", stamp, r[0], r[1], r[2]);
+}
+
+/* mkdir -p with 0700 for what it creates: the log is private (existing directories are left as they are). */
+static int make_dirs(const char *path)
+{
+	char *p = guard_xstrdup(path);
+	int rc = 0;
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != 0)
+			continue;
+		char c = *s;
+		*s = 0;
+		if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+			rc = -1;
+			break;
+		}
+		*s = c;
+		if (!c)
+			break;
+	}
+	free(p);
+	return rc;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = write(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Write a new file in the session directory: a temporary name, then rename, so readers never see half. */
+static int put_file(int dirfd, const char *name, const void *data, size_t len)
+{
+	char tmp[64];
+	snprintf(tmp, sizeof tmp, ".%s.tmp", name);
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	int rc = write_all(fd, data, len);
+	if (close(fd) != 0)
+		rc = -1;
+	if (rc == 0)
+		rc = renameat(dirfd, tmp, dirfd, name);
+	if (rc != 0)
+		unlinkat(dirfd, tmp, 0);
+	return rc;
+}
+
+static void json_key_str(struct guard_buf *b, const char *key, const char *val)
+{
+	guard_buf_printf(b, "\"%s\":", key);
+	guard_json_str(b, val);
+	guard_buf_puts(b, ",\n");
+}
+
+/* session.json's fields known at the start (the end fields follow; see write_session_json). */
+static void session_head(struct guard_session *s, const struct guard_session_info *info, const char *id)
+{
+	struct guard_buf *b = &s->head;
+	guard_buf_printf(b, "{\"version\":1,\n");
+	json_key_str(b, "id", id);
+	guard_buf_puts(b, "\"argv\":[");
+	for (size_t i = 0; info->argv && info->argv[i]; i++) {
+		if (i)
+			guard_buf_puts(b, ",");
+		guard_json_str(b, info->argv[i]);
+	}
+	guard_buf_puts(b, "],\n");
+	json_key_str(b, "cwd", info->cwd);
+	json_key_str(b, "project", info->project);
+	json_key_str(b, "home", info->home);
+	json_key_str(b, "profile", info->profile);
+	json_key_str(b, "mode", info->mode);
+	guard_buf_printf(b, "\"abi\":%d,\n\"shim\":%s,\n\"observer\":%s,\n", info->abi, info->shim ? "true" : "false",
+			 info->observer ? "true" : "false");
+	json_key_str(b, "unobserved", info->unobserved);
+	guard_buf_puts(b, "\"passthrough\":[");
+	for (size_t i = 0; info->passthrough && info->passthrough[i]; i++) {
+		if (i)
+			guard_buf_puts(b, ",");
+		guard_json_str(b, info->passthrough[i]);
+	}
+	guard_buf_puts(b, "],\n");
+	guard_buf_printf(b, "\"guard_pid\":%ld,\n\"start\":%lld,\n", (long)getpid(), s->start);
+}
+
+static int write_session_json(struct guard_session *s, bool finished, int exit_status)
+{
+	struct guard_buf b = {0};
+	guard_buf_put(&b, s->head.p, s->head.len);
+	if (finished)
+		guard_buf_printf(&b, "\"end\":%lld,\n\"exit\":%d,\n", now_ms(), exit_status);
+	else
+		guard_buf_puts(&b, "\"end\":null,\n\"exit\":null,\n");
+	guard_buf_printf(&b, "\"events\":%u,\n\"denials\":%u,\n\"lost\":%u}\n", s->events, s->denials, s->lost);
+	int rc = put_file(s->dirfd, "session.json", b.p, b.len);
+	guard_buf_free(&b);
+	return rc;
+}
+
+static void session_free(struct guard_session *s)
+{
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	if (s->events_fd >= 0)
+		close(s->events_fd);
+	guard_buf_free(&s->head);
+	free(s->dir);
+	free(s);
+}
+
+static bool valid_id(const char *id)
+{
+	size_t n = strlen(id);
+	if (n == 0 || n > 128 || id[0] == '.')
+		return false;
+	return strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
+struct guard_session *guard_session_create(const struct guard_session_info *info, const void *image,
+					   size_t image_len, char *why, size_t whylen)
+{
+	char *root = guard_session_root();
+	char *own_id = info->id ? NULL : guard_session_new_id();
+	const char *id = info->id ? info->id : own_id;
+	struct guard_session *s = guard_xmalloc(sizeof *s);
+	memset(s, 0, sizeof *s);
+	s->dirfd = s->events_fd = -1;
+	s->start = now_ms();
+	s->dir = guard_path_join(root, id);
+	const char *step = "creating";
+	const char *what = root;
+
+	if (!valid_id(id)) {
+		errno = EINVAL;
+		what = id;
+		goto fail;
+	}
+	if (make_dirs(root) != 0)
+		goto fail;
+	what = s->dir;
+	if (mkdir(s->dir, 0700) != 0)
+		goto fail;
+	step = "opening";
+	s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s->dirfd < 0)
+		goto fail;
+	step = "writing policy.img in";
+	if (image && put_file(s->dirfd, "policy.img", image, image_len) != 0)
+		goto fail;
+	session_head(s, info, id);
+	step = "writing session.json in";
+	if (write_session_json(s, false, 0) != 0)
+		goto fail;
+	step = "creating events.jsonl in";
+	s->events_fd = openat(s->dirfd, "events.jsonl", O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+			      0600);
+	if (s->events_fd < 0)
+		goto fail;
+	free(root);
+	free(own_id);
+	return s;
+fail:
+	snprintf(why, whylen, "%s %s: %s", step, what, strerror(errno));
+	session_free(s);
+	free(root);
+	free(own_id);
+	return NULL;
+}
+
+/* The parent as the host sees it. A process in the sandbox's PID namespace reports its parent in that
+ * namespace, while `pid` is the host's: the process tree must use one numbering, so ask /proc. A process sends
+ * many events: remember the answer per (host pid, own pid) pair, which a reused pid is unlikely to repeat. */
+static long host_ppid(pid_t pid, int own_pid)
+{
+	static struct {
+		pid_t pid;
+		int own;
+		long ppid;
+	} cache[256];
+	unsigned slot = (unsigned)pid % 256;
+	if (cache[slot].pid == pid && cache[slot].own == own_pid && cache[slot].ppid > 0)
+		return cache[slot].ppid;
+	char p[64], buf[1024];
+	snprintf(p, sizeof p, "/proc/%ld/status", (long)pid);
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	const char *l = strstr(buf, "\nPPid:");
+	long ppid = l ? strtol(l + 6, NULL, 10) : 0;
+	cache[slot].pid = pid;
+	cache[slot].own = own_pid;
+	cache[slot].ppid = ppid;
+	return ppid;
+}
+
+static bool denial_errno(int err)
+{
+	return err == EACCES || err == EPERM || err == EXDEV || err == EROFS || err == EBUSY;
+}
+
+/* The event's path made absolute (against its cwd) and normalized; NULL when relative to an unknown directory. */
+static char *event_path(const char *path, const char *cwd)
+{
+	if (path[0] == '/')
+		return guard_path_normalize(path);
+	if (!cwd || cwd[0] != '/')
+		return NULL;
+	char *joined = guard_path_join(cwd, path);
+	char *norm = guard_path_normalize(joined);
+	free(joined);
+	return norm;
+}
+
+/* The verdict, tried as a file and then as a directory: the log does not know which the path was, and a
+ * directory rule ("secrets/") only matches directories. */
+static void verdict_any(const struct guard_image *img, enum guard_op op, const char *path, struct guard_verdict *v)
+{
+	guard_verdict_of(img, op, path, false, v);
+	if (v->allowed) {
+		struct guard_verdict d;
+		guard_verdict_of(img, op, path, true, &d);
+		if (!d.allowed && d.winner)
+			*v = d;
+	}
+}
+
+static void rule_json(struct guard_buf *b, const struct guard_image *img, const struct guard_image_rule *r)
+{
+	if (!r) {
+		guard_buf_puts(b, "null");
+		return;
+	}
+	static const char *const kinds[] = {"read", "write", "deny", "protect"};
+	static const char *const sources[] = {"profile", "user", "project", "flag"};
+	char written[4100];
+	snprintf(written, sizeof written, "%s%s", (r->flags & GUARD_IRULE_NEGATED) ? "!" : "",
+		 guard_image_str(img, r->written));
+	guard_buf_printf(b, "{\"kind\":\"%s\",\"pattern\":", kinds[r->kind]);
+	guard_json_str(b, written);
+	guard_buf_puts(b, ",\"file\":");
+	guard_json_str(b, guard_image_str(img, r->file));
+	guard_buf_printf(b, ",\"line\":%u,\"col\":%u,\"source\":\"%s\"}", r->line, r->col, sources[r->source]);
+}
+
+void guard_session_event(struct guard_session *s, const struct guard_event *ev, const struct guard_image *img,
+			 pid_t pid)
+{
+	if (!s || s->events_fd < 0)
+		return;
+	/* The deciding rule: the sender's when it names one in the image (it may know more, e.g. that the path
+	 * is a directory), else the image's own verdict. "denied" needs a denial errno that the policy explains:
+	 * a deny/protect rule, or no grant for this access (default deny); EACCES on a granted path is a file
+	 * mode, not guard: "failed". The full verdict walks the policy once per path component and the supervisor
+	 * serves the observer in the same loop, so it is computed only for a denial errno; any other call gets
+	 * the grant that covers it (two passes over the rules), unless the sender named the rule. */
+	const struct guard_image_rule *sender = NULL, *rule = NULL;
+	bool path_op = guard_op_is_path(ev->op) && ev->path;
+	if (img && ev->rule >= 1 && ev->rule <= img->h->nrules)
+		sender = &img->rules[ev->rule - 1];
+	char *abs = img && path_op && (denial_errno(ev->err) || !sender) ? event_path(ev->path, ev->cwd) : NULL;
+	const char *result = ev->err == 0 ? "allowed" : "failed";
+	if (denial_errno(ev->err)) {
+		bool sender_denies = sender && (sender->kind == GUARD_DENY || sender->kind == GUARD_PROTECT) &&
+				     !(sender->flags & GUARD_IRULE_NEGATED);
+		struct guard_verdict v = {0};
+		if (abs)
+			verdict_any(img, ev->op, abs, &v);
+		bool policy_denies = path_op ? abs && !v.allowed
+					     : ev->err == EACCES || ev->err == EPERM; /* network: off unless allowed */
+		rule = sender ? sender : v.winner;
+		if (sender_denies || policy_denies) {
+			result = "denied";
+			rule = sender_denies ? sender : v.winner;
+		}
+	} else if (sender) {
+		rule = sender;
+	} else if (abs) {
+		rule = guard_image_grant(img, GUARD_WRITE, abs, false);
+		if (!rule && !guard_op_is_write(ev->op))
+			rule = guard_image_grant(img, GUARD_READ, abs, false);
+	}
+	free(abs);
+
+	long ppid = ev->ppid;
+	if ((ppid <= 0 || pid != ev->pid) && pid > 0)
+		ppid = host_ppid(pid, ev->pid);
+
+	struct guard_buf b = {0};
+	char eb[16];
+	guard_buf_printf(&b, "{\"t\":%lld,\"origin\":\"%s\",\"pid\":%ld,\"ppid\":%ld,\"op\":", now_ms(),
+			 ev->origin == GUARD_ORIGIN_OBSERVER ? "observer" : "shim", (long)pid, ppid);
+	guard_json_str(&b, guard_op_name(ev->op));
+	guard_buf_puts(&b, ",\"path\":");
+	guard_json_str(&b, ev->path);
+	guard_buf_puts(&b, ",\"path2\":");
+	guard_json_str(&b, ev->path2);
+	guard_buf_puts(&b, ",\"cwd\":");
+	guard_json_str(&b, ev->cwd);
+	guard_buf_printf(&b, ",\"result\":\"%s\",\"errno\":", result);
+	guard_json_str(&b, ev->err ? guard_errno_name(ev->err, eb, sizeof eb) : NULL);
+	guard_buf_puts(&b, ",\"rule\":");
+	rule_json(&b, img, rule);
+	guard_buf_puts(&b, ",\"argv\":");
+	if (ev->argv && ev->nargv) {
+		const char *a = ev->argv;
+		guard_buf_puts(&b, "[");
+		for (unsigned i = 0; i < ev->nargv; i++) {
+			guard_buf_puts(&b, i ? "," : "");
+			guard_json_str(&b, a);
+			a += strlen(a) + 1;
+		}
+		guard_buf_puts(&b, "]");
+	} else {
+		guard_buf_puts(&b, "null");
+	}
+	guard_buf_printf(&b, ",\"truncated\":%s}\n", (ev->flags & GUARD_EVF_TRUNCATED) ? "true" : "false");
+
+	/* One write per line: see the top of this file. A short write (disk full) is finished with a newline so
+	 * the next line starts clean; readers skip the torn one. */
+	ssize_t k;
+	do
+		k = write(s->events_fd, b.p, b.len);
+	while (k < 0 && errno == EINTR);
+	if (k != (ssize_t)b.len) {
+		__atomic_add_fetch(&s->lost, 1, __ATOMIC_RELAXED); /* the proxy's threads count too */
+		if (k > 0)
+			(void)!write(s->events_fd, "\n", 1);
+	} else {
+		__atomic_add_fetch(&s->events, 1, __ATOMIC_RELAXED);
+		if (strcmp(result, "denied") == 0)
+			__atomic_add_fetch(&s->denials, 1, __ATOMIC_RELAXED);
+	}
+	guard_buf_free(&b);
+}
+
+void guard_session_net(struct guard_session *s, const struct guard_net_event *ev)
+{
+	if (!s || s->events_fd < 0)
+		return;
+	struct guard_buf b = {0};
+	char path[320];
+	if (strchr(ev->host, ':'))
+		snprintf(path, sizeof path, "[%s]:%u", ev->host, ev->port);
+	else
+		snprintf(path, sizeof path, "%s:%u", ev->host, ev->port);
+	guard_buf_printf(&b, "{\"t\":%lld,\"origin\":\"proxy\",\"pid\":null,\"ppid\":null,\"op\":\"connect\",\"path\":",
+			 now_ms());
+	guard_json_str(&b, path);
+	guard_buf_puts(&b, ",\"path2\":null,\"cwd\":null,\"result\":");
+	guard_json_str(&b, ev->result);
+	guard_buf_puts(&b, ",\"errno\":");
+	guard_json_str(&b, ev->err);
+	guard_buf_puts(&b, ",\"rule\":");
+	if (ev->rule) {
+		static const char *const sources[] = {"profile", "user", "project", "flag"};
+		guard_buf_puts(&b, "{\"kind\":\"network.allow\",\"pattern\":");
+		guard_json_str(&b, ev->rule->written);
+		guard_buf_puts(&b, ",\"file\":");
+		guard_json_str(&b, ev->rule->at.file);
+		guard_buf_printf(&b, ",\"line\":%u,\"col\":%u,\"source\":\"%s\"}", ev->rule->at.line, ev->rule->at.col,
+				 sources[ev->rule->at.source & 3]);
+	} else {
+		guard_buf_puts(&b, "null");
+	}
+	guard_buf_puts(&b, ",\"argv\":null,\"truncated\":false,\"net\":{\"via\":");
+	guard_json_str(&b, ev->via);
+	guard_buf_puts(&b, ",\"addr\":");
+	guard_json_str(&b, ev->addr);
+	guard_buf_printf(&b, ",\"up\":%llu,\"down\":%llu,\"ms\":%lld,\"requests\":%u,\"reason\":", ev->up, ev->down,
+			 ev->ms, ev->requests);
+	guard_json_str(&b, ev->reason);
+	guard_buf_puts(&b, "}}\n");
+	ssize_t k;
+	do
+		k = write(s->events_fd, b.p, b.len);
+	while (k < 0 && errno == EINTR);
+	if (k != (ssize_t)b.len) {
+		__atomic_add_fetch(&s->lost, 1, __ATOMIC_RELAXED);
+		if (k > 0)
+			(void)!write(s->events_fd, "\n", 1);
+	} else {
+		__atomic_add_fetch(&s->events, 1, __ATOMIC_RELAXED);
+		if (strcmp(ev->result, "denied") == 0)
+			__atomic_add_fetch(&s->denials, 1, __ATOMIC_RELAXED);
+	}
+	guard_buf_free(&b);
+}
+
+unsigned guard_session_finish(struct guard_session *s, int exit_status)
+{
+	if (!s)
+		return 0;
+	unsigned denials = s->denials;
+	write_session_json(s, true, exit_status);
+	session_free(s);
+	return denials;
+}
+
+const char *guard_session_dir(const struct guard_session *s)
+{
+	return s ? s->dir : NULL;
+}

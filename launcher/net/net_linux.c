@@ -1,0 +1,427 @@
+/* The network at run time (net.h): init's side (the proxy's listening socket inside the sandbox's network
+ * namespace, and TCP sockets made there on request), the supervisor's published ports, and the byte relay both the
+ * proxy and publish use (splice through pipes: the bytes never enter user space).
+ *
+ * Why init makes sockets for the supervisor: a socket belongs to the network namespace it was created in, whoever
+ * uses it later. The supervisor cannot enter the sandbox's namespace itself when it is not root (setns needs
+ * CAP_SYS_ADMIN in its own user namespace too), but a socket init created there connects to the sandbox's own
+ * loopback from anywhere. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "plan/net_state.h"
+
+#define RELAY_PIPE (1 << 20) /* pipe capacity asked for: fewer splices per megabyte */
+
+static struct guard_net *active; /* the running session's network, for the observer */
+
+/* ---- descriptors over the channel ---------------------------------------------------------------------- */
+
+static int send_fd(int sock, char tag, int fd)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof u);
+	struct iovec iov = {&tag, 1};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (fd >= 0) {
+		msg.msg_control = u.b;
+		msg.msg_controllen = sizeof u.b;
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof fd);
+	}
+	ssize_t n;
+	do
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n == 1 ? 0 : -1;
+}
+
+/* One message: its tag (0 when the peer is gone) and at most one descriptor (-1: none). */
+char guard_net_recv_fd(int sock, int *fd)
+{
+	char tag = 0;
+	union {
+		char b[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {&tag, 1};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b};
+	*fd = -1;
+	ssize_t n;
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int x;
+			memcpy(&x, CMSG_DATA(c) + i * sizeof(int), sizeof x);
+			if (*fd < 0)
+				*fd = x;
+			else
+				close(x); /* more than asked for */
+		}
+	}
+	return tag;
+}
+
+/* ---- init's side --------------------------------------------------------------------------------------- */
+
+int guard_net_init_setup(const struct guard_plan *plan, char *why, size_t whylen)
+{
+	struct guard_net *n = plan->net;
+	if (!n)
+		return 0;
+	/* The host's side stays with the supervisor: init keeps no published port's socket. */
+	for (size_t i = 0; i < n->npub; i++)
+		for (int k = 0; k < 2; k++)
+			if (n->pub[i].fd[k] >= 0) {
+				close(n->pub[i].fd[k]);
+				n->pub[i].fd[k] = -1;
+			}
+	if (n->chan[1] < 0)
+		return 0;
+	close(n->chan[0]);
+	n->chan[0] = -1;
+	if (n->mode == GUARD_NET_PROXY) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)n->proxy_port),
+					.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 256) != 0) {
+			snprintf(why, whylen, "opening the proxy's socket 127.0.0.1:%u inside the sandbox: %s",
+				 n->proxy_port, strerror(errno));
+			return -1;
+		}
+		if (send_fd(n->chan[1], 'L', fd) != 0) {
+			snprintf(why, whylen, "handing the proxy's socket to the supervisor: %s", strerror(errno));
+			return -1;
+		}
+		close(fd);
+	}
+	if (!n->init_serves) {
+		close(n->chan[1]);
+		n->chan[1] = -1;
+	}
+	return 0;
+}
+
+int guard_net_init_fd(const struct guard_plan *plan)
+{
+	return plan->net && plan->net->init_serves ? plan->net->chan[1] : -1;
+}
+
+bool guard_net_init_serve(const struct guard_plan *plan)
+{
+	struct guard_net *n = plan->net;
+	int fd;
+	char tag = guard_net_recv_fd(n->chan[1], &fd);
+	if (fd >= 0)
+		close(fd);
+	if (tag == 0) {
+		close(n->chan[1]);
+		n->chan[1] = -1;
+		n->init_serves = false;
+		return false;
+	}
+	if (tag != 'S')
+		return true;
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0) {
+		send_fd(n->chan[1], 'E', -1);
+		return true;
+	}
+	send_fd(n->chan[1], 'S', s);
+	close(s);
+	return true;
+}
+
+int guard_net_socket_inside(struct guard_net *n)
+{
+	int fd = -1;
+	pthread_mutex_lock(&n->chan_mu);
+	if (n->chan[0] >= 0 && send_fd(n->chan[0], 'S', -1) == 0) {
+		struct pollfd p = {n->chan[0], POLLIN, 0};
+		if (poll(&p, 1, 5000) == 1 && guard_net_recv_fd(n->chan[0], &fd) != 'S' && fd >= 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	pthread_mutex_unlock(&n->chan_mu);
+	if (fd < 0)
+		errno = EAGAIN;
+	return fd;
+}
+
+/* ---- relay --------------------------------------------------------------------------------------------- */
+
+static void nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0 && !(fl & O_NONBLOCK))
+		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+void guard_net_relay(int a, int b, unsigned long long *ab, unsigned long long *ba)
+{
+	int pipes[2][2] = {{-1, -1}, {-1, -1}};
+	size_t cap[2], pend[2] = {0, 0};
+	bool eof[2] = {false, false}, shut[2] = {false, false}, dead = false;
+	int src[2] = {a, b}, dst[2] = {b, a};
+	unsigned long long *count[2] = {ab, ba};
+	nonblock(a);
+	nonblock(b);
+	for (int d = 0; d < 2; d++) {
+		if (pipe2(pipes[d], O_NONBLOCK | O_CLOEXEC) != 0)
+			goto out;
+		int sz = fcntl(pipes[d][1], F_GETPIPE_SZ);
+		cap[d] = sz > 0 ? (size_t)sz : 65536;
+	}
+	while (!dead && !(shut[0] && shut[1])) {
+		bool progress = false;
+		for (int d = 0; d < 2 && !dead; d++) {
+			if (!eof[d] && pend[d] < cap[d]) {
+				ssize_t k = splice(src[d], NULL, pipes[d][1], NULL, cap[d] - pend[d],
+						   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+				if (k > 0) {
+					pend[d] += (size_t)k;
+					progress = true;
+					/* A bulk transfer: a bigger pipe means fewer splices per megabyte. Small exchanges never
+					 * pay for it. */
+					if (pend[d] == cap[d] && cap[d] < RELAY_PIPE) {
+						int sz = fcntl(pipes[d][1], F_SETPIPE_SZ, RELAY_PIPE);
+						if (sz > 0)
+							cap[d] = (size_t)sz;
+					}
+				} else if (k == 0) {
+					eof[d] = true;
+					progress = true;
+				} else if (errno != EAGAIN && errno != EINTR) {
+					dead = true; /* reset: both directions end */
+				}
+			}
+			if (pend[d] > 0) {
+				ssize_t k = splice(pipes[d][0], NULL, dst[d], NULL, pend[d], SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+				if (k > 0) {
+					pend[d] -= (size_t)k;
+					*count[d] += (unsigned long long)k;
+					progress = true;
+				} else if (k < 0 && errno != EAGAIN && errno != EINTR) {
+					dead = true; /* the receiver is gone */
+				}
+			}
+			if (eof[d] && pend[d] == 0 && !shut[d]) {
+				shutdown(dst[d], SHUT_WR);
+				shut[d] = true;
+				progress = true;
+			}
+		}
+		if (progress || dead)
+			continue;
+		struct pollfd p[2] = {{a, 0, 0}, {b, 0, 0}};
+		for (int d = 0; d < 2; d++) {
+			if (!eof[d] && pend[d] < cap[d])
+				p[d].events |= POLLIN; /* src[d] is p[d] */
+			if (pend[d] > 0)
+				p[1 - d].events |= POLLOUT;
+		}
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		/* A hangup on a descriptor we are not reading (only writing to, or idle) can't be consumed by a splice:
+		 * the connection is gone. One we read from ends its direction on the next splice. */
+		for (int i = 0; i < 2; i++)
+			if ((p[i].revents & (POLLERR | POLLNVAL)) || ((p[i].revents & POLLHUP) && !(p[i].events & POLLIN)))
+				dead = true;
+	}
+out:
+	for (int d = 0; d < 2; d++)
+		for (int k = 0; k < 2; k++)
+			if (pipes[d][k] >= 0)
+				close(pipes[d][k]);
+}
+
+/* ---- published ports (namespaces mode) ----------------------------------------------------------------- */
+
+struct pub_conn {
+	struct guard_net *net;
+	int host_fd;
+	unsigned port;
+};
+
+static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t len, int ms)
+{
+	nonblock(fd);
+	if (connect(fd, sa, len) == 0)
+		return 0;
+	if (errno != EINPROGRESS)
+		return -1;
+	struct pollfd p = {fd, POLLOUT, 0};
+	int r = poll(&p, 1, ms);
+	if (r <= 0) {
+		errno = r == 0 ? ETIMEDOUT : errno;
+		return -1;
+	}
+	int err = 0;
+	socklen_t el = sizeof err;
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
+	errno = err;
+	return err ? -1 : 0;
+}
+
+static void *pub_conn_main(void *arg)
+{
+	struct pub_conn *c = arg;
+	int in = guard_net_socket_inside(c->net);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	if (in >= 0 && connect_timeout(in, (struct sockaddr *)&a, sizeof a, 5000) == 0) {
+		unsigned long long up = 0, down = 0;
+		int one = 1;
+		setsockopt(in, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		setsockopt(c->host_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		guard_net_relay(c->host_fd, in, &up, &down);
+	}
+	if (in >= 0)
+		close(in);
+	close(c->host_fd);
+	free(c);
+	return NULL;
+}
+
+static void spawn_detached(void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t at;
+	pthread_t t;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&at, 256 * 1024);
+	if (pthread_create(&t, &at, fn, arg) != 0) {
+		struct pub_conn *c = arg;
+		close(c->host_fd);
+		free(c);
+	}
+	pthread_attr_destroy(&at);
+}
+
+static void *pub_main(void *arg)
+{
+	struct guard_net *n = arg;
+	struct pollfd p[1 + 2 * 64];
+	unsigned ports[2 * 64];
+	for (;;) {
+		nfds_t k = 0;
+		p[k++] = (struct pollfd){n->pub_stop[0], POLLIN, 0};
+		for (size_t i = 0; i < n->npub && k < sizeof p / sizeof *p; i++)
+			for (int f = 0; f < 2; f++)
+				if (n->pub[i].fd[f] >= 0) {
+					ports[k - 1] = n->pub[i].port;
+					p[k++] = (struct pollfd){n->pub[i].fd[f], POLLIN, 0};
+				}
+		if (poll(p, k, -1) < 0 && errno != EINTR)
+			return NULL;
+		if (p[0].revents)
+			return NULL;
+		for (nfds_t i = 1; i < k; i++) {
+			if (!(p[i].revents & POLLIN))
+				continue;
+			int fd = accept4(p[i].fd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd < 0)
+				continue;
+			struct pub_conn *c = guard_xmalloc(sizeof *c);
+			*c = (struct pub_conn){n, fd, ports[i - 1]};
+			spawn_detached(pub_conn_main, c);
+		}
+	}
+}
+
+/* ---- start, stop --------------------------------------------------------------------------------------- */
+
+/* Threads of the supervisor take no signals: the main thread forwards them, and a SIGPIPE from a dead peer is
+ * an error return, not a reason to die. */
+static void block_signals(sigset_t *old)
+{
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, old);
+}
+
+void guard_net_start(const struct guard_plan *plan, struct guard_session *session)
+{
+	struct guard_net *n = plan->net;
+	if (!n)
+		return;
+	active = n;
+	if (n->chan[1] >= 0) {
+		close(n->chan[1]); /* init's end */
+		n->chan[1] = -1;
+	}
+	sigset_t old;
+	block_signals(&old);
+	if (n->mode == GUARD_NET_PROXY)
+		n->proxy = guard_proxy_start(n, n->proxy_fd, n->isolated ? n->chan[0] : -1, session);
+	bool any = false;
+	for (size_t i = 0; i < n->npub; i++)
+		any |= n->pub[i].fd[0] >= 0 || n->pub[i].fd[1] >= 0;
+	if (any && pipe2(n->pub_stop, O_CLOEXEC) == 0)
+		n->pub_running = pthread_create(&n->pub_thread, NULL, pub_main, n) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+void guard_net_stop(const struct guard_plan *plan)
+{
+	struct guard_net *n = plan->net;
+	if (!n)
+		return;
+	if (n->pub_running) {
+		(void)!write(n->pub_stop[1], "x", 1);
+		pthread_join(n->pub_thread, NULL);
+		n->pub_running = false;
+	}
+	if (n->proxy)
+		guard_proxy_stop(n->proxy);
+	active = NULL;
+}
+
+bool guard_net_connect_expected(const char *target)
+{
+	struct guard_net *n = active;
+	if (strncmp(target, "unix:", 5) == 0)
+		return true;
+	if (!n)
+		return false;
+	if (n->mode == GUARD_NET_OPEN)
+		return true;
+	bool loopback = strncmp(target, "127.", 4) == 0 || strncmp(target, "[::1]:", 6) == 0 ||
+			strncmp(target, "[::ffff:127.", 12) == 0;
+	if (!loopback)
+		return false;
+	if (n->isolated)
+		return true; /* the sandbox's own loopback */
+	const char *colon = strrchr(target, ':');
+	unsigned port = colon ? (unsigned)strtoul(colon + 1, NULL, 10) : 0;
+	if (n->mode == GUARD_NET_PROXY && port == n->proxy_port)
+		return true;
+	for (size_t i = 0; i < n->npub; i++)
+		if (n->pub[i].port == port)
+			return true;
+	return false;
+}

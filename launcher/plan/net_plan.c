@@ -1,0 +1,544 @@
+/* Planning the network (net.h): the mode, the proxy's port, Landlock TCP rules and seccomp socket options, host
+ * sockets bound in, published ports, the environment tools read, and the --dry-run section. All of it is decided on
+ * the host before anything is forked, so a dry run shows exactly what a run applies. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "plan/net_state.h"
+#include "policy/policy_api.h"
+
+static struct guard_net *net_of(const struct guard_plan *plan)
+{
+	return plan->net;
+}
+
+enum guard_net_mode guard_net_mode_of(const struct guard_plan *plan)
+{
+	return plan->net ? plan->net->mode : GUARD_NET_NONE;
+}
+
+static void copy_rules(struct guard_net *n, const struct guard_policy *p)
+{
+	n->rules = guard_xmalloc((p->nnet_allow ? p->nnet_allow : 1) * sizeof *n->rules);
+	for (size_t i = 0; i < p->nnet_allow; i++) {
+		const struct guard_net_rule *src = &p->net_allow[i];
+		struct net_rule *r = &n->rules[n->nrules];
+		char why[256], hint[256];
+		if (net_host_pattern_parse(src->written, &r->h, why, sizeof why, hint, sizeof hint) != 0)
+			continue; /* validated when loaded: cannot happen */
+		r->r = *src;
+		r->r.written = guard_xstrdup(src->written);
+		r->r.host = guard_xstrdup(src->host);
+		r->r.at.file = guard_xstrdup(src->at.file ? src->at.file : "");
+		n->nrules++;
+		if (r->h.kind == NET_HOST_ANY && r->h.port == GUARD_NET_PORT_ANY)
+			n->mode = GUARD_NET_OPEN;
+		else if (n->mode == GUARD_NET_NONE)
+			n->mode = GUARD_NET_PROXY;
+	}
+}
+
+/* A TCP listening socket on the host's loopback (family AF_INET or AF_INET6); -1 with errno. */
+static int listen_loopback(int family, unsigned port, unsigned *bound)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	struct sockaddr_storage ss = {0};
+	socklen_t len;
+	if (family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof *in;
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		in6->sin6_addr = in6addr_loopback;
+		len = sizeof *in6;
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 128) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (bound) {
+		len = sizeof ss;
+		getsockname(fd, (struct sockaddr *)&ss, &len);
+		*bound = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+						 : ((struct sockaddr_in6 *)&ss)->sin6_port);
+	}
+	return fd;
+}
+
+/* "$SSH_AUTH_SOCK", "$XDG_RUNTIME_DIR/x.sock", "~/x.sock", "/abs": the host path, or NULL (with a note why). */
+static char *resolve_socket(const struct guard_net_socket *s, const char *home, char **keep)
+{
+	const char *w = s->written;
+	char *path = NULL;
+	*keep = NULL;
+	if (w[0] == '$') {
+		size_t n = strcspn(w + 1, "/");
+		char *name = guard_xasprintf("%.*s", (int)n, w + 1);
+		const char *val = getenv(name);
+		if (!val || val[0] != '/') {
+			guard_note("network.host_sockets %s (%s:%u): $%s is %s: nothing bound", w, s->at.file, s->at.line,
+				   name, val ? "not an absolute path" : "not set");
+			free(name);
+			return NULL;
+		}
+		path = guard_xasprintf("%s%s", val, w + 1 + n);
+		if (!w[1 + n])
+			*keep = guard_xasprintf("%s=%s", name, val);
+		free(name);
+	} else if (w[0] == '~') {
+		path = guard_path_join(home, w + 2);
+	} else {
+		path = guard_xstrdup(w);
+	}
+	char *real = realpath(path, NULL);
+	struct stat st;
+	if (!real || stat(real, &st) != 0 || !S_ISSOCK(st.st_mode)) {
+		guard_note("network.host_sockets %s (%s:%u): %s %s: nothing bound", w, s->at.file, s->at.line, path,
+			   !real ? "does not exist" : "is not a socket");
+		free(real);
+		free(path);
+		free(*keep);
+		*keep = NULL;
+		return NULL;
+	}
+	free(path);
+	return real;
+}
+
+static bool root_equivalent(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	return strstr(base, "docker") || strstr(base, "podman") || strstr(base, "containerd") ||
+	       strcmp(base, "libvirt-sock") == 0;
+}
+
+static void plan_host_sockets(struct guard_plan *plan, struct guard_net *n, const struct guard_policy *p)
+{
+	static bool warned; /* the plan is built again when namespaces fail: warn once */
+	n->socks = guard_xmalloc((p->nhost_sockets ? p->nhost_sockets : 1) * sizeof *n->socks);
+	for (size_t i = 0; i < p->nhost_sockets; i++) {
+		const struct guard_net_socket *s = &p->host_sockets[i];
+		char *keep;
+		char *path = resolve_socket(s, plan->home, &keep);
+		if (!path)
+			continue;
+		n->socks[n->nsocks++] = (struct net_host_socket){guard_xstrdup(s->written), path, keep};
+		if (root_equivalent(path) && !warned)
+			guard_note("warning: network.host_sockets %s (%s:%u): %s is root-equivalent: whatever runs in the "
+				   "sandbox can start a privileged container that mounts the host's / and escapes every "
+				   "rule guard applies", s->written, s->at.file, s->at.line, path);
+	}
+	if (n->nsocks)
+		warned = true;
+}
+
+static void plan_publish(struct guard_plan *plan, struct guard_net *n, const struct guard_policy *p)
+{
+	n->pub = guard_xmalloc((p->npublish ? p->npublish : 1) * sizeof *n->pub);
+	for (size_t i = 0; i < p->npublish; i++) {
+		bool dup = false;
+		for (size_t k = 0; k < n->npub; k++)
+			dup |= n->pub[k].port == p->publish[i].port;
+		if (dup)
+			continue;
+		struct net_publish *x = &n->pub[n->npub++];
+		*x = (struct net_publish){p->publish[i].port, p->publish[i].at, {-1, -1}};
+		if (!n->isolated)
+			continue; /* the sandbox binds the host's ports itself (Landlock rules say which) */
+		x->fd[0] = listen_loopback(AF_INET, x->port, NULL);
+		if (x->fd[0] < 0)
+			guard_die("stop what listens there, or publish another port",
+				  "network.publish %u (%s:%u): cannot listen on the host's 127.0.0.1:%u: %s", x->port,
+				  x->at.file, x->at.line, x->port, strerror(errno));
+		x->fd[1] = listen_loopback(AF_INET6, x->port, NULL); /* browsers try ::1 first; optional */
+	}
+	(void)plan;
+}
+
+void guard_net_plan_build(struct guard_plan *plan, const struct guard_plan_input *in)
+{
+	struct guard_net *n = guard_xmalloc(sizeof *n);
+	memset(n, 0, sizeof *n);
+	n->proxy_fd = n->chan[0] = n->chan[1] = n->pub_stop[0] = n->pub_stop[1] = -1;
+	n->sandbox = in->mode;
+	pthread_mutex_init(&n->chan_mu, NULL);
+	plan->net = n;
+	copy_rules(n, in->policy);
+	const char *th = getenv("GUARD_TEST_HOSTS");
+	n->test_hosts = th && th[0] == '/' ? th : NULL;
+	bool ns = in->mode == GUARD_MODE_NAMESPACES;
+	bool tcp = in->abi >= 4; /* Landlock TCP rules */
+
+	plan->handled_net = 0;
+	plan->seccomp.deny_inet = plan->seccomp.inet_stream_only = plan->seccomp.net_closed = false;
+	if (n->mode == GUARD_NET_OPEN) {
+		plan->net_isolated = n->isolated = false;
+	} else if (ns) {
+		plan->net_isolated = n->isolated = true;
+		plan->seccomp.net_closed = true;
+	} else {
+		/* Landlock-only: the host's network namespace. TCP by Landlock port rules, the rest by seccomp. */
+		plan->net_isolated = n->isolated = false;
+		plan->seccomp.net_closed = true;
+		bool wants_tcp = n->mode == GUARD_NET_PROXY || in->policy->npublish > 0;
+		if (wants_tcp && !tcp) {
+			if (!in->allow_degraded)
+				guard_die("a kernel with Landlock ABI 4 (Linux 6.7+), user namespaces (see `guard doctor`), or "
+					  "--allow-degraded to run with the network closed",
+					  "network.allow/publish need Landlock TCP rules (ABI 4) or a network namespace, and this "
+					  "kernel has ABI %d without user namespaces", in->abi);
+			guard_strv_push(&plan->notes, guard_xstrdup("--allow-degraded: no Landlock TCP rules here, so "
+								    "network.allow and publish are not applied: the "
+								    "network stays closed"));
+			n->mode = GUARD_NET_NONE;
+			wants_tcp = false;
+		}
+		if (wants_tcp) {
+			plan->handled_net = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
+			plan->seccomp.inet_stream_only = true;
+		} else {
+			if (tcp)
+				plan->handled_net = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
+			plan->seccomp.deny_inet = true;
+		}
+	}
+
+	if (n->mode == GUARD_NET_PROXY) {
+		if (ns) {
+			n->proxy_port = GUARD_PROXY_PORT;
+			for (bool clash = true; clash;) {
+				clash = false;
+				for (size_t i = 0; i < in->policy->npublish; i++)
+					clash |= in->policy->publish[i].port == n->proxy_port;
+				n->proxy_port += clash;
+			}
+		} else {
+			n->proxy_fd = listen_loopback(AF_INET, 0, &n->proxy_port);
+			if (n->proxy_fd < 0)
+				guard_die_errno(NULL, "opening the proxy's socket on 127.0.0.1");
+		}
+	}
+	if (n->isolated)
+		plan_publish(plan, n, in->policy);
+	else if (in->policy->npublish) {
+		plan_publish(plan, n, in->policy);
+		if (n->mode == GUARD_NET_OPEN)
+			guard_strv_push(&plan->notes, guard_xstrdup("network.publish: the network is open: the sandbox's "
+								    "ports are the host's own, nothing to forward"));
+	}
+	n->init_serves = n->isolated && n->npub > 0;
+	if (n->isolated && (n->mode == GUARD_NET_PROXY || n->init_serves) &&
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, n->chan) != 0)
+		guard_die_errno(NULL, "socketpair");
+	plan_host_sockets(plan, n, in->policy);
+	if (n->test_hosts && n->mode == GUARD_NET_PROXY)
+		guard_note("GUARD_TEST_HOSTS is set: the proxy resolves names from %s first (a test-only setting)",
+			   n->test_hosts);
+}
+
+static bool opted_in(const struct guard_net *n, const char *path)
+{
+	for (size_t i = 0; i < n->nsocks; i++)
+		if (strcmp(n->socks[i].path, path) == 0)
+			return true;
+	return false;
+}
+
+/* Every pathname unix socket bound in the host's network namespace (/proc/net/unix) that the sandbox could still
+ * see — outside the private /tmp, /run and $HOME, or inside a tree bound back into them — is covered with the empty
+ * mode-000 cover file: connect() answers EACCES. Landlock covers unix sockets only from ABI 9; this closes the rest
+ * (LXD's /var/snap/lxd/..., nix-daemon's /nix/var/..., sockets in /var/tmp or in the project) at launch. */
+static void cover_host_sockets(struct guard_plan *plan, struct guard_net *n)
+{
+	FILE *f = fopen("/proc/net/unix", "re");
+	if (!f)
+		return;
+	char line[4400];
+	struct guard_strv seen = {0};
+	size_t added = 0;
+	while (fgets(line, sizeof line, f) && added < 4096) {
+		/* Num RefCount Protocol Flags Type St Inode Path */
+		char *p = line;
+		for (int field = 0; field < 7 && p; field++) {
+			p += strspn(p, " ");
+			p = strchr(p, ' ');
+		}
+		if (!p)
+			continue;
+		p += strspn(p, " ");
+		size_t len = strcspn(p, "\n");
+		if (p[len] != '\n' || p[0] != '/')
+			continue; /* abstract (@...), unnamed, or cut */
+		p[len] = 0;
+		bool dup = false;
+		for (size_t i = 0; i < seen.n && !dup; i++)
+			dup = strcmp(seen.v[i], p) == 0;
+		if (dup)
+			continue;
+		guard_strv_push(&seen, guard_xstrdup(p));
+		struct stat st;
+		if (lstat(p, &st) != 0 || !S_ISSOCK(st.st_mode) || opted_in(n, p))
+			continue;
+		if (plan->rundir && guard_path_within(p, plan->rundir))
+			continue; /* guard's own event socket */
+		bool hidden = false, granted = false, dup_mount = false;
+		for (size_t k = 0; k < plan->mounts.n; k++) {
+			const struct guard_mount *m = &plan->mounts.v[k];
+			hidden |= m->kind == GUARD_MNT_TMPFS && guard_path_within(p, m->path);
+			dup_mount |= strcmp(m->path, p) == 0;
+		}
+		for (size_t k = 0; k < plan->grants.n && hidden; k++)
+			granted |= guard_path_within(p, plan->grants.v[k].path);
+		if ((hidden && !granted) || dup_mount)
+			continue; /* gone with its private tmpfs */
+		struct guard_mount m = {GUARD_MNT_COVER_FILE, guard_xstrdup(p), false, 0, NULL,
+					"host unix socket (network.host_sockets lets one in)"};
+		GUARD_VEC_PUSH(plan->mounts, m);
+		added++;
+	}
+	guard_strv_clear(&seen);
+	fclose(f);
+}
+
+void guard_net_plan_mounts(struct guard_plan *plan)
+{
+	struct guard_net *n = net_of(plan);
+	if (n && plan->mode == GUARD_MODE_NAMESPACES)
+		cover_host_sockets(plan, n);
+	for (size_t i = 0; n && i < n->nsocks; i++) {
+		bool hidden = false, dup = false;
+		for (size_t k = 0; k < plan->mounts.n; k++) {
+			const struct guard_mount *m = &plan->mounts.v[k];
+			hidden |= m->kind == GUARD_MNT_TMPFS && guard_path_within(n->socks[i].path, m->path);
+			dup |= m->kind == GUARD_MNT_REBIND && strcmp(m->path, n->socks[i].path) == 0;
+		}
+		if (!hidden || dup)
+			continue; /* visible as it is */
+		struct guard_mount m = {GUARD_MNT_REBIND, guard_xstrdup(n->socks[i].path), false, 0, NULL,
+					"network.host_sockets: bound in"};
+		GUARD_VEC_PUSH(plan->mounts, m);
+	}
+}
+
+void guard_net_plan_free(struct guard_plan *plan)
+{
+	struct guard_net *n = plan->net;
+	if (!n)
+		return;
+	plan->net = NULL;
+	if (n->proxy) {
+		/* Threads may still hold the structure: leave it to the process's end. */
+		return;
+	}
+	for (size_t i = 0; i < n->nrules; i++) {
+		free(n->rules[i].r.written);
+		free(n->rules[i].r.host);
+		free((char *)n->rules[i].r.at.file);
+	}
+	free(n->rules);
+	for (size_t i = 0; i < n->nsocks; i++) {
+		free(n->socks[i].written);
+		free(n->socks[i].path);
+		free(n->socks[i].keep);
+	}
+	free(n->socks);
+	for (size_t i = 0; i < n->npub; i++)
+		for (int k = 0; k < 2; k++)
+			if (n->pub[i].fd[k] >= 0)
+				close(n->pub[i].fd[k]);
+	free(n->pub);
+	for (int k = 0; k < 2; k++) {
+		if (n->chan[k] >= 0)
+			close(n->chan[k]);
+		if (n->pub_stop[k] >= 0)
+			close(n->pub_stop[k]);
+	}
+	if (n->proxy_fd >= 0)
+		close(n->proxy_fd);
+	pthread_mutex_destroy(&n->chan_mu);
+	free(n);
+}
+
+/* ---- environment -------------------------------------------------------------------------------------- */
+
+static void put(struct guard_strv *ov, const char *name, const char *value)
+{
+	guard_strv_push(ov, guard_xasprintf("%s=%s", name, value));
+}
+
+void guard_net_env(const struct guard_plan *plan, struct guard_strv *ov)
+{
+	struct guard_net *n = net_of(plan);
+	if (!n)
+		return;
+	for (size_t i = 0; i < n->nsocks; i++)
+		if (n->socks[i].keep)
+			guard_strv_push(ov, guard_xstrdup(n->socks[i].keep));
+	if (n->mode != GUARD_NET_PROXY)
+		return;
+	char http[64], socks[64], port[16], java[512];
+	snprintf(http, sizeof http, "http://127.0.0.1:%u", n->proxy_port);
+	snprintf(socks, sizeof socks, "socks5h://127.0.0.1:%u", n->proxy_port);
+	snprintf(port, sizeof port, "%u", n->proxy_port);
+	static const char *const http_vars[] = {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy",
+						"npm_config_proxy", "npm_config_https_proxy", "PIP_PROXY",
+						"CARGO_HTTP_PROXY", "YARN_HTTP_PROXY", "YARN_HTTPS_PROXY", NULL};
+	for (const char *const *v = http_vars; *v; v++)
+		put(ov, *v, http);
+	put(ov, "ALL_PROXY", socks);
+	put(ov, "all_proxy", socks);
+	/* The sandbox's own loopback stays direct: its dev servers and tests. */
+	put(ov, "NO_PROXY", "localhost,127.0.0.1,::1");
+	put(ov, "no_proxy", "localhost,127.0.0.1,::1");
+	put(ov, "npm_config_noproxy", "localhost,127.0.0.1,::1");
+	put(ov, "NODE_USE_ENV_PROXY", "1");
+	/* Java reads no proxy variable; its system properties come from JAVA_TOOL_OPTIONS (kept, ours appended). */
+	const char *jto = getenv("JAVA_TOOL_OPTIONS");
+	snprintf(java, sizeof java,
+		 "%s%s-Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=%u -Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort=%u "
+		 "-Dhttp.nonProxyHosts=localhost|127.0.0.1|[::1]",
+		 jto && *jto ? jto : "", jto && *jto ? " " : "", n->proxy_port, n->proxy_port);
+	put(ov, "JAVA_TOOL_OPTIONS", java);
+	/* git: configuration through the environment (git >= 2.31), after any the user set that way. */
+	const char *gc = getenv("GIT_CONFIG_COUNT");
+	long k = gc ? strtol(gc, NULL, 10) : 0;
+	if (k < 0 || k > 1000)
+		k = 0;
+	char name[48], count[24];
+	snprintf(name, sizeof name, "GIT_CONFIG_KEY_%ld", k);
+	put(ov, name, "http.proxy");
+	snprintf(name, sizeof name, "GIT_CONFIG_VALUE_%ld", k);
+	put(ov, name, http);
+	snprintf(count, sizeof count, "%ld", k + 1);
+	put(ov, "GIT_CONFIG_COUNT", count);
+	/* For the shim's explanation of direct connects (and for the curious): the proxy and the allowed hosts. */
+	put(ov, "GUARD_PROXY", http);
+	struct guard_buf_like {
+		char *p;
+		size_t n;
+	} list = {NULL, 0};
+	for (size_t i = 0; i < n->nrules; i++) {
+		char *next = guard_xasprintf("%s%s%s", list.p ? list.p : "", i ? "," : "", n->rules[i].r.written);
+		free(list.p);
+		list.p = next;
+	}
+	put(ov, "GUARD_NET_ALLOW", list.p ? list.p : "");
+	free(list.p);
+}
+
+/* ---- Landlock-only TCP rules -------------------------------------------------------------------------- */
+
+static int add_port(int rfd, unsigned port, uint64_t access, char *why, size_t whylen)
+{
+	struct guard_landlock_net_port_attr a = {.allowed_access = access, .port = port};
+	if (syscall(SYS_landlock_add_rule, rfd, GUARD_LANDLOCK_RULE_NET_PORT, &a, 0) != 0) {
+		snprintf(why, whylen, "Landlock TCP rule for port %u: %s", port, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int guard_net_landlock_rules(const struct guard_plan *plan, int rfd, char *why, size_t whylen)
+{
+	struct guard_net *n = net_of(plan);
+	if (!n || !plan->handled_net)
+		return 0;
+	if (n->mode == GUARD_NET_PROXY && add_port(rfd, n->proxy_port, LANDLOCK_ACCESS_NET_CONNECT_TCP, why, whylen))
+		return -1;
+	/* A published port: the sandbox's server binds it on the host, and its own clients connect to it. */
+	for (size_t i = 0; i < n->npub; i++)
+		if (add_port(rfd, n->pub[i].port, LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP, why,
+			     whylen))
+			return -1;
+	return 0;
+}
+
+/* ---- --dry-run ---------------------------------------------------------------------------------------- */
+
+void guard_net_plan_print(const struct guard_plan *plan)
+{
+	struct guard_net *n = net_of(plan);
+	if (!n)
+		return;
+	switch (n->mode) {
+	case GUARD_NET_OPEN:
+		printf("network: open (network.allow \"*\"): the host's network, no proxy\n");
+		break;
+	case GUARD_NET_NONE:
+		printf("network: none (%s)\n", n->isolated ? "own network namespace: loopback only"
+							   : "Landlock TCP rules where the ABI has them; seccomp refuses IP "
+							     "sockets");
+		break;
+	case GUARD_NET_PROXY:
+		printf("network: only through guard's proxy at 127.0.0.1:%u (%s), to:\n", n->proxy_port,
+		       n->isolated ? "inside the sandbox's own network namespace"
+				   : "on the host's loopback; Landlock lets TCP connect reach that port only, seccomp "
+				     "refuses UDP and raw sockets");
+		for (size_t i = 0; i < n->nrules; i++) {
+			const struct guard_net_rule *r = &n->rules[i].r;
+			printf("  %-40s %s:%u:%u (%s)\n", r->written, r->at.file, r->at.line, r->at.col,
+			       guard_source_name(r->at.source));
+		}
+		printf("  (a name without :PORT allows ports 80 and 443; loopback, link-local and cloud metadata "
+		       "addresses only when a rule names the address)\n");
+		break;
+	}
+	for (size_t i = 0; i < n->nsocks; i++)
+		printf("host socket: %s (%s)%s\n", n->socks[i].path, n->socks[i].written,
+		       n->sandbox == GUARD_MODE_NAMESPACES ? ": bound in" : "");
+	for (size_t i = 0; i < n->npub; i++)
+		printf("publish: port %u (%s:%u): %s\n", n->pub[i].port, n->pub[i].at.file, n->pub[i].at.line,
+		       n->isolated ? "the host's 127.0.0.1 forwarded to the sandbox's loopback"
+		       : n->mode == GUARD_NET_OPEN ? "the host's own port"
+						   : "the sandbox may bind it on the host (Landlock)");
+}
+
+/* ---- guard doctor -------------------------------------------------------------------------------------- */
+
+void guard_net_doctor(bool namespaces, int abi, const char **how, const char **cannot)
+{
+	if (namespaces) {
+		*how = "own network namespace per session (loopback only); network.allow through guard's proxy (HTTP "
+		       "CONNECT, absolute URIs, SOCKS5) at the sandbox's 127.0.0.1:3128, names resolved outside; host unix "
+		       "sockets hidden (private /run, /tmp, $HOME; the others bound at launch covered) unless "
+		       "network.host_sockets names them; network.publish forwards the host's 127.0.0.1:PORT in";
+		*cannot = "a host unix socket bound after launch outside /run, /tmp and $HOME, or bound in another "
+			  "network namespace, is reachable (those found in /proc/net/unix at launch are covered; Landlock "
+			  "covers unix sockets from ABI 9)";
+	} else if (abi >= 4) {
+		*how = "no namespace: Landlock (ABI 4) lets TCP connect reach only guard's proxy port on the host's "
+		       "127.0.0.1 (and published ports); seccomp refuses UDP, raw and other sockets, so no DNS from "
+		       "inside; names are resolved by the proxy";
+		*cannot = "a TCP connect to ANY address on the proxy's (or a published) port number (Landlock filters "
+			  "ports, not addresses: a server elsewhere listening on that port is reachable); the host's "
+			  "pathname unix sockets (docker.sock, ssh-agent, D-Bus: /run and /tmp are shared; Landlock covers "
+			  "them from ABI 9); other local users' programs using the proxy on 127.0.0.1; a published port "
+			  "bound on every interface (0.0.0.0), not just loopback";
+	} else {
+		*how = "no namespace and no Landlock TCP rules (ABI < 4): seccomp refuses IP sockets, the network is "
+		       "closed; network.allow and publish need ABI 4 or user namespaces (--allow-degraded keeps the "
+		       "network closed instead of failing)";
+		*cannot = "the host's pathname unix sockets (docker.sock, ssh-agent, D-Bus) stay reachable";
+	}
+}

@@ -1,0 +1,70 @@
+/* Internal to the network module (net_plan.c, net_linux.c, proxy_linux.c): a session's network plan and the
+ * runtime state hanging off it. The plan part is fixed before anything is forked; the runtime part lives in the
+ * supervisor only. */
+#ifndef GUARD_NET_STATE_H
+#define GUARD_NET_STATE_H
+
+#include <pthread.h>
+
+#include "plan/net.h"
+#include "plan/plan.h"
+#include "net/proxy.h"
+
+/* A network.allow entry, copied out of the policy (the proxy's threads may outlive it by a moment). */
+struct net_rule {
+	struct net_host h;
+	struct guard_net_rule r; /* written/host/at.file owned here */
+};
+
+struct net_host_socket {
+	char *written; /* as in the policy */
+	char *path;    /* resolved on the host */
+	char *keep;    /* "NAME=value" to keep in the environment, or NULL */
+};
+
+struct net_publish {
+	unsigned port;
+	struct guard_origin at;
+	int fd[2]; /* listening on the host's 127.0.0.1 and ::1 (namespaces mode; -1: none) */
+};
+
+struct guard_proxy; /* proxy_linux.c */
+
+struct guard_net {
+	enum guard_net_mode mode;
+	enum guard_mode sandbox;
+	bool isolated;        /* own network namespace */
+	unsigned proxy_port;  /* GUARD_NET_PROXY: where the sandbox finds the proxy (its 127.0.0.1) */
+	int proxy_fd;         /* Landlock-only: the proxy's listening socket on the host; -1 */
+	int chan[2];          /* namespaces: SEQPACKET pair, [0] supervisor's, [1] init's; -1 when unused */
+	bool init_serves;     /* init keeps answering socket requests (publish) */
+	struct net_rule *rules;
+	size_t nrules;
+	struct net_host_socket *socks;
+	size_t nsocks;
+	struct net_publish *pub;
+	size_t npub;
+	const char *test_hosts; /* GUARD_TEST_HOSTS (test-only name → address file), or NULL */
+
+	/* runtime (supervisor) */
+	struct guard_proxy *proxy;
+	pthread_mutex_t chan_mu;
+	pthread_t pub_thread;
+	bool pub_running;
+	int pub_stop[2];
+};
+
+/* proxy_linux.c: serve connections on listen_fd (or, when it is -1, on the listener init sends over chan_fd). */
+struct guard_proxy *guard_proxy_start(struct guard_net *net, int listen_fd, int chan_fd, struct guard_session *session);
+void guard_proxy_stop(struct guard_proxy *px);
+
+/* net_linux.c: a TCP socket created inside the sandbox's network namespace by init (namespaces mode); -1 with
+ * errno. Serialized on net->chan_mu. */
+int guard_net_socket_inside(struct guard_net *net);
+/* One message over a channel: its tag (0 when the peer is gone) and at most one descriptor (-1: none). */
+char guard_net_recv_fd(int sock, int *fd);
+/* Copy bytes both ways between a and b until both directions end (splice through pipes); counts bytes a→b in
+ * *ab and b→a in *ba. Both descriptors are made non-blocking. */
+void guard_net_relay(int a, int b, unsigned long long *ab, unsigned long long *ba);
+
+#endif

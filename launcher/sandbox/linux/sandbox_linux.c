@@ -1,0 +1,423 @@
+/* The process tree of a session:
+ *
+ *   guard (supervisor, outside) ── init (pid 1 of new namespaces: mounts, reaping, signal forwarding)
+ *                                     └── command (caps dropped, rlimits, Landlock, seccomp, exec)
+ *
+ * In Landlock-only mode there is no init: the supervisor forks the command directly. Everything between fork
+ * and exec stays single-threaded. Children report to the supervisor through one pipe of fixed-size records, so
+ * an exec failure or a setup failure turns into guard's exit status and message, and a command's death by signal
+ * turns into 128+N. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sandbox/kernel_api.h"
+#include "sandbox/linux/late_covers.h"
+#include "plan/net.h"
+#include "sandbox/sandbox.h"
+#include "supervisor/sandbox_record.h"
+#include "supervisor/supervise.h"
+#include "supervisor/mask.h"
+#include "supervisor/outproxy.h"
+
+static volatile pid_t forward_to;
+
+/* Signals sent to guard by someone (kill, a process manager) are passed on; signals the terminal sends reach
+ * the whole foreground process group, the command included, and are not sent twice. */
+static void forward(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	if (forward_to > 0 && si->si_code != SI_KERNEL)
+		kill(forward_to, sig);
+}
+
+static const int forwarded[] = {SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+
+static void set_forwarding(bool on)
+{
+	struct sigaction sa = {0};
+	if (on) {
+		sa.sa_sigaction = forward;
+		sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	} else {
+		sa.sa_handler = SIG_DFL;
+	}
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
+		sigaction(forwarded[i], &sa, NULL);
+}
+
+static void send_record(int fd, char type, int code, int status, const char *msg)
+{
+	struct guard_record r;
+	memset(&r, 0, sizeof r); /* the padding too: the whole struct goes down the pipe */
+	r.type = type, r.code = code, r.status = status;
+	if (msg)
+		snprintf(r.msg, sizeof r.msg, "%s", msg);
+	ssize_t unused = write(fd, &r, sizeof r);
+	(void)unused;
+}
+
+__attribute__((noreturn)) static void child_fail(int fd, int code, const char *fmt, ...)
+{
+	char msg[480];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	send_record(fd, 'E', code, 0, msg);
+	_exit(code);
+}
+
+/* The caller's open descriptors must not leak into the sandbox (an fd on a secret is a way around every path
+ * rule): close everything above 2 but `a` and `b` (-1: none). */
+static void close_fds_except(int a, int b, int c)
+{
+	int keep[3] = {a, b, c};
+	for (int i = 0; i < 3; i++) /* sorted, so the ranges between them go up */
+		for (int k = i + 1; k < 3; k++)
+			if (keep[k] < keep[i]) {
+				int t = keep[i];
+				keep[i] = keep[k];
+				keep[k] = t;
+			}
+	unsigned from = 3;
+	for (int i = 0; i < 3; i++) {
+		if (keep[i] < (int)from)
+			continue;
+		if ((unsigned)keep[i] > from)
+			syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0U);
+		from = (unsigned)keep[i] + 1;
+	}
+	if (syscall(SYS_close_range, from, ~0U, 0U) != 0)
+		for (int fd = (int)from; fd < 65536; fd++)
+			close(fd);
+}
+
+static const char *env_get(char *const *env, const char *name)
+{
+	size_t n = strlen(name);
+	for (; env && *env; env++)
+		if (strncmp(*env, name, n) == 0 && (*env)[n] == '=')
+			return *env + n + 1;
+	return NULL;
+}
+
+/* execvpe() searches the caller's PATH; the command's must be the sandbox environment's. */
+static void exec_command(int fd, char *const *argv, char *const *env)
+{
+	const char *cmd = argv[0];
+	int err = ENOENT;
+	if (strchr(cmd, '/')) {
+		execve(cmd, argv, env);
+		err = errno;
+	} else {
+		const char *path = env_get(env, "PATH");
+		if (!path)
+			path = "/usr/local/bin:/usr/bin:/bin";
+		bool eacces = false;
+		for (const char *p = path;; p++) {
+			const char *e = strchrnul(p, ':');
+			char buf[4096];
+			int n = snprintf(buf, sizeof buf, "%.*s/%s", (int)(e - p), e == p ? "." : p, cmd);
+			if (n > 0 && (size_t)n < sizeof buf) {
+				execve(buf, argv, env);
+				if (errno == EACCES)
+					eacces = true;
+				else if (errno != ENOENT && errno != ENOTDIR)
+					err = errno;
+			}
+			if (!*e)
+				break;
+			p = e;
+		}
+		if (eacces && err == ENOENT)
+			err = EACCES;
+	}
+	if (err == ENOENT)
+		child_fail(fd, GUARD_EXIT_NOT_FOUND, "guard: %s: command not found", cmd);
+	child_fail(fd, GUARD_EXIT_NOT_EXECUTABLE,
+		   "guard: %s: cannot execute: %s%s", cmd, strerror(err),
+		   err == EACCES ? " (is it inside a tree the policy grants? see: guard run --dry-run)" : "");
+}
+
+/* The command's side: from here on only what the boundary allows. */
+__attribute__((noreturn)) static void run_command(const struct guard_plan *plan, char *const *argv,
+						  char *const *env, int fd, const struct guard_supervision *sup,
+						  int sync_fd)
+{
+	char why[512], go;
+	int obs = sup->observer_sock[1];
+	set_forwarding(false);
+	/* Landlock-only mode: "g" at once; "c" (in the session's cgroup) is awaited right before the exec. */
+	if (sync_fd >= 0 && read(sync_fd, &go, 1) != 1)
+		_exit(GUARD_EXIT_ERROR);
+	/* mask_output: stdio becomes the supervisor's pty or pipes (setsid + TIOCSCTTY here, in the command). */
+	if (sup->outproxy && guard_outproxy_child(sup->outproxy, why, sizeof why) != 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
+	close_fds_except(fd, obs, sync_fd);
+	if (chdir(plan->cwd) != 0 && chdir(plan->project) != 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: cannot enter %s inside the sandbox: %s", plan->cwd,
+			   strerror(errno));
+	if (guard_rlimits_apply(&plan->rlimits, why, sizeof why) != 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
+	if (guard_caps_drop_all(why, sizeof why) != 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
+	/* Landlock and seccomp both need it; and nothing exec'd inside may gain privileges (setuid, file caps). */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: no_new_privs: %s", strerror(errno));
+	if (guard_landlock_apply(plan, why, sizeof why) != 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
+	if (guard_seccomp_install(&plan->seccomp, why, sizeof why) != 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
+	if (obs >= 0) {
+		if (guard_observer_install(obs, sup->magic, why, sizeof why) != 0)
+			child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
+		close(obs);
+	}
+	/* Not one instruction of the command runs outside the session's cgroup (the pipe closes on exec). */
+	if (sync_fd >= 0 && (read(sync_fd, &go, 1) != 1 || go != 'c'))
+		_exit(GUARD_EXIT_ERROR);
+	exec_command(fd, argv, env);
+	_exit(GUARD_EXIT_ERROR);
+}
+
+static int bring_up_loopback(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = {0};
+	int rc = -1;
+	if (s < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		rc = ioctl(s, SIOCSIFFLAGS, &ifr);
+	}
+	close(s);
+	return rc;
+}
+
+/* Scrub what init inherited from guard's own environment: /proc/1/environ shows it to anyone who may read it. */
+static void wipe_environment(void)
+{
+	extern char **environ;
+	for (char **e = environ; e && *e; e++)
+		memset(*e, 0, strlen(*e));
+}
+
+__attribute__((noreturn)) static void run_init(const struct guard_plan *plan, char *const *argv, char *const *env,
+					       int fd, int sync_fd, const struct guard_supervision *sup)
+{
+	char why[512], go;
+	int cover_fds[2] = {-1, -1};
+	set_forwarding(false);
+	if (read(sync_fd, &go, 1) != 1)
+		_exit(GUARD_EXIT_ERROR); /* the supervisor could not map our ids: it reports why */
+	if (guard_mounts_apply(plan, cover_fds, why, sizeof why) != 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: mounting a fresh /proc for the sandbox: %s", strerror(errno));
+	if (plan->net_isolated && bring_up_loopback() != 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: bringing up the sandbox's loopback: %s", strerror(errno));
+	/* The proxy's listening socket, opened here inside the namespace and handed out (net_linux.c). */
+	if (guard_net_init_setup(plan, why, sizeof why) != 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
+
+	/* SIGCHLD through a descriptor, so one poll serves children and late covers. */
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	/* The command inherits init's cgroup: fork it only once the supervisor has moved us there. */
+	if (read(sync_fd, &go, 1) != 1 || go != 'c')
+		_exit(GUARD_EXIT_ERROR);
+	close(sync_fd);
+	pid_t cmd = fork();
+	if (cmd < 0 || sfd < 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: starting the command: %s", strerror(errno));
+	if (cmd == 0) {
+		sigprocmask(SIG_UNBLOCK, &chld, NULL);
+		close(cover_fds[0]);
+		close(cover_fds[1]);
+		run_command(plan, argv, env, fd, sup, -1);
+	}
+	if (sup->outproxy)
+		guard_outproxy_drop(sup->outproxy); /* init holds no end of the command's terminal or pipes */
+	forward_to = cmd;
+	set_forwarding(true);
+	wipe_environment();
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	struct guard_watch *watch = guard_watch_start(plan, cover_fds);
+	for (;;) {
+		int nfd = guard_net_init_fd(plan); /* sockets made inside for network.publish; -1: none */
+		struct pollfd p[3] = {{sfd, POLLIN, 0}, {guard_watch_fd(watch), POLLIN, 0}, {nfd, POLLIN, 0}};
+		if (poll(p, 3, -1) < 0 && errno != EINTR)
+			break;
+		if (watch && (p[1].revents & POLLIN))
+			guard_watch_handle(watch);
+		if (nfd >= 0 && p[2].revents)
+			guard_net_init_serve(plan);
+		struct signalfd_siginfo si;
+		while (read(sfd, &si, sizeof si) > 0)
+			;
+		int st;
+		pid_t w;
+		while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+			if (w == cmd) {
+				/* The session ends with its command; leaving pid 1 kills whatever it left behind. */
+				send_record(fd, 'S', 0, st, NULL);
+				_exit(0);
+			}
+		if (w < 0 && errno == ECHILD)
+			break;
+	}
+	send_record(fd, 'S', 0, 0, NULL);
+	_exit(0);
+}
+
+static int write_proc(pid_t pid, const char *name, const char *text)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+	return guard_write_text(path, text);
+}
+
+static int map_ids(pid_t pid)
+{
+	char map[64];
+	if (geteuid() == 0) {
+		/* Root keeps every id as it is, so file ownership inside looks as it does outside. */
+		return write_proc(pid, "uid_map", "0 0 4294967295\n") || write_proc(pid, "gid_map", "0 0 4294967295\n");
+	}
+	if (write_proc(pid, "setgroups", "deny\n") != 0 && errno != ENOENT)
+		return -1;
+	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)geteuid(), (unsigned)geteuid());
+	if (write_proc(pid, "uid_map", map) != 0)
+		return -1;
+	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)getegid(), (unsigned)getegid());
+	return write_proc(pid, "gid_map", map);
+}
+
+/* Two bytes on `sync_fd`: "g" once the child's ids are mapped (namespaces: it sets up its mounts meanwhile),
+ * "c" once it is in the session's cgroup, which it waits for before anything of the command runs. Moving a task
+ * into a cgroup v1 hierarchy waits for an RCU grace period (~10 ms): overlapped with the mounts that way. A
+ * cgroup the session has but cannot enter is a limit the policy asked for and would not get: refused. */
+static void release_child(pid_t pid, const struct guard_supervision *sup, int sync_fd)
+{
+	forward_to = pid;
+	if (write(sync_fd, "g", 1) != 1)
+		guard_die_errno(NULL, "starting the sandbox");
+	if (sup->cgroup && guard_cgroup_add(sup->cgroup, pid) != 0) {
+		int err = errno;
+		close(sync_fd);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		errno = err;
+		guard_die_errno("see `guard doctor` for how limits apply here",
+				"moving the sandbox into its cgroup (limits.processes/memory/cpu)");
+	}
+	if (write(sync_fd, "c", 1) != 1)
+		guard_die_errno(NULL, "starting the sandbox");
+	close(sync_fd);
+}
+
+static int sandbox_run(const struct guard_plan *plan, char *const *argv, char *const *env,
+		       struct guard_supervision *sup, char *why, size_t whylen)
+{
+	int rec[2], sync[2] = {-1, -1};
+	if (pipe2(rec, O_CLOEXEC) != 0)
+		guard_die_errno(NULL, "pipe");
+	fflush(NULL);
+	set_forwarding(true);
+
+	if (pipe2(sync, O_CLOEXEC) != 0)
+		guard_die_errno(NULL, "pipe");
+	if (plan->mode == GUARD_MODE_LANDLOCK_ONLY) {
+		/* No PID namespace whose end takes everything with it: become the subreaper, so whatever the command
+		 * leaves behind is reparented to us and can be ended (guard_supervise). */
+		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+		pid_t pid = fork();
+		if (pid < 0)
+			guard_die_errno(NULL, "fork");
+		if (pid == 0) {
+			close(rec[0]);
+			close(sync[1]);
+			run_command(plan, argv, env, rec[1], sup, sync[0]);
+		}
+		close(rec[1]);
+		close(sync[0]);
+		release_child(pid, sup, sync[1]);
+		guard_net_start(plan, sup->session); /* the proxy's threads: after the fork */
+		int rc = guard_supervise(pid, rec[0], true, sup);
+		guard_net_stop(plan);
+		close(rec[0]);
+		return rc;
+	}
+
+	long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
+		     (plan->net_isolated ? CLONE_NEWNET : 0); /* network.allow ["*"]: the host's network */
+	guard_watch_prepare(plan);
+	pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0) {
+		guard_watch_release();
+		snprintf(why, whylen, "creating user namespaces: %s", strerror(errno));
+		close(rec[0]), close(rec[1]), close(sync[0]), close(sync[1]);
+		return GUARD_SANDBOX_NO_USERNS;
+	}
+	if (pid == 0) {
+		close(rec[0]);
+		close(sync[1]);
+		run_init(plan, argv, env, rec[1], sync[0], sup);
+	}
+	close(rec[1]);
+	close(sync[0]);
+	if (map_ids(pid) != 0) {
+		snprintf(why, whylen, "mapping user ids into the new user namespace: %s", strerror(errno));
+		close(sync[1]);
+		close(rec[0]);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		guard_watch_release();
+		return GUARD_SANDBOX_NO_USERNS;
+	}
+	release_child(pid, sup, sync[1]);
+	guard_net_start(plan, sup->session); /* the proxy's threads: after the clone */
+	int rc = guard_supervise(pid, rec[0], false, sup);
+	guard_watch_release();
+	guard_net_stop(plan);
+	close(rec[0]);
+	return rc;
+}
+
+/* mask_output: the command's stdout/stderr go through the supervisor (outproxy.c) for this run only. */
+int guard_sandbox_run(const struct guard_plan *plan, char *const *argv, char *const *env,
+		      struct guard_supervision *sup, char *why, size_t whylen)
+{
+	if (sup->mask && !sup->outproxy) {
+		sup->outproxy = guard_outproxy_open(sup->mask, why, whylen);
+		if (!sup->outproxy)
+			guard_die(NULL, "%s", why);
+	}
+	int rc = sandbox_run(plan, argv, env, sup, why, whylen);
+	guard_outproxy_close(sup->outproxy);
+	sup->outproxy = NULL;
+	return rc;
+}

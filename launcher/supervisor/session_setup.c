@@ -1,0 +1,99 @@
+/* What a session needs outside the sandbox before it starts: a private run directory (the compiled policy image,
+ * the event socket, a mount point for the shim), the session magic, and where the shim is. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "lib/guard.h"
+#include "supervisor/session_setup.h"
+
+uint64_t guard_session_magic(void)
+{
+	uint64_t m = 0;
+	while (m == 0)
+		if (getrandom(&m, sizeof m, 0) != (ssize_t)sizeof m)
+			guard_die_errno(NULL, "getrandom");
+	return m;
+}
+
+char *guard_find_shim(void)
+{
+	const char *env = getenv("GUARD_LIBRARY");
+	if (env && *env)
+		return access(env, R_OK) == 0 ? realpath(env, NULL) : NULL;
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = 0;
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = 0;
+	/* Beside the binary (the build tree), or installed under PREFIX/lib/guard. */
+	const char *cands[] = {"/libguard.so", "/../lib/guard/libguard.so"};
+	for (size_t i = 0; i < 2; i++) {
+		char *p = guard_xasprintf("%s%s", exe, cands[i]);
+		char *r = access(p, R_OK) == 0 ? realpath(p, NULL) : NULL;
+		free(p);
+		if (r)
+			return r;
+	}
+	return NULL;
+}
+
+char *guard_make_rundir(void)
+{
+	const char *base = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+	if (!base || base[0] != '/' || stat(base, &st) != 0 || !S_ISDIR(st.st_mode) || access(base, W_OK) != 0)
+		base = "/tmp";
+	char *dir = guard_xasprintf("%s/guard-run-XXXXXX", base);
+	if (!mkdtemp(dir))
+		guard_die_errno("set XDG_RUNTIME_DIR to a writable directory", "creating guard's run directory in %s",
+				base);
+	return dir;
+}
+
+int guard_event_socket(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof sa.sun_path)
+		guard_die("set XDG_RUNTIME_DIR to a shorter path", "the event socket path is too long: %s", path);
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int one = 1, size = 8 << 20;
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+		guard_die_errno(NULL, "creating the event socket %s", path);
+	/* The shim never blocks: a full queue loses events, so make it deep. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+	setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+	return fd;
+}
+
+void guard_write_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd) != 0)
+		guard_die_errno(NULL, "writing %s", path);
+}
+
+void guard_remove_rundir(const char *dir)
+{
+	static const char *const names[] = {"events.sock", "policy.img", "libguard.so"};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		char *p = guard_path_join(dir, names[i]);
+		unlink(p);
+		free(p);
+	}
+	rmdir(dir);
+}

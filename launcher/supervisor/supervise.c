@@ -1,0 +1,226 @@
+/* The supervisor loop: one poll over the children's records, the shim's event socket, the observer's listener
+ * and the child's exit. Everything read from the sandbox is untrusted and bounded (guard_event_decode). */
+#include <errno.h>
+#include <stdlib.h>
+#include <signal.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/guard.h"
+#include "supervisor/sandbox_record.h"
+#include "sandbox/linux/late_covers.h"
+#include "supervisor/supervise.h"
+#include "supervisor/outproxy.h"
+
+/* Take one datagram from the shim; the kernel's SCM_CREDENTIALS tell who really sent it. Returns false when the
+ * queue is empty. */
+static bool take_event(struct guard_supervision *sup)
+{
+	char buf[GUARD_EVENT_MAX];
+	union {
+		char b[CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {buf, sizeof buf};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b};
+	ssize_t n = recvmsg(sup->event_fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return false;
+	if (n == 0 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		return true;
+	pid_t pid = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+			struct ucred cr;
+			memcpy(&cr, CMSG_DATA(c), sizeof cr);
+			pid = cr.pid;
+		} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			/* Nobody should send us descriptors: drop them. */
+			int fds[8];
+			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			memcpy(fds, CMSG_DATA(c), (k > 8 ? 8 : k) * sizeof(int));
+			for (size_t i = 0; i < k && i < 8; i++)
+				close(fds[i]);
+		}
+	struct guard_event ev;
+	if (guard_event_decode(buf, (size_t)n, &ev) != 0 || ev.origin != GUARD_ORIGIN_SHIM)
+		return true;
+	if (ev.rule > sup->image->h->nrules)
+		ev.rule = 0;
+	if (sup->session)
+		guard_session_event(sup->session, &ev, sup->image, pid ? pid : ev.pid);
+	return true;
+}
+
+static int take_listener(int sock)
+{
+	char c;
+	int fd = -1;
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {&c, 1};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b};
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) <= 0)
+		return -1;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+	return fd;
+}
+
+/* The session ends with its command: kill our children until there are none; each one killed hands its own
+ * children to us (we are their subreaper), so a fork bomb is ended generation by generation. */
+static void end_descendants(void)
+{
+	pid_t self = getpid();
+	for (int round = 0; round < 5000; round++) {
+		bool any = false;
+		DIR *d = opendir("/proc");
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			char path[300], buf[512];
+			if (e->d_name[0] < '1' || e->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			ssize_t n = read(fd, buf, sizeof buf - 1);
+			close(fd);
+			if (n <= 0)
+				continue;
+			buf[n] = 0;
+			char *close_paren = strrchr(buf, ')');
+			int ppid;
+			if (close_paren && sscanf(close_paren + 2, "%*c %d", &ppid) == 1 && ppid == self) {
+				kill(atoi(e->d_name), SIGKILL);
+				any = true;
+			}
+		}
+		if (d)
+			closedir(d);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			any = true;
+		if (!any)
+			break;
+	}
+}
+
+int guard_supervise(pid_t child, int rec_fd, bool child_is_command, struct guard_supervision *sup)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+	int notify_fd = -1, result = -1, status = 0;
+	bool exited = false, records_done = false;
+	struct guard_dedup *seen = guard_dedup_new();
+	if (sup->outproxy)
+		guard_outproxy_start(sup->outproxy);
+	if (sup->outproxy)
+		guard_outproxy_start(sup->outproxy);
+	if (sup->observer_sock[1] >= 0) {
+		close(sup->observer_sock[1]);
+		sup->observer_sock[1] = -1;
+	}
+	while (!exited || !records_done) {
+		struct pollfd p[6 + GUARD_OUTPROXY_MAXFDS];
+		int n = 0, n_out = 0, i_out = -1, i_rec = -1, i_pid = -1, i_ev = -1, i_obs = -1, i_not = -1, i_watch = -1;
+		if (sup->watch)
+			p[i_watch = n++] = (struct pollfd){guard_watch_fd(sup->watch), POLLIN, 0};
+		if (!records_done)
+			p[i_rec = n++] = (struct pollfd){rec_fd, POLLIN, 0};
+		if (!exited && pidfd >= 0)
+			p[i_pid = n++] = (struct pollfd){pidfd, POLLIN, 0};
+		if (sup->event_fd >= 0)
+			p[i_ev = n++] = (struct pollfd){sup->event_fd, POLLIN, 0};
+		if (sup->observer_sock[0] >= 0)
+			p[i_obs = n++] = (struct pollfd){sup->observer_sock[0], POLLIN, 0};
+		if (notify_fd >= 0)
+			p[i_not = n++] = (struct pollfd){notify_fd, POLLIN, 0};
+		if (sup->outproxy) {
+			i_out = n;
+			n_out = guard_outproxy_fds(sup->outproxy, p + n);
+			n += n_out;
+		}
+		/* Without a pidfd (pre-5.3 kernels) poll the child's state now and then. */
+		int timeout = pidfd >= 0 ? -1 : 50;
+		if (sup->outproxy) {
+			int t = guard_outproxy_timeout(sup->outproxy);
+			if (t >= 0 && (timeout < 0 || t < timeout))
+				timeout = t;
+		}
+		if (poll(p, (nfds_t)n, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			guard_die_errno(NULL, "poll");
+		}
+		if (i_rec >= 0 && p[i_rec].revents) {
+			struct guard_record r;
+			ssize_t k = read(rec_fd, &r, sizeof r);
+			if (k == (ssize_t)sizeof r) {
+				r.msg[sizeof r.msg - 1] = 0;
+				if (r.type == 'E') {
+					fprintf(stderr, "%s\n", r.msg);
+					result = r.code;
+				} else if (r.type == 'S' && result < 0) {
+					result = WIFSIGNALED(r.status) ? 128 + WTERMSIG(r.status) : WEXITSTATUS(r.status);
+				}
+			} else if (k == 0 || (k < 0 && errno != EINTR && errno != EAGAIN)) {
+				records_done = true;
+			}
+		}
+		if (sup->outproxy)
+			guard_outproxy_handle(sup->outproxy, p + i_out, n_out);
+		/* The kernel queues only a few datagrams (net.unix.max_dgram_qlen, often 10) and the shim never blocks
+		 * long: empty the queue at each wakeup, before the slower observer work. */
+		if (i_ev >= 0 && (p[i_ev].revents & POLLIN))
+			for (int k = 0; k < 1024 && take_event(sup); k++)
+				;
+		if (i_watch >= 0 && (p[i_watch].revents & POLLIN))
+			guard_watch_handle(sup->watch);
+		if (i_obs >= 0 && p[i_obs].revents) {
+			notify_fd = take_listener(sup->observer_sock[0]);
+			close(sup->observer_sock[0]);
+			sup->observer_sock[0] = -1;
+		}
+		if (i_not >= 0 && p[i_not].revents) {
+			if ((p[i_not].revents & (POLLHUP | POLLERR)) && !(p[i_not].revents & POLLIN)) {
+				close(notify_fd);
+				notify_fd = -1;
+			} else if (guard_observer_serve(notify_fd, sup, seen) < 0) {
+				close(notify_fd);
+				notify_fd = -1;
+			}
+		}
+		if (!exited && (pidfd < 0 || (i_pid >= 0 && p[i_pid].revents))) {
+			if (waitpid(child, &status, pidfd < 0 ? WNOHANG : 0) == child)
+				exited = true;
+		}
+	}
+	/* Landlock-only mode: what the command left behind goes now, while the observer still answers its calls. */
+	if (child_is_command)
+		end_descendants();
+	if (sup->outproxy)
+		guard_outproxy_drain(sup->outproxy);
+	/* Events sent just before the end are still queued: take them. */
+	for (int k = 0; sup->event_fd >= 0 && k < 100000 && take_event(sup); k++)
+		;
+	if (notify_fd >= 0)
+		close(notify_fd);
+	if (pidfd >= 0)
+		close(pidfd);
+	guard_dedup_free(seen);
+	if (result >= 0)
+		return result;
+	if (child_is_command)
+		return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	fprintf(stderr, "guard: the sandbox's init ended without reporting the command's status\n");
+	return GUARD_EXIT_ERROR;
+}
