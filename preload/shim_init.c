@@ -58,9 +58,9 @@ static void snapshot_env(void)
 		self_given[n] = 0;
 		char cwd[4096];
 		if (self_given[0] == '/')
-			shim_path_join(self_abs, sizeof self_abs, NULL, self_given);
+			guard_lexpath_join(self_abs, sizeof self_abs, NULL, self_given);
 		else if (shim_getcwd(cwd, sizeof cwd) < 0 ||
-			 shim_path_join(self_abs, sizeof self_abs, cwd, self_given))
+			 guard_lexpath_join(self_abs, sizeof self_abs, cwd, self_given))
 			self_abs[0] = 0;
 	}
 	shim.env.self = self_abs;

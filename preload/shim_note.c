@@ -35,14 +35,14 @@ static void say(const char *msg, size_t len)
 
 /* Print the verdict's message unless quiet or already printed for this key in this process. True when the
  * program's stderr has carried guard's explanation of `key`. */
-static bool tell(const struct shim_facts *f, const struct shim_verdict *v, const char *key)
+static bool tell(const struct guard_facts *f, const struct guard_refusal *v, const char *key)
 {
 	if (shim.quiet)
 		return false;
 	if (!shim_tls_vfork && !shim_dedup_add(SHIM_DEDUP_MESSAGES, key, strlen(key) + 1))
 		return true;
 	char msg[1024];
-	size_t n = shim_explain_format(&shim.img, f, v, msg, sizeof msg);
+	size_t n = guard_explain_format(&shim.img, f, v, msg, sizeof msg);
 	say(msg, n);
 	return n > 0;
 }
@@ -59,7 +59,7 @@ static bool same_fs(const char *a, const char *b)
 {
 	char da[PATH_CAP], db[PATH_CAP];
 	struct stat sa, sb;
-	return shim_path_split(a, da, sizeof da) && shim_path_split(b, db, sizeof db) &&
+	return guard_lexpath_split(a, da, sizeof da) && guard_lexpath_split(b, db, sizeof db) &&
 	       !shim_sys_failed(shim_sys4(SYS_newfstatat, AT_FDCWD, da, &sa, 0)) &&
 	       !shim_sys_failed(shim_sys4(SYS_newfstatat, AT_FDCWD, db, &sb, 0)) && sa.st_dev == sb.st_dev;
 }
@@ -69,8 +69,8 @@ static bool same_fs(const char *a, const char *b)
 __attribute__((noinline)) static void explain_emit(const struct shim_call *c, struct shim_ev *ev)
 {
 	char canon[PATH_CAP], canon2[PATH_CAP], cwd[PATH_CAP];
-	struct shim_facts f = {.op = c->op, .err = c->err, .cwd = ""};
-	struct shim_verdict v;
+	struct guard_facts f = {.op = c->op, .err = c->err, .cwd = ""};
+	struct guard_refusal v;
 	shim_canonical_path(c->dirfd, c->path, canon, PATH_CAP);
 	facts_of(canon, c->dir_hint, &f.exists, &f.is_dir);
 	f.path = canon;
@@ -85,10 +85,10 @@ __attribute__((noinline)) static void explain_emit(const struct shim_call *c, st
 	}
 	if (shim_getcwd(cwd, PATH_CAP) >= 0)
 		f.cwd = cwd;
-	shim_explain_decide(&shim.img, &f, &v);
-	if (v.why == SHIM_WHY_DENY || v.why == SHIM_WHY_PROTECT)
-		ev->rule = shim_rule_number(&shim.img, v.rule);
-	if (v.why != SHIM_WHY_NONE && tell(&f, &v, v.second ? canon2 : canon))
+	guard_explain_decide(&shim.img, &f, &v);
+	if (v.why == GUARD_WHY_DENY || v.why == GUARD_WHY_PROTECT)
+		ev->rule = guard_rule_number(&shim.img, v.rule);
+	if (v.why != GUARD_WHY_NONE && tell(&f, &v, v.second ? canon2 : canon))
 		ev->flags |= GUARD_EVF_EXPLAINED;
 	shim_event_emit(ev);
 }
@@ -119,7 +119,7 @@ void shim_note_file(const struct shim_call *c)
 	}
 	if (shim_tls_vfork || shim_dedup_add(SHIM_DEDUP_EVENTS, key, klen)) {
 		struct shim_ev ev = {.op = c->op, .err = c->err, .path = abs, .path2 = abs2};
-		if (c->err && shim_err_explainable(c->err))
+		if (c->err && guard_err_explainable(c->err))
 			explain_emit(c, &ev);
 		else
 			shim_event_emit(&ev);
@@ -138,7 +138,7 @@ void shim_note_exec(int dirfd, const char *path, char *const argv[], int err)
 	if (shim_getcwd(cwd, sizeof cwd) >= 0)
 		ev.cwd = cwd;
 	struct shim_call c = {.op = GUARD_OP_EXEC, .dirfd = dirfd, .path = path, .err = err};
-	if (err && shim_err_explainable(err))
+	if (err && guard_err_explainable(err))
 		explain_emit(&c, &ev);
 	else
 		shim_event_emit(&ev);
@@ -260,11 +260,11 @@ void shim_note_net(enum guard_op op, const struct sockaddr *sa, socklen_t len, i
 	if (shim_tls_vfork || shim_dedup_add(SHIM_DEDUP_EVENTS, key, 5 + strlen(target) + 1)) {
 		struct shim_ev ev = {.op = op, .err = err, .path = target};
 		if (inet && err) {
-			struct shim_facts f = {.op = op, .err = err, .target = target, .cwd = ""};
-			struct shim_verdict v;
+			struct guard_facts f = {.op = op, .err = err, .target = target, .cwd = ""};
+			struct guard_refusal v;
 			f.lo_only = lo_only();
-			shim_explain_decide(&shim.img, &f, &v);
-			if (v.why != SHIM_WHY_NONE && tell(&f, &v, target))
+			guard_explain_decide(&shim.img, &f, &v);
+			if (v.why != GUARD_WHY_NONE && tell(&f, &v, target))
 				ev.flags |= GUARD_EVF_EXPLAINED;
 		}
 		shim_event_emit(&ev);

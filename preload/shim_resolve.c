@@ -61,11 +61,11 @@ int shim_abs_path(int dirfd, const char *path, char *out, size_t cap)
 		return -1;
 	}
 	if (path[0] == '/') {
-		if (shim_path_join(out, cap, NULL, path) == 0)
+		if (guard_lexpath_join(out, cap, NULL, path) == 0)
 			return 0;
 	} else if ((dirfd == AT_FDCWD ? shim_getcwd(base, sizeof base) : shim_fd_path(dirfd, base, sizeof base)) >=
 			   0 &&
-		   shim_path_join(out, cap, base, path) == 0) {
+		   guard_lexpath_join(out, cap, base, path) == 0) {
 		return 0;
 	}
 	copy_cut(out, cap, path);
@@ -75,7 +75,7 @@ int shim_abs_path(int dirfd, const char *path, char *out, size_t cap)
 int shim_canonical_path(int dirfd, const char *path, char *out, size_t cap)
 {
 	char dir[4096], real[4096];
-	const char *base = path ? shim_path_split(path, dir, sizeof dir) : NULL;
+	const char *base = path ? guard_lexpath_split(path, dir, sizeof dir) : NULL;
 	if (!base)
 		return shim_abs_path(dirfd, path, out, cap);
 	bool whole = !*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0;
@@ -86,7 +86,7 @@ int shim_canonical_path(int dirfd, const char *path, char *out, size_t cap)
 		return shim_abs_path(dirfd, path, out, cap);
 	int n = shim_fd_path((int)fd, real, sizeof real);
 	shim_sys1(SYS_close, fd);
-	if (n < 0 || shim_path_join(out, cap, real, whole ? "" : base) != 0)
+	if (n < 0 || guard_lexpath_join(out, cap, real, whole ? "" : base) != 0)
 		return shim_abs_path(dirfd, path, out, cap);
 	return 0;
 }

@@ -2,10 +2,10 @@
  *
  * The kernel decides and the shim explains: this runs only after a call failed, on facts the caller gathered
  * (shim_note.c). A refusal the policy does not explain (file modes, a read-only disk, a real cross-device
- * rename) gets SHIM_WHY_NONE: guard is not blamed for it. Pure (image lookups and string building), so the unit
+ * rename) gets GUARD_WHY_NONE: guard is not blamed for it. Pure (image lookups and string building), so the unit
  * test links it directly. */
-#ifndef GUARD_SHIM_EXPLAIN_H
-#define GUARD_SHIM_EXPLAIN_H
+#ifndef GUARD_EXPLAIN_H
+#define GUARD_EXPLAIN_H
 
 #include <errno.h>
 #include <stdbool.h>
@@ -15,17 +15,17 @@
 #include "guard/event.h"
 #include "guard/image.h"
 
-enum shim_why {
-	SHIM_WHY_NONE,
-	SHIM_WHY_DENY,	      /* a files.deny rule */
-	SHIM_WHY_PROTECT,     /* a files.protect rule (writes) */
-	SHIM_WHY_NOT_GRANTED, /* no files.read/files.write tree holds it */
-	SHIM_WHY_READ_ONLY,   /* a read grant holds it, no write grant */
-	SHIM_WHY_REFER,	      /* EXDEV on one filesystem: Landlock refuses to reparent */
-	SHIM_WHY_NO_NETWORK,  /* an IP connection in a network namespace with nothing but lo */
+enum guard_why {
+	GUARD_WHY_NONE,
+	GUARD_WHY_DENY,	      /* a files.deny rule */
+	GUARD_WHY_PROTECT,     /* a files.protect rule (writes) */
+	GUARD_WHY_NOT_GRANTED, /* no files.read/files.write tree holds it */
+	GUARD_WHY_READ_ONLY,   /* a read grant holds it, no write grant */
+	GUARD_WHY_REFER,	      /* EXDEV on one filesystem: Landlock refuses to reparent */
+	GUARD_WHY_NO_NETWORK,  /* an IP connection in a network namespace with nothing but lo */
 };
 
-struct shim_facts {
+struct guard_facts {
 	enum guard_op op;
 	int err;
 	const char *path; /* absolute, symlinks of the parent resolved; NULL for network */
@@ -38,32 +38,32 @@ struct shim_facts {
 	bool lo_only;	    /* network: the namespace has no interface but lo */
 };
 
-struct shim_verdict {
-	enum shim_why why;
+struct guard_refusal {
+	enum guard_why why;
 	const struct guard_image_rule *rule; /* deciding rule (DENY, PROTECT), the read grant (READ_ONLY), or NULL */
 	bool second;			     /* the verdict is about path2 */
 	size_t prefix; /* DENY/PROTECT: the rule matched this much of the path (less than all: a denied ancestor) */
 };
 
-static inline bool shim_op_writes(enum guard_op op)
+static inline bool guard_op_writes(enum guard_op op)
 {
 	return op == GUARD_OP_WRITE || op == GUARD_OP_CREATE || op == GUARD_OP_REMOVE || op == GUARD_OP_RENAME ||
 	       op == GUARD_OP_LINK || op == GUARD_OP_TRUNCATE;
 }
 
 /* Errors worth looking up at all. */
-static inline bool shim_err_explainable(int err)
+static inline bool guard_err_explainable(int err)
 {
 	return err == EACCES || err == EPERM || err == EXDEV || err == EROFS || err == EBUSY;
 }
 
-void shim_explain_decide(const struct guard_image *img, const struct shim_facts *f, struct shim_verdict *v);
+void guard_explain_decide(const struct guard_image *img, const struct guard_facts *f, struct guard_refusal *v);
 
-/* The message (one line, '\n'-terminated, cut to fit cap); returns its length, 0 for SHIM_WHY_NONE. */
-size_t shim_explain_format(const struct guard_image *img, const struct shim_facts *f, const struct shim_verdict *v,
+/* The message (one line, '\n'-terminated, cut to fit cap); returns its length, 0 for GUARD_WHY_NONE. */
+size_t guard_explain_format(const struct guard_image *img, const struct guard_facts *f, const struct guard_refusal *v,
 			   char *buf, size_t cap);
 
 /* Index + 1 of a rule in the image (the event's `rule` field), 0 for NULL. */
-uint32_t shim_rule_number(const struct guard_image *img, const struct guard_image_rule *r);
+uint32_t guard_rule_number(const struct guard_image *img, const struct guard_image_rule *r);
 
 #endif

@@ -115,10 +115,10 @@ int hook_error_errno(const char *text)
 static bool canonical(const char *path, const char *cwd, char *out, size_t cap)
 {
 	char joined[HOOK_PATH], dir[HOOK_PATH], real[HOOK_PATH];
-	if (shim_path_join(joined, sizeof joined, cwd, path) != 0 || joined[0] != '/')
+	if (guard_lexpath_join(joined, sizeof joined, cwd, path) != 0 || joined[0] != '/')
 		return false;
 	snprintf(out, cap, "%s", joined);
-	const char *name = shim_path_split(joined, dir, sizeof dir);
+	const char *name = guard_lexpath_split(joined, dir, sizeof dir);
 	if (!name || !*name || !realpath(dir, real))
 		return true;
 	if (strcmp(real, "/") == 0)
@@ -133,23 +133,23 @@ size_t hook_explain_access(const struct guard_image *img, enum guard_op op, int 
 	if (!path || !path[0] || !err || !canonical(path, cwd, canon, sizeof canon))
 		return 0;
 	struct stat st;
-	struct shim_facts f = {.op = op, .err = err, .path = canon, .cwd = cwd};
+	struct guard_facts f = {.op = op, .err = err, .path = canon, .cwd = cwd};
 	f.exists = lstat(canon, &st) == 0;
 	f.is_dir = f.exists && S_ISDIR(st.st_mode);
 	if (f.op == GUARD_OP_WRITE && !f.exists)
 		f.op = GUARD_OP_CREATE;
-	struct shim_verdict v;
+	struct guard_refusal v;
 	if (err == ENOENT) {
 		f.err = EACCES;
-		shim_explain_decide(img, &f, &v);
-		if (v.why != SHIM_WHY_DENY && v.why != SHIM_WHY_NOT_GRANTED)
+		guard_explain_decide(img, &f, &v);
+		if (v.why != GUARD_WHY_DENY && v.why != GUARD_WHY_NOT_GRANTED)
 			return 0;
-	} else if (!shim_err_explainable(err)) {
+	} else if (!guard_err_explainable(err)) {
 		return 0;
 	} else {
-		shim_explain_decide(img, &f, &v);
+		guard_explain_decide(img, &f, &v);
 	}
-	size_t n = shim_explain_format(img, &f, &v, msg, cap);
+	size_t n = guard_explain_format(img, &f, &v, msg, cap);
 	if (n && msg[n - 1] == '\n')
 		msg[--n] = 0;
 	return n;

@@ -2,7 +2,7 @@
  * session's compiled policy, guard's explanation of a denied path, and the answer on stdout.
  *
  * A hook runs inside the sandbox as a child of the agent, after (or before) one of the agent's tool calls. The
- * text it hands the model is the shim's, built by the same code (preload/shim_explain.c) from $GUARD_POLICY. A
+ * text it hands the model is the shim's, built by the same code (preload/core/explain.c) from $GUARD_POLICY. A
  * hook never gets in the agent's way: it always exits 0, says nothing when guard has nothing to explain (a real
  * typo stays a typo), and never blames guard for a refusal the policy does not explain. */
 #ifndef GUARD_HOOK_EXPLAIN_H

@@ -123,7 +123,7 @@ char *guard_path_normalize(const char *path)
 {
 	/* Every path is taken as absolute ("a/b" is "/a/b"); then the shim's lexical rules, the matcher's. */
 	char *out = guard_xasprintf("%s%s", path[0] == '/' ? "" : "/", path);
-	shim_path_normalize(out);
+	guard_lexpath_normalize(out);
 	return out;
 }
 
@@ -131,7 +131,7 @@ bool guard_path_within(const char *path, const char *root)
 {
 	if (!root[0]) /* as before the shared helper: an empty root holds every absolute path */
 		return path[0] == '/' || !path[0];
-	return shim_path_under(path, root);
+	return guard_lexpath_under(path, root);
 }
 
 char *guard_path_join(const char *dir, const char *name)

@@ -1,11 +1,11 @@
-/* See shim_explain.h. The verdict follows the policy's precedence (deny > protect > write > read > default
+/* See guard/explain.h. The verdict follows the policy's precedence (deny > protect > write > read > default
  * deny, DESIGN.md §4) but only ever to explain an error the kernel already returned. */
 #include <string.h>
 
 #include "guard/explain.h"
 #include "guard/path.h"
 
-uint32_t shim_rule_number(const struct guard_image *img, const struct guard_image_rule *r)
+uint32_t guard_rule_number(const struct guard_image *img, const struct guard_image_rule *r)
 {
 	return r ? (uint32_t)(r - img->rules) + 1 : 0;
 }
@@ -16,8 +16,8 @@ static bool rule_applies(const struct guard_image *img, const struct guard_image
 {
 	if (!(r->flags & GUARD_IRULE_NAME_ONLY))
 		return true;
-	return shim_path_under(path, guard_image_str(img, img->h->project)) ||
-	       shim_path_under(path, guard_image_str(img, img->h->home));
+	return guard_lexpath_under(path, guard_image_str(img, img->h->project)) ||
+	       guard_lexpath_under(path, guard_image_str(img, img->h->home));
 }
 
 /* guard_image_decide, also telling how long the matching prefix is (a denied ancestor directory must be
@@ -47,56 +47,56 @@ static const struct guard_image_rule *decide(const struct guard_image *img, enum
 	return NULL;
 }
 
-static bool by_rule(const struct guard_image *img, const struct shim_facts *f, const char *path, bool is_dir,
-		    struct shim_verdict *v)
+static bool by_rule(const struct guard_image *img, const struct guard_facts *f, const char *path, bool is_dir,
+		    struct guard_refusal *v)
 {
 	const struct guard_image_rule *r = decide(img, GUARD_DENY, path, is_dir, &v->prefix);
 	if (r) {
-		v->why = SHIM_WHY_DENY, v->rule = r;
+		v->why = GUARD_WHY_DENY, v->rule = r;
 		return true;
 	}
-	if (shim_op_writes(f->op) && (r = decide(img, GUARD_PROTECT, path, is_dir, &v->prefix))) {
-		v->why = SHIM_WHY_PROTECT, v->rule = r;
+	if (guard_op_writes(f->op) && (r = decide(img, GUARD_PROTECT, path, is_dir, &v->prefix))) {
+		v->why = GUARD_WHY_PROTECT, v->rule = r;
 		return true;
 	}
 	return false;
 }
 
-static bool by_grant(const struct guard_image *img, const struct shim_facts *f, const char *path, bool is_dir,
-		     struct shim_verdict *v)
+static bool by_grant(const struct guard_image *img, const struct guard_facts *f, const char *path, bool is_dir,
+		     struct guard_refusal *v)
 {
 	const struct guard_image_rule *w = guard_image_grant(img, GUARD_WRITE, path, is_dir);
 	if (w)
 		return false; /* writable means readable too */
 	const struct guard_image_rule *r = guard_image_grant(img, GUARD_READ, path, is_dir);
-	if (!shim_op_writes(f->op)) {
+	if (!guard_op_writes(f->op)) {
 		if (r)
 			return false;
-		v->why = SHIM_WHY_NOT_GRANTED;
+		v->why = GUARD_WHY_NOT_GRANTED;
 		return true;
 	}
-	v->why = r ? SHIM_WHY_READ_ONLY : SHIM_WHY_NOT_GRANTED;
+	v->why = r ? GUARD_WHY_READ_ONLY : GUARD_WHY_NOT_GRANTED;
 	v->rule = r;
 	return true;
 }
 
-void shim_explain_decide(const struct guard_image *img, const struct shim_facts *f, struct shim_verdict *v)
+void guard_explain_decide(const struct guard_image *img, const struct guard_facts *f, struct guard_refusal *v)
 {
 	memset(v, 0, sizeof *v);
 	if (f->op == GUARD_OP_CONNECT || f->op == GUARD_OP_BIND) {
 		/* Only a connection that left for an IP from a namespace without interfaces: the network is off. */
 		if (f->op == GUARD_OP_CONNECT && f->target && f->lo_only &&
 		    (f->err == ENETUNREACH || f->err == EHOSTUNREACH || f->err == EACCES || f->err == EPERM))
-			v->why = SHIM_WHY_NO_NETWORK;
+			v->why = GUARD_WHY_NO_NETWORK;
 		return;
 	}
-	if (!f->path || !shim_err_explainable(f->err))
+	if (!f->path || !guard_err_explainable(f->err))
 		return;
 	if (f->err == EXDEV) {
 		/* Landlock says EXDEV for a rename or link it will not reparent; across two filesystems the
 		 * kernel says it for real, and mv copies instead. */
 		if ((f->op == GUARD_OP_RENAME || f->op == GUARD_OP_LINK) && f->path2 && f->same_fs)
-			v->why = SHIM_WHY_REFER;
+			v->why = GUARD_WHY_REFER;
 		return;
 	}
 	/* A rename or link can be refused at either end. The target of a symlink is content, not a path. */
@@ -188,10 +188,10 @@ static void put_allow(struct line *l, const char *path, size_t prefix)
 
 static const char *const DONT = " — sandbox policy, not a file permission problem; don't retry.";
 
-size_t shim_explain_format(const struct guard_image *img, const struct shim_facts *f, const struct shim_verdict *v,
+size_t guard_explain_format(const struct guard_image *img, const struct guard_facts *f, const struct guard_refusal *v,
 			   char *buf, size_t cap)
 {
-	if (v->why == SHIM_WHY_NONE || cap < 2)
+	if (v->why == GUARD_WHY_NONE || cap < 2)
 		return 0;
 	struct line l = {buf, cap - 1, 0}; /* room for the '\n' */
 	const char *path = v->second ? f->path2 : f->path;
@@ -201,14 +201,14 @@ size_t shim_explain_format(const struct guard_image *img, const struct shim_fact
 	const char *cwd = f->cwd ? f->cwd : "";
 
 	switch (v->why) {
-	case SHIM_WHY_DENY:
-	case SHIM_WHY_PROTECT: {
-		bool deny = v->why == SHIM_WHY_DENY;
+	case GUARD_WHY_DENY:
+	case GUARD_WHY_PROTECT: {
+		bool deny = v->why == GUARD_WHY_DENY;
 		const char *list = list_name(deny ? GUARD_DENY : GUARD_PROTECT);
 		put(&l, "guard: denied ");
 		put(&l, op);
 		put(&l, " of ");
-		put_clean(&l, shim_path_display(path, cwd, project));
+		put_clean(&l, guard_lexpath_display(path, cwd, project));
 		put(&l, " by ");
 		put(&l, list);
 		put(&l, " \"");
@@ -225,15 +225,15 @@ size_t shim_explain_format(const struct guard_image *img, const struct shim_fact
 		put(&l, " in .guard.yaml (then: guard trust)");
 		break;
 	}
-	case SHIM_WHY_NOT_GRANTED:
-	case SHIM_WHY_READ_ONLY: {
-		bool writes = shim_op_writes(f->op);
+	case GUARD_WHY_NOT_GRANTED:
+	case GUARD_WHY_READ_ONLY: {
+		bool writes = guard_op_writes(f->op);
 		bool exists = v->second ? f->exists2 : f->exists;
 		put(&l, "guard: denied ");
 		put(&l, op);
 		put(&l, " of ");
-		put_clean(&l, shim_path_display(path, cwd, project));
-		if (v->why == SHIM_WHY_READ_ONLY) {
+		put_clean(&l, guard_lexpath_display(path, cwd, project));
+		if (v->why == GUARD_WHY_READ_ONLY) {
 			put(&l, " — read-only: ");
 			put(&l, list_name(GUARD_READ));
 			put(&l, " \"");
@@ -244,7 +244,7 @@ size_t shim_explain_format(const struct guard_image *img, const struct shim_fact
 		} else {
 			put(&l, writes ? " — not granted for writing by the policy"
 				       : " — not granted by the policy");
-			if (shim_path_under(path, home))
+			if (guard_lexpath_under(path, home))
 				put(&l, " (home is deny-by-default)");
 			else
 				put(&l, " (only the granted trees are visible)");
@@ -253,25 +253,25 @@ size_t shim_explain_format(const struct guard_image *img, const struct shim_fact
 		put(&l, writes ? " To allow: guard run --allow-write " : " To allow: guard run --allow-read ");
 		/* Creating needs the directory: suggest it when the path does not exist yet. */
 		char dir[4096];
-		if (writes && !exists && shim_path_split(path, dir, sizeof dir))
+		if (writes && !exists && guard_lexpath_split(path, dir, sizeof dir))
 			put_clean(&l, dir);
 		else
 			put_clean(&l, path);
 		put(&l, " …");
 		break;
 	}
-	case SHIM_WHY_REFER:
+	case GUARD_WHY_REFER:
 		put(&l, "guard: ");
 		put(&l, op);
 		put(&l, " of ");
-		put_clean(&l, shim_path_display(f->path, cwd, project));
+		put_clean(&l, guard_lexpath_display(f->path, cwd, project));
 		put(&l, " to ");
-		put_clean(&l, shim_path_display(f->path2, cwd, project));
+		put_clean(&l, guard_lexpath_display(f->path2, cwd, project));
 		put(&l,
 		    " refused (EXDEV): the sandbox (Landlock) does not move or link files between these "
 		    "directories — not a disk problem; don't retry the same call: copy, then remove the original");
 		break;
-	case SHIM_WHY_NO_NETWORK:
+	case GUARD_WHY_NO_NETWORK:
 		put(&l, "guard: connect to ");
 		put_clean(&l, f->target);
 		put(&l, " failed: this sandbox has no network (network: none in the policy) — not a connectivity "

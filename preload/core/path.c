@@ -1,9 +1,9 @@
-/* See shim_path.h. */
+/* See guard/path.h. */
 #include <string.h>
 
 #include "guard/path.h"
 
-size_t shim_path_normalize(char *p)
+size_t guard_lexpath_normalize(char *p)
 {
 	bool abs = p[0] == '/';
 	char *w = p + abs;  /* where the next component goes; components are only ever copied down */
@@ -48,7 +48,7 @@ size_t shim_path_normalize(char *p)
 	return (size_t)(w - p);
 }
 
-int shim_path_join(char *out, size_t cap, const char *base, const char *rel)
+int guard_lexpath_join(char *out, size_t cap, const char *base, const char *rel)
 {
 	size_t bl, rl = strlen(rel);
 	if (rel[0] == '/' || !base) {
@@ -63,11 +63,11 @@ int shim_path_join(char *out, size_t cap, const char *base, const char *rel)
 		out[bl] = '/';
 		memcpy(out + bl + 1, rel, rl + 1);
 	}
-	shim_path_normalize(out);
+	guard_lexpath_normalize(out);
 	return 0;
 }
 
-bool shim_path_under(const char *path, const char *dir)
+bool guard_lexpath_under(const char *path, const char *dir)
 {
 	size_t dl = strlen(dir);
 	if (dl == 0)
@@ -77,9 +77,9 @@ bool shim_path_under(const char *path, const char *dir)
 	return strncmp(path, dir, dl) == 0 && (path[dl] == 0 || path[dl] == '/');
 }
 
-const char *shim_path_display(const char *abs, const char *cwd, const char *project)
+const char *guard_lexpath_display(const char *abs, const char *cwd, const char *project)
 {
-	if (!project || !*project || !cwd || !*cwd || !shim_path_under(abs, project) || !shim_path_under(abs, cwd))
+	if (!project || !*project || !cwd || !*cwd || !guard_lexpath_under(abs, project) || !guard_lexpath_under(abs, cwd))
 		return abs;
 	size_t cl = strlen(cwd);
 	if (cl == 1) /* cwd "/": only when the project is "/" itself */
@@ -87,7 +87,7 @@ const char *shim_path_display(const char *abs, const char *cwd, const char *proj
 	return abs[cl] ? abs + cl + 1 : ".";
 }
 
-const char *shim_path_split(const char *path, char *dir, size_t cap)
+const char *guard_lexpath_split(const char *path, char *dir, size_t cap)
 {
 	const char *slash = strrchr(path, '/');
 	size_t dl;

@@ -485,7 +485,7 @@ static void test_paths(void)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char b[256];
 		snprintf(b, sizeof b, "%s", cases[i].in);
-		size_t n = shim_path_normalize(b);
+		size_t n = guard_lexpath_normalize(b);
 		if (strcmp(b, cases[i].out) != 0 || n != strlen(b)) {
 			printf("# normalize(\"%s\") = \"%s\", want \"%s\"\n", cases[i].in, b, cases[i].out);
 			ok = false;
@@ -494,25 +494,25 @@ static void test_paths(void)
 	TAP_OK(ok, "path: lexical normalization (., .., //, trailing /, relative)");
 
 	char out[64];
-	TAP_OK(shim_path_join(out, sizeof out, "/p/sub", "../x/./y") == 0 && strcmp(out, "/p/x/y") == 0 &&
-		       shim_path_join(out, sizeof out, "/p", "/abs//z") == 0 && strcmp(out, "/abs/z") == 0 &&
-		       shim_path_join(out, 8, "/longer", "name") == -1,
+	TAP_OK(guard_lexpath_join(out, sizeof out, "/p/sub", "../x/./y") == 0 && strcmp(out, "/p/x/y") == 0 &&
+		       guard_lexpath_join(out, sizeof out, "/p", "/abs//z") == 0 && strcmp(out, "/abs/z") == 0 &&
+		       guard_lexpath_join(out, 8, "/longer", "name") == -1,
 	       "path: join relative/absolute, refuses what does not fit");
-	TAP_OK(shim_path_under("/p/a", "/p") && shim_path_under("/p", "/p") && !shim_path_under("/pa", "/p") &&
-		       shim_path_under("/x", "/") && !shim_path_under("/x", ""),
+	TAP_OK(guard_lexpath_under("/p/a", "/p") && guard_lexpath_under("/p", "/p") && !guard_lexpath_under("/pa", "/p") &&
+		       guard_lexpath_under("/x", "/") && !guard_lexpath_under("/x", ""),
 	       "path: under respects component boundaries");
-	TAP_OK(strcmp(shim_path_display("/p/.env", "/p", "/p"), ".env") == 0 &&
-		       strcmp(shim_path_display("/p/a/b", "/p/a", "/p"), "b") == 0 &&
-		       strcmp(shim_path_display("/p", "/p", "/p"), ".") == 0 &&
-		       strcmp(shim_path_display("/p/.env", "/q", "/p"), "/p/.env") == 0 &&
-		       strcmp(shim_path_display("/h/x", "/h", "/p"), "/h/x") == 0,
+	TAP_OK(strcmp(guard_lexpath_display("/p/.env", "/p", "/p"), ".env") == 0 &&
+		       strcmp(guard_lexpath_display("/p/a/b", "/p/a", "/p"), "b") == 0 &&
+		       strcmp(guard_lexpath_display("/p", "/p", "/p"), ".") == 0 &&
+		       strcmp(guard_lexpath_display("/p/.env", "/q", "/p"), "/p/.env") == 0 &&
+		       strcmp(guard_lexpath_display("/h/x", "/h", "/p"), "/h/x") == 0,
 	       "path: shown relative to the cwd only inside the project");
 	char dir[16];
-	const char *base = shim_path_split("/a/b", dir, sizeof dir);
+	const char *base = guard_lexpath_split("/a/b", dir, sizeof dir);
 	bool s1 = base && strcmp(base, "b") == 0 && strcmp(dir, "/a") == 0;
-	base = shim_path_split("/b", dir, sizeof dir);
+	base = guard_lexpath_split("/b", dir, sizeof dir);
 	bool s2 = base && strcmp(base, "b") == 0 && strcmp(dir, "/") == 0;
-	base = shim_path_split("b", dir, sizeof dir);
+	base = guard_lexpath_split("b", dir, sizeof dir);
 	TAP_OK(s1 && s2 && base && strcmp(dir, ".") == 0, "path: split into directory and last component");
 }
 
@@ -602,9 +602,9 @@ static struct guard_image mem_img;
 static void *mem_buf;
 
 static void explain_case(enum guard_op op, int err, const char *path, bool exists, const char *path2, bool same_fs,
-			 struct shim_verdict *v, char *msg, size_t cap)
+			 struct guard_refusal *v, char *msg, size_t cap)
 {
-	struct shim_facts f = {.op = op,
+	struct guard_facts f = {.op = op,
 			       .err = err,
 			       .path = path,
 			       .exists = exists,
@@ -612,9 +612,9 @@ static void explain_case(enum guard_op op, int err, const char *path, bool exist
 			       .exists2 = false,
 			       .same_fs = same_fs,
 			       .cwd = "/p"};
-	shim_explain_decide(&mem_img, &f, v);
+	guard_explain_decide(&mem_img, &f, v);
 	msg[0] = 0;
-	shim_explain_format(&mem_img, &f, v, msg, cap);
+	guard_explain_format(&mem_img, &f, v, msg, cap);
 }
 
 static bool one_line(const char *m)
@@ -628,11 +628,11 @@ static void test_explain(void)
 	size_t len;
 	mem_buf = build_image("/h", "/p", "/t", "", 0, &len);
 	TAP_OK(guard_image_load(&mem_img, mem_buf, len) == 0, "explain: test image loads");
-	struct shim_verdict v;
+	struct guard_refusal v;
 	char m[1024];
 
 	explain_case(GUARD_OP_READ, EACCES, "/p/.env", true, NULL, false, &v, m, sizeof m);
-	TAP_OK(v.why == SHIM_WHY_DENY && shim_rule_number(&mem_img, v.rule) == RULE_ENV &&
+	TAP_OK(v.why == GUARD_WHY_DENY && guard_rule_number(&mem_img, v.rule) == RULE_ENV &&
 		       strcmp(m, "guard: denied read of .env by files.deny \".env\" (rules/test.yaml:20:7) — sandbox "
 				 "policy, not a file permission problem; don't retry. To allow: guard run --deny "
 				 "'!/p/.env' …, or add \"!/p/.env\" under files.deny in .guard.yaml (then: guard "
@@ -642,69 +642,69 @@ static void test_explain(void)
 	TAP_OK(strlen(m) < 300 && one_line(m), "explain: one line, under 300 characters (%zu)", strlen(m));
 
 	explain_case(GUARD_OP_READ, EACCES, "/p/a/secrets/k", true, NULL, false, &v, m, sizeof m);
-	TAP_OK(v.why == SHIM_WHY_DENY && strstr(m, "'!/p/a/secrets/'") && strstr(m, "denied read of a/secrets/k"),
+	TAP_OK(v.why == GUARD_WHY_DENY && strstr(m, "'!/p/a/secrets/'") && strstr(m, "denied read of a/secrets/k"),
 	       "explain: under a denied directory, re-allow the directory (gitignore)");
 
 	explain_case(GUARD_OP_WRITE, EROFS, "/p/.git/config", true, NULL, false, &v, m, sizeof m);
-	TAP_OK(v.why == SHIM_WHY_PROTECT && shim_rule_number(&mem_img, v.rule) == RULE_PROTECT &&
+	TAP_OK(v.why == GUARD_WHY_PROTECT && guard_rule_number(&mem_img, v.rule) == RULE_PROTECT &&
 		       strstr(m, "guard: denied write of .git/config by files.protect \".git/config\" "
 				 "(rules/test.yaml:30:7) — read-only by policy") &&
 		       strstr(m, "--protect '!/p/.git/config'"),
 	       "explain: protect rule on a write (EROFS of a read-only cover)");
 
 	explain_case(GUARD_OP_READ, EACCES, "/p/.git/config", true, NULL, false, &v, m, sizeof m);
-	TAP_OK(v.why == SHIM_WHY_NONE && !m[0], "explain: a read of a protected file is not guard's refusal");
+	TAP_OK(v.why == GUARD_WHY_NONE && !m[0], "explain: a read of a protected file is not guard's refusal");
 
 	explain_case(GUARD_OP_READ, EACCES, "/h/x", true, NULL, false, &v, m, sizeof m);
-	TAP_OK(v.why == SHIM_WHY_NOT_GRANTED &&
+	TAP_OK(v.why == GUARD_WHY_NOT_GRANTED &&
 		       strstr(m,
 			      "guard: denied read of /h/x — not granted by the policy (home is deny-by-default)") &&
 		       strstr(m, "To allow: guard run --allow-read /h/x …"),
 	       "explain: home not granted");
 
 	explain_case(GUARD_OP_CREATE, EACCES, "/h/newdir", false, NULL, false, &v, m, sizeof m);
-	TAP_OK(v.why == SHIM_WHY_NOT_GRANTED && strstr(m, "not granted for writing") &&
+	TAP_OK(v.why == GUARD_WHY_NOT_GRANTED && strstr(m, "not granted for writing") &&
 		       strstr(m, "--allow-write /h …"),
 	       "explain: creating where nothing is writable suggests the directory");
 
 	explain_case(GUARD_OP_WRITE, EACCES, "/usr/x", true, NULL, false, &v, m, sizeof m);
-	TAP_OK(v.why == SHIM_WHY_READ_ONLY && strstr(m, "read-only: files.read \"/usr\" (rules/test.yaml:3:7)") &&
+	TAP_OK(v.why == GUARD_WHY_READ_ONLY && strstr(m, "read-only: files.read \"/usr\" (rules/test.yaml:3:7)") &&
 		       strstr(m, "--allow-write /usr/x"),
 	       "explain: read-only tree names the read grant");
 
 	explain_case(GUARD_OP_READ, EACCES, "/p/ok.txt", true, NULL, false, &v, m, sizeof m);
-	TAP_OK(v.why == SHIM_WHY_NONE, "explain: EACCES on a granted path is not blamed on guard");
+	TAP_OK(v.why == GUARD_WHY_NONE, "explain: EACCES on a granted path is not blamed on guard");
 	explain_case(GUARD_OP_WRITE, EPERM, "/p/ok.txt", true, NULL, false, &v, m, sizeof m);
-	TAP_OK(v.why == SHIM_WHY_NONE, "explain: EPERM in a writable tree is not guard's");
+	TAP_OK(v.why == GUARD_WHY_NONE, "explain: EPERM in a writable tree is not guard's");
 	explain_case(GUARD_OP_READ, EPERM, "/h/x", true, NULL, false, &v, m, sizeof m);
-	TAP_OK(v.why == SHIM_WHY_NONE, "explain: only EACCES/EROFS say 'not granted' (EPERM: no)");
+	TAP_OK(v.why == GUARD_WHY_NONE, "explain: only EACCES/EROFS say 'not granted' (EPERM: no)");
 	explain_case(GUARD_OP_READ, ENOENT, "/p/.env", false, NULL, false, &v, m, sizeof m);
-	TAP_OK(v.why == SHIM_WHY_NONE, "explain: ENOENT is never explained");
+	TAP_OK(v.why == GUARD_WHY_NONE, "explain: ENOENT is never explained");
 	explain_case(GUARD_OP_READ, EACCES, "/etc/x/.env", true, NULL, false, &v, m, sizeof m);
-	TAP_OK(v.why == SHIM_WHY_NONE, "explain: a name rule outside project and home is not applied");
+	TAP_OK(v.why == GUARD_WHY_NONE, "explain: a name rule outside project and home is not applied");
 	explain_case(GUARD_OP_REMOVE, EBUSY, "/p/.env", true, NULL, false, &v, m, sizeof m);
-	TAP_OK(v.why == SHIM_WHY_DENY && strstr(m, "denied remove of .env"), "explain: EBUSY on a covered secret");
+	TAP_OK(v.why == GUARD_WHY_DENY && strstr(m, "denied remove of .env"), "explain: EBUSY on a covered secret");
 
 	explain_case(GUARD_OP_RENAME, EXDEV, "/p/a", true, "/t/a", true, &v, m, sizeof m);
-	TAP_OK(v.why == SHIM_WHY_REFER && strstr(m, "guard: rename of a to /t/a refused (EXDEV)") && one_line(m),
+	TAP_OK(v.why == GUARD_WHY_REFER && strstr(m, "guard: rename of a to /t/a refused (EXDEV)") && one_line(m),
 	       "explain: EXDEV on one filesystem is Landlock's");
 	explain_case(GUARD_OP_RENAME, EXDEV, "/p/a", true, "/t/a", false, &v, m, sizeof m);
-	TAP_OK(v.why == SHIM_WHY_NONE, "explain: EXDEV across filesystems is the disks'");
+	TAP_OK(v.why == GUARD_WHY_NONE, "explain: EXDEV across filesystems is the disks'");
 	explain_case(GUARD_OP_RENAME, EACCES, "/p/a", true, "/p/.git/config", true, &v, m, sizeof m);
-	TAP_OK(v.why == SHIM_WHY_PROTECT && v.second && strstr(m, "denied rename of .git/config"),
+	TAP_OK(v.why == GUARD_WHY_PROTECT && v.second && strstr(m, "denied rename of .git/config"),
 	       "explain: a rename is explained at the end the policy refuses");
 
-	struct shim_facts f = {.op = GUARD_OP_CONNECT, .err = ENETUNREACH, .target = "1.1.1.1:443", .lo_only = true};
-	shim_explain_decide(&mem_img, &f, &v);
-	shim_explain_format(&mem_img, &f, &v, m, sizeof m);
-	TAP_OK(v.why == SHIM_WHY_NO_NETWORK && strstr(m, "guard: connect to 1.1.1.1:443 failed: this sandbox has no "
+	struct guard_facts f = {.op = GUARD_OP_CONNECT, .err = ENETUNREACH, .target = "1.1.1.1:443", .lo_only = true};
+	guard_explain_decide(&mem_img, &f, &v);
+	guard_explain_format(&mem_img, &f, &v, m, sizeof m);
+	TAP_OK(v.why == GUARD_WHY_NO_NETWORK && strstr(m, "guard: connect to 1.1.1.1:443 failed: this sandbox has no "
 							 "network"),
 	       "explain: no network");
 	f.lo_only = false;
-	shim_explain_decide(&mem_img, &f, &v);
-	TAP_OK(v.why == SHIM_WHY_NONE, "explain: a real network failure is not guard's");
+	guard_explain_decide(&mem_img, &f, &v);
+	TAP_OK(v.why == GUARD_WHY_NONE, "explain: a real network failure is not guard's");
 	explain_case(GUARD_OP_READ, EACCES, "/p/x\ny/.env", true, NULL, false, &v, m, sizeof m);
-	TAP_OK(v.why == SHIM_WHY_DENY && one_line(m), "explain: a newline in a path cannot break the line");
+	TAP_OK(v.why == GUARD_WHY_DENY && one_line(m), "explain: a newline in a path cannot break the line");
 	char small[40];
 	explain_case(GUARD_OP_READ, EACCES, "/p/.env", true, NULL, false, &v, small, sizeof small);
 	TAP_OK(strlen(small) == sizeof small - 1 && small[sizeof small - 2] == '\n',
