@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <termios.h>
 
 #include "shim_dedup.h"
 #include "shim_event.h"
@@ -33,11 +35,25 @@ static void say(const char *msg, size_t len)
 	}
 }
 
-/* Print the verdict's message unless quiet or already printed for this key in this process. True when the
- * program's stderr has carried guard's explanation of `key`. */
+/* Is there a reader on fd 2 who can act on guard's line? A pipe or a file: yes, that is a tool's output that
+ * the agent (or a log) captures. A terminal: only a plain command's, in canonical mode. In an agent's session
+ * the terminal is the agent's TUI, and a full-screen program (raw mode) draws over whatever lands there; the
+ * human gets the exit summary and `guard report` instead, the model gets the agent's hook. */
+static bool reader_on_stderr(void)
+{
+	struct termios t; /* glibc's is larger than the kernel's: TCGETS fills a prefix of it */
+	if (shim_sys_failed(shim_sys3(SYS_ioctl, 2, TCGETS, &t)))
+		return true;
+	if (shim.img.h->flags & GUARD_IMAGE_AGENT)
+		return false;
+	return (t.c_lflag & ICANON) != 0;
+}
+
+/* Print the verdict's message unless quiet, unread, or already printed for this key in this process. True when
+ * the program's stderr has carried guard's explanation of `key`. */
 static bool tell(const struct guard_facts *f, const struct guard_refusal *v, const char *key)
 {
-	if (shim.quiet)
+	if (shim.quiet || !reader_on_stderr())
 		return false;
 	if (!shim_tls_vfork && !shim_dedup_add(SHIM_DEDUP_MESSAGES, key, strlen(key) + 1))
 		return true;

@@ -214,6 +214,7 @@ static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_
 		.abi = c->abi,
 		.tmp_host = tmp_host,
 		.quiet = c->o.quiet,
+		.agent = guard_profile_is_agent(c->pol.profile),
 		.session_id = c->id,
 		.event_socket = sock_in,
 		.session_magic = c->magic,

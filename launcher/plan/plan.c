@@ -357,7 +357,7 @@ void guard_plan_build(struct guard_plan *plan, const struct guard_plan_input *in
 		.session_id = in->session_id,
 		.event_socket = in->event_socket,
 		.session_magic = in->session_magic,
-		.flags = (in->quiet ? GUARD_IMAGE_QUIET : 0) |
+		.flags = (in->quiet ? GUARD_IMAGE_QUIET : 0) | (in->agent ? GUARD_IMAGE_AGENT : 0) |
 			 (in->mode == GUARD_MODE_NAMESPACES ? GUARD_IMAGE_NAMESPACES : 0),
 		.abi = in->abi,
 	};

@@ -75,6 +75,7 @@ struct guard_plan_input {
 	bool allow_userns;
 	bool allow_degraded; /* a network layer that can't be applied closes the network instead of failing */
 	bool quiet;
+	bool agent; /* the command is an agent (guard_profile_is_agent): the shim keeps off its terminal */
 	const char *session_id, *event_socket; /* for the shim, as the sandbox sees it (may be NULL) */
 	uint64_t session_magic;
 	const char *rundir; /* host directory holding the image and the event socket (NULL: none) */

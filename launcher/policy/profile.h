@@ -15,6 +15,9 @@ struct guard_agent {
 /* Every agent profile; ends with {NULL}. */
 extern const struct guard_agent guard_agents[];
 
+/* Is this profile one of an agent's? Its command then owns the terminal (a TUI): guard writes nothing there. */
+bool guard_profile_is_agent(const char *profile);
+
 /* The profile a command line selects, or NULL (the default profile). Matches argv[0]'s name, and for launchers
  * the package or script they run: npx/bunx/pnpx/`npm exec`/`pnpm dlx`/`yarn dlx`/`bun x` PKG, uvx/`pipx run`/
  * `uv tool run` PKG, node/bun/deno SCRIPT (by the package directory it lies in, or its name), python -m MOD,

@@ -21,6 +21,14 @@ const struct guard_agent guard_agents[] = {
 	{NULL, NULL, NULL},
 };
 
+bool guard_profile_is_agent(const char *profile)
+{
+	for (const struct guard_agent *a = guard_agents; profile && a->profile; a++)
+		if (strcmp(a->profile, profile) == 0)
+			return true;
+	return false;
+}
+
 /* How a launcher names what it runs. */
 enum how { PACKAGE, SCRIPT, MODULE, COMMAND };
 
