@@ -25,6 +25,8 @@ void *guard_xmalloc(size_t n);
 void *guard_xrealloc(void *p, size_t n);
 /* realloc of n elements of `elem` bytes; dies on overflow or exhaustion like every guard_x*. */
 void *guard_xreallocarray(void *p, size_t n, size_t elem);
+/* arr with room for `need` elements of `elem` bytes: *cap doubles (from 16) until it fits. */
+void *guard_grow(void *arr, size_t *cap, size_t need, size_t elem);
 char *guard_xstrdup(const char *s);
 __attribute__((format(printf, 1, 2))) char *guard_xasprintf(const char *fmt, ...);
 
