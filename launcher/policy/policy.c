@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/guard.h"
-#include "supervisor/mask.h"
+#include "policy/mask_policy.h"
 #include "policy/policy_api.h"
 
 void guard_policy_init(struct guard_policy *p)
