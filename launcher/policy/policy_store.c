@@ -43,34 +43,6 @@ const char *guard_policy_intern(struct guard_policy *p, const char *s)
 	return p->interned[p->ninterned++] = guard_xstrdup(s);
 }
 
-void guard_error_set(struct guard_error *err, const char *file, unsigned line, unsigned col, const char *hint,
-		     const char *fmt, ...)
-{
-	if (!err)
-		return;
-	snprintf(err->file, sizeof err->file, "%s", file ? file : "");
-	err->line = line;
-	err->col = col;
-	snprintf(err->hint, sizeof err->hint, "%s", hint ? hint : "");
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof err->message, fmt, ap);
-	va_end(ap);
-}
-
-void guard_error_print(const struct guard_error *e)
-{
-	if (e->file[0] && e->line)
-		fprintf(stderr, "guard: %s:%u:%u: %s", e->file, e->line, e->col, e->message);
-	else if (e->file[0])
-		fprintf(stderr, "guard: %s: %s", e->file, e->message);
-	else
-		fprintf(stderr, "guard: %s", e->message);
-	if (e->hint[0])
-		fprintf(stderr, " (%s)", e->hint);
-	fputc('\n', stderr);
-}
-
 /* Messages from a file start with the YAML key ("files.read: "); a flag's error already starts with the flag. */
 static const char *where(enum guard_rule_kind kind, struct guard_origin at, char *buf, size_t len)
 {
