@@ -48,7 +48,8 @@ struct guard_limit {
 	struct guard_origin at;
 };
 
-/* network.allow entry: a host pattern (launcher/net_policy.c validates it, launcher/proxy_parse.c matches it). */
+/* network.allow entry: a host pattern (launcher/policy/net_host.c parses and matches it, for the loader and the
+ * proxy alike). */
 #define GUARD_NET_PORT_WEB 0     /* no port written: 80 and 443 */
 #define GUARD_NET_PORT_ANY 65536 /* "host:*" */
 struct guard_net_rule {

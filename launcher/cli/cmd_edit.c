@@ -359,7 +359,7 @@ int guard_cmd_edit(int argc, char **argv, bool allow)
 	if (c.changed && c.rewritten && c.f.exists) {
 		/* The lossy path: keep what the user wrote. */
 		char *bak = guard_xasprintf("%s.bak", c.f.path);
-		if (guard_write_atomic(bak, c.f.text, c.f.len, false, &err) < 0) {
+		if (guard_write_atomic(bak, c.f.text, c.f.len, 0644, false, &err) < 0) {
 			guard_error_print(&err);
 			exit(GUARD_EXIT_ERROR);
 		}
@@ -368,7 +368,7 @@ int guard_cmd_edit(int argc, char **argv, bool allow)
 		       c.f.path, c.rewrite_why, bak);
 		free(bak);
 	}
-	if (c.changed && guard_write_atomic(c.f.path, c.text, c.len, global, &err) < 0) {
+	if (c.changed && guard_write_atomic(c.f.path, c.text, c.len, 0644, global, &err) < 0) {
 		guard_error_print(&err);
 		exit(GUARD_EXIT_ERROR);
 	}

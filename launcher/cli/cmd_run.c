@@ -25,6 +25,7 @@
 #include "sandbox/sandbox.h"
 #include "supervisor/mask.h"
 #include "supervisor/session_setup.h"
+#include "lib/fileio.h"
 
 extern char **environ;
 

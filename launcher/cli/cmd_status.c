@@ -11,6 +11,7 @@
 #include "lib/guard.h"
 #include "sandbox/probe_api.h"
 #include "policy/profile.h"
+#include "lib/fileio.h"
 
 #define MAX_POLICY_BYTES (4u << 20)
 

@@ -25,8 +25,17 @@ void *guard_xmalloc(size_t n);
 void *guard_xrealloc(void *p, size_t n);
 /* realloc of n elements of `elem` bytes; dies on overflow or exhaustion like every guard_x*. */
 void *guard_xreallocarray(void *p, size_t n, size_t elem);
+/* arr with room for `need` elements of `elem` bytes: *cap doubles (from 16) until it fits. */
+void *guard_grow(void *arr, size_t *cap, size_t need, size_t elem);
 char *guard_xstrdup(const char *s);
 __attribute__((format(printf, 1, 2))) char *guard_xasprintf(const char *fmt, ...);
+
+/* A load or validation error (struct guard_error, include/guard/policy.h): err filled by every loader (err may be
+ * NULL), printed as `guard: FILE:LINE:COL: message (hint)` on stderr (error.c). */
+struct guard_error;
+void guard_error_set(struct guard_error *err, const char *file, unsigned line, unsigned col, const char *hint,
+		     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void guard_error_print(const struct guard_error *e);
 
 /* A growable array of `type` (v, n, cap); GUARD_VEC_PUSH appends. */
 #define GUARD_VEC(type)                                                                                              \

@@ -80,6 +80,17 @@ void *guard_xreallocarray(void *p, size_t n, size_t elem)
 	return guard_xrealloc(p, n * elem);
 }
 
+void *guard_grow(void *arr, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return arr;
+	size_t n = *cap ? *cap : 16;
+	while (n < need)
+		n *= 2;
+	*cap = n;
+	return guard_xreallocarray(arr, n, elem);
+}
+
 char *guard_xstrdup(const char *s)
 {
 	char *d = strdup(s);

@@ -1,7 +1,8 @@
-/* The network proxy's pure parts (proxy_parse.c): host patterns and targets, HTTP/1.x request and response heads,
+/* The network proxy's pure parts (proxy_parse.c): request targets, HTTP/1.x request and response heads,
  * chunked body framing, SOCKS5. Everything here reads bytes that a sandboxed program (or an upstream server) wrote:
  * bounded, no allocation, no I/O, never reads past `len`; fuzzed by tests/fuzz/fuzz_proxy.c and unit-tested by
- * tests/unit/test_proxy.c. The server around it is proxy_linux.c. */
+ * tests/unit/test_proxy.c. The server around it is proxy_linux.c; the host patterns it matches targets against are
+ * policy language (policy/net_host.h). */
 #ifndef GUARD_PROXY_H
 #define GUARD_PROXY_H
 
@@ -10,49 +11,12 @@
 #include <stdint.h>
 
 #include "guard/policy.h"
+#include "policy/net_host.h" /* struct net_host, PROXY_HOST_MAX: the targets the parsers classify */
 
 #define PROXY_HEAD_MAX 32768   /* bytes of one request or response head */
 #define PROXY_MAX_HEADERS 100  /* header fields per head */
-#define PROXY_HOST_MAX 253     /* DNS name length without the trailing dot */
 
 enum { PROXY_NEED_MORE = 0, PROXY_OK = 1, PROXY_BAD = -1 };
-
-/* ---- hosts ---- */
-
-enum net_host_kind {
-	NET_HOST_NAME,     /* api.anthropic.com */
-	NET_HOST_WILDCARD, /* *.github.com: any name strictly below the suffix */
-	NET_HOST_ANY,      /* * */
-	NET_HOST_IP4,
-	NET_HOST_IP6,
-};
-
-struct net_host {
-	enum net_host_kind kind;
-	char name[PROXY_HOST_MAX + 3]; /* normalized text: lowercase name (WILDCARD: the suffix), canonical IP text */
-	unsigned char addr[16];        /* IP4: first 4 bytes; IP6: 16 */
-	unsigned port;                 /* patterns: 1..65535, GUARD_NET_PORT_WEB or GUARD_NET_PORT_ANY */
-};
-
-/* Parse a network.allow entry as written. 0, or -1 with a message and a hint. */
-int net_host_pattern_parse(const char *text, struct net_host *out, char *why, size_t whylen, char *hint,
-			   size_t hintlen);
-/* Normalize a host as a client named it (a CONNECT authority's host, a URI's host without brackets, a SOCKS
- * domain): a DNS name or an IP literal. 0, or -1 when it is neither. IPv4-mapped IPv6 becomes IPv4. */
-int net_host_target(const char *host, size_t len, struct net_host *out);
-/* Does a pattern allow host t on port? */
-bool net_host_matches(const struct net_host *pattern, const struct net_host *t, unsigned port);
-/* A name that getaddrinfo would read as a number though it is no canonical IP ("127.1", "0x7f000001",
- * "2130706433"): refused, so a name rule can never turn into an address nobody wrote. */
-bool net_host_numeric_alias(const char *name);
-
-/* "host:port", "[v6]:port" into out (always NUL-terminated). */
-void net_host_port_text(char *out, size_t len, const char *host, unsigned port);
-
-/* Special addresses the proxy refuses unless a rule names the address itself: loopback, link-local (cloud metadata
- * 169.254.169.254 among them), unspecified, multicast/broadcast, and the metadata services outside link-local
- * (fd00:ec2::254, 100.100.100.200, 168.63.129.16). NULL for an ordinary address, else what it is. */
-const char *net_addr_special(int family, const unsigned char *addr);
 
 /* ---- HTTP ---- */
 

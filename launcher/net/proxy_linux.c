@@ -33,6 +33,7 @@
 #include "plan/net_state.h"
 #include "policy/policy_api.h"
 #include "log/session.h"
+#include "lib/fileio.h"
 
 #define MAX_CONNS 512
 #define FIRST_BYTE_MS 30000 /* a new connection says something within this */

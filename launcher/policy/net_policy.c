@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "policy/policy_api.h"
-#include "net/proxy.h"
+#include "policy/net_host.h"
 
 static void *grow(void *arr, size_t *cap, size_t need, size_t elem)
 {

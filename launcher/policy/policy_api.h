@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include "guard/policy.h"
+#include "lib/guard.h" /* guard_error_set/print: the loaders' errors */
 
 void guard_policy_init(struct guard_policy *p);
 void guard_policy_free(struct guard_policy *p);
@@ -50,12 +51,6 @@ struct guard_sources {
  * `out` needs no guard_policy_init; on error it is left empty (guard_policy_free on it is harmless). */
 int guard_policy_assemble(struct guard_policy *out, const struct guard_sources *src, struct guard_error *err);
 
-/* `guard: FILE:LINE:COL: message (hint)` on stderr. */
-void guard_error_print(const struct guard_error *e);
-/* Fill err: helper for all loaders. */
-void guard_error_set(struct guard_error *err, const char *file, unsigned line, unsigned col, const char *hint,
-		     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-
 /* The closest word to `word` among `candidates` (NULL-terminated) by edit distance, or NULL if none is close. */
 const char *guard_suggest(const char *word, const char *const *candidates);
 
@@ -86,11 +81,6 @@ void guard_policy_merge(struct guard_policy *dst, struct guard_policy *src);
  * policy does not keep: the trust gate needs it. On error `out` may hold part of the file: free it. */
 int guard_policy_parse_yaml(struct guard_policy *out, const char *display, const char *buf, size_t len,
 			    enum guard_source src, struct guard_origin *net, struct guard_error *err);
-/* Read a whole regular file of at most `max` bytes into a malloc'd, NUL-terminated buffer.
- * 0; 1 when it does not exist; -1 with errno (EFBIG when larger than max). */
-int guard_read_file(const char *path, size_t max, char **buf, size_t *len);
-/* $XDG_CONFIG_HOME/guard (when XDG_CONFIG_HOME is absolute), else ~/.config/guard. 0, or -1 without a home. */
-int guard_config_dir(char *out, size_t len);
 /* Does the store hold any record for path (whatever the content)? To say "changed since you trusted it". */
 bool guard_trust_has_path(const char *store, const char *path);
 

@@ -2,9 +2,7 @@
  * a project file from loosening the policy until the user has trusted its exact content: a repository the user
  * just cloned must not be able to grant the agent ~/.aws by shipping a .guard.yaml. */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,101 +11,9 @@
 #include <unistd.h>
 #include "policy/builtin_rules.h"
 #include "policy/policy_api.h"
+#include "lib/fileio.h"
 
 #define MAX_POLICY_BYTES (4u << 20) /* far beyond any hand-written policy; bounds a stray huge file */
-
-int guard_read_file(const char *path, size_t max, char **buf, size_t *len)
-{
-	/* O_NONBLOCK: a FIFO planted under the policy's name must not hang the launcher. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return errno == ENOENT ? 1 : -1;
-	struct stat st;
-	int e = 0;
-	if (fstat(fd, &st) < 0)
-		e = errno;
-	else if (S_ISDIR(st.st_mode))
-		e = EISDIR;
-	else if (!S_ISREG(st.st_mode))
-		e = EINVAL;
-	else if ((size_t)st.st_size > max)
-		e = EFBIG;
-	if (e) {
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	size_t cap = (size_t)st.st_size + 1, n = 0;
-	char *b = malloc(cap + 1);
-	if (!b) {
-		close(fd);
-		errno = ENOMEM;
-		return -1;
-	}
-	/* Read to EOF rather than trusting st_size: the file may change under us; what we hash is what we parse. */
-	for (;;) {
-		if (n == cap) {
-			if (cap > max) {
-				free(b);
-				close(fd);
-				errno = EFBIG;
-				return -1;
-			}
-			char *nb = realloc(b, 2 * cap + 1);
-			if (!nb) {
-				free(b);
-				close(fd);
-				errno = ENOMEM;
-				return -1;
-			}
-			b = nb;
-			cap *= 2;
-		}
-		ssize_t r = read(fd, b + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			e = errno;
-			free(b);
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	if (n > max) {
-		free(b);
-		errno = EFBIG;
-		return -1;
-	}
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
-}
-
-int guard_config_dir(char *out, size_t len)
-{
-	const char *x = getenv("XDG_CONFIG_HOME");
-	int n;
-	/* The XDG spec says a relative value is invalid and must be ignored. */
-	if (x && x[0] == '/') {
-		n = snprintf(out, len, "%s/guard", x);
-	} else {
-		const char *home = getenv("HOME");
-		if (!home || home[0] != '/') {
-			struct passwd *pw = getpwuid(getuid());
-			home = pw ? pw->pw_dir : NULL;
-		}
-		if (!home || home[0] != '/')
-			return -1;
-		n = snprintf(out, len, "%s/.config/guard", home);
-	}
-	return n < 0 || (size_t)n >= len ? -1 : 0;
-}
 
 int guard_policy_load_file(struct guard_policy *p, const char *path, enum guard_source src, struct guard_error *err)
 {

@@ -13,7 +13,7 @@
 #include "policy/limits_plan.h"
 #include "lib/guard.h"
 #include "policy/policy_api.h"
-#include "supervisor/mask.h"
+#include "policy/mask_policy.h"
 #include "lib/yaml_doc.h"
 
 #define MAX_PROCESSES 4194304LL /* PID_MAX_LIMIT */

@@ -1,7 +1,7 @@
 /* The trust store: which project files the user has reviewed, by the hash of their exact bytes (like direnv).
  * Lines are "HEX  ABSPATH", one per file; any edit changes the hash, so the file is untrusted again until the
- * user looks at it. The store is rewritten whole through a temporary file and rename, so a crash or a
- * concurrent reader never sees half a store. */
+ * user looks at it. The store is rewritten whole with guard_write_atomic (temporary file, rename, directory
+ * fsync), so a crash or a concurrent reader never sees half a store. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "lib/guard.h"
 #include "policy/policy_api.h"
+#include "lib/fileio.h"
 
 #define MAX_STORE_BYTES (16u << 20)
 #define MAX_TRUSTED_FILE (4u << 20) /* same bound as policy files: anything bigger is not a policy */
@@ -108,52 +109,6 @@ bool guard_trust_has_path(const char *store, const char *path)
 	return lookup(store, path, NULL);
 }
 
-
-static int write_store(const char *sp, const char *data, size_t len, struct guard_error *err)
-{
-	char dir[PATH_MAX], tmp[PATH_MAX + 16];
-	snprintf(dir, sizeof dir, "%s", sp);
-	char *slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (guard_mkdir_p(dir, 0700) < 0) {
-			guard_error_set(err, dir, 0, 0, "check that its parent is writable", "cannot create: %s",
-					strerror(errno));
-			return -1;
-		}
-	}
-	snprintf(tmp, sizeof tmp, "%s.XXXXXX", sp);
-	int fd = mkstemp(tmp); /* 0600 */
-	if (fd < 0) {
-		guard_error_set(err, sp, 0, 0, "check the permissions of its directory",
-				"cannot write the trust store: %s", strerror(errno));
-		return -1;
-	}
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			break;
-		off += (size_t)w;
-	}
-	int e = off < len ? errno : 0;
-	if (!e && (fchmod(fd, 0600) < 0 || fsync(fd) < 0))
-		e = errno;
-	if (close(fd) < 0 && !e)
-		e = errno;
-	if (!e && rename(tmp, sp) < 0)
-		e = errno;
-	if (e) {
-		unlink(tmp);
-		guard_error_set(err, sp, 0, 0, "check the permissions and free space of its directory",
-				"cannot write the trust store: %s", strerror(e));
-		return -1;
-	}
-	return 0;
-}
-
 /* The store without any record of `abs`, plus `add` (may be NULL). *removed counts the dropped records. */
 static char *rewrite(const char *old, size_t oldlen, const char *abs, const char *add, size_t *outlen, int *removed)
 {
@@ -233,7 +188,9 @@ static int update(const char *store, const char *path, bool add, struct guard_er
 		guard_error_set(err, ap, 0, 0, "nothing to do", "was not trusted");
 		rc = 1;
 	} else {
-		rc = write_store(sp, data, newlen, err);
+		/* Durable like a policy file (the directory fsync'd too): a revoked trust must not come back after a
+		 * crash. Private: it says which of the user's projects exist and were reviewed. */
+		rc = guard_write_atomic(sp, data, newlen, 0600, true, err);
 	}
 	free(data);
 	return rc;

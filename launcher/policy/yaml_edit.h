@@ -36,7 +36,8 @@ int guard_yaml_locate(const char *text, size_t len, const char *section, const c
 int guard_yaml_rewrite(const char *text, size_t len, const struct guard_yedit *e, char **out, size_t *outlen, char *why,
 		       size_t whylen);
 
-/* The entry as YAML writes it in a list: plain when that reads back the same, else double-quoted. malloc'd. */
+/* The entry as YAML writes it in a list: plain when that reads back the same, else double-quoted. malloc'd.
+ * The emitter's (yaml_rewrite.c); the in-place editor and `guard allow/deny` use it too. */
 char *guard_yaml_quote(const char *value);
 
 #endif

@@ -9,6 +9,29 @@
 #include "lib/guard.h"
 #include "policy/yaml_edit.h"
 
+char *guard_yaml_quote(const char *v)
+{
+	static const char first[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./$~";
+	static const char rest[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./$~+=@:*-";
+	size_t n = strlen(v);
+	/* A trailing ':' would turn "- x:" into a mapping; everything outside `rest` may mean something to YAML. */
+	if (n && strchr(first, v[0]) && strspn(v, rest) == n && v[n - 1] != ':')
+		return guard_xstrdup(v);
+	char *q = guard_xmalloc(4 * n + 3), *w = q;
+	*w++ = '"';
+	for (const unsigned char *c = (const unsigned char *)v; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			*w++ = '\\', *w++ = (char)*c;
+		else if (*c < 0x20 || *c == 0x7f)
+			w += sprintf(w, "\\x%02x", *c);
+		else
+			*w++ = (char)*c;
+	}
+	*w++ = '"';
+	*w = '\0';
+	return q;
+}
+
 struct buf {
 	char *p;
 	size_t n, cap;

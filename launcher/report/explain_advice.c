@@ -7,6 +7,7 @@
 #include "report/explain.h"
 #include "policy/policy_api.h"
 #include "report/report.h"
+#include "lib/fileio.h"
 
 /* ---- the verdict --------------------------------------------------------------------------------------- */
 

@@ -22,20 +22,6 @@
 #define GUARD_MASK_HOLD_MS 400
 #define GUARD_MASK_HOLD_MAX (64 * 1024)
 
-/* Presets: name → PCRE2 regex (NULL when unknown). "all" stands for every preset. */
-const char *guard_mask_preset_regex(const char *name);
-const char *const *guard_mask_preset_names(void); /* NULL-terminated, without "all" */
-
-/* Does `regex` compile (and is it usable: it must not match the empty string)? 0, or -1 with why. */
-int guard_mask_regex_check(const char *regex, bool case_insensitive, char *why, size_t whylen);
-
-/* Policy storage (policy_yaml.c adds, policy.c merges and frees). */
-struct guard_error;
-int guard_policy_add_mask(struct guard_policy *p, const char *preset, const char *regex, int show_prefix,
-			  bool case_insensitive, struct guard_origin at, struct guard_error *err);
-void guard_mask_policy_merge(struct guard_policy *dst, struct guard_policy *src);
-void guard_mask_policy_free(struct guard_policy *p);
-
 /* The compiled masker: NULL when the policy masks nothing (or on error, with why set). */
 struct guard_masker;
 struct guard_masker *guard_masker_new(const struct guard_policy *p, char *why, size_t whylen);

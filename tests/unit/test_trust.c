@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "policy/policy_api.h"
 #include "tap.h"
+#include "lib/fileio.h"
 
 static char tmpdir[64];
 
