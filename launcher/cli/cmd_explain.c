@@ -18,6 +18,7 @@
 #include "policy/policy_api.h"
 #include "sandbox/probe_api.h"
 #include "report/report.h"
+#include "lib/image_file.h"
 #include "log/session.h"
 #include "policy/verdict.h"
 

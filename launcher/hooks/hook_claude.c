@@ -7,8 +7,8 @@
  * "..."}} reaches the model as a system reminder next to the failed result. */
 #include <string.h>
 
-#include "cli/cli.h"
 #include "hooks/hook_explain.h"
+#include "hooks/hooks.h"
 
 #define HOOK_PATH 4096
 

@@ -12,8 +12,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "cli/cli.h"
 #include "hooks/hook_explain.h"
+#include "hooks/hooks.h"
 
 #define HOOK_PATH 4096
 

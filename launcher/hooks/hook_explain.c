@@ -10,7 +10,7 @@
 #include "guard/path.h"
 #include "lib/guard.h"
 #include "hooks/hook_explain.h"
-#include "log/session_read.h"
+#include "lib/image_file.h"
 
 #define HOOK_PATH 4096
 #define HOOK_LINE 8192	       /* longer output lines are not looked at */

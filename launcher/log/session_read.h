@@ -72,7 +72,4 @@ int guard_session_read_event_parse(const char *line, size_t len, struct guard_se
 				   struct guard_json_doc **doc);
 void guard_session_read_event_free(struct guard_session_read_event *ev, struct guard_json_doc *doc);
 
-/* Read a policy image file into an 8-byte aligned buffer and validate it. 0, or -1 with why. */
-int guard_image_read(const char *path, struct guard_image *img, void **buf, char *why, size_t whylen);
-
 #endif
