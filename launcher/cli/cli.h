@@ -34,8 +34,6 @@ int guard_cmd_trust(int argc, char **argv, bool trust);
 int guard_cmd_report(int argc, char **argv);   /* cmd_report.c */
 int guard_cmd_explain(int argc, char **argv);  /* cmd_explain.c */
 int guard_cmd_hook(int argc, char **argv);     /* cmd_hook.c */
-int guard_hook_claude_code(void);              /* hook_claude.c: JSON on stdin */
-int guard_hook_codex(void);                    /* hook_codex.c: JSON on stdin */
 int guard_cmd_sessions(int argc, char **argv); /* cmd_sessions.c */
 
 /* The profile for these options: --profile, else the one the command selects (profile_select.c), else NULL
@@ -45,5 +43,8 @@ int guard_cmd_profiles(int argc, char **argv); /* cmd_profiles.c */
 int guard_cmd_init(int argc, char **argv);     /* cmd_init.c */
 int guard_cmd_edit(int argc, char **argv, bool allow); /* cmd_edit.c: guard allow / guard deny */
 int guard_cmd_status(int argc, char **argv);   /* cmd_status.c */
+/* `guard doctor [--json] [--no-userns]` (cmd_doctor.c): argv[0] is the subcommand's name. Exit status: 0 when a
+ * sandbox is possible here, 1 when not, 125 on a usage error. */
+int guard_cmd_doctor(int argc, char **argv);
 
 #endif

@@ -6,6 +6,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "policy/limits_plan.h"
 #include "guard/landlock_compat.h"
 #include "plan/net.h"

@@ -18,6 +18,7 @@
 #include "policy/policy_api.h"
 #include "sandbox/probe_api.h"
 #include "report/report.h"
+#include "lib/image_file.h"
 #include "log/session.h"
 #include "policy/verdict.h"
 
@@ -33,7 +34,7 @@ struct explain {
 	/* the policy */
 	struct guard_image img;
 	void *img_buf;
-	struct guard_sess sess; /* the session, when one is used (for the image and/or the attempts) */
+	struct guard_session_read sess; /* the session, when one is used (for the image and/or the attempts) */
 	bool have_sess, inside;
 	char *source;  /* where the policy came from, for the header */
 	char *path;    /* absolute, normalized */
@@ -47,14 +48,14 @@ static void open_session(struct explain *x, const char *id)
 {
 	char why[768];
 	bool none;
-	char *dir = guard_sess_find(id, &none, why, sizeof why);
+	char *dir = guard_session_read_find(id, &none, why, sizeof why);
 	if (!dir && getenv("GUARD_POLICY"))
 		guard_die("inside the sandbox the session log is out of reach by design: name a path without --session "
 			  "or --last (guard explain PATH) to explain it from this sandbox's policy",
 			  "%s", why);
 	if (!dir)
 		guard_die(none ? "sessions are recorded by `guard run`" : "`guard sessions` lists them", "%s", why);
-	if (guard_sess_open(&x->sess, dir, why, sizeof why) != 0)
+	if (guard_session_read_open(&x->sess, dir, why, sizeof why) != 0)
 		guard_die("`guard sessions` lists the others", "%s", why);
 	free(dir);
 	x->have_sess = true;
@@ -65,16 +66,16 @@ static void find_project_session(struct explain *x, const char *project)
 {
 	char *root = guard_session_root();
 	struct guard_strv ids = {0};
-	guard_sess_list(root, &ids);
+	guard_session_read_list(root, &ids);
 	for (size_t i = 0; i < ids.n && i < 64 && !x->have_sess; i++) {
 		char *dir = guard_path_join(root, ids.v[i]), why[256];
-		struct guard_sess s;
-		if (guard_sess_open(&s, dir, why, sizeof why) == 0) {
+		struct guard_session_read s;
+		if (guard_session_read_open(&s, dir, why, sizeof why) == 0) {
 			if (s.project && strcmp(s.project, project) == 0) {
 				x->sess = s;
 				x->have_sess = true;
 			} else {
-				guard_sess_close(&s);
+				guard_session_read_close(&s);
 			}
 		}
 		free(dir);
@@ -140,7 +141,7 @@ struct last_denial {
 	char *path, *orig, *op, *reason;
 };
 
-static bool keep_denial(const struct guard_sess_event *ev, void *ctx)
+static bool keep_denial(const struct guard_session_read_event *ev, void *ctx)
 {
 	struct last_denial *d = ctx;
 	if (strcmp(ev->result, "denied") != 0 || !ev->path)
@@ -171,7 +172,7 @@ struct attempts {
 	size_t nprogs, capprogs;
 };
 
-static bool collect(const struct guard_sess_event *ev, void *ctx)
+static bool collect(const struct guard_session_read_event *ev, void *ctx)
 {
 	struct attempts *a = ctx;
 	if (strcmp(ev->op, "exec") == 0 && strcmp(ev->result, "allowed") == 0 && ev->argv && ev->argv[0]) {
@@ -236,8 +237,8 @@ static void show_attempts(struct guard_buf *b, struct explain *x)
 	struct attempts a = {0};
 	char *logged = as_logged(x->path);
 	a.path = logged;
-	struct guard_sess_stats st;
-	guard_sess_events(&x->sess, collect, &a, &st);
+	struct guard_session_read_stats st;
+	guard_session_read_events(&x->sess, collect, &a, &st);
 	guard_buf_printf(b, "  attempts  %zu in session ", a.total);
 	guard_fmt_text(b, x->sess.id);
 	guard_buf_puts(b, a.total ? "" : " (the log has none for this path)");
@@ -350,7 +351,7 @@ static bool choose_path(struct explain *x)
 		return true;
 	}
 	struct last_denial d = {0};
-	guard_sess_events(&x->sess, keep_denial, &d, NULL);
+	guard_session_read_events(&x->sess, keep_denial, &d, NULL);
 	if (!d.path)
 		return false;
 	x->path = d.path;
@@ -443,6 +444,6 @@ int guard_cmd_explain(int argc, char **argv)
 	guard_buf_free(&b);
 	free(x.path), free(x.orig), free(x.reason), free(x.source), free(x.img_buf);
 	if (x.have_sess)
-		guard_sess_close(&x.sess);
+		guard_session_read_close(&x.sess);
 	return fflush(stdout) == 0 ? 0 : GUARD_EXIT_ERROR;
 }

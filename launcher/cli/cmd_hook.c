@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "hooks/hooks.h"
 
 int guard_cmd_hook(int argc, char **argv)
 {

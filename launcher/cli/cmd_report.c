@@ -45,11 +45,11 @@ int guard_cmd_report(int argc, char **argv)
 
 	char why[768];
 	bool none;
-	char *dir = guard_sess_find(id, &none, why, sizeof why);
+	char *dir = guard_session_read_find(id, &none, why, sizeof why);
 	if (!dir)
 		guard_die(none ? "sessions are recorded by `guard run`" : "`guard sessions` lists them", "%s", why);
-	struct guard_sess s;
-	if (guard_sess_open(&s, dir, why, sizeof why) != 0)
+	struct guard_session_read s;
+	if (guard_session_read_open(&s, dir, why, sizeof why) != 0)
 		guard_die("the session directory is damaged; `guard sessions` lists the others", "%s", why);
 	free(dir);
 
@@ -62,7 +62,7 @@ int guard_cmd_report(int argc, char **argv)
 	else
 		guard_report_text(stdout, &r);
 	guard_report_free(&r);
-	guard_sess_close(&s);
+	guard_session_read_close(&s);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		guard_die_errno(NULL, "writing the report");
 	return 0;

@@ -12,7 +12,7 @@
 
 #define USAGE "usage: guard sessions [--json]"
 
-static bool count_denied(const struct guard_sess_event *ev, void *ctx)
+static bool count_denied(const struct guard_session_read_event *ev, void *ctx)
 {
 	if (strcmp(ev->result, "denied") == 0)
 		++*(long long *)ctx;
@@ -20,16 +20,16 @@ static bool count_denied(const struct guard_sess_event *ev, void *ctx)
 }
 
 /* Denials: from the end record, else counted in the log (the session may still be running). */
-static long long denials_of(const struct guard_sess *s)
+static long long denials_of(const struct guard_session_read *s)
 {
 	if (s->finished && s->denials >= 0)
 		return s->denials;
 	long long n = 0;
-	guard_sess_events(s, count_denied, &n, NULL);
+	guard_session_read_events(s, count_denied, &n, NULL);
 	return n;
 }
 
-static const char *status_of(const struct guard_sess *s)
+static const char *status_of(const struct guard_session_read *s)
 {
 	if (s->finished)
 		return "finished";
@@ -38,7 +38,7 @@ static const char *status_of(const struct guard_sess *s)
 	return "killed";
 }
 
-static void row_text(struct guard_buf *b, const struct guard_sess *s)
+static void row_text(struct guard_buf *b, const struct guard_session_read *s)
 {
 	char start[32], dur[32], exit[16];
 	struct guard_buf tmp = {0};
@@ -73,7 +73,7 @@ static void num_or_null(struct guard_buf *b, const char *key, bool known, long l
 		guard_buf_printf(b, ",\"%s\":null", key);
 }
 
-static void row_json(struct guard_buf *b, const struct guard_sess *s, bool first)
+static void row_json(struct guard_buf *b, const struct guard_session_read *s, bool first)
 {
 	guard_buf_puts(b, first ? "\n  {\"id\":" : ",\n  {\"id\":");
 	guard_json_str(b, s->id);
@@ -107,7 +107,7 @@ int guard_cmd_sessions(int argc, char **argv)
 	}
 	char *root = guard_session_root();
 	struct guard_strv ids = {0};
-	if (guard_sess_list(root, &ids) != 0)
+	if (guard_session_read_list(root, &ids) != 0)
 		guard_die_errno(NULL, "reading %s", root);
 	struct guard_buf b = {0};
 	guard_buf_puts(&b, "");
@@ -124,14 +124,14 @@ int guard_cmd_sessions(int argc, char **argv)
 	bool first = true;
 	for (size_t i = 0; i < ids.n; i++) {
 		char *dir = guard_path_join(root, ids.v[i]), why[512];
-		struct guard_sess s;
-		if (guard_sess_open(&s, dir, why, sizeof why) == 0) {
+		struct guard_session_read s;
+		if (guard_session_read_open(&s, dir, why, sizeof why) == 0) {
 			if (json)
 				row_json(&b, &s, first);
 			else
 				row_text(&b, &s);
 			first = false;
-			guard_sess_close(&s);
+			guard_session_read_close(&s);
 		} else if (!json) {
 			guard_fmt_text(&b, ids.v[i]);
 			guard_buf_puts(&b, "  (unreadable: ");

@@ -7,8 +7,8 @@
  * "..."}} reaches the model as a system reminder next to the failed result. */
 #include <string.h>
 
-#include "cli/cli.h"
 #include "hooks/hook_explain.h"
+#include "hooks/hooks.h"
 
 #define HOOK_PATH 4096
 
@@ -37,7 +37,7 @@ static enum guard_op error_op(const char *e, enum guard_op tool_op)
 }
 
 /* The explanation of one failed call of a file tool, or 0. */
-static size_t explain_file_tool(const struct hook_call *c, const char *tool, const char *error, char *msg,
+static size_t explain_file_tool(const struct guard_hook_call *c, const char *tool, const char *error, char *msg,
 				size_t cap)
 {
 	const struct guard_json *ti = guard_json_get(c->in, "tool_input");
@@ -53,10 +53,11 @@ static size_t explain_file_tool(const struct hook_call *c, const char *tool, con
 	if (error_path(error, path, sizeof path) &&
 	    !(given && strncmp(path, given, strlen(given)) == 0 && strncmp(path + strlen(given), ".tmp.", 5) == 0))
 		given = path;
-	return hook_explain_access(&c->img, error_op(error, op), hook_error_errno(error), given, c->cwd, msg, cap);
+	return guard_hook_explain_access(&c->img, error_op(error, op), guard_hook_error_errno(error), given, c->cwd,
+					 msg, cap);
 }
 
-static void explain_failure(const struct hook_call *c, struct guard_buf *out)
+static void explain_failure(const struct guard_hook_call *c, struct guard_buf *out)
 {
 	const char *error = guard_json_str_of(c->in, "error");
 	if (strcmp(c->event, "PostToolUseFailure") != 0 || !c->tool || !error)
@@ -67,12 +68,12 @@ static void explain_failure(const struct hook_call *c, struct guard_buf *out)
 		file_tool |= strcmp(c->tool, *t) == 0;
 	char msg[2048];
 	if (file_tool && explain_file_tool(c, c->tool, error, msg, sizeof msg))
-		hook_add_line(out, msg);
+		guard_hook_add_line(out, msg);
 	else if (!file_tool) /* Bash and the rest: the refusals its output reports that no guard: line did */
-		hook_explain_output(&c->img, error, c->cwd, out, HOOK_MAX_LINES);
+		guard_hook_explain_output(&c->img, error, c->cwd, out, GUARD_HOOK_MAX_LINES);
 }
 
 int guard_hook_claude_code(void)
 {
-	return hook_run("PostToolUseFailure", explain_failure);
+	return guard_hook_run("PostToolUseFailure", explain_failure);
 }

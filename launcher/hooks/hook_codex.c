@@ -12,14 +12,14 @@
 #include <errno.h>
 #include <string.h>
 
-#include "cli/cli.h"
 #include "hooks/hook_explain.h"
+#include "hooks/hooks.h"
 
 #define HOOK_PATH 4096
 
 /* The files a patch touches and how: "*** Add File: P", "*** Update File: P" (with "*** Move to: Q" the old
  * name goes and Q is created), "*** Delete File: P". */
-static void explain_patch(const struct hook_call *c, const char *patch, struct guard_buf *out)
+static void explain_patch(const struct guard_hook_call *c, const char *patch, struct guard_buf *out)
 {
 	static const struct {
 		const char *head;
@@ -33,7 +33,7 @@ static void explain_patch(const struct hook_call *c, const char *patch, struct g
 	};
 	char updated[HOOK_PATH] = "", msg[2048];
 	unsigned added = 0;
-	for (const char *p = patch; p && *p && added < HOOK_MAX_LINES;) {
+	for (const char *p = patch; p && *p && added < GUARD_HOOK_MAX_LINES;) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
 		const char *line = p;
@@ -56,9 +56,10 @@ static void explain_patch(const struct hook_call *c, const char *patch, struct g
 				memcpy(updated, path, pl + 1);
 			else if (heads[h].moves && updated[0])
 				targets[1] = updated;
-			for (int k = 0; k < 2 && targets[k] && added < HOOK_MAX_LINES; k++) {
-				size_t n = hook_explain_access(&c->img, ops[k], EACCES, targets[k], c->cwd, msg, sizeof msg);
-				if (n && hook_add_line(out, msg))
+			for (int k = 0; k < 2 && targets[k] && added < GUARD_HOOK_MAX_LINES; k++) {
+				size_t n = guard_hook_explain_access(&c->img, ops[k], EACCES, targets[k], c->cwd, msg,
+								     sizeof msg);
+				if (n && guard_hook_add_line(out, msg))
 					added++;
 			}
 			break;
@@ -67,22 +68,22 @@ static void explain_patch(const struct hook_call *c, const char *patch, struct g
 }
 
 /* A shell command's output: a string (codex 0.169), or an object holding it. */
-static void explain_shell(const struct hook_call *c, struct guard_buf *out)
+static void explain_shell(const struct guard_hook_call *c, struct guard_buf *out)
 {
 	const struct guard_json *r = guard_json_get(c->in, "tool_response");
 	if (r && r->type == GUARD_JSON_STRING) {
-		hook_explain_output(&c->img, r->s, c->cwd, out, HOOK_MAX_LINES);
+		guard_hook_explain_output(&c->img, r->s, c->cwd, out, GUARD_HOOK_MAX_LINES);
 		return;
 	}
 	static const char *const fields[] = {"output", "aggregated_output", "stderr", "stdout", NULL};
 	for (const char *const *f = fields; *f; f++) {
 		const char *s = guard_json_str_of(r, *f);
-		if (s && hook_explain_output(&c->img, s, c->cwd, out, HOOK_MAX_LINES))
+		if (s && guard_hook_explain_output(&c->img, s, c->cwd, out, GUARD_HOOK_MAX_LINES))
 			return;
 	}
 }
 
-static void explain_call(const struct hook_call *c, struct guard_buf *out)
+static void explain_call(const struct guard_hook_call *c, struct guard_buf *out)
 {
 	if (!c->event || !c->tool)
 		return;
@@ -94,5 +95,5 @@ static void explain_call(const struct hook_call *c, struct guard_buf *out)
 
 int guard_hook_codex(void)
 {
-	return hook_run(NULL, explain_call);
+	return guard_hook_run(NULL, explain_call);
 }

@@ -10,24 +10,24 @@
 #include "guard/path.h"
 #include "lib/guard.h"
 #include "hooks/hook_explain.h"
-#include "log/session_read.h"
+#include "lib/image_file.h"
 
 #define HOOK_PATH 4096
 #define HOOK_LINE 8192	       /* longer output lines are not looked at */
 #define HOOK_MAX_CANDIDATES 64 /* paths looked up per output */
 
-static void hook_call_close(struct hook_call *c);
+static void guard_hook_call_close(struct guard_hook_call *c);
 
-static bool hook_call_open(struct hook_call *c, const char *default_event)
+static bool guard_hook_call_open(struct guard_hook_call *c, const char *default_event)
 {
 	memset(c, 0, sizeof *c);
-	char *in = guard_xmalloc(HOOK_MAX_INPUT);
+	char *in = guard_xmalloc(GUARD_HOOK_MAX_INPUT);
 	size_t len = 0;
 	bool whole = true;
 	for (;;) {
 		char sink[4096];
-		char *dst = len < HOOK_MAX_INPUT ? in + len : sink;
-		size_t room = len < HOOK_MAX_INPUT ? HOOK_MAX_INPUT - len : sizeof sink;
+		char *dst = len < GUARD_HOOK_MAX_INPUT ? in + len : sink;
+		size_t room = len < GUARD_HOOK_MAX_INPUT ? GUARD_HOOK_MAX_INPUT - len : sizeof sink;
 		ssize_t r = read(0, dst, room);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -40,14 +40,14 @@ static bool hook_call_open(struct hook_call *c, const char *default_event)
 	}
 	const char *image_path = getenv("GUARD_POLICY");
 	char why[256];
-	struct guard_json_limits lim = {.max_len = HOOK_MAX_INPUT, .depth = 64, .max_nodes = 1u << 16};
+	struct guard_json_limits lim = {.max_len = GUARD_HOOK_MAX_INPUT, .depth = 64, .max_nodes = 1u << 16};
 	if (whole && image_path && image_path[0])
 		c->doc = guard_json_parse(in, len, &lim, why, sizeof why);
 	free(in);
 	c->in = c->doc ? guard_json_root(c->doc) : NULL;
 	if (!c->in || c->in->type != GUARD_JSON_OBJECT ||
 	    guard_image_read(image_path, &c->img, &c->img_buf, why, sizeof why) != 0) {
-		hook_call_close(c);
+		guard_hook_call_close(c);
 		return false;
 	}
 	c->event = guard_json_str_of(c->in, "hook_event_name");
@@ -60,7 +60,7 @@ static bool hook_call_open(struct hook_call *c, const char *default_event)
 	return true;
 }
 
-static void hook_call_close(struct hook_call *c)
+static void guard_hook_call_close(struct guard_hook_call *c)
 {
 	if (c->doc)
 		guard_json_free(c->doc);
@@ -106,7 +106,7 @@ static int find_error(const char *text, const char **at)
 	return err;
 }
 
-int hook_error_errno(const char *text)
+int guard_hook_error_errno(const char *text)
 {
 	return find_error(text, NULL);
 }
@@ -126,8 +126,8 @@ static bool canonical(const char *path, const char *cwd, char *out, size_t cap)
 	return snprintf(out, cap, "%s/%s", real, name) < (int)cap;
 }
 
-size_t hook_explain_access(const struct guard_image *img, enum guard_op op, int err, const char *path,
-			   const char *cwd, char *msg, size_t cap)
+size_t guard_hook_explain_access(const struct guard_image *img, enum guard_op op, int err, const char *path,
+				 const char *cwd, char *msg, size_t cap)
 {
 	char canon[HOOK_PATH];
 	if (!path || !path[0] || !err || !canonical(path, cwd, canon, sizeof canon))
@@ -239,7 +239,7 @@ static bool already_said(const char *text, const char *msg)
 	return said;
 }
 
-bool hook_add_line(struct guard_buf *out, const char *msg)
+bool guard_hook_add_line(struct guard_buf *out, const char *msg)
 {
 	size_t n = strlen(msg);
 	for (const char *p = out->p; p && (p = strstr(p, msg)); p++)
@@ -251,7 +251,7 @@ bool hook_add_line(struct guard_buf *out, const char *msg)
 	return true;
 }
 
-unsigned hook_explain_output(const struct guard_image *img, const char *text, const char *cwd,
+unsigned guard_hook_explain_output(const struct guard_image *img, const char *text, const char *cwd,
 			     struct guard_buf *out, unsigned room)
 {
 	unsigned added = 0, looked = 0;
@@ -276,8 +276,9 @@ unsigned hook_explain_output(const struct guard_image *img, const char *text, co
 		field_candidates(line, err_at, &c);
 		enum guard_op op = line_op(line, err);
 		for (unsigned i = 0; i < c.n; i++, looked++) {
-			size_t n = added < room ? hook_explain_access(img, op, err, c.v[i], cwd, msg, sizeof msg) : 0;
-			if (n && !already_said(text, msg) && hook_add_line(out, msg))
+			size_t n = added < room ? guard_hook_explain_access(img, op, err, c.v[i], cwd, msg, sizeof msg)
+						 : 0;
+			if (n && !already_said(text, msg) && guard_hook_add_line(out, msg))
 				added++;
 			free(c.v[i]);
 		}
@@ -285,10 +286,10 @@ unsigned hook_explain_output(const struct guard_image *img, const char *text, co
 	return added;
 }
 
-int hook_run(const char *default_event, hook_explain_fn *explain)
+int guard_hook_run(const char *default_event, guard_hook_explain_fn *explain)
 {
-	struct hook_call c;
-	if (!hook_call_open(&c, default_event))
+	struct guard_hook_call c;
+	if (!guard_hook_call_open(&c, default_event))
 		return 0;
 	struct guard_buf out = {0};
 	explain(&c, &out);
@@ -304,6 +305,6 @@ int hook_run(const char *default_event, hook_explain_fn *explain)
 		guard_buf_free(&b);
 	}
 	guard_buf_free(&out);
-	hook_call_close(&c);
+	guard_hook_call_close(&c);
 	return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "log/session.h"
 #include "log/session_read.h"
+#include "lib/image_file.h"
 #include "policy/verdict.h"
 
 #define SESSION_JSON_MAX (1u << 20)
@@ -46,44 +47,6 @@ static int slurp(const char *path, size_t max, char **out, size_t *outlen)
 	return 0;
 }
 
-int guard_image_read(const char *path, struct guard_image *img, void **bufp, char *why, size_t whylen)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || (size_t)st.st_size > GUARD_IMAGE_MAX_SIZE) {
-		snprintf(why, whylen, "%s: not a policy image", path);
-		close(fd);
-		return -1;
-	}
-	size_t len = (size_t)st.st_size, got = 0;
-	/* guard_image_load wants 8-byte alignment: the image is read, not mapped, so say so explicitly. */
-	char *buf = aligned_alloc(8, (len + 7) & ~(size_t)7);
-	if (!buf)
-		guard_die(NULL, "out of memory");
-	while (got < len) {
-		ssize_t k = read(fd, buf + got, len - got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-	}
-	close(fd);
-	if (got != len || guard_image_load(img, buf, len) != 0) {
-		snprintf(why, whylen, "%s: not a valid policy image (version %d expected)", path, GUARD_IMAGE_VERSION);
-		free(buf);
-		return -1;
-	}
-	*bufp = buf;
-	return 0;
-}
-
 static long long int_or(const struct guard_json *o, const char *key, long long dflt)
 {
 	long long v;
@@ -107,7 +70,7 @@ static const char **str_array(const struct guard_json *v, size_t *n)
 	return a;
 }
 
-int guard_sess_open(struct guard_sess *s, const char *dir, char *why, size_t whylen)
+int guard_session_read_open(struct guard_session_read *s, const char *dir, char *why, size_t whylen)
 {
 	memset(s, 0, sizeof *s);
 	char *path = guard_path_join(dir, "session.json"), *buf;
@@ -162,7 +125,7 @@ int guard_sess_open(struct guard_sess *s, const char *dir, char *why, size_t why
 	return 0;
 }
 
-void guard_sess_close(struct guard_sess *s)
+void guard_session_read_close(struct guard_session_read *s)
 {
 	free(s->dir);
 	free(s->id);
@@ -203,7 +166,7 @@ static char *absolute(const char *path, const char *cwd)
 	return n;
 }
 
-void guard_sess_event_free(struct guard_sess_event *ev, struct guard_json_doc *doc)
+void guard_session_read_event_free(struct guard_session_read_event *ev, struct guard_json_doc *doc)
 {
 	free(ev->argv);
 	free(ev->abs);
@@ -212,7 +175,8 @@ void guard_sess_event_free(struct guard_sess_event *ev, struct guard_json_doc *d
 	memset(ev, 0, sizeof *ev);
 }
 
-int guard_sess_event_parse(const char *line, size_t len, struct guard_sess_event *ev, struct guard_json_doc **docp)
+int guard_session_read_event_parse(const char *line, size_t len, struct guard_session_read_event *ev,
+				   struct guard_json_doc **docp)
 {
 	static const struct guard_json_limits lim = {.max_len = EVENT_LINE_MAX, .depth = 4, .max_nodes = 1u << 16};
 	memset(ev, 0, sizeof *ev);
@@ -226,7 +190,7 @@ int guard_sess_event_parse(const char *line, size_t len, struct guard_sess_event
 	     opt_str(o, "errno", &ev->err);
 	ok = ok && ev->op && ev->result; /* the two fields every use needs */
 	if (ok && (rule = guard_json_get(o, "rule")) && rule->type != GUARD_JSON_NULL) {
-		struct guard_sess_rule *r = &ev->rule;
+		struct guard_session_read_rule *r = &ev->rule;
 		ok = rule->type == GUARD_JSON_OBJECT && opt_str(rule, "kind", &r->kind) &&
 		     opt_str(rule, "pattern", &r->pattern) && opt_str(rule, "file", &r->file) &&
 		     opt_str(rule, "source", &r->source) && opt_int(rule, "line", &r->line) &&
@@ -241,7 +205,7 @@ int guard_sess_event_parse(const char *line, size_t len, struct guard_sess_event
 	ev->truncated = tr && tr->type == GUARD_JSON_TRUE;
 	ev->net_reason = guard_json_str_of(guard_json_get(o, "net"), "reason");
 	if (!ok) {
-		guard_sess_event_free(ev, doc);
+		guard_session_read_event_free(ev, doc);
 		return -1;
 	}
 	if (guard_op_is_path(guard_op_from_name(ev->op))) {
@@ -252,9 +216,10 @@ int guard_sess_event_parse(const char *line, size_t len, struct guard_sess_event
 	return 0;
 }
 
-int guard_sess_events(const struct guard_sess *s, guard_sess_event_fn fn, void *ctx, struct guard_sess_stats *st)
+int guard_session_read_events(const struct guard_session_read *s, guard_session_read_event_fn fn, void *ctx,
+			      struct guard_session_read_stats *st)
 {
-	struct guard_sess_stats dummy;
+	struct guard_session_read_stats dummy;
 	if (!st)
 		st = &dummy;
 	memset(st, 0, sizeof *st);
@@ -288,14 +253,14 @@ int guard_sess_events(const struct guard_sess *s, guard_sess_event_fn fn, void *
 			if (!nl)
 				break;
 			st->lines++;
-			struct guard_sess_event ev;
+			struct guard_session_read_event ev;
 			struct guard_json_doc *doc;
-			if (skipping || guard_sess_event_parse(line, ll, &ev, &doc) != 0) {
+			if (skipping || guard_session_read_event_parse(line, ll, &ev, &doc) != 0) {
 				st->malformed++;
 			} else {
 				ev.lineno = st->lines;
 				stop = !fn(&ev, ctx);
-				guard_sess_event_free(&ev, doc);
+				guard_session_read_event_free(&ev, doc);
 			}
 			ll = 0;
 			skipping = false;
@@ -343,7 +308,7 @@ static long long start_of(const char *root, const char *name)
 	return start;
 }
 
-int guard_sess_list(const char *root, struct guard_strv *ids)
+int guard_session_read_list(const char *root, struct guard_strv *ids)
 {
 	DIR *d = opendir(root);
 	if (!d)
@@ -377,12 +342,12 @@ int guard_sess_list(const char *root, struct guard_strv *ids)
 	return 0;
 }
 
-char *guard_sess_find(const char *id, bool *none, char *why, size_t whylen)
+char *guard_session_read_find(const char *id, bool *none, char *why, size_t whylen)
 {
 	char *root = guard_session_root(), *found = NULL;
 	struct guard_strv ids = {0};
 	*none = false;
-	if (guard_sess_list(root, &ids) != 0) {
+	if (guard_session_read_list(root, &ids) != 0) {
 		snprintf(why, whylen, "cannot read %s: %s", root, strerror(errno));
 	} else if (ids.n == 0) {
 		*none = true;

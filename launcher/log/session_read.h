@@ -11,7 +11,7 @@
 #include "guard/image.h"
 #include "lib/json_read.h"
 
-struct guard_sess {
+struct guard_session_read {
 	char *dir, *id;
 	struct guard_json_doc *doc; /* session.json; the strings below point into it */
 	const char **argv;          /* NULL-terminated */
@@ -24,17 +24,17 @@ struct guard_sess {
 	void *image_buf;
 };
 
-struct guard_sess_rule {
+struct guard_session_read_rule {
 	const char *kind, *pattern, *file, *source;
 	long long line, col;
 };
 
-struct guard_sess_event {
+struct guard_session_read_event {
 	unsigned long lineno;
 	long long t, pid, ppid; /* -1 when absent */
 	const char *origin, *op, *path, *path2, *cwd, *result, *err; /* NULL when absent */
 	bool has_rule;
-	struct guard_sess_rule rule;
+	struct guard_session_read_rule rule;
 	const char **argv; /* NULL-terminated, NULL when absent */
 	size_t nargv;
 	bool truncated;
@@ -42,7 +42,7 @@ struct guard_sess_event {
 	char *abs, *abs2; /* path/path2 made absolute (against cwd) and normalized; NULL when not a file path */
 };
 
-struct guard_sess_stats {
+struct guard_session_read_stats {
 	unsigned long lines, malformed; /* malformed: not a valid event line (torn, garbage, too long) */
 	bool partial;                   /* the last line had no newline yet (a session still being written) */
 	bool missing;                   /* no events.jsonl */
@@ -50,27 +50,26 @@ struct guard_sess_stats {
 
 /* $XDG_STATE_HOME/guard/sessions: session directories there, newest first (by start time, then name). Returns
  * 0 (also for a missing root: none), -1 with errno when the root can't be read. */
-int guard_sess_list(const char *root, struct guard_strv *ids);
+int guard_session_read_list(const char *root, struct guard_strv *ids);
 
 /* The directory of session `id` (exact, or a unique prefix), or of the newest session when id is NULL.
  * NULL with a reason (and *none set when there are no sessions at all). */
-char *guard_sess_find(const char *id, bool *none, char *why, size_t whylen);
+char *guard_session_read_find(const char *id, bool *none, char *why, size_t whylen);
 
 /* Load session.json (and policy.img when present). -1 with why when session.json is missing or malformed. */
-int guard_sess_open(struct guard_sess *s, const char *dir, char *why, size_t whylen);
-void guard_sess_close(struct guard_sess *s);
+int guard_session_read_open(struct guard_session_read *s, const char *dir, char *why, size_t whylen);
+void guard_session_read_close(struct guard_session_read *s);
 
 /* Call fn for each valid line of events.jsonl, in file order; the event and its strings live during the call
  * only. fn returns false to stop. st (may be NULL) receives counts. Returns -1 with errno when unreadable. */
-typedef bool (*guard_sess_event_fn)(const struct guard_sess_event *ev, void *ctx);
-int guard_sess_events(const struct guard_sess *s, guard_sess_event_fn fn, void *ctx, struct guard_sess_stats *st);
+typedef bool (*guard_session_read_event_fn)(const struct guard_session_read_event *ev, void *ctx);
+int guard_session_read_events(const struct guard_session_read *s, guard_session_read_event_fn fn, void *ctx,
+			      struct guard_session_read_stats *st);
 
 /* Parse one events.jsonl line (no newline). 0, or -1 when it is not a valid event. Free with
- * guard_sess_event_free. */
-int guard_sess_event_parse(const char *line, size_t len, struct guard_sess_event *ev, struct guard_json_doc **doc);
-void guard_sess_event_free(struct guard_sess_event *ev, struct guard_json_doc *doc);
-
-/* Read a policy image file into an 8-byte aligned buffer and validate it. 0, or -1 with why. */
-int guard_image_read(const char *path, struct guard_image *img, void **buf, char *why, size_t whylen);
+ * guard_session_read_event_free. */
+int guard_session_read_event_parse(const char *line, size_t len, struct guard_session_read_event *ev,
+				   struct guard_json_doc **doc);
+void guard_session_read_event_free(struct guard_session_read_event *ev, struct guard_json_doc *doc);
 
 #endif

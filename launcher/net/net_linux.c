@@ -1,6 +1,6 @@
 /* The network at run time (net.h): init's side (the proxy's listening socket inside the sandbox's network
- * namespace, and TCP sockets made there on request), the supervisor's published ports, and the byte relay both the
- * proxy and publish use (splice through pipes: the bytes never enter user space).
+ * namespace, and TCP sockets made there on request) and the supervisor's published ports. Descriptors cross over
+ * lib/fdpass; the bytes of a published port's connection go through net/relay.
  *
  * Why init makes sockets for the supervisor: a socket belongs to the network namespace it was created in, whoever
  * uses it later. The supervisor cannot enter the sandbox's namespace itself when it is not root (setns needs
@@ -19,71 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/fdpass.h"
+#include "net/relay.h"
 #include "plan/net_state.h"
 
-#define RELAY_PIPE (1 << 20) /* pipe capacity asked for: fewer splices per megabyte */
-
 static struct guard_net *active; /* the running session's network, for the observer */
-
-/* ---- descriptors over the channel ---------------------------------------------------------------------- */
-
-static int send_fd(int sock, char tag, int fd)
-{
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	memset(&u, 0, sizeof u);
-	struct iovec iov = {&tag, 1};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (fd >= 0) {
-		msg.msg_control = u.b;
-		msg.msg_controllen = sizeof u.b;
-		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof fd);
-	}
-	ssize_t n;
-	do
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n == 1 ? 0 : -1;
-}
-
-/* One message: its tag (0 when the peer is gone) and at most one descriptor (-1: none). */
-char guard_net_recv_fd(int sock, int *fd)
-{
-	char tag = 0;
-	union {
-		char b[CMSG_SPACE(sizeof(int) * 4)];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {&tag, 1};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b};
-	*fd = -1;
-	ssize_t n;
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return 0;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < k; i++) {
-			int x;
-			memcpy(&x, CMSG_DATA(c) + i * sizeof(int), sizeof x);
-			if (*fd < 0)
-				*fd = x;
-			else
-				close(x); /* more than asked for */
-		}
-	}
-	return tag;
-}
 
 /* ---- init's side --------------------------------------------------------------------------------------- */
 
@@ -112,7 +52,7 @@ int guard_net_init_setup(const struct guard_plan *plan, char *why, size_t whylen
 				 n->proxy_port, strerror(errno));
 			return -1;
 		}
-		if (send_fd(n->chan[1], 'L', fd) != 0) {
+		if (guard_fd_send(n->chan[1], 'L', fd) != 0) {
 			snprintf(why, whylen, "handing the proxy's socket to the supervisor: %s", strerror(errno));
 			return -1;
 		}
@@ -134,7 +74,7 @@ bool guard_net_init_serve(const struct guard_plan *plan)
 {
 	struct guard_net *n = plan->net;
 	int fd;
-	char tag = guard_net_recv_fd(n->chan[1], &fd);
+	char tag = guard_fd_recv(n->chan[1], &fd);
 	if (fd >= 0)
 		close(fd);
 	if (tag == 0) {
@@ -147,10 +87,10 @@ bool guard_net_init_serve(const struct guard_plan *plan)
 		return true;
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0) {
-		send_fd(n->chan[1], 'E', -1);
+		guard_fd_send(n->chan[1], 'E', -1);
 		return true;
 	}
-	send_fd(n->chan[1], 'S', s);
+	guard_fd_send(n->chan[1], 'S', s);
 	close(s);
 	return true;
 }
@@ -159,9 +99,9 @@ int guard_net_socket_inside(struct guard_net *n)
 {
 	int fd = -1;
 	pthread_mutex_lock(&n->chan_mu);
-	if (n->chan[0] >= 0 && send_fd(n->chan[0], 'S', -1) == 0) {
+	if (n->chan[0] >= 0 && guard_fd_send(n->chan[0], 'S', -1) == 0) {
 		struct pollfd p = {n->chan[0], POLLIN, 0};
-		if (poll(&p, 1, 5000) == 1 && guard_net_recv_fd(n->chan[0], &fd) != 'S' && fd >= 0) {
+		if (poll(&p, 1, 5000) == 1 && guard_fd_recv(n->chan[0], &fd) != 'S' && fd >= 0) {
 			close(fd);
 			fd = -1;
 		}
@@ -170,93 +110,6 @@ int guard_net_socket_inside(struct guard_net *n)
 	if (fd < 0)
 		errno = EAGAIN;
 	return fd;
-}
-
-/* ---- relay --------------------------------------------------------------------------------------------- */
-
-static void nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-	if (fl >= 0 && !(fl & O_NONBLOCK))
-		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-}
-
-void guard_net_relay(int a, int b, unsigned long long *ab, unsigned long long *ba)
-{
-	int pipes[2][2] = {{-1, -1}, {-1, -1}};
-	size_t cap[2], pend[2] = {0, 0};
-	bool eof[2] = {false, false}, shut[2] = {false, false}, dead = false;
-	int src[2] = {a, b}, dst[2] = {b, a};
-	unsigned long long *count[2] = {ab, ba};
-	nonblock(a);
-	nonblock(b);
-	for (int d = 0; d < 2; d++) {
-		if (pipe2(pipes[d], O_NONBLOCK | O_CLOEXEC) != 0)
-			goto out;
-		int sz = fcntl(pipes[d][1], F_GETPIPE_SZ);
-		cap[d] = sz > 0 ? (size_t)sz : 65536;
-	}
-	while (!dead && !(shut[0] && shut[1])) {
-		bool progress = false;
-		for (int d = 0; d < 2 && !dead; d++) {
-			if (!eof[d] && pend[d] < cap[d]) {
-				ssize_t k = splice(src[d], NULL, pipes[d][1], NULL, cap[d] - pend[d],
-						   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-				if (k > 0) {
-					pend[d] += (size_t)k;
-					progress = true;
-					/* A bulk transfer: a bigger pipe means fewer splices per megabyte. Small exchanges never
-					 * pay for it. */
-					if (pend[d] == cap[d] && cap[d] < RELAY_PIPE) {
-						int sz = fcntl(pipes[d][1], F_SETPIPE_SZ, RELAY_PIPE);
-						if (sz > 0)
-							cap[d] = (size_t)sz;
-					}
-				} else if (k == 0) {
-					eof[d] = true;
-					progress = true;
-				} else if (errno != EAGAIN && errno != EINTR) {
-					dead = true; /* reset: both directions end */
-				}
-			}
-			if (pend[d] > 0) {
-				ssize_t k = splice(pipes[d][0], NULL, dst[d], NULL, pend[d], SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-				if (k > 0) {
-					pend[d] -= (size_t)k;
-					*count[d] += (unsigned long long)k;
-					progress = true;
-				} else if (k < 0 && errno != EAGAIN && errno != EINTR) {
-					dead = true; /* the receiver is gone */
-				}
-			}
-			if (eof[d] && pend[d] == 0 && !shut[d]) {
-				shutdown(dst[d], SHUT_WR);
-				shut[d] = true;
-				progress = true;
-			}
-		}
-		if (progress || dead)
-			continue;
-		struct pollfd p[2] = {{a, 0, 0}, {b, 0, 0}};
-		for (int d = 0; d < 2; d++) {
-			if (!eof[d] && pend[d] < cap[d])
-				p[d].events |= POLLIN; /* src[d] is p[d] */
-			if (pend[d] > 0)
-				p[1 - d].events |= POLLOUT;
-		}
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
-			break;
-		/* A hangup on a descriptor we are not reading (only writing to, or idle) can't be consumed by a splice:
-		 * the connection is gone. One we read from ends its direction on the next splice. */
-		for (int i = 0; i < 2; i++)
-			if ((p[i].revents & (POLLERR | POLLNVAL)) || ((p[i].revents & POLLHUP) && !(p[i].events & POLLIN)))
-				dead = true;
-	}
-out:
-	for (int d = 0; d < 2; d++)
-		for (int k = 0; k < 2; k++)
-			if (pipes[d][k] >= 0)
-				close(pipes[d][k]);
 }
 
 /* ---- published ports (namespaces mode) ----------------------------------------------------------------- */
@@ -269,7 +122,7 @@ struct pub_conn {
 
 static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t len, int ms)
 {
-	nonblock(fd);
+	guard_fd_nonblock(fd);
 	if (connect(fd, sa, len) == 0)
 		return 0;
 	if (errno != EINPROGRESS)

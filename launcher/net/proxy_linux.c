@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/fdpass.h"
+#include "net/relay.h"
 #include "plan/net_state.h"
 #include "policy/policy_api.h"
 #include "log/session.h"
@@ -1237,7 +1239,7 @@ static void *acceptor_main(void *arg)
 			return NULL;
 		int fd;
 		pthread_mutex_lock(&px->net->chan_mu);
-		char tag = guard_net_recv_fd(px->chan_fd, &fd);
+		char tag = guard_fd_recv(px->chan_fd, &fd);
 		pthread_mutex_unlock(&px->net->chan_mu);
 		if (tag != 'L' || fd < 0) {
 			if (fd >= 0)

@@ -61,10 +61,5 @@ void guard_proxy_stop(struct guard_proxy *px);
 /* net_linux.c: a TCP socket created inside the sandbox's network namespace by init (namespaces mode); -1 with
  * errno. Serialized on net->chan_mu. */
 int guard_net_socket_inside(struct guard_net *net);
-/* One message over a channel: its tag (0 when the peer is gone) and at most one descriptor (-1: none). */
-char guard_net_recv_fd(int sock, int *fd);
-/* Copy bytes both ways between a and b until both directions end (splice through pipes); counts bytes a→b in
- * *ab and b→a in *ba. Both descriptors are made non-blocking. */
-void guard_net_relay(int a, int b, unsigned long long *ab, unsigned long long *ba);
 
 #endif

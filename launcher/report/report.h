@@ -48,7 +48,7 @@ struct guard_rep_denial {
 };
 
 struct guard_report {
-	struct guard_sess *s;
+	struct guard_session_read *s;
 	const char *tmpdir; /* the session's temp dir as the sandbox saw it */
 	struct guard_rep_files files[2][GUARD_REP_NGROUPS]; /* [0] read, [1] written */
 	struct {
@@ -65,12 +65,12 @@ struct guard_report {
 		size_t n, cap;
 	} denials; /* one per (op, path, path2), by first attempt */
 	unsigned long events, allowed, denied, failed;
-	struct guard_sess_stats stats;
+	struct guard_session_read_stats stats;
 	bool events_unreadable;
 	struct guard_strv unobserved; /* what the log cannot show, one sentence each */
 };
 
-void guard_report_build(struct guard_report *r, struct guard_sess *s);
+void guard_report_build(struct guard_report *r, struct guard_session_read *s);
 void guard_report_free(struct guard_report *r);
 /* The first exec's argv of pid (the program the process ran), or NULL. */
 const struct guard_rep_proc *guard_report_proc(const struct guard_report *r, long long pid);

@@ -89,7 +89,7 @@ static void stat_box(struct guard_buf *b, const char *label, unsigned long n, bo
 
 static void header(struct guard_buf *b, const struct guard_report *r)
 {
-	const struct guard_sess *s = r->s;
+	const struct guard_session_read *s = r->s;
 	char start[32], dur[32];
 	guard_fmt_time(start, sizeof start, s->start);
 	guard_fmt_duration(dur, sizeof dur, s->start, s->end);

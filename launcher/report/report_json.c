@@ -44,7 +44,7 @@ static void str_array(struct guard_buf *b, const char *const *v)
 
 static void session(struct guard_buf *b, const struct guard_report *r)
 {
-	const struct guard_sess *s = r->s;
+	const struct guard_session_read *s = r->s;
 	guard_buf_puts(b, "\"session\":{");
 	kv_str(b, "id", s->id, true);
 	kv_str(b, "dir", s->dir, true);

@@ -49,7 +49,7 @@ static void add_file(struct builder *b, const char *path, bool write, const char
 	GUARD_VEC_PUSH(b->files, f);
 }
 
-static bool on_event(const struct guard_sess_event *ev, void *ctx)
+static bool on_event(const struct guard_session_read_event *ev, void *ctx)
 {
 	struct builder *b = ctx;
 	struct guard_report *r = b->r;
@@ -129,7 +129,7 @@ static bool on_event(const struct guard_sess_event *ev, void *ctx)
 /* The most specific place wins: a project under $HOME is "project", a home under /var/tmp is "home". */
 static enum guard_rep_group group_of(const struct guard_report *r, const char *path)
 {
-	const struct guard_sess *s = r->s;
+	const struct guard_session_read *s = r->s;
 	if (!path || path[0] != '/')
 		return GUARD_REP_OTHER;
 	const struct {
@@ -290,7 +290,7 @@ static int cmp_proc(const void *a, const void *b)
 
 static void note_unobserved(struct guard_report *r)
 {
-	const struct guard_sess *s = r->s;
+	const struct guard_session_read *s = r->s;
 	struct guard_strv *u = &r->unobserved;
 	if (s->unobserved && s->unobserved[0])
 		guard_strv_push(u, guard_xstrdup(s->unobserved));
@@ -316,7 +316,7 @@ static void note_unobserved(struct guard_report *r)
 					 "not counted); stat, access, readlink and chdir are not logged"));
 }
 
-void guard_report_build(struct guard_report *r, struct guard_sess *s)
+void guard_report_build(struct guard_report *r, struct guard_session_read *s)
 {
 	memset(r, 0, sizeof *r);
 	r->s = s;
@@ -324,7 +324,7 @@ void guard_report_build(struct guard_report *r, struct guard_sess *s)
 	if (!r->tmpdir[0])
 		r->tmpdir = "/tmp";
 	struct builder b = {r};
-	r->events_unreadable = guard_sess_events(s, on_event, &b, &r->stats) != 0;
+	r->events_unreadable = guard_session_read_events(s, on_event, &b, &r->stats) != 0;
 	merge_files(&b);
 	merge_hosts(&b);
 	merge_denials(&b);

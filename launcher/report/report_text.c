@@ -37,7 +37,7 @@ static void rule_phrase(struct guard_buf *b, const struct guard_rep_denial *d)
 
 static void header(FILE *out, const struct guard_report *r)
 {
-	const struct guard_sess *s = r->s;
+	const struct guard_session_read *s = r->s;
 	struct guard_buf b = {0};
 	char start[32], dur[32];
 	guard_fmt_time(start, sizeof start, s->start);
@@ -81,7 +81,7 @@ static void header(FILE *out, const struct guard_report *r)
 
 static void denials(FILE *out, const struct guard_report *r)
 {
-	const struct guard_sess *s = r->s;
+	const struct guard_session_read *s = r->s;
 	struct guard_buf b = {0}, tmp = {0};
 	fprintf(out, "\nDenied (%zu)\n", r->denials.n);
 	if (!r->denials.n)
@@ -130,7 +130,7 @@ static void denials(FILE *out, const struct guard_report *r)
 
 static void files(FILE *out, const struct guard_report *r, int w)
 {
-	const struct guard_sess *s = r->s;
+	const struct guard_session_read *s = r->s;
 	size_t total = 0;
 	for (int g = 0; g < GUARD_REP_NGROUPS; g++)
 		total += r->files[w][g].n;

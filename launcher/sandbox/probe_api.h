@@ -30,8 +30,4 @@ bool guard_probe_seccomp(char *why, size_t whylen);
 /* Is SECCOMP_RET_USER_NOTIF available (the kernel observer)? */
 bool guard_probe_seccomp_notify(void);
 
-/* `guard doctor [--json] [--no-userns]`: argv[0] is the subcommand's name. Exit status: 0 when a sandbox is
- * possible here, 1 when not, 125 on a usage error. */
-int guard_cmd_doctor(int argc, char **argv);
-
 #endif

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/fdpass.h"
 #include "lib/guard.h"
 #include "supervisor/sandbox_record.h"
 #include "sandbox/linux/late_covers.h"
@@ -41,13 +42,8 @@ static bool take_event(struct guard_supervision *sup)
 			struct ucred cr;
 			memcpy(&cr, CMSG_DATA(c), sizeof cr);
 			pid = cr.pid;
-		} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			/* Nobody should send us descriptors: drop them. */
-			int fds[8];
-			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			memcpy(fds, CMSG_DATA(c), (k > 8 ? 8 : k) * sizeof(int));
-			for (size_t i = 0; i < k && i < 8; i++)
-				close(fds[i]);
+		} else {
+			guard_fd_close_passed(c); /* nobody should send us descriptors: drop them */
 		}
 	struct guard_event ev;
 	if (guard_event_decode(buf, (size_t)n, &ev) != 0 || ev.origin != GUARD_ORIGIN_SHIM)
@@ -57,24 +53,6 @@ static bool take_event(struct guard_supervision *sup)
 	if (sup->session)
 		guard_session_event(sup->session, &ev, sup->image, pid ? pid : ev.pid);
 	return true;
-}
-
-static int take_listener(int sock)
-{
-	char c;
-	int fd = -1;
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {&c, 1};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b};
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) <= 0)
-		return -1;
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(&fd, CMSG_DATA(cm), sizeof fd);
-	return fd;
 }
 
 /* The session ends with its command: kill our children until there are none; each one killed hands its own
@@ -186,7 +164,7 @@ int guard_supervise(pid_t child, int rec_fd, bool child_is_command, struct guard
 		if (i_watch >= 0 && (p[i_watch].revents & POLLIN))
 			guard_watch_handle(sup->watch);
 		if (i_obs >= 0 && p[i_obs].revents) {
-			notify_fd = take_listener(sup->observer_sock[0]);
+			guard_fd_recv(sup->observer_sock[0], &notify_fd); /* the seccomp listener, or -1 */
 			close(sup->observer_sock[0]);
 			sup->observer_sock[0] = -1;
 		}

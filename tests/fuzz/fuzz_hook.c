@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = 0;
 	struct guard_buf out = {0};
-	unsigned n = hook_explain_output(image(), text, "/home/u/proj", &out, room);
+	unsigned n = guard_hook_explain_output(image(), text, "/home/u/proj", &out, room);
 	unsigned lines = 0;
 	for (const char *p = out.p; p && *p; lines++) {
 		const char *nl = strchr(p, '\n');

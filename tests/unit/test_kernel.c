@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <linux/securebits.h>
 
+#include "cli/cli.h"
 #include "sandbox/kernel_api.h"
 #include "sandbox/probe_api.h"
 #include "tap.h"

@@ -286,11 +286,11 @@ static void test_json_fuzz(void)
 			default: buf[at] ^= (char)(1 << (rand_r(&seedv) % 8)); break;
 			}
 		}
-		struct guard_sess_event ev;
+		struct guard_session_read_event ev;
 		struct guard_json_doc *doc;
-		if (guard_sess_event_parse(buf, len, &ev, &doc) == 0) {
+		if (guard_session_read_event_parse(buf, len, &ev, &doc) == 0) {
 			parsed++;
-			guard_sess_event_free(&ev, doc);
+			guard_session_read_event_free(&ev, doc);
 		}
 	}
 	for (int iter = 0; iter < 20000; iter++) {
@@ -351,7 +351,7 @@ static struct guard_event ev_of(enum guard_op op, const char *path, int err, con
 }
 
 /* The n-th line of events.jsonl (0-based), parsed. */
-static int line_of(const char *dir, int n, struct guard_sess_event *ev, struct guard_json_doc **doc)
+static int line_of(const char *dir, int n, struct guard_session_read_event *ev, struct guard_json_doc **doc)
 {
 	char path[4096];
 	snprintf(path, sizeof path, "%s/events.jsonl", dir);
@@ -364,20 +364,20 @@ static int line_of(const char *dir, int n, struct guard_sess_event *ev, struct g
 	int rc = -1;
 	if (p && *p) {
 		char *nl = strchr(p, '\n');
-		rc = guard_sess_event_parse(p, nl ? (size_t)(nl - p) : strlen(p), ev, doc);
+		rc = guard_session_read_event_parse(p, nl ? (size_t)(nl - p) : strlen(p), ev, doc);
 	}
 	free(all);
 	return rc;
 }
 
-static bool rule_is(const struct guard_sess_event *ev, const char *kind, const char *pattern, long long line)
+static bool rule_is(const struct guard_session_read_event *ev, const char *kind, const char *pattern, long long line)
 {
 	return ev->has_rule && strcmp(ev->rule.kind, kind) == 0 && strcmp(ev->rule.pattern, pattern) == 0 &&
 	       strcmp(ev->rule.file, "test.yaml") == 0 && ev->rule.line == line && ev->rule.col == 7 &&
 	       strcmp(ev->rule.source, "profile") == 0;
 }
 
-static bool count_events(const struct guard_sess_event *ev, void *ctx)
+static bool count_events(const struct guard_session_read_event *ev, void *ctx)
 {
 	(void)ev;
 	++*(unsigned long *)ctx;
@@ -522,7 +522,7 @@ static void test_store(void)
 		{"denied", "EACCES", NULL, NULL, 0},     {"denied", "EXDEV", "deny", ".env", 9},
 	};
 	for (size_t k = 0; k < nev; k++) {
-		struct guard_sess_event ev;
+		struct guard_session_read_event ev;
 		struct guard_json_doc *doc;
 		bool ok = line_of(dir, (int)k, &ev, &doc) == 0;
 		ok = ok && strcmp(ev.result, want_ev[k].result) == 0;
@@ -548,14 +548,14 @@ static void test_store(void)
 				       strcmp(ev.origin, "shim") == 0 && strcmp(ev.op, "read") == 0,
 			       "pid, ppid, t, origin and op recorded");
 		if (ok || doc)
-			guard_sess_event_free(&ev, doc);
+			guard_session_read_event_free(&ev, doc);
 	}
-	struct guard_sess_event ev;
+	struct guard_session_read_event ev;
 	struct guard_json_doc *doc;
 	TAP_OK(line_of(dir, (int)nev, &ev, &doc) == 0 && ev.argv && ev.nargv == 3 &&
 		       strcmp(ev.argv[2], "open('.env')") == 0,
 	       "wire-decoded exec logged with argv");
-	guard_sess_event_free(&ev, doc);
+	guard_session_read_event_free(&ev, doc);
 
 	/* Key order is part of the format (session.h). */
 	snprintf(p, sizeof p, "%s/events.jsonl", dir);
@@ -593,13 +593,13 @@ static void test_store(void)
 
 	TAP_OK(guard_session_finish(s, 3) == 9, "finish returns the number of denials (9)");
 	TAP_OK(guard_session_finish(NULL, 0) == 0, "finish(NULL) is harmless");
-	struct guard_sess ss;
+	struct guard_session_read ss;
 	snprintf(p, sizeof p, "%s/state/guard/sessions/%s", root, hostile_id);
-	TAP_OK(guard_sess_open(&ss, p, why, sizeof why) == 0 && ss.finished && ss.exit == 3 && ss.denials == 9 &&
+	TAP_OK(guard_session_read_open(&ss, p, why, sizeof why) == 0 && ss.finished && ss.exit == 3 && ss.denials == 9 &&
 		       ss.events == (long long)(nev + extra) && ss.nargv == 4 && ss.have_image && ss.shim && ss.observer &&
 		       strcmp(ss.argv[3], "\x1b]0;pwned\x07\xef\xbf\xbd") == 0 && strcmp(ss.mode, "namespaces") == 0,
 	       "session.json rewritten at the end: exit, counts, argv, mode, image");
-	guard_sess_close(&ss);
+	guard_session_read_close(&ss);
 
 	/* Garbage appended (a torn write, a hostile edit): counted and skipped by readers. */
 	snprintf(p, sizeof p, "%s/state/guard/sessions/%s/events.jsonl", root, hostile_id);
@@ -609,11 +609,11 @@ static void test_store(void)
 	      f);
 	fclose(f);
 	snprintf(p, sizeof p, "%s/state/guard/sessions/%s", root, hostile_id);
-	guard_sess_open(&ss, p, why, sizeof why);
-	struct guard_sess_stats stt;
+	guard_session_read_open(&ss, p, why, sizeof why);
+	struct guard_session_read_stats stt;
 	unsigned long count = 0;
-	guard_sess_events(&ss, count_events, &count, &stt);
-	guard_sess_close(&ss);
+	guard_session_read_events(&ss, count_events, &count, &stt);
+	guard_session_read_close(&ss);
 	TAP_OK(count == nev + extra, "readers still get every valid event (%lu)", count);
 	TAP_OK(stt.malformed == 5 && stt.partial && stt.lines == nev + extra + 5,
 	       "5 malformed lines counted, the unterminated last one is 'partial' (%lu, %lu)", stt.malformed,
@@ -627,7 +627,7 @@ static void test_store(void)
 #define PER_WRITER 200
 static char calm_id[64], killed_id[64];
 
-static bool check_concurrent(const struct guard_sess_event *ev, void *ctx)
+static bool check_concurrent(const struct guard_session_read_event *ev, void *ctx)
 {
 	unsigned char *seen = ctx;
 	const char *m = ev->path ? strstr(ev->path, "/c") : NULL;
@@ -685,12 +685,12 @@ static void test_concurrent_and_kill(void)
 	char dir[4096];
 	snprintf(dir, sizeof dir, "%s", guard_session_dir(s));
 	guard_session_finish(s, 0);
-	struct guard_sess ss;
+	struct guard_session_read ss;
 	unsigned char *seen = calloc(WRITERS * PER_WRITER, 1);
-	struct guard_sess_stats st;
-	guard_sess_open(&ss, dir, why, sizeof why);
-	guard_sess_events(&ss, check_concurrent, seen, &st);
-	guard_sess_close(&ss);
+	struct guard_session_read_stats st;
+	guard_session_read_open(&ss, dir, why, sizeof why);
+	guard_session_read_events(&ss, check_concurrent, seen, &st);
+	guard_session_read_close(&ss);
 	size_t once = 0;
 	for (int k = 0; k < WRITERS * PER_WRITER; k++)
 		once += seen[k] == 1;
@@ -741,10 +741,10 @@ static void test_concurrent_and_kill(void)
 	snprintf(killed_id, sizeof killed_id, "20260103T000000Z-cccccc");
 	snprintf(dir, sizeof dir, "%s/state/guard/sessions/%s", root, killed_id);
 	unsigned long n = 0;
-	TAP_OK(guard_sess_open(&ss, dir, why, sizeof why) == 0 && !ss.finished && ss.end < 0,
+	TAP_OK(guard_session_read_open(&ss, dir, why, sizeof why) == 0 && !ss.finished && ss.end < 0,
 	       "killed session: session.json has no end record");
-	guard_sess_events(&ss, count_events, &n, &st);
-	guard_sess_close(&ss);
+	guard_session_read_events(&ss, count_events, &n, &st);
+	guard_session_read_close(&ss);
 	TAP_OK(n == 50 && st.malformed == 0 && !st.partial, "killed session: all 50 events are in the log (%lu)", n);
 	free(img_buf);
 }

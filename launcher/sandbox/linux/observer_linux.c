@@ -19,6 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "lib/fdpass.h"
 #include "lib/guard.h"
 #include "plan/net.h"
 #include "plan/plan.h"
@@ -73,19 +74,7 @@ int guard_observer_install(int sock, uint64_t magic, char *why, size_t whylen)
 		snprintf(why, whylen, "observer: no listener fd");
 		goto out;
 	}
-	char c = 'L';
-	struct iovec iov = {&c, 1};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-	if (sendmsg(sock, &msg, MSG_NOSIGNAL) != 1) {
+	if (guard_fd_send(sock, 'L', fd) != 0) {
 		snprintf(why, whylen, "observer: handing the listener to the supervisor: %s", strerror(errno));
 		goto out;
 	}
