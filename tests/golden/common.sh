@@ -47,7 +47,7 @@ G() {
 	local out
 	out=$(cd "${G_CWD:-$PROJECT}" && env -i PATH=/usr/bin:/bin LANG=C LC_ALL=C TERM=dumb USER=golden \
 		HOME="$G_HOME" XDG_CONFIG_HOME="$G_HOME/.config" XDG_STATE_HOME="$G_HOME/.local/state" \
-		XDG_CACHE_HOME="$G_HOME/.cache" TMPDIR="$T_WORK/tmp" GUARD_LANDLOCK_ABI=$GOLDEN_ABI AWS_SECRET_ACCESS_KEY=golden \
+		XDG_CACHE_HOME="$G_HOME/.cache" TZ=UTC TMPDIR="$T_WORK/tmp" GUARD_LANDLOCK_ABI=$GOLDEN_ABI AWS_SECRET_ACCESS_KEY=golden \
 		${G_ENV:-} timeout "$G_TIMEOUT" "$GUARD" "$@" 2>"$T_WORK/stderr")
 	RC=$?
 	OUT=$out
