@@ -88,6 +88,19 @@ $(BUILD)/libguard-launcher.a: $(LAUNCHER_OBJ) $(CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# The version: `git describe` of a release tag (vX.Y.Z) at build time, else the release number in VERSION
+# plus the commit. guard_version.h is rewritten only when the text changes, so a rebuild stays incremental.
+RELEASE       := $(shell cat VERSION)
+GUARD_VERSION := $(or $(patsubst v%,%,$(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null)),$(RELEASE)$(shell git rev-parse --short HEAD 2>/dev/null | sed 's/^/+g/'))
+$(BUILD)/gen/guard_version.h: FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define GUARD_VERSION "$(GUARD_VERSION)"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+$(BUILD)/obj/launcher/cli/cli_help.o: $(BUILD)/gen/guard_version.h
+$(BUILD)/obj/launcher/cli/cli_help.o: LCFLAGS += -I$(BUILD)/gen
+FORCE:
+.PHONY: FORCE
+
 $(BUILD)/guard: $(BUILD)/obj/launcher/main.o $(BUILD)/libguard-launcher.a $(SAN_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -134,6 +147,8 @@ FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 FUZZ_OBJ     := $(CORE_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) $(LAUNCHER_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 
+$(FUZZ_BUILD)/obj/launcher/cli/cli_help.o: $(BUILD)/gen/guard_version.h
+$(FUZZ_BUILD)/obj/launcher/cli/cli_help.o: FUZZ_CFLAGS += -I$(BUILD)/gen
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
