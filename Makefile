@@ -7,7 +7,7 @@
 #   make SAN=1 ...  ASan + UBSan build (separate build dir)
 #   make san        make check SAN=1;  make valgrind: unit tests and guard under memcheck
 #   make fuzz       every libFuzzer target in tests/fuzz for FUZZ_SECONDS (default 60) each
-#   make install    PREFIX=/usr/local
+#   make install    PREFIX=/usr/local DESTDIR=; make uninstall; make deb (see below)
 
 CC       ?= cc
 PREFIX   ?= /usr/local
@@ -90,6 +90,18 @@ $(BUILD)/libguard-launcher.a: $(LAUNCHER_OBJ) $(CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# The version: `git describe` of a release tag (vX.Y.Z) at build time, else the release number in VERSION
+# plus the commit. guard_version.h is rewritten only when the text changes, so a rebuild stays incremental.
+RELEASE       := $(shell cat VERSION)
+GUARD_VERSION := $(or $(patsubst v%,%,$(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null)),$(RELEASE)$(shell git rev-parse --short HEAD 2>/dev/null | sed 's/^/+g/'))
+$(BUILD)/gen/guard_version.h: FORCE
+	@mkdir -p $(dir $@)
+	@v='#define GUARD_VERSION "$(GUARD_VERSION)"'; [ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" > $@
+$(BUILD)/obj/launcher/cli/cli_help.o: $(BUILD)/gen/guard_version.h
+$(BUILD)/obj/launcher/cli/cli_help.o: LCFLAGS += -I$(BUILD)/gen
+FORCE:
+.PHONY: FORCE
+
 $(BUILD)/guard: $(BUILD)/obj/launcher/main.o $(BUILD)/libguard-launcher.a $(SAN_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -141,10 +153,62 @@ layers: all
 bench: all $(HELPER_BIN)
 	BUILD=$(BUILD) tests/bench/run
 
+# ---- installing like a system tool (issue 12) -------------------------------------------------------------------
+#   make install   [PREFIX=/usr/local] [DESTDIR=] [LIBDIR=$(PREFIX)/lib] [APPARMORDIR=/etc/apparmor.d] [APPARMOR=auto|1|0]
+#   make uninstall (same variables)      make deb   build/deb/guard_VERSION_ARCH.deb (debian/rules binary)
+# guard finds its shim and profiles relative to its own binary (../lib/guard, ../lib/MULTIARCH/guard,
+# ../share/guard/rules), so PREFIX is not compiled in. The AppArmor profile (kernel.apparmor_restrict_
+# unprivileged_userns, Ubuntu 24.04) is installed when AppArmor is present (APPARMOR=auto) and loaded when the
+# install is the running system's (no DESTDIR).
+BINDIR      ?= $(PREFIX)/bin
+LIBDIR      ?= $(PREFIX)/lib
+DATADIR     ?= $(PREFIX)/share
+MANDIR      ?= $(DATADIR)/man
+DOCDIR      ?= $(DATADIR)/doc/guard
+APPARMORDIR ?= /etc/apparmor.d
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR  ?= $(DATADIR)/zsh/site-functions
+FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
+APPARMOR    ?= auto
+WITH_APPARMOR := $(if $(filter auto,$(APPARMOR)),$(if $(wildcard /sys/kernel/security/apparmor /etc/apparmor.d),1,0),$(APPARMOR))
+MULTIARCH   := $(shell $(CC) -print-multiarch 2>/dev/null)
+$(BUILD)/obj/launcher/supervisor/session_setup.o: LCFLAGS += -DGUARD_MULTIARCH='"$(MULTIARCH)"'
+# The profile names the installed binary: AppArmor attaches profiles by path.
+APPARMOR_PROFILE := $(DESTDIR)$(APPARMORDIR)/guard
+DIST_MAN    := dist/man/guard.1 dist/man/guard.yaml.5
+
 install: all
-	install -D -m 755 $(BUILD)/guard $(DESTDIR)$(PREFIX)/bin/guard
-	install -D -m 644 $(BUILD)/libguard.so $(DESTDIR)$(PREFIX)/lib/guard/libguard.so
-	for f in $(RULES); do install -D -m 644 $$f $(DESTDIR)$(PREFIX)/share/guard/$$f; done
+	install -D -m 755 $(BUILD)/guard $(DESTDIR)$(BINDIR)/guard
+	install -D -m 644 $(BUILD)/libguard.so $(DESTDIR)$(LIBDIR)/guard/libguard.so
+	for f in $(RULES); do install -D -m 644 $$f $(DESTDIR)$(DATADIR)/guard/$$f; done
+	install -D -m 644 dist/man/guard.1 $(DESTDIR)$(MANDIR)/man1/guard.1
+	install -D -m 644 dist/man/guard.yaml.5 $(DESTDIR)$(MANDIR)/man5/guard.yaml.5
+	install -D -m 644 dist/completion/guard.bash $(DESTDIR)$(BASHCOMPDIR)/guard
+	install -D -m 644 dist/completion/_guard $(DESTDIR)$(ZSHCOMPDIR)/_guard
+	install -D -m 644 dist/completion/guard.fish $(DESTDIR)$(FISHCOMPDIR)/guard.fish
+	install -D -m 755 examples/demo.sh $(DESTDIR)$(DOCDIR)/examples/demo.sh
+ifeq ($(WITH_APPARMOR),1)
+	@mkdir -p $(dir $(APPARMOR_PROFILE))
+	sed 's|@BINDIR@|$(BINDIR)|g' dist/apparmor/guard.in > $(APPARMOR_PROFILE)
+	chmod 644 $(APPARMOR_PROFILE)
+	$(if $(DESTDIR),,-command -v apparmor_parser >/dev/null && [ -d /sys/kernel/security/apparmor ] && apparmor_parser -r $(APPARMOR_PROFILE))
+endif
+
+uninstall:
+	$(if $(DESTDIR),,-[ -f $(APPARMOR_PROFILE) ] && command -v apparmor_parser >/dev/null && [ -d /sys/kernel/security/apparmor ] && apparmor_parser -R $(APPARMOR_PROFILE))
+	rm -f $(DESTDIR)$(BINDIR)/guard $(DESTDIR)$(LIBDIR)/guard/libguard.so $(APPARMOR_PROFILE) \
+	      $(DESTDIR)$(MANDIR)/man1/guard.1 $(DESTDIR)$(MANDIR)/man5/guard.yaml.5 \
+	      $(DESTDIR)$(BASHCOMPDIR)/guard $(DESTDIR)$(ZSHCOMPDIR)/_guard $(DESTDIR)$(FISHCOMPDIR)/guard.fish
+	rm -rf $(DESTDIR)$(DATADIR)/guard $(DESTDIR)$(DOCDIR)
+	-rmdir $(DESTDIR)$(LIBDIR)/guard 2>/dev/null
+
+# The package, without debhelper: debian/rules stages `make install` and calls dpkg-deb (dpkg-dev only).
+# `dpkg-buildpackage -us -uc -b` works too (it writes to ..).
+deb:
+	debian/rules clean
+	debian/rules binary DEB_OUT=$(CURDIR)/$(BUILD)/deb
+
+.PHONY: install uninstall deb
 
 # ---- fuzzing, sanitizers, valgrind (issue 6) ------------------------------------------------------------------
 #   make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS='policy event']   every tests/fuzz/fuzz_NAME.c as a libFuzzer target
@@ -164,6 +228,8 @@ FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 FUZZ_OBJ     := $(CORE_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) $(LAUNCHER_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 
+$(FUZZ_BUILD)/obj/launcher/cli/cli_help.o: $(BUILD)/gen/guard_version.h
+$(FUZZ_BUILD)/obj/launcher/cli/cli_help.o: FUZZ_CFLAGS += -I$(BUILD)/gen
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<

@@ -1,7 +1,9 @@
 #!/bin/sh
 # The README's demo: a project holding a secret, an agent-like command reading it, and guard refusing.
 set -u
+# From a checkout: its build; installed (share/doc/guard/examples): the guard on PATH.
 guard=${GUARD:-$(cd "$(dirname "$0")/.." && pwd)/build/guard}
+[ -n "${GUARD:-}" ] || [ -x "$guard" ] || guard=$(command -v guard) || { echo "demo: no guard found" >&2; exit 1; }
 dir=$(mktemp -d "${TMPDIR:-/tmp}/guard-demo.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 mkdir -p "$dir/project" && cd "$dir/project" || exit 1

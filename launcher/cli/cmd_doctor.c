@@ -183,7 +183,7 @@ static const char *json_bool(bool b)
 static void print_json(const struct findings *f)
 {
 	static const char *const modes[] = {"namespaces", "landlock-only", "none"};
-	printf("{\"kernel\":{\"release\":");
+	printf("{\"version\":1,\"kernel\":{\"release\":"); /* stable, versioned: guard(1) JSON OUTPUT */
 	json_str(f->uts.release);
 	printf(",\"machine\":");
 	json_str(f->uts.machine);

@@ -9,6 +9,7 @@
 #include "policy/builtin_rules.h"
 #include "cli/cli.h"
 #include "lib/guard.h"
+#include "lib/json_write.h"
 #include "policy/profile.h"
 
 /* Every profile name: the built-in ones, then any other installed rules/NAME.yaml, "default" first. */
@@ -87,6 +88,33 @@ static char *selected_by(const char *name)
 	return guard_xstrdup("--profile only");
 }
 
+/* Stable, versioned (guard(1) JSON OUTPUT): members are only added within a version. */
+static int list_json(void)
+{
+	struct guard_strv names = {0};
+	struct guard_buf b = {0};
+	profile_names(&names);
+	guard_buf_puts(&b, "{\"version\":1,\"profiles\":[");
+	for (size_t i = 0; i < names.n; i++) {
+		char *sel = selected_by(names.v[i]), *desc = describe(names.v[i]);
+		guard_buf_puts(&b, i ? ",\n  {\"name\":" : "\n  {\"name\":");
+		guard_json_str(&b, names.v[i]);
+		guard_buf_puts(&b, ",\"selected_by\":");
+		guard_json_str(&b, sel);
+		guard_buf_puts(&b, ",\"description\":");
+		guard_json_str(&b, desc);
+		guard_buf_puts(&b, "}");
+		free(sel), free(desc);
+	}
+	guard_buf_puts(&b, names.n ? "\n]}\n" : "]}\n");
+	fwrite(b.p, 1, b.len, stdout);
+	guard_buf_free(&b);
+	guard_strv_clear(&names);
+	if (fflush(stdout) != 0)
+		guard_die_errno(NULL, "writing the list");
+	return 0;
+}
+
 static int list(void)
 {
 	struct guard_strv names = {0};
@@ -132,7 +160,9 @@ int guard_cmd_profiles(int argc, char **argv)
 {
 	if (argc == 1)
 		return list();
+	if (argc == 2 && (strcmp(argv[1], "--json") == 0 || strcmp(argv[1], "--format=json") == 0))
+		return list_json();
 	if (argc == 3 && strcmp(argv[1], "show") == 0)
 		return show(argv[2]);
-	guard_die("usage: guard profiles [show NAME]", "unexpected arguments");
+	guard_die("usage: guard profiles [--json] [show NAME]", "unexpected arguments");
 }

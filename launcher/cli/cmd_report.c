@@ -4,9 +4,24 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/pager.h"
 #include "report/report.h"
 
 #define USAGE "usage: guard report [ID|--last] [--format text|json|html]"
+
+/* The text report, through $PAGER when it is taller than the terminal (pager.c). */
+static void page_text(const struct guard_report *r)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	if (!m)
+		guard_die_errno(NULL, "writing the report");
+	guard_report_text(m, r);
+	if (fclose(m) != 0 || guard_page_out(text, len) != 0)
+		guard_die_errno(NULL, "writing the report");
+	free(text);
+}
 
 int guard_cmd_report(int argc, char **argv)
 {
@@ -60,7 +75,7 @@ int guard_cmd_report(int argc, char **argv)
 	else if (strcmp(format, "html") == 0)
 		guard_report_html(stdout, &r);
 	else
-		guard_report_text(stdout, &r);
+		page_text(&r);
 	guard_report_free(&r);
 	guard_session_read_close(&s);
 	if (fflush(stdout) != 0 || ferror(stdout))

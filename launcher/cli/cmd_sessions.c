@@ -75,7 +75,9 @@ static void num_or_null(struct guard_buf *b, const char *key, bool known, long l
 
 static void row_json(struct guard_buf *b, const struct guard_session_read *s, bool first)
 {
-	guard_buf_puts(b, first ? "\n  {\"id\":" : ",\n  {\"id\":");
+	/* An array since before JSON output was versioned, so each entry carries the version (guard(1) JSON
+	 * OUTPUT: stable, members only added within a version). */
+	guard_buf_puts(b, first ? "\n  {\"version\":1,\"id\":" : ",\n  {\"version\":1,\"id\":");
 	guard_json_str(b, s->id);
 	guard_buf_puts(b, ",\"dir\":");
 	guard_json_str(b, s->dir);

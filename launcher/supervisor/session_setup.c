@@ -38,9 +38,14 @@ char *guard_find_shim(void)
 	if (!slash)
 		return NULL;
 	*slash = 0;
-	/* Beside the binary (the build tree), or installed under PREFIX/lib/guard. */
-	const char *cands[] = {"/libguard.so", "/../lib/guard/libguard.so"};
-	for (size_t i = 0; i < 2; i++) {
+	/* Beside the binary (the build tree), installed under PREFIX/lib/guard (make install), or in the multiarch
+	 * library directory (the Debian package: /usr/lib/x86_64-linux-gnu/guard). */
+#ifndef GUARD_MULTIARCH
+#define GUARD_MULTIARCH ""
+#endif
+	const char *cands[] = {"/libguard.so", "/../lib/guard/libguard.so",
+			       *GUARD_MULTIARCH ? "/../lib/" GUARD_MULTIARCH "/guard/libguard.so" : NULL};
+	for (size_t i = 0; i < sizeof cands / sizeof *cands && cands[i]; i++) {
 		char *p = guard_xasprintf("%s%s", exe, cands[i]);
 		char *r = access(p, R_OK) == 0 ? realpath(p, NULL) : NULL;
 		free(p);
