@@ -1,5 +1,10 @@
 /* The shim's per-process state: read once at load (shim_init.c) and read-only afterwards, so every interposer
- * may read it without a lock, in any thread, in a vfork child and in a signal handler. */
+ * may read it without a lock, in any thread, in a vfork child and in a signal handler.
+ *
+ * The one deliberate circle in guard's code starts here: shim_mode() runs shim_init() lazily (pthread_once),
+ * init registers the fork handlers (shim_fork.c), the handlers reset each module's state (shim_spawn.c's too),
+ * and those modules' interposers call shim_mode() again. A lazy, re-entrant start needs it (DESIGN.md §6): the
+ * shim cannot rely on running before the program's own constructors. tests/layers.txt allows exactly this ring. */
 #ifndef GUARD_SHIM_STATE_H
 #define GUARD_SHIM_STATE_H
 
