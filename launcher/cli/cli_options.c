@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "lib/guard.h"
+#include "policy/profile.h"
 
 static const struct {
 	const char *flag;
@@ -173,6 +174,17 @@ void guard_locate(const struct guard_options *o, char **home, char **cwd, char *
 	}
 	free(p);
 	*project = guard_xstrdup(*cwd);
+}
+
+const char *guard_options_profile(const struct guard_options *o)
+{
+	char why[300];
+	if (o->profile)
+		return o->profile;
+	const char *name = guard_profile_for_command(o->argv, why, sizeof why, NULL);
+	if (name && o->dry_run)
+		guard_note("profile %s, selected by %s (--profile NAME chooses another)", name, why);
+	return name;
 }
 
 void guard_load_policy(const struct guard_options *o, const char *project, struct guard_policy *p)

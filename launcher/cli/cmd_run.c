@@ -335,7 +335,7 @@ int guard_cmd_run(int argc, char **argv)
 	guard_load_policy(&c.o, c.project, &c.pol);
 	guard_profile_prepare_state(&c.pol, c.home, c.o.dry_run); /* the agent's state dirs, before the plan */
 	warn_reserved(&c.pol);
-	guard_passthrough_apply(&c.o, &c.pol, c.home, c.project); /* passthroughs and --lockdown (passthrough.c) */
+	guard_passthrough_apply(&c.pol, c.o.passthrough, c.o.lockdown, c.home, c.project); /* passthroughs, --lockdown */
 	deny_guard_state(&c.pol);
 	if (geteuid() == 0) {
 		struct guard_origin at = {guard_policy_intern(&c.pol, "(guard: owner-only file, and guard runs as root)"),
