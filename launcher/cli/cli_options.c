@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "lib/guard.h"
+#include "policy/implicit_rules.h"
 #include "policy/profile.h"
 
 static const struct {
@@ -187,7 +188,7 @@ const char *guard_options_profile(const struct guard_options *o)
 	return name;
 }
 
-void guard_load_policy(const struct guard_options *o, const char *project, struct guard_policy *p)
+void guard_load_policy(const struct guard_options *o, const char *home, const char *project, struct guard_policy *p)
 {
 	struct guard_error err;
 	char *pf = guard_path_join(project, ".guard.yaml");
@@ -208,4 +209,6 @@ void guard_load_policy(const struct guard_options *o, const char *project, struc
 		exit(GUARD_EXIT_ERROR);
 	}
 	free(pf);
+	struct guard_implicit in = {home, project, o->passthrough, o->lockdown};
+	guard_policy_add_implicit(p, &in);
 }
