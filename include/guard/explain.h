@@ -59,6 +59,10 @@ static inline bool guard_err_explainable(int err)
 
 void guard_explain_decide(const struct guard_image *img, const struct guard_facts *f, struct guard_refusal *v);
 
+/* Why a path denied by one of guard's own rules (GUARD_SRC_BUILTIN, named by its origin) stays denied: the
+ * advice in place of an override, since those rules come after every policy file and flag. */
+const char *guard_explain_builtin_reason(const char *origin);
+
 /* The message (one line, '\n'-terminated, cut to fit cap); returns its length, 0 for GUARD_WHY_NONE. */
 size_t guard_explain_format(const struct guard_image *img, const struct guard_facts *f, const struct guard_refusal *v,
 			   char *buf, size_t cap);

@@ -1,8 +1,8 @@
 /* The policy model: rules as the user wrote them, each with where it was written.
  *
- * Every source (built-in profile, user config, project file, command-line flag) adds to one guard_policy in
- * order; nothing is resolved here (no ~, no $PROJECT): that happens when a plan is built, so `guard policy`
- * can print what was written. */
+ * Every source (built-in profile, user config, project file, command-line flag, then guard's own rules) adds to
+ * one guard_policy in order; nothing is resolved here (no ~, no $PROJECT): that happens when a plan is built, so
+ * `guard policy` can print what was written. */
 #ifndef GUARD_POLICY_H
 #define GUARD_POLICY_H
 
@@ -14,7 +14,13 @@ enum guard_source {
 	GUARD_SRC_USER,    /* $XDG_CONFIG_HOME/guard/config.yaml */
 	GUARD_SRC_PROJECT, /* $PROJECT/.guard.yaml */
 	GUARD_SRC_FLAG,    /* guard run --allow-read ... */
+	GUARD_SRC_BUILTIN, /* guard's own rules (launcher/policy/implicit_rules.c), added after every other source for
+			    * every command, so no policy file or flag overrides them */
 };
+
+/* The origins of guard's own rules (GUARD_SRC_BUILTIN), as the shim and `guard explain` print them. */
+#define GUARD_ORIGIN_OWN_STATE "guard: its own state"
+#define GUARD_ORIGIN_ROOT_ONLY "guard: owner-only file, and guard runs as root"
 
 /* Where a rule was written. `file` is interned in the policy (see guard_policy_intern) and lives as long as it. */
 struct guard_origin {
@@ -137,6 +143,7 @@ struct guard_error {
 };
 
 const char *guard_rule_kind_name(enum guard_rule_kind kind); /* "read", "write", "deny", "protect" */
-const char *guard_source_name(enum guard_source src);       /* "profile", "user config", "project", "flag" */
+/* "profile", "user config", "project", "flag", "implicit" */
+const char *guard_source_name(enum guard_source src);
 
 #endif

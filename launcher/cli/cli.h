@@ -25,8 +25,9 @@ void guard_parse_options(int argc, char **argv, struct guard_options *o, bool wa
 /* $HOME (or the passwd entry), the working directory, and the project (--project, else the git top level of
  * the working directory, else the working directory), all absolute and normalized. */
 void guard_locate(const struct guard_options *o, char **home, char **cwd, char **project);
-/* Assemble the effective policy for the options (exits 125 with FILE:LINE:COL on error). */
-void guard_load_policy(const struct guard_options *o, const char *project, struct guard_policy *p);
+/* Assemble the effective policy for the options, completed with guard's implicit rules (exits 125 with
+ * FILE:LINE:COL on error): what `guard run` enforces, for every command that shows or explains it. */
+void guard_load_policy(const struct guard_options *o, const char *home, const char *project, struct guard_policy *p);
 
 int guard_cmd_run(int argc, char **argv);
 int guard_cmd_policy(int argc, char **argv);

@@ -9,6 +9,8 @@
 
 #include "cli/cli.h"
 #include "lib/guard.h"
+#include "policy/implicit_rules.h"
+#include "policy/profile.h"
 
 static const struct {
 	const char *flag;
@@ -175,7 +177,18 @@ void guard_locate(const struct guard_options *o, char **home, char **cwd, char *
 	*project = guard_xstrdup(*cwd);
 }
 
-void guard_load_policy(const struct guard_options *o, const char *project, struct guard_policy *p)
+const char *guard_options_profile(const struct guard_options *o)
+{
+	char why[300];
+	if (o->profile)
+		return o->profile;
+	const char *name = guard_profile_for_command(o->argv, why, sizeof why, NULL);
+	if (name && o->dry_run)
+		guard_note("profile %s, selected by %s (--profile NAME chooses another)", name, why);
+	return name;
+}
+
+void guard_load_policy(const struct guard_options *o, const char *home, const char *project, struct guard_policy *p)
 {
 	struct guard_error err;
 	char *pf = guard_path_join(project, ".guard.yaml");
@@ -196,4 +209,6 @@ void guard_load_policy(const struct guard_options *o, const char *project, struc
 		exit(GUARD_EXIT_ERROR);
 	}
 	free(pf);
+	struct guard_implicit in = {home, project, o->passthrough, o->lockdown};
+	guard_policy_add_implicit(p, &in);
 }

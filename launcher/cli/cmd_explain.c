@@ -92,7 +92,7 @@ static void compile_current(struct explain *x)
 	struct guard_policy pol;
 	char *home, *cwd, *project, why[256];
 	guard_locate(&o, &home, &cwd, &project);
-	guard_load_policy(&o, project, &pol);
+	guard_load_policy(&o, home, project, &pol);
 	bool ns = guard_probe_userns(why, sizeof why);
 	struct guard_image_params prm = {
 		.home = home,

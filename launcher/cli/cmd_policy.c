@@ -13,7 +13,7 @@ int guard_cmd_policy(int argc, char **argv)
 	char *home, *cwd, *project;
 	guard_parse_options(argc, argv, &o, false);
 	guard_locate(&o, &home, &cwd, &project);
-	guard_load_policy(&o, project, &pol);
+	guard_load_policy(&o, home, project, &pol);
 	printf("project: %s\nhome: %s\n", project, home);
 	guard_policy_print(stdout, &pol);
 	guard_policy_free(&pol);

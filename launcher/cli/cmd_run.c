@@ -17,6 +17,7 @@
 #include "sandbox/kernel_api.h"
 #include "sandbox/linux/late_covers.h"
 #include "policy/limits_plan.h"
+#include "policy/implicit_rules.h"
 #include "policy/passthrough.h"
 #include "plan/net.h"
 #include "plan/plan.h"
@@ -40,83 +41,6 @@ static void warn_reserved(const struct guard_policy *p)
 		if (p->reserved_set[i] && what[i])
 			guard_note("%s:%u:%u: %s", p->reserved_at[i].file, p->reserved_at[i].line,
 				   p->reserved_at[i].col, what[i]);
-}
-
-static void mkdir_p(const char *path, mode_t mode)
-{
-	if (guard_mkdir_p(path, mode) != 0)
-		guard_note("cannot create %s: %s", path, strerror(errno));
-}
-
-/* The session logs and guard's own configuration (the trust store!) are never reachable from inside, whatever
- * the user grants. */
-static void deny_guard_state(struct guard_policy *pol)
-{
-	char cfg[4096];
-	char *root = guard_session_root();
-	struct guard_origin at = {guard_policy_intern(pol, "(guard: its own state)"), 0, 0, GUARD_SRC_PROFILE};
-	struct guard_error err;
-	char *slash = strrchr(root, '/'); /* .../guard/sessions → .../guard/ */
-	if (slash)
-		*slash = 0;
-	char *state = guard_xasprintf("%s/", root);
-	/* Create them now: a directory that doesn't exist at launch can't be covered, and the sandbox could plant
-	 * one (a config that grants everything, a forged log) wherever the policy lets it write. */
-	mkdir_p(root, 0700);
-	char *sessions = guard_path_join(root, "sessions");
-	mkdir_p(sessions, 0700);
-	free(sessions);
-	if (guard_policy_add_rule(pol, GUARD_DENY, state, at, &err) != 0)
-		guard_die(NULL, "internal error: %s", err.message);
-	if (guard_config_dir(cfg, sizeof cfg - 1) == 0) {
-		mkdir_p(cfg, 0700);
-		strcat(cfg, "/");
-		if (guard_policy_add_rule(pol, GUARD_DENY, cfg, at, &err) != 0)
-			guard_die(NULL, "internal error: %s", err.message);
-	}
-	free(state);
-	free(root);
-}
-
-/* Root keeps owning root's files after dropping every capability, so owner-only files in the system trees
- * (/etc/shadow, wireguard configs, ssh host keys) would stay readable to a sandbox run as root. Deny each one
- * that is not world-readable, by exact path. */
-static void deny_root_only_files(struct guard_policy *pol, const char *dir, struct guard_origin at, size_t *budget)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	while (d && (e = readdir(d)) && *budget) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		(*budget)--;
-		/* At every start as root: stat relative to the open directory (no walk from / per entry), and join
-		 * a path only for what needs one. */
-		struct stat st;
-		if (e->d_type == DT_LNK || fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-		    !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
-			continue;
-		bool descend = S_ISDIR(st.st_mode) && (st.st_mode & S_IXOTH);
-		if (!descend && (st.st_mode & S_IROTH))
-			continue;
-		char *p = guard_path_join(dir, e->d_name);
-		if (descend) {
-			deny_root_only_files(pol, p, at, budget);
-		} else {
-			struct guard_error err;
-			char *pat = guard_glob_escape(p);
-			if (S_ISDIR(st.st_mode)) {
-				char *dpat = guard_xasprintf("%s/", pat);
-				free(pat);
-				pat = dpat;
-			}
-			if (guard_policy_add_rule(pol, GUARD_DENY, pat, at, &err) != 0)
-				guard_note("%s", err.message);
-			free(pat);
-		}
-		free(p);
-	}
-	if (d)
-		closedir(d);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -333,19 +257,10 @@ int guard_cmd_run(int argc, char **argv)
 	char why[512] = "";
 	guard_parse_options(argc, argv, &c.o, true);
 	guard_locate(&c.o, &c.home, &c.cwd, &c.project);
-	guard_load_policy(&c.o, c.project, &c.pol);
+	guard_load_policy(&c.o, c.home, c.project, &c.pol); /* with guard's implicit rules (implicit_rules.c) */
 	guard_profile_prepare_state(&c.pol, c.home, c.o.dry_run); /* the agent's state dirs, before the plan */
+	guard_own_state_create();                                 /* guard's own, so that they can be covered */
 	warn_reserved(&c.pol);
-	guard_passthrough_apply(&c.o, &c.pol, c.home, c.project); /* passthroughs and --lockdown (passthrough.c) */
-	deny_guard_state(&c.pol);
-	if (geteuid() == 0) {
-		struct guard_origin at = {guard_policy_intern(&c.pol, "(guard: owner-only file, and guard runs as root)"),
-					  0, 0, GUARD_SRC_PROFILE};
-		static const char *const system_dirs[] = {"/etc", "/opt", "/usr/local/etc"};
-		size_t budget = 50000;
-		for (size_t i = 0; i < sizeof system_dirs / sizeof *system_dirs; i++)
-			deny_root_only_files(&c.pol, system_dirs[i], at, &budget);
-	}
 
 	c.abi = guard_probe_landlock_abi(why, sizeof why);
 	if (c.abi < 1) {

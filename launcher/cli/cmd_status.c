@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "lib/guard.h"
 #include "sandbox/probe_api.h"
+#include "policy/implicit_rules.h"
 #include "policy/profile.h"
 #include "lib/fileio.h"
 
@@ -170,6 +171,9 @@ int guard_cmd_status(int argc, char **argv)
 		printf("(rules without the project file:)\n");
 		print_counts(&without);
 	} else {
+		/* Counted like `guard run` will apply them: with guard's implicit rules. */
+		struct guard_implicit in = {home, project, o.passthrough, o.lockdown};
+		guard_policy_add_implicit(&full, &in);
 		print_counts(&full);
 		guard_policy_free(&full);
 	}

@@ -102,6 +102,19 @@ int guard_config_dir(char *out, size_t len)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
+char *guard_state_dir(void)
+{
+	const char *x = getenv("XDG_STATE_HOME");
+	if (x && x[0] == '/')
+		return guard_path_join(x, "guard");
+	const char *h = getenv("HOME");
+	if (!h || h[0] != '/') {
+		struct passwd *pw = getpwuid(getuid());
+		h = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : "/";
+	}
+	return guard_path_join(h, ".local/state/guard");
+}
+
 static int write_all(int fd, const char *data, size_t len)
 {
 	for (size_t off = 0; off < len;) {

@@ -13,6 +13,9 @@ struct guard_error;
 int guard_read_file(const char *path, size_t max, char **buf, size_t *len);
 /* $XDG_CONFIG_HOME/guard (when XDG_CONFIG_HOME is absolute), else ~/.config/guard. 0, or -1 without a home. */
 int guard_config_dir(char *out, size_t len);
+/* $XDG_STATE_HOME/guard (when XDG_STATE_HOME is absolute), else ~/.local/state/guard (the passwd home, else /),
+ * malloc'd: the session logs live below it. */
+char *guard_state_dir(void);
 
 /* Replace path's content atomically: a temporary file beside it (same mode and owner as the old file, else
  * `mode`), fsync, rename over it (through a symlink to its target), fsync of the directory. The directory is

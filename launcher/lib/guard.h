@@ -30,6 +30,15 @@ void *guard_grow(void *arr, size_t *cap, size_t need, size_t elem);
 char *guard_xstrdup(const char *s);
 __attribute__((format(printf, 1, 2))) char *guard_xasprintf(const char *fmt, ...);
 
+/* The closest word to `word` among `candidates` (NULL-terminated) by edit distance, or NULL if none is close
+ * (suggest.c). */
+const char *guard_suggest(const char *word, const char *const *candidates);
+/* SHA-256 of data as 64 lowercase hex digits and a NUL (sha256.c). */
+void guard_sha256_hex(const void *data, size_t len, char out[65]);
+/* The symbolic name of an errno value ("EACCES"), or "E<number>" for one this libc does not name; buf holds
+ * at least 16 bytes (json_write.c). */
+const char *guard_errno_name(int err, char *buf, size_t len);
+
 /* A load or validation error (struct guard_error, include/guard/policy.h): err filled by every loader (err may be
  * NULL), printed as `guard: FILE:LINE:COL: message (hint)` on stderr (error.c). */
 struct guard_error;

@@ -26,8 +26,4 @@ void guard_json_str(struct guard_buf *b, const char *s);
  * the byte at s does not start one. n: bytes available. */
 size_t guard_utf8_seq(const unsigned char *s, size_t n);
 
-/* The symbolic name of an errno value ("EACCES"), or "E<number>" for one this libc does not name; buf holds
- * at least 16 bytes. */
-const char *guard_errno_name(int err, char *buf, size_t len);
-
 #endif

@@ -2,7 +2,7 @@
  * Written here rather than linked so the launcher needs no crypto library; speed is irrelevant (files are tiny). */
 #include <stdint.h>
 #include <string.h>
-#include "policy/policy_api.h"
+#include "lib/guard.h"
 
 struct sha256 {
 	uint32_t h[8];

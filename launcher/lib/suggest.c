@@ -4,7 +4,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include "policy/policy_api.h"
+#include "lib/guard.h"
 
 #define SUGGEST_MAX 64 /* longer words are not typos of our short keys */
 

@@ -19,6 +19,7 @@
 #include "lib/json_write.h"
 #include "log/session.h"
 #include "policy/verdict.h"
+#include "lib/fileio.h"
 
 struct guard_session {
 	char *dir;
@@ -37,15 +38,10 @@ static long long now_ms(void)
 
 char *guard_session_root(void)
 {
-	const char *x = getenv("XDG_STATE_HOME");
-	if (x && x[0] == '/')
-		return guard_path_join(x, "guard/sessions");
-	const char *h = getenv("HOME");
-	if (!h || h[0] != '/') {
-		struct passwd *pw = getpwuid(getuid());
-		h = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : "/";
-	}
-	return guard_path_join(h, ".local/state/guard/sessions");
+	char *state = guard_state_dir();
+	char *root = guard_path_join(state, "sessions");
+	free(state);
+	return root;
 }
 
 char *guard_session_new_id(void)

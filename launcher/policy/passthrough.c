@@ -25,7 +25,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
 #include "lib/guard.h"
 #include "policy/passthrough.h"
 #include "policy/policy_api.h"
@@ -306,12 +305,12 @@ static void free_net(struct guard_policy *pol)
 	pol->nnet_allow = pol->nhost_sockets = pol->npublish = 0;
 }
 
-void guard_passthrough_apply(const struct guard_options *o, struct guard_policy *pol, const char *home,
+void guard_passthrough_apply(struct guard_policy *pol, unsigned flags, bool lockdown, const char *home,
 			     const char *project)
 {
 	guard_strv_clear(&applied);
-	unsigned want = pol->passthrough | o->passthrough;
-	if (o->lockdown) {
+	unsigned want = pol->passthrough | flags;
+	if (lockdown) {
 		project_read_only(pol, home, project);
 		free_net(pol);
 		if (want & ~(1u << GUARD_PT_WORKTREES))
@@ -330,7 +329,7 @@ void guard_passthrough_apply(const struct guard_options *o, struct guard_policy 
 		}
 		if (!(want & (1u << k)))
 			continue;
-		struct guard_origin at = origin_of(pol, k, (o->passthrough & (1u << k)) != 0);
+		struct guard_origin at = origin_of(pol, k, (flags & (1u << k)) != 0);
 		switch (k) {
 		case GUARD_PT_GPU: gpu(pol, at); break;
 		case GUARD_PT_DOCKER: docker(pol, at); break;

@@ -5,11 +5,10 @@
 #include "lib/guard.h"
 #include "guard/policy.h"
 
-struct guard_options;
-
-/* Turn the passthroughs asked for (policy `passthrough:` and the flags) into policy entries, and apply
- * --lockdown. Call after the policy is loaded and before the plan. */
-void guard_passthrough_apply(const struct guard_options *o, struct guard_policy *pol, const char *home,
+/* Turn the passthroughs asked for (policy `passthrough:` and `flags`, the --gpu --docker ... bits: 1 << enum
+ * guard_passthrough) into policy entries, and apply --lockdown (`lockdown`). Call after the policy is loaded and
+ * before the plan. */
+void guard_passthrough_apply(struct guard_policy *pol, unsigned flags, bool lockdown, const char *home,
 			     const char *project);
 /* What was applied, one line each ("docker: /var/run/docker.sock bound in ..."). */
 const struct guard_strv *guard_passthrough_applied(void);

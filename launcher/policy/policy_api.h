@@ -51,9 +51,6 @@ struct guard_sources {
  * `out` needs no guard_policy_init; on error it is left empty (guard_policy_free on it is harmless). */
 int guard_policy_assemble(struct guard_policy *out, const struct guard_sources *src, struct guard_error *err);
 
-/* The closest word to `word` among `candidates` (NULL-terminated) by edit distance, or NULL if none is close. */
-const char *guard_suggest(const char *word, const char *const *candidates);
-
 /* `guard policy`: every rule with its provenance. */
 void guard_policy_print(FILE *out, const struct guard_policy *p);
 
@@ -65,7 +62,6 @@ int guard_trust_is_trusted(const char *store, const char *path, const char *buf,
 int guard_trust_add(const char *store, const char *path, struct guard_error *err);
 /* 0 removed; 1 path was not in the store (err says so); -1 with err. */
 int guard_trust_remove(const char *store, const char *path, struct guard_error *err);
-void guard_sha256_hex(const void *data, size_t len, char out[65]);
 
 /* --- added by the policy work --- */
 

@@ -29,6 +29,7 @@ const char *guard_source_name(enum guard_source src)
 	case GUARD_SRC_USER: return "user config";
 	case GUARD_SRC_PROJECT: return "project";
 	case GUARD_SRC_FLAG: return "flag";
+	case GUARD_SRC_BUILTIN: return "implicit";
 	}
 	return "?";
 }

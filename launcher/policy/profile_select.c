@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
 #include "lib/guard.h"
 #include "policy/profile.h"
 
@@ -272,15 +271,4 @@ const char *guard_profile_for_command(char *const *argv, char *why, size_t whyle
 		*args_at = -1;
 	}
 	return a ? a->profile : NULL;
-}
-
-const char *guard_options_profile(const struct guard_options *o)
-{
-	char why[300];
-	if (o->profile)
-		return o->profile;
-	const char *name = guard_profile_for_command(o->argv, why, sizeof why, NULL);
-	if (name && o->dry_run)
-		guard_note("profile %s, selected by %s (--profile NAME chooses another)", name, why);
-	return name;
 }

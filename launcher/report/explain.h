@@ -1,6 +1,6 @@
 /* The words of `guard explain` (explain_advice.c). */
-#ifndef GUARD_EXPLAIN_H
-#define GUARD_EXPLAIN_H
+#ifndef GUARD_REPORT_EXPLAIN_H
+#define GUARD_REPORT_EXPLAIN_H
 
 #include <stdbool.h>
 

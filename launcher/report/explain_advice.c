@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guard/explain.h"
 #include "report/explain.h"
 #include "policy/policy_api.h"
 #include "report/report.h"
@@ -101,6 +102,13 @@ void guard_explain_advice(struct guard_buf *b, const struct guard_image *img, co
 		guard_fmt_word(b, p);
 		guard_buf_puts(b, " -- ...\n");
 		free(p);
+		return;
+	}
+	if (v->winner && v->winner->source == GUARD_SRC_BUILTIN) {
+		/* guard's own rules come after every policy file and flag: no '!' re-allows what they deny. */
+		guard_buf_puts(b, "  to allow  nothing can: ");
+		guard_buf_puts(b, guard_explain_builtin_reason(guard_image_str(img, v->winner->file)));
+		guard_buf_puts(b, "\n");
 		return;
 	}
 	/* Re-allow at the level where the path was excluded: below an excluded directory nothing comes back. */

@@ -188,6 +188,15 @@ static void put_allow(struct line *l, const char *path, size_t prefix)
 
 static const char *const DONT = " — sandbox policy, not a file permission problem; don't retry.";
 
+const char *guard_explain_builtin_reason(const char *origin)
+{
+	if (origin && strcmp(origin, GUARD_ORIGIN_ROOT_ONLY) == 0)
+		return "guard runs as root, and a file only root may read is never exposed to the sandbox; no flag or "
+		       "policy entry overrides guard's own rules (run guard as your own user instead)";
+	return "guard's own state (its configuration with the trust store, its session logs) is never exposed to "
+	       "the sandbox; no flag or policy entry overrides guard's own rules";
+}
+
 size_t guard_explain_format(const struct guard_image *img, const struct guard_facts *f, const struct guard_refusal *v,
 			   char *buf, size_t cap)
 {
@@ -215,6 +224,13 @@ size_t guard_explain_format(const struct guard_image *img, const struct guard_fa
 		put_clean(&l, guard_image_str(img, v->rule->written));
 		put(&l, "\" ");
 		put_prov(&l, img, v->rule);
+		if (v->rule->source == GUARD_SRC_BUILTIN) {
+			/* Appended after every source: a '!' re-allow could never win over it. */
+			put(&l, " — ");
+			put(&l, guard_explain_builtin_reason(guard_image_str(img, v->rule->file)));
+			put(&l, "; don't retry.");
+			break;
+		}
 		put(&l, deny ? DONT : " — read-only by policy, not a file permission problem; don't retry.");
 		put(&l, deny ? " To allow: guard run --deny '!" : " To allow: guard run --protect '!");
 		put_allow(&l, path, v->prefix);

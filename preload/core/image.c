@@ -37,13 +37,13 @@ int guard_image_load(struct guard_image *img, const void *buf, size_t len)
 	for (uint32_t i = 0; i < h->nexec; i++) {
 		const struct guard_image_rule *r = &img->exec[i];
 		if (!in_strings(img, r->pattern) || !in_strings(img, r->written) || !in_strings(img, r->file) ||
-		    r->kind != GUARD_EXEC_DENY || r->source > GUARD_SRC_FLAG || !img->str[r->pattern])
+		    r->kind != GUARD_EXEC_DENY || r->source > GUARD_SRC_BUILTIN || !img->str[r->pattern])
 			return -1;
 	}
 	for (uint32_t i = 0; i < h->nrules; i++) {
 		const struct guard_image_rule *r = &img->rules[i];
 		if (!in_strings(img, r->pattern) || !in_strings(img, r->written) || !in_strings(img, r->file) ||
-		    r->kind > GUARD_PROTECT || r->source > GUARD_SRC_FLAG || !img->str[r->pattern])
+		    r->kind > GUARD_PROTECT || r->source > GUARD_SRC_BUILTIN || !img->str[r->pattern])
 			return -1;
 	}
 	return 0;
@@ -195,6 +195,7 @@ static size_t name_scope(const struct guard_image *img, const char *path)
 	for (uint32_t i = 0; i < img->h->nrules; i++) {
 		const struct guard_image_rule *r = &img->rules[i];
 		if ((r->kind != GUARD_READ && r->kind != GUARD_WRITE) || r->source == GUARD_SRC_PROFILE ||
+		    r->source == GUARD_SRC_BUILTIN ||
 		    (r->flags & GUARD_IRULE_NAME_ONLY))
 			continue;
 		const char *p = guard_image_str(img, r->pattern);
