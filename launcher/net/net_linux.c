@@ -23,8 +23,6 @@
 #include "net/relay.h"
 #include "plan/net_state.h"
 
-static struct guard_net *active; /* the running session's network, for the observer */
-
 /* ---- init's side --------------------------------------------------------------------------------------- */
 
 int guard_net_init_setup(const struct guard_plan *plan, char *why, size_t whylen)
@@ -222,7 +220,6 @@ void guard_net_start(const struct guard_plan *plan, struct guard_session *sessio
 	struct guard_net *n = plan->net;
 	if (!n)
 		return;
-	active = n;
 	if (n->chan[1] >= 0) {
 		close(n->chan[1]); /* init's end */
 		n->chan[1] = -1;
@@ -251,12 +248,11 @@ void guard_net_stop(const struct guard_plan *plan)
 	}
 	if (n->proxy)
 		guard_proxy_stop(n->proxy);
-	active = NULL;
 }
 
-bool guard_net_connect_expected(const char *target)
+bool guard_net_connect_expected(const struct guard_plan *plan, const char *target)
 {
-	struct guard_net *n = active;
+	const struct guard_net *n = plan->net;
 	if (strncmp(target, "unix:", 5) == 0)
 		return true;
 	if (!n)
