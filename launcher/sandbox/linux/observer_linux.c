@@ -224,6 +224,37 @@ static int parent_of(pid_t pid)
 	return ppid;
 }
 
+/* What the stopped caller of w asks for, read from its memory while it waits: the target (path or address), an
+ * exec's argv, and whether an open writes (*op) or wants a directory. */
+static void read_call(const struct seccomp_notif *req, const struct watched *w, char *target, size_t tlen,
+		      char *argv, size_t alen, unsigned *nargv, enum guard_op *op, bool *is_dir)
+{
+	char memp[64];
+	snprintf(memp, sizeof memp, "/proc/%u/mem", req->pid);
+	int mem = open(memp, O_RDONLY | O_CLOEXEC);
+	if (mem < 0)
+		return;
+	uint64_t a = req->data.args[w->path_arg];
+	if (*op == GUARD_OP_CONNECT)
+		describe_sockaddr(mem, a, req->data.args[2], target, tlen);
+	else
+		read_string(mem, a, target, tlen);
+	if (*op == GUARD_OP_EXEC)
+		read_argv(mem, req->data.args[w->path_arg + 1], argv, alen, nargv);
+	if (w->flags_arg >= 0) {
+		uint64_t fl = req->data.args[w->flags_arg];
+		if ((fl & O_ACCMODE) != O_RDONLY || (fl & (O_CREAT | O_TRUNC)))
+			*op = GUARD_OP_WRITE;
+		*is_dir = fl & O_DIRECTORY;
+	} else if (strcmp(w->name, "openat2") == 0) {
+		uint64_t fl = 0;
+		if (pread(mem, &fl, sizeof fl, (off_t)req->data.args[2]) == (ssize_t)sizeof fl &&
+		    ((fl & O_ACCMODE) != O_RDONLY || (fl & (O_CREAT | O_TRUNC))))
+			*op = GUARD_OP_WRITE;
+	}
+	close(mem);
+}
+
 /* The observer's part of the supervisor's loop. */
 struct observer {
 	struct guard_supervision *sup;
@@ -257,30 +288,8 @@ static int observer_serve(int notify_fd, const struct observer *o)
 	unsigned nargv = 0;
 	enum guard_op op = w ? w->op : GUARD_OP_READ;
 	bool is_dir = false;
-	char memp[64];
-	snprintf(memp, sizeof memp, "/proc/%u/mem", req->pid);
-	int mem = w ? open(memp, O_RDONLY | O_CLOEXEC) : -1;
-	if (mem >= 0) {
-		uint64_t a = req->data.args[w->path_arg];
-		if (op == GUARD_OP_CONNECT)
-			describe_sockaddr(mem, a, req->data.args[2], target, sizeof target);
-		else
-			read_string(mem, a, target, sizeof target);
-		if (op == GUARD_OP_EXEC)
-			read_argv(mem, req->data.args[w->path_arg + 1], argv, sizeof argv, &nargv);
-		if (w->flags_arg >= 0) {
-			uint64_t fl = req->data.args[w->flags_arg];
-			if ((fl & O_ACCMODE) != O_RDONLY || (fl & (O_CREAT | O_TRUNC)))
-				op = GUARD_OP_WRITE;
-			is_dir = fl & O_DIRECTORY;
-		} else if (strcmp(w->name, "openat2") == 0) {
-			uint64_t fl = 0;
-			if (pread(mem, &fl, sizeof fl, (off_t)req->data.args[2]) == (ssize_t)sizeof fl &&
-			    ((fl & O_ACCMODE) != O_RDONLY || (fl & (O_CREAT | O_TRUNC))))
-				op = GUARD_OP_WRITE;
-		}
-		close(mem);
-	}
+	if (w)
+		read_call(req, w, target, sizeof target, argv, sizeof argv, &nargv, &op, &is_dir);
 	/* exec.deny for an exec the shim did not see (exec_rules.c): refused here */
 	const struct guard_image_rule *xr =
 		op == GUARD_OP_EXEC && target[0] && sup->image
