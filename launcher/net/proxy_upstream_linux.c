@@ -202,15 +202,11 @@ static const char *errno_name(int e)
 	return "EIO";
 }
 
-/* Resolve, filter special addresses, connect: a connected non-blocking socket, or -1 with f filled. */
-static int open_upstream(struct conn *c, const struct net_host *t, unsigned port, const struct net_rule *rule,
-			 char *addr_out, size_t addr_len, struct failure *f)
+/* Keep the n addresses that are not special, or that a rule names itself (any rule naming the address counts,
+ * not only the one that matched the target): how many are left, or -1 with f filled when none is. */
+static int drop_special(struct conn *c, const struct net_host *t, unsigned port, struct addr *addrs, int n,
+			struct failure *f)
 {
-	struct addr addrs[MAX_ADDRS];
-	(void)rule; /* special addresses: any rule naming the address counts, not only the one that matched */
-	int n = resolve(c->px, t, addrs, f);
-	if (n < 0)
-		return -1;
 	int usable = 0;
 	const char *what = NULL;
 	struct addr refused = {0};
@@ -248,6 +244,14 @@ static int open_upstream(struct conn *c, const struct net_host *t, unsigned port
 		snprintf(f->suggest, sizeof f->suggest, "%s", at);
 		return -1;
 	}
+	return usable;
+}
+
+/* Connect to the first of the addresses that answers within CONNECT_MS (shared among them): a connected
+ * non-blocking socket, or -1 with f filled. */
+static int connect_any(struct conn *c, const struct net_host *t, unsigned port, const struct addr *addrs, int usable,
+		       char *addr_out, size_t addr_len, struct failure *f)
+{
 	long long deadline = proxy_now_ms() + CONNECT_MS;
 	int last = ECONNREFUSED;
 	for (int i = 0; i < usable; i++) {
@@ -307,6 +311,20 @@ static int open_upstream(struct conn *c, const struct net_host *t, unsigned port
 	return -1;
 }
 
+/* Resolve, filter special addresses, connect: a connected non-blocking socket, or -1 with f filled. */
+static int open_upstream(struct conn *c, const struct net_host *t, unsigned port, char *addr_out, size_t addr_len,
+			 struct failure *f)
+{
+	struct addr addrs[MAX_ADDRS];
+	int n = resolve(c->px, t, addrs, f);
+	if (n < 0)
+		return -1;
+	int usable = drop_special(c, t, port, addrs, n, f);
+	if (usable < 0)
+		return -1;
+	return connect_any(c, t, port, addrs, usable, addr_out, addr_len, f);
+}
+
 /* Check and connect; on success c holds the new upstream (the previous one is closed and logged). */
 bool proxy_reach(struct conn *c, const struct net_host *t, unsigned port, const char *via, struct failure *f)
 {
@@ -315,7 +333,7 @@ bool proxy_reach(struct conn *c, const struct net_host *t, unsigned port, const 
 		return false;
 	char addr[64] = "";
 	proxy_close_upstream(c);
-	int fd = open_upstream(c, t, port, rule, addr, sizeof addr, f);
+	int fd = open_upstream(c, t, port, addr, sizeof addr, f);
 	if (fd < 0) {
 		if (!f->suggest[0])
 			suggest_entry(f, t->name, port);
