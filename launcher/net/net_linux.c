@@ -21,6 +21,7 @@
 
 #include "lib/fdpass.h"
 #include "net/relay.h"
+#include "net/proxy_server.h"
 #include "plan/net_state.h"
 
 /* ---- init's side --------------------------------------------------------------------------------------- */
@@ -93,7 +94,9 @@ bool guard_net_init_serve(const struct guard_plan *plan)
 	return true;
 }
 
-int guard_net_socket_inside(struct guard_net *n)
+/* A TCP socket created inside the sandbox's network namespace by init (namespaces mode); -1 with errno. Serialized
+ * on net->chan_mu. */
+static int socket_inside(struct guard_net *n)
 {
 	int fd = -1;
 	pthread_mutex_lock(&n->chan_mu);
@@ -141,7 +144,7 @@ static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t len, int
 static void *pub_conn_main(void *arg)
 {
 	struct pub_conn *c = arg;
-	int in = guard_net_socket_inside(c->net);
+	int in = socket_inside(c->net);
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->port),
 				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	if (in >= 0 && connect_timeout(in, (struct sockaddr *)&a, sizeof a, 5000) == 0) {
