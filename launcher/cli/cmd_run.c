@@ -15,7 +15,7 @@
 #include "hooks/agent_hook.h"
 #include "cli/cli.h"
 #include "sandbox/kernel_api.h"
-#include "sandbox/linux/late_covers.h"
+#include "sandbox/linux/cgroup.h"
 #include "policy/limits_plan.h"
 #include "policy/implicit_rules.h"
 #include "policy/passthrough.h"
@@ -211,16 +211,12 @@ static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_
 		sup.session = guard_session_create(&info, plan.image_buf, plan.image_len, swhy, sizeof swhy);
 		if (!sup.session)
 			guard_note("no session log: %s", swhy);
-		static const int no_covers[2] = {-1, -1};
-		if (!ns)
-			sup.watch = guard_watch_start(&plan, no_covers);
 		char mwhy[512];
 		sup.mask = guard_masker_new(&c->pol, mwhy, sizeof mwhy);
 		if (!sup.mask && mwhy[0])
 			guard_die(NULL, "mask_output: %s", mwhy);
 		rc = guard_sandbox_run(&plan, argv, env, &sup, why, whylen);
 		guard_masker_free(sup.mask);
-		guard_watch_free(sup.watch);
 		guard_cgroup_destroy(&cg);
 		close(sup.event_fd);
 		for (int i = 0; i < 2; i++)

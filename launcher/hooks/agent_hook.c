@@ -7,7 +7,6 @@
 #include "lib/json_write.h"
 #include "policy/policy_api.h"
 #include "policy/profile.h"
-#include "supervisor/session_setup.h"
 
 #define HOOK_TIMEOUT 10 /* seconds an agent waits for guard's hook */
 

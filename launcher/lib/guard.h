@@ -74,6 +74,8 @@ char *guard_path_normalize(const char *path);
 bool guard_path_within(const char *path, const char *root);
 /* Write `text` to an existing file in one write(2) (procfs, cgroupfs: partial writes mean failure). 0 or -1. */
 int guard_write_text(const char *path, const char *text);
+/* Create `path` (it must not exist) holding len bytes of data, or die. */
+void guard_write_file(const char *path, const void *data, size_t len, mode_t mode);
 /* mkdir -p: create `path` and its missing parents with `mode`. 0, or -1 with errno. */
 int guard_mkdir_p(const char *path, mode_t mode);
 /* A literal path as a pattern: glob metacharacters and backslashes escaped (malloc'd). */

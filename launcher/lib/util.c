@@ -202,3 +202,10 @@ int guard_mkdir_p(const char *path, mode_t mode)
 	errno = err;
 	return rc;
 }
+
+void guard_write_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd) != 0)
+		guard_die_errno(NULL, "writing %s", path);
+}

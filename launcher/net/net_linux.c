@@ -21,9 +21,8 @@
 
 #include "lib/fdpass.h"
 #include "net/relay.h"
+#include "net/proxy_server.h"
 #include "plan/net_state.h"
-
-static struct guard_net *active; /* the running session's network, for the observer */
 
 /* ---- init's side --------------------------------------------------------------------------------------- */
 
@@ -95,7 +94,9 @@ bool guard_net_init_serve(const struct guard_plan *plan)
 	return true;
 }
 
-int guard_net_socket_inside(struct guard_net *n)
+/* A TCP socket created inside the sandbox's network namespace by init (namespaces mode); -1 with errno. Serialized
+ * on net->chan_mu. */
+static int socket_inside(struct guard_net *n)
 {
 	int fd = -1;
 	pthread_mutex_lock(&n->chan_mu);
@@ -143,7 +144,7 @@ static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t len, int
 static void *pub_conn_main(void *arg)
 {
 	struct pub_conn *c = arg;
-	int in = guard_net_socket_inside(c->net);
+	int in = socket_inside(c->net);
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->port),
 				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	if (in >= 0 && connect_timeout(in, (struct sockaddr *)&a, sizeof a, 5000) == 0) {
@@ -222,7 +223,6 @@ void guard_net_start(const struct guard_plan *plan, struct guard_session *sessio
 	struct guard_net *n = plan->net;
 	if (!n)
 		return;
-	active = n;
 	if (n->chan[1] >= 0) {
 		close(n->chan[1]); /* init's end */
 		n->chan[1] = -1;
@@ -251,12 +251,11 @@ void guard_net_stop(const struct guard_plan *plan)
 	}
 	if (n->proxy)
 		guard_proxy_stop(n->proxy);
-	active = NULL;
 }
 
-bool guard_net_connect_expected(const char *target)
+bool guard_net_connect_expected(const struct guard_plan *plan, const char *target)
 {
-	struct guard_net *n = active;
+	const struct guard_net *n = plan->net;
 	if (strncmp(target, "unix:", 5) == 0)
 		return true;
 	if (!n)

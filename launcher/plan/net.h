@@ -68,8 +68,8 @@ void guard_net_stop(const struct guard_plan *plan);
 /* `guard doctor`: how the network is closed in a mode, and what that mode cannot stop (static strings). */
 void guard_net_doctor(bool namespaces, int abi, const char **how, const char **cannot);
 
-/* The observer's view of a connect the sandbox made (target as observer_linux.c formats it: "1.2.3.4:443",
- * "[::1]:80", "unix:/x"): does the boundary let it through? Best knowledge of the running session. */
-bool guard_net_connect_expected(const char *target);
+/* The observer's view of a connect the sandbox made under this plan (target as observer_linux.c formats it:
+ * "1.2.3.4:443", "[::1]:80", "unix:/x"): does the boundary let it through? */
+bool guard_net_connect_expected(const struct guard_plan *plan, const char *target);
 
 #endif

@@ -1,4 +1,4 @@
-/* Internal to the network module (net_plan.c, net_linux.c, proxy_linux.c): a session's network plan and the
+/* Internal to the network module (net_plan.c, net_linux.c, the proxy): a session's network plan and the
  * runtime state hanging off it. The plan part is fixed before anything is forked; the runtime part lives in the
  * supervisor only. */
 #ifndef GUARD_NET_STATE_H
@@ -53,13 +53,5 @@ struct guard_net {
 	bool pub_running;
 	int pub_stop[2];
 };
-
-/* proxy_linux.c: serve connections on listen_fd (or, when it is -1, on the listener init sends over chan_fd). */
-struct guard_proxy *guard_proxy_start(struct guard_net *net, int listen_fd, int chan_fd, struct guard_session *session);
-void guard_proxy_stop(struct guard_proxy *px);
-
-/* net_linux.c: a TCP socket created inside the sandbox's network namespace by init (namespaces mode); -1 with
- * errno. Serialized on net->chan_mu. */
-int guard_net_socket_inside(struct guard_net *net);
 
 #endif

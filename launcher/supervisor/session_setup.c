@@ -85,13 +85,6 @@ int guard_event_socket(const char *path)
 	return fd;
 }
 
-void guard_write_file(const char *path, const void *data, size_t len, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd) != 0)
-		guard_die_errno(NULL, "writing %s", path);
-}
-
 void guard_remove_rundir(const char *dir)
 {
 	static const char *const names[] = {"events.sock", "policy.img", "libguard.so"};

@@ -10,7 +10,6 @@ uint64_t guard_session_magic(void);          /* random, never 0 */
 char *guard_find_shim(void);                 /* realpath of libguard.so, or NULL */
 char *guard_make_rundir(void);               /* private 0700 dir in $XDG_RUNTIME_DIR or /tmp */
 int guard_event_socket(const char *path);    /* bound SOCK_DGRAM with SO_PASSCRED */
-void guard_write_file(const char *path, const void *data, size_t len, mode_t mode);
 void guard_remove_rundir(const char *dir);
 
 #endif

@@ -1,5 +1,6 @@
-/* The supervisor loop: one poll over the children's records, the shim's event socket, the observer's listener
- * and the child's exit. Everything read from the sandbox is untrusted and bounded (guard_event_decode). */
+/* The supervisor loop: one poll over the children's records, the shim's event socket, the output proxy, the
+ * runner's slots (supervise.h) and the child's exit. Everything read from the sandbox is untrusted and bounded
+ * (guard_event_decode). */
 #include <errno.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -16,7 +17,6 @@
 #include "lib/fdpass.h"
 #include "lib/guard.h"
 #include "supervisor/sandbox_record.h"
-#include "sandbox/linux/late_covers.h"
 #include "supervisor/supervise.h"
 #include "supervisor/outproxy.h"
 
@@ -93,35 +93,54 @@ static void end_descendants(void)
 	}
 }
 
+void guard_supervision_add(struct guard_supervision *sup, const struct guard_supervision_slot *slot)
+{
+	if (sup->nslots >= GUARD_SUPERVISION_SLOTS)
+		guard_die(NULL, "internal error: more than %d supervision slots", GUARD_SUPERVISION_SLOTS);
+	sup->slots[sup->nslots++] = *slot;
+}
+
+/* One record from a child (sandbox_record.h); false once every writer is gone. */
+static bool take_record(int rec_fd, int *result)
+{
+	struct guard_record r;
+	ssize_t k = read(rec_fd, &r, sizeof r);
+	if (k == (ssize_t)sizeof r) {
+		r.msg[sizeof r.msg - 1] = 0;
+		if (r.type == 'E') {
+			fprintf(stderr, "%s\n", r.msg);
+			*result = r.code;
+		} else if (r.type == 'S' && *result < 0) {
+			*result = WIFSIGNALED(r.status) ? 128 + WTERMSIG(r.status) : WEXITSTATUS(r.status);
+		}
+	} else if (k == 0 || (k < 0 && errno != EINTR && errno != EAGAIN)) {
+		return false;
+	}
+	return true;
+}
+
 int guard_supervise(pid_t child, int rec_fd, bool child_is_command, struct guard_supervision *sup)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
-	int notify_fd = -1, result = -1, status = 0;
+	int result = -1, status = 0;
 	bool exited = false, records_done = false;
-	struct guard_dedup *seen = guard_dedup_new();
 	if (sup->outproxy)
 		guard_outproxy_start(sup->outproxy);
-	if (sup->outproxy)
-		guard_outproxy_start(sup->outproxy);
-	if (sup->observer_sock[1] >= 0) {
-		close(sup->observer_sock[1]);
-		sup->observer_sock[1] = -1;
-	}
 	while (!exited || !records_done) {
-		struct pollfd p[6 + GUARD_OUTPROXY_MAXFDS];
-		int n = 0, n_out = 0, i_out = -1, i_rec = -1, i_pid = -1, i_ev = -1, i_obs = -1, i_not = -1, i_watch = -1;
-		if (sup->watch)
-			p[i_watch = n++] = (struct pollfd){guard_watch_fd(sup->watch), POLLIN, 0};
+		struct pollfd p[3 + GUARD_SUPERVISION_SLOTS + GUARD_OUTPROXY_MAXFDS];
+		int n = 0, n_out = 0, i_out = -1, i_rec = -1, i_pid = -1, i_ev = -1, i_slot[GUARD_SUPERVISION_SLOTS];
+		for (int k = 0; k < sup->nslots; k++) {
+			struct guard_supervision_slot *s = &sup->slots[k];
+			i_slot[k] = s->fd >= 0 ? n : -1;
+			if (s->fd >= 0)
+				p[n++] = (struct pollfd){s->fd, s->events, 0};
+		}
 		if (!records_done)
 			p[i_rec = n++] = (struct pollfd){rec_fd, POLLIN, 0};
 		if (!exited && pidfd >= 0)
 			p[i_pid = n++] = (struct pollfd){pidfd, POLLIN, 0};
 		if (sup->event_fd >= 0)
 			p[i_ev = n++] = (struct pollfd){sup->event_fd, POLLIN, 0};
-		if (sup->observer_sock[0] >= 0)
-			p[i_obs = n++] = (struct pollfd){sup->observer_sock[0], POLLIN, 0};
-		if (notify_fd >= 0)
-			p[i_not = n++] = (struct pollfd){notify_fd, POLLIN, 0};
 		if (sup->outproxy) {
 			i_out = n;
 			n_out = guard_outproxy_fds(sup->outproxy, p + n);
@@ -139,44 +158,18 @@ int guard_supervise(pid_t child, int rec_fd, bool child_is_command, struct guard
 				continue;
 			guard_die_errno(NULL, "poll");
 		}
-		if (i_rec >= 0 && p[i_rec].revents) {
-			struct guard_record r;
-			ssize_t k = read(rec_fd, &r, sizeof r);
-			if (k == (ssize_t)sizeof r) {
-				r.msg[sizeof r.msg - 1] = 0;
-				if (r.type == 'E') {
-					fprintf(stderr, "%s\n", r.msg);
-					result = r.code;
-				} else if (r.type == 'S' && result < 0) {
-					result = WIFSIGNALED(r.status) ? 128 + WTERMSIG(r.status) : WEXITSTATUS(r.status);
-				}
-			} else if (k == 0 || (k < 0 && errno != EINTR && errno != EAGAIN)) {
-				records_done = true;
-			}
-		}
+		if (i_rec >= 0 && p[i_rec].revents && !take_record(rec_fd, &result))
+			records_done = true;
 		if (sup->outproxy)
 			guard_outproxy_handle(sup->outproxy, p + i_out, n_out);
 		/* The kernel queues only a few datagrams (net.unix.max_dgram_qlen, often 10) and the shim never blocks
-		 * long: empty the queue at each wakeup, before the slower observer work. */
+		 * long: empty the queue at each wakeup, before the runner's slots (the slower observer work). */
 		if (i_ev >= 0 && (p[i_ev].revents & POLLIN))
 			for (int k = 0; k < 1024 && take_event(sup); k++)
 				;
-		if (i_watch >= 0 && (p[i_watch].revents & POLLIN))
-			guard_watch_handle(sup->watch);
-		if (i_obs >= 0 && p[i_obs].revents) {
-			guard_fd_recv(sup->observer_sock[0], &notify_fd); /* the seccomp listener, or -1 */
-			close(sup->observer_sock[0]);
-			sup->observer_sock[0] = -1;
-		}
-		if (i_not >= 0 && p[i_not].revents) {
-			if ((p[i_not].revents & (POLLHUP | POLLERR)) && !(p[i_not].revents & POLLIN)) {
-				close(notify_fd);
-				notify_fd = -1;
-			} else if (guard_observer_serve(notify_fd, sup, seen) < 0) {
-				close(notify_fd);
-				notify_fd = -1;
-			}
-		}
+		for (int k = 0; k < sup->nslots; k++)
+			if (i_slot[k] >= 0 && p[i_slot[k]].revents)
+				sup->slots[k].handle(&sup->slots[k], p[i_slot[k]].revents);
 		if (!exited && (pidfd < 0 || (i_pid >= 0 && p[i_pid].revents))) {
 			if (waitpid(child, &status, pidfd < 0 ? WNOHANG : 0) == child)
 				exited = true;
@@ -190,11 +183,11 @@ int guard_supervise(pid_t child, int rec_fd, bool child_is_command, struct guard
 	/* Events sent just before the end are still queued: take them. */
 	for (int k = 0; sup->event_fd >= 0 && k < 100000 && take_event(sup); k++)
 		;
-	if (notify_fd >= 0)
-		close(notify_fd);
+	for (int k = 0; k < sup->nslots; k++)
+		if (sup->slots[k].close)
+			sup->slots[k].close(&sup->slots[k]);
 	if (pidfd >= 0)
 		close(pidfd);
-	guard_dedup_free(seen);
 	if (result >= 0)
 		return result;
 	if (child_is_command)

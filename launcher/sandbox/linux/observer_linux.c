@@ -7,6 +7,7 @@
  * never safely decide anyway.) */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -23,7 +24,7 @@
 #include "lib/guard.h"
 #include "plan/net.h"
 #include "plan/plan.h"
-#include "supervisor/supervise.h"
+#include "sandbox/linux/observer.h"
 
 /* Where each watched call keeps its target, its flags, and the argument slot the shim fills with the magic
  * (an argument the call does not have, so the kernel ignores it). */
@@ -181,14 +182,14 @@ static char *absolute_path(pid_t pid, int dirfd_arg, long dirfd, const char *pat
 }
 
 /* The policy's verdict on an attempt: the deciding rule, and the errno it predicts (0: allowed). */
-static const struct guard_image_rule *verdict(const struct guard_image *img, enum guard_op op, const char *path,
-					      bool is_dir, int *err)
+static const struct guard_image_rule *verdict(const struct guard_plan *plan, const struct guard_image *img,
+					      enum guard_op op, const char *path, bool is_dir, int *err)
 {
 	const struct guard_image_rule *r;
 	*err = 0;
 	if (op == GUARD_OP_CONNECT) {
 		/* unix sockets, the sandbox's own loopback, guard's proxy, an open network (net_linux.c) */
-		if (!guard_net_connect_expected(path))
+		if (!guard_net_connect_expected(plan, path))
 			*err = EACCES;
 		return NULL;
 	}
@@ -223,8 +224,50 @@ static int parent_of(pid_t pid)
 	return ppid;
 }
 
-int guard_observer_serve(int notify_fd, struct guard_supervision *sup, struct guard_dedup *seen)
+/* What the stopped caller of w asks for, read from its memory while it waits: the target (path or address), an
+ * exec's argv, and whether an open writes (*op) or wants a directory. */
+static void read_call(const struct seccomp_notif *req, const struct watched *w, char *target, size_t tlen,
+		      char *argv, size_t alen, unsigned *nargv, enum guard_op *op, bool *is_dir)
 {
+	char memp[64];
+	snprintf(memp, sizeof memp, "/proc/%u/mem", req->pid);
+	int mem = open(memp, O_RDONLY | O_CLOEXEC);
+	if (mem < 0)
+		return;
+	uint64_t a = req->data.args[w->path_arg];
+	if (*op == GUARD_OP_CONNECT)
+		describe_sockaddr(mem, a, req->data.args[2], target, tlen);
+	else
+		read_string(mem, a, target, tlen);
+	if (*op == GUARD_OP_EXEC)
+		read_argv(mem, req->data.args[w->path_arg + 1], argv, alen, nargv);
+	if (w->flags_arg >= 0) {
+		uint64_t fl = req->data.args[w->flags_arg];
+		if ((fl & O_ACCMODE) != O_RDONLY || (fl & (O_CREAT | O_TRUNC)))
+			*op = GUARD_OP_WRITE;
+		*is_dir = fl & O_DIRECTORY;
+	} else if (strcmp(w->name, "openat2") == 0) {
+		uint64_t fl = 0;
+		if (pread(mem, &fl, sizeof fl, (off_t)req->data.args[2]) == (ssize_t)sizeof fl &&
+		    ((fl & O_ACCMODE) != O_RDONLY || (fl & (O_CREAT | O_TRUNC))))
+			*op = GUARD_OP_WRITE;
+	}
+	close(mem);
+}
+
+/* The observer's part of the supervisor's loop. */
+struct observer {
+	struct guard_supervision *sup;
+	const struct guard_plan *plan;
+	struct guard_dedup *seen;
+	bool serving; /* the slot's fd is the listener (else still the socketpair) */
+};
+
+/* Serve one notification on `notify_fd`: log the attempt, let the kernel continue. Returns -1 when the listener is
+ * gone (every watched process exited). */
+static int observer_serve(int notify_fd, const struct observer *o)
+{
+	struct guard_supervision *sup = o->sup;
 	static struct seccomp_notif *req;
 	static struct seccomp_notif_resp *resp;
 	if (!req && seccomp_notify_alloc(&req, &resp) != 0)
@@ -245,30 +288,8 @@ int guard_observer_serve(int notify_fd, struct guard_supervision *sup, struct gu
 	unsigned nargv = 0;
 	enum guard_op op = w ? w->op : GUARD_OP_READ;
 	bool is_dir = false;
-	char memp[64];
-	snprintf(memp, sizeof memp, "/proc/%u/mem", req->pid);
-	int mem = w ? open(memp, O_RDONLY | O_CLOEXEC) : -1;
-	if (mem >= 0) {
-		uint64_t a = req->data.args[w->path_arg];
-		if (op == GUARD_OP_CONNECT)
-			describe_sockaddr(mem, a, req->data.args[2], target, sizeof target);
-		else
-			read_string(mem, a, target, sizeof target);
-		if (op == GUARD_OP_EXEC)
-			read_argv(mem, req->data.args[w->path_arg + 1], argv, sizeof argv, &nargv);
-		if (w->flags_arg >= 0) {
-			uint64_t fl = req->data.args[w->flags_arg];
-			if ((fl & O_ACCMODE) != O_RDONLY || (fl & (O_CREAT | O_TRUNC)))
-				op = GUARD_OP_WRITE;
-			is_dir = fl & O_DIRECTORY;
-		} else if (strcmp(w->name, "openat2") == 0) {
-			uint64_t fl = 0;
-			if (pread(mem, &fl, sizeof fl, (off_t)req->data.args[2]) == (ssize_t)sizeof fl &&
-			    ((fl & O_ACCMODE) != O_RDONLY || (fl & (O_CREAT | O_TRUNC))))
-				op = GUARD_OP_WRITE;
-		}
-		close(mem);
-	}
+	if (w)
+		read_call(req, w, target, sizeof target, argv, sizeof argv, &nargv, &op, &is_dir);
 	/* exec.deny for an exec the shim did not see (exec_rules.c): refused here */
 	const struct guard_image_rule *xr =
 		op == GUARD_OP_EXEC && target[0] && sup->image
@@ -310,9 +331,9 @@ int guard_observer_serve(int notify_fd, struct guard_supervision *sup, struct gu
 	seccomp_notify_respond(notify_fd, resp);
 	if (!w || !valid || !target[0] || !sup->session || missing)
 		goto done;
-	if (guard_dedup_first(seen, (pid_t)req->pid, op, path)) {
+	if (guard_dedup_first(o->seen, (pid_t)req->pid, op, path)) {
 		int err;
-		const struct guard_image_rule *r = verdict(sup->image, op, path, is_dir, &err);
+		const struct guard_image_rule *r = verdict(o->plan, sup->image, op, path, is_dir, &err);
 		struct guard_event ev = {
 			.op = op,
 			.origin = GUARD_ORIGIN_OBSERVER,
@@ -331,4 +352,47 @@ done:
 	free(path);
 	free(cwd);
 	return 0;
+}
+
+/* First the listener arrives over the socketpair (or the child failed before sending it: -1, the slot is done);
+ * then each readable moment is one notification. */
+static void observer_handle(struct guard_supervision_slot *slot, short revents)
+{
+	struct observer *o = slot->ctx;
+	if (!o->serving) {
+		int *sock = &o->sup->observer_sock[0];
+		guard_fd_recv(*sock, &slot->fd);
+		close(*sock);
+		*sock = -1;
+		o->serving = true;
+		return;
+	}
+	if (((revents & (POLLHUP | POLLERR)) && !(revents & POLLIN)) || observer_serve(slot->fd, o) < 0) {
+		close(slot->fd);
+		slot->fd = -1;
+	}
+}
+
+static void observer_close(struct guard_supervision_slot *slot)
+{
+	struct observer *o = slot->ctx;
+	if (o->serving && slot->fd >= 0)
+		close(slot->fd); /* the socketpair, when the listener never came, is the session's to close */
+	slot->fd = -1;
+	guard_dedup_free(o->seen);
+	free(o);
+}
+
+void guard_observer_attach(struct guard_supervision *sup, const struct guard_plan *plan)
+{
+	if (sup->observer_sock[1] >= 0) { /* the command's end: it has its copy */
+		close(sup->observer_sock[1]);
+		sup->observer_sock[1] = -1;
+	}
+	if (sup->observer_sock[0] < 0)
+		return;
+	struct observer *o = guard_xmalloc(sizeof *o);
+	*o = (struct observer){sup, plan, guard_dedup_new(), false};
+	struct guard_supervision_slot slot = {sup->observer_sock[0], POLLIN, observer_handle, observer_close, o};
+	guard_supervision_add(sup, &slot);
 }

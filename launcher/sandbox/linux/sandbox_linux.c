@@ -28,7 +28,9 @@
 #include <unistd.h>
 
 #include "sandbox/kernel_api.h"
+#include "sandbox/linux/cgroup.h"
 #include "sandbox/linux/late_covers.h"
+#include "sandbox/linux/observer.h"
 #include "plan/net.h"
 #include "sandbox/sandbox.h"
 #include "supervisor/sandbox_record.h"
@@ -339,6 +341,28 @@ static void release_child(pid_t pid, const struct guard_supervision *sup, int sy
 	close(sync_fd);
 }
 
+/* Landlock-only mode: protected arrivals are watched from the supervisor's loop (namespaces: init watches). */
+static void watch_handle(struct guard_supervision_slot *slot, short revents)
+{
+	if (revents & POLLIN)
+		guard_watch_handle(slot->ctx);
+}
+
+static void watch_close(struct guard_supervision_slot *slot)
+{
+	guard_watch_free(slot->ctx);
+}
+
+static void watch_from_supervisor(const struct guard_plan *plan, struct guard_supervision *sup)
+{
+	static const int no_covers[2] = {-1, -1};
+	struct guard_watch *w = guard_watch_start(plan, no_covers);
+	if (w) {
+		struct guard_supervision_slot slot = {guard_watch_fd(w), POLLIN, watch_handle, watch_close, w};
+		guard_supervision_add(sup, &slot);
+	}
+}
+
 static int sandbox_run(const struct guard_plan *plan, char *const *argv, char *const *env,
 		       struct guard_supervision *sup, char *why, size_t whylen)
 {
@@ -354,6 +378,7 @@ static int sandbox_run(const struct guard_plan *plan, char *const *argv, char *c
 		/* No PID namespace whose end takes everything with it: become the subreaper, so whatever the command
 		 * leaves behind is reparented to us and can be ended (guard_supervise). */
 		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+		watch_from_supervisor(plan, sup);
 		pid_t pid = fork();
 		if (pid < 0)
 			guard_die_errno(NULL, "fork");
@@ -366,6 +391,7 @@ static int sandbox_run(const struct guard_plan *plan, char *const *argv, char *c
 		close(sync[0]);
 		release_child(pid, sup, sync[1]);
 		guard_net_start(plan, sup->session); /* the proxy's threads: after the fork */
+		guard_observer_attach(sup, plan);
 		int rc = guard_supervise(pid, rec[0], true, sup);
 		guard_net_stop(plan);
 		close(rec[0]);
@@ -400,6 +426,7 @@ static int sandbox_run(const struct guard_plan *plan, char *const *argv, char *c
 	}
 	release_child(pid, sup, sync[1]);
 	guard_net_start(plan, sup->session); /* the proxy's threads: after the clone */
+	guard_observer_attach(sup, plan);
 	int rc = guard_supervise(pid, rec[0], false, sup);
 	guard_watch_release();
 	guard_net_stop(plan);

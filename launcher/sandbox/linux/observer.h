@@ -1,0 +1,21 @@
+/* The kernel observer (observer_linux.c): a seccomp user-notification filter in the command, served by the
+ * supervisor's loop through a slot. */
+#ifndef GUARD_OBSERVER_H
+#define GUARD_OBSERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plan/plan.h"
+#include "supervisor/supervise.h"
+
+/* In the command's child, right before exec: install the observer filter and hand its listener to the
+ * supervisor over `sock`. Returns 0, or -1 with why. */
+int guard_observer_install(int sock, uint64_t magic, char *why, size_t whylen);
+
+/* Supervisor, after the fork: a slot in sup's loop that takes the listener the command's child hands over
+ * sup->observer_sock[0], then serves each notification (log the attempt under the plan's policy and network, let
+ * the kernel continue) until every watched process has exited. Nothing when the session has no observer. */
+void guard_observer_attach(struct guard_supervision *sup, const struct guard_plan *plan);
+
+#endif
