@@ -400,6 +400,84 @@ def allowed(key, allow):
     return False
 
 
+def dependency_graph(layers, build):
+    """Every file-to-file dependency: {(src, dst): {"include", "call"}}, plus what the report needs."""
+    files = source_files()
+    inc, unresolved = include_edges(files)
+    launcher_unit = [o for o in objects(build, "obj") if o[1].startswith(("launcher/", "preload/core/"))]
+    shim_unit = objects(build, "pic")
+    inc_succ = defaultdict(set)
+    for a, b in inc:
+        inc_succ[a].add(b)
+    ring_first = {(ring[0], ring[1]) for ring, _ in layers.rings}
+    calls, n_obj = call_edges([launcher_unit, shim_unit], inc_succ, ring_first)
+    kinds = defaultdict(set)
+    for e in inc:
+        kinds[e].add("include")
+    for e in calls:
+        kinds[e].add("call")
+    return {"files": files, "inc": inc, "kinds": kinds, "unresolved": unresolved, "n_obj": n_obj}
+
+
+def violations(layers, g):
+    """(found [(key, text)], counts by kind, allowed rings seen, folder graph)."""
+    found, counts, seen_rings = [], defaultdict(int), []
+    fsucc = defaultdict(set)
+    for (a, b), how in sorted(g["kinds"].items()):
+        if folder_of(a) != folder_of(b):
+            fsucc[folder_of(a)].add(folder_of(b))
+        kind = layers.violation(folder_of(a), folder_of(b))
+        if kind:
+            counts[kind] += 1
+            found.append((f"{kind} {a} -> {b}",
+                          f"{a} → {b}  ({'+'.join(sorted(how))}; {layers.name(folder_of(a))} → "
+                          f"{layers.name(folder_of(b))})"))
+    for comp, cycle in file_circles(g["files"], g["kinds"], g["inc"], layers.rings):
+        if comp is None:
+            seen_rings.append(cycle)
+            continue
+        counts["circle"] += 1
+        found.append((f"circle {' '.join(comp)}", "circle: " + " → ".join(cycle)))
+    return found, counts, seen_rings, fsucc
+
+
+def print_tap(g, new, stale, summary, build):
+    edges = [t for k, t in new if not k.startswith("circle")]
+    rings = [t for k, t in new if k.startswith("circle")]
+    checks = [
+        ("objects read with nm", g["n_obj"] > 0, [f"no objects under {build}: build first (make tests)"]),
+        ("every #include \"...\" resolves to a file in the tree", not g["unresolved"], g["unresolved"]),
+        ("no include or call goes up a floor, sideways or into the shim (beyond tests/layers.allow)", not edges,
+         edges),
+        ("no two files in a circle (beyond the shim's ring and tests/layers.allow)", not rings, rings),
+    ]
+    for i, (desc, ok, diag) in enumerate(checks, 1):
+        print(f"{'ok' if ok else 'not ok'} {i} - {desc}")
+        if not ok:
+            for d in diag[:40]:
+                print(f"#   {d}")
+    print(f"# {summary}")
+    for a in stale:
+        print(f"# layers.allow:{a['line']} (or layers.txt) matches nothing any more, delete it: {a['key']}")
+    print(f"1..{len(checks)}")
+    return 0 if all(ok for _, ok, _ in checks) else 1
+
+
+def print_report(g, found, new, stale, summary):
+    for line in g["unresolved"]:
+        print(f"unresolved  {line}")
+    for key, text in found:
+        print(f"{'VIOLATION' if (key, text) in new else 'allowed'}  {text}")
+    if new:
+        print("\nnot in tests/layers.allow (fix them, or list one per line with its reason):")
+        for key, _ in new:
+            print(f"  {key}  # <reason>")
+    for a in stale:
+        print(f"layers.allow:{a['line']} (or layers.txt) matches nothing any more, delete it: {a['key']}")
+    print(summary)
+    return 1 if new or g["unresolved"] else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default=os.environ.get("BUILD", "build"))
@@ -411,92 +489,23 @@ def main():
 
     layers = Layers(args.layers)
     allow = read_allow(args.allow)
-    files = source_files()
-    inc, unresolved = include_edges(files)
-    launcher_unit = [o for o in objects(build, "obj") if o[1].startswith(("launcher/", "preload/core/"))]
-    shim_unit = objects(build, "pic")
-    inc_succ = defaultdict(set)
-    for a, b in inc:
-        inc_succ[a].add(b)
-    ring_first = {(ring[0], ring[1]) for ring, _ in layers.rings}
-    calls, n_obj = call_edges([launcher_unit, shim_unit], inc_succ, ring_first)
-
-    kinds = defaultdict(set)  # (src, dst) -> {"include", "call"}
-    for e in inc:
-        kinds[e].add("include")
-    for e in calls:
-        kinds[e].add("call")
-    succ = defaultdict(set)
-    fsucc = defaultdict(set)
-    folders = set(folder_of(f) for f in files)
-    for (a, b) in kinds:
-        succ[a].add(b)
-        if folder_of(a) != folder_of(b):
-            fsucc[folder_of(a)].add(folder_of(b))
-
-    found = []  # (key, text)
-    counts = defaultdict(int)
-    for (a, b), how in sorted(kinds.items()):
-        kind = layers.violation(folder_of(a), folder_of(b))
-        if kind:
-            counts[kind] += 1
-            found.append((f"{kind} {a} -> {b}",
-                          f"{a} → {b}  ({'+'.join(sorted(how))}; {layers.name(folder_of(a))} → "
-                          f"{layers.name(folder_of(b))})"))
-    n_rings, seen_rings = 0, []
-    for comp, cycle in file_circles(files, kinds, inc, layers.rings):
-        if comp is None:
-            n_rings += 1
-            seen_rings.append(cycle)
-            continue
-        counts["circle"] += 1
-        found.append((f"circle {' '.join(comp)}", "circle: " + " → ".join(cycle)))
-
+    g = dependency_graph(layers, build)
+    if g["n_obj"] == 0 and not args.tap:
+        print(f"layers: no objects under {build}: build first (make tests)", file=sys.stderr)
+        return 2
+    found, counts, seen_rings, fsucc = violations(layers, g)
     new = [(k, t) for k, t in found if not allowed(k, allow)]
     stale = [a for a in allow if not a["used"]]
     stale += [{"line": "-", "key": "ring " + " ".join(r)} for r, _ in layers.rings if r not in seen_rings]
+    folders = set(folder_of(f) for f in g["files"])
     summary = (f"layers: {len(layers.floors)} floors declared, {measured_floors(folders, fsucc)} measured; "
                f"{counts['back-arrow']} back-arrows, {counts['same-floor']} same-floor, "
                f"{counts['apart'] + counts['unplaced']} into or out of a folder apart or unplaced; "
-               f"{counts['circle']} circles (+{n_rings} allowed ring); "
+               f"{counts['circle']} circles (+{len(seen_rings)} allowed ring); "
                f"{len(found) - len(new)} listed in layers.allow, {len(new)} not")
-
     if args.tap:
-        checks = [
-            ("objects read with nm", n_obj > 0, [f"no objects under {build}: build first (make tests)"]),
-            ("every #include \"...\" resolves to a file in the tree", not unresolved, unresolved),
-            ("no include or call goes up a floor, sideways or into the shim (beyond tests/layers.allow)",
-             not [k for k, _ in new if not k.startswith("circle")],
-             [t for k, t in new if not k.startswith("circle")]),
-            ("no two files in a circle (beyond the shim's ring and tests/layers.allow)",
-             not [k for k, _ in new if k.startswith("circle")], [t for k, t in new if k.startswith("circle")]),
-        ]
-        for i, (desc, ok, diag) in enumerate(checks, 1):
-            print(f"{'ok' if ok else 'not ok'} {i} - {desc}")
-            if not ok:
-                for d in diag[:40]:
-                    print(f"#   {d}")
-        print(f"# {summary}")
-        for a in stale:
-            print(f"# layers.allow:{a['line']} (or layers.txt) matches nothing any more, delete it: {a['key']}")
-        print(f"1..{len(checks)}")
-        return 0 if all(ok for _, ok, _ in checks) else 1
-
-    if n_obj == 0:
-        print(f"layers: no objects under {build}: build first (make tests)", file=sys.stderr)
-        return 2
-    for line in unresolved:
-        print(f"unresolved  {line}")
-    for key, text in found:
-        print(f"{'allowed' if (key, text) not in new else 'VIOLATION'}  {text}")
-    if new:
-        print("\nnot in tests/layers.allow (fix them, or list one per line with its reason):")
-        for key, _ in new:
-            print(f"  {key}  # <reason>")
-    for a in stale:
-        print(f"layers.allow:{a['line']} (or layers.txt) matches nothing any more, delete it: {a['key']}")
-    print(summary)
-    return 1 if new or unresolved else 0
+        return print_tap(g, new, stale, summary, build)
+    return print_report(g, found, new, stale, summary)
 
 
 if __name__ == "__main__":
