@@ -93,7 +93,9 @@ $(BUILD)/libguard-launcher.a: $(LAUNCHER_OBJ) $(CORE_OBJ)
 # The version: `git describe` of a release tag (vX.Y.Z) at build time, else the release number in VERSION
 # plus the commit. guard_version.h is rewritten only when the text changes, so a rebuild stays incremental.
 RELEASE       := $(shell cat VERSION)
-GUARD_VERSION := $(or $(patsubst v%,%,$(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null)),$(RELEASE)$(shell git rev-parse --short HEAD 2>/dev/null | sed 's/^/+g/'))
+# safe.directory: `sudo make install` in a user's checkout must see the same version, not rebuild as root.
+GIT           := git -c safe.directory=$(CURDIR) -C $(CURDIR)
+GUARD_VERSION := $(or $(patsubst v%,%,$(shell $(GIT) describe --tags --match 'v[0-9]*' --dirty 2>/dev/null)),$(RELEASE)$(shell $(GIT) rev-parse --short HEAD 2>/dev/null | sed 's/^/+g/'))
 $(BUILD)/gen/guard_version.h: FORCE
 	@mkdir -p $(dir $@)
 	@v='#define GUARD_VERSION "$(GUARD_VERSION)"'; [ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" > $@

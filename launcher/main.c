@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(cmd, "help") == 0 || is_help(cmd)) {
-		if (argc > 3 || (argc == 3 && is_help(cmd)))
+		if (argc > 3)
 			guard_die("usage: guard help [COMMAND]", "too many arguments");
 		return help(argc == 3 ? argv[2] : NULL);
 	}

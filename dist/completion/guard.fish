@@ -47,12 +47,12 @@ complete -c guard -n __guard_needs_command -s h -l help -d 'usage'
 # Every command's long options, from its help text.
 complete -c guard -n 'not __guard_needs_command' -a '(__guard_options | string replace -r "^" -- "--")'
 complete -c guard -n '__guard_using run status' -s q -d 'no notes from guard'
-complete -c guard -n 'not __guard_needs_command' -l profile -x -a '(__guard_profiles)' -d profile
+complete -c guard -n '__guard_using run policy status explain deny allow' -l profile -x -a '(__guard_profiles)' -d profile
 complete -c guard -n '__guard_using explain' -l session -x -a '(__guard_sessions)' -d session
 complete -c guard -n '__guard_using explain' -l op -x -a 'read write exec'
 complete -c guard -n '__guard_using report' -l format -x -a 'text json html'
-complete -c guard -n 'not __guard_needs_command' -l project -x -a '(__fish_complete_directories)'
-complete -c guard -n 'not __guard_needs_command' -l allow-read -l allow-write -l deny -l protect -r -F
+complete -c guard -n '__guard_using run policy status explain init deny allow' -l project -x -a '(__fish_complete_directories)'
+complete -c guard -n '__guard_using run policy status' -l allow-read -l allow-write -l deny -l protect -r -F
 complete -c guard -n '__guard_using report' -a '(__guard_sessions)' -d session
 complete -c guard -n '__guard_using help' -a '(__guard_commands)'
 complete -c guard -n '__guard_using hook' -a 'claude-code codex'

@@ -45,9 +45,10 @@ static const struct guard_command {
 	 "Runs CMD inside the sandbox and records the session.\n" RUN_OPTIONS
 	 "Exit status: the command's; 128+N when it died of signal N; 125 guard's own error;\n"
 	 "126 command not executable; 127 command not found.\n"},
-	{"policy", "[options]", "print the effective policy, each rule with FILE:LINE:COL",
-	 "usage: guard policy [options]\n"
-	 "Prints the effective policy, each rule with the FILE:LINE:COL it comes from.\n" RUN_OPTIONS},
+	{"policy", "[--json] [options]", "print the effective policy, each rule with FILE:LINE:COL",
+	 "usage: guard policy [--json] [options]\n"
+	 "Prints the effective policy, each rule with the FILE:LINE:COL it comes from.\n"
+	 "  --json                as JSON (see JSON OUTPUT in guard(1))\n" RUN_OPTIONS},
 	{"report", "[ID|--last] [--format text|json|html]", "what a session did: files, processes, hosts, denials",
 	 NULL},
 	{"explain", "PATH [--op read|write|exec] [--session ID|--last]", "why PATH is allowed or denied, how to allow it",

@@ -2,6 +2,7 @@
  * missing. Everything is probed live (probe_linux.c); nothing is changed. */
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -46,6 +47,37 @@ static const char landlock_only_differs[] =
 	"no mount covers (secrets fenced by Landlock rules alone), host processes visible, /tmp shared, network "
 	"closed by seccomp instead of a namespace";
 
+/* kernel.apparmor_restrict_unprivileged_userns: 1, 0, or -1 when this kernel has no such sysctl. Tests point
+ * GUARD_DOCTOR_SYSCTL_DIR at a directory standing in for /proc/sys (read by doctor only; guard(1)). */
+static int apparmor_restricted(void)
+{
+	const char *dir = getenv("GUARD_DOCTOR_SYSCTL_DIR");
+	if (!dir || !*dir)
+		return guard_probe_apparmor_userns_restricted();
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/kernel/apparmor_restrict_unprivileged_userns", dir);
+	long v = guard_read_sysctl(path, -1);
+	return v < 0 ? -1 : v != 0;
+}
+
+/* Does FILE hold an AppArmor profile for the binary EXE? */
+static bool profile_names(const char *file, const char *exe)
+{
+	char line[PATH_MAX + 128];
+	FILE *f = fopen(file, "r");
+	bool found = false;
+	while (f && !found && fgets(line, sizeof line, f)) {
+		const char *at = strstr(line, exe);
+		found = strncmp(line + strspn(line, " \t"), "profile ", 8) == 0 && at &&
+			strchr(" \"\t{", at[strlen(exe)]);
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+#define APPARMOR_PROFILE "/etc/apparmor.d/guard"
+
 static void suggest_userns_fix(struct findings *f)
 {
 	if (f->userns || geteuid() == 0)
@@ -55,21 +87,27 @@ static void suggest_userns_fix(struct findings *f)
 	if (n <= 0)
 		n = (ssize_t)strlen(strcpy(exe, "/usr/local/bin/guard"));
 	exe[n] = 0;
-	if (f->apparmor == 1)
+	if (f->apparmor == 1 && profile_names(APPARMOR_PROFILE, exe)) {
+		/* Installed (make install, the package) but not loaded: load it. */
+		snprintf(f->fix, sizeof f->fix, "sudo apparmor_parser -r " APPARMOR_PROFILE);
+	} else if (f->apparmor == 1) {
+		/* Another guard's profile may own the name "guard" and the file: this binary gets its own. */
+		bool taken = access(APPARMOR_PROFILE, F_OK) == 0;
+		const char *file = taken ? APPARMOR_PROFILE "-local" : APPARMOR_PROFILE;
 		snprintf(f->fix, sizeof f->fix,
 			 "allow guard alone (an AppArmor profile; the restriction stays for everything else):\n"
-			 "sudo tee /etc/apparmor.d/guard >/dev/null <<'EOF'\n"
+			 "sudo tee %s >/dev/null <<'EOF'\n"
 			 "abi <abi/4.0>,\n"
 			 "include <tunables/global>\n"
-			 "profile guard \"%s\" flags=(unconfined) {\n"
+			 "profile %s \"%s\" flags=(unconfined) {\n"
 			 "  userns,\n"
 			 "}\n"
 			 "EOF\n"
-			 "sudo apparmor_parser -r /etc/apparmor.d/guard\n"
+			 "sudo apparmor_parser -r %s\n"
 			 "or lift the restriction for the whole machine:\n"
 			 "sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0",
-			 exe);
-	else if (guard_read_sysctl("/proc/sys/kernel/unprivileged_userns_clone", -1) == 0)
+			 file, taken ? "guard-local" : "guard", exe, file);
+	} else if (guard_read_sysctl("/proc/sys/kernel/unprivileged_userns_clone", -1) == 0)
 		snprintf(f->fix, sizeof f->fix, "sudo sysctl -w kernel.unprivileged_userns_clone=1");
 	else if (guard_read_sysctl("/proc/sys/user/max_user_namespaces", -1) == 0)
 		snprintf(f->fix, sizeof f->fix, "sudo sysctl -w user.max_user_namespaces=10000");
@@ -84,7 +122,7 @@ static void probe_all(struct findings *f, bool no_userns)
 	f->kernel_abi = guard_probe_landlock_kernel_abi();
 	f->userns = guard_probe_userns(f->userns_why, sizeof f->userns_why);
 	f->userns_forced_off = no_userns;
-	f->apparmor = guard_probe_apparmor_userns_restricted();
+	f->apparmor = apparmor_restricted();
 	f->seccomp = guard_probe_seccomp(f->seccomp_why, sizeof f->seccomp_why);
 	f->notify = f->seccomp && guard_probe_seccomp_notify();
 	suggest_userns_fix(f);
@@ -127,7 +165,10 @@ static void print_text(const struct findings *f)
 	else
 		printf("user namespaces: no: %s\n", f->userns_why);
 	if (f->apparmor >= 0)
-		printf("  kernel.apparmor_restrict_unprivileged_userns = %d\n", f->apparmor);
+		printf("  kernel.apparmor_restrict_unprivileged_userns = %d%s\n", f->apparmor,
+		       f->apparmor == 1 && f->userns && geteuid() != 0
+			       ? " (guard's AppArmor profile lets it create user namespaces)"
+			       : "");
 	if (*f->fix)
 		printf("  fix: %s\n", f->fix);
 	if (f->seccomp)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/policy_json.h"
 #include "lib/guard.h"
 
 int guard_cmd_policy(int argc, char **argv)
@@ -11,11 +12,26 @@ int guard_cmd_policy(int argc, char **argv)
 	struct guard_options o;
 	struct guard_policy pol;
 	char *home, *cwd, *project;
+	/* --json is policy's own: the other options are run's (guard_parse_options). */
+	bool json = false;
+	int n = 0;
+	for (int i = 0; i < argc; i++) {
+		if (i > 0 && (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "--format=json") == 0))
+			json = true;
+		else
+			argv[n++] = argv[i];
+	}
+	argv[n] = NULL;
+	argc = n;
 	guard_parse_options(argc, argv, &o, false);
 	guard_locate(&o, &home, &cwd, &project);
 	guard_load_policy(&o, home, project, &pol);
-	printf("project: %s\nhome: %s\n", project, home);
-	guard_policy_print(stdout, &pol);
+	if (json) {
+		guard_policy_json(stdout, &pol, project, home);
+	} else {
+		printf("project: %s\nhome: %s\n", project, home);
+		guard_policy_print(stdout, &pol);
+	}
 	guard_policy_free(&pol);
 	free(o.flags);
 	free(o.allow_net);

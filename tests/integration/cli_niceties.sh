@@ -49,13 +49,19 @@ JSON_SESSIONS=$OUT
 g report --format json
 t_match "report --format json: \"version\":1" '"version": *1' "$OUT"
 JSON_REPORT=$OUT
+g policy --json --deny-exec curl
+t_rc "policy --json exits 0" 0
+t_match "policy --json: \"version\":1" '^\{"version":1,"project":' "$OUT"
+t_match "... each entry with its origin" '"deny":\[\{"command":"curl","negated":false,"file":"--deny-exec","line":0,"col":0,"source":"flag"\}' "$OUT"
+t_match "... files.deny from rules/default.yaml with line and column" '\{"pattern":"\.env","negated":false,"file":"rules/default\.yaml","line":[0-9]+,"col":[0-9]+,"source":"profile"\}' "$OUT"
+JSON_POLICY=$OUT
 if command -v python3 >/dev/null; then
-	for j in PROFILES DOCTOR SESSIONS REPORT; do
+	for j in PROFILES DOCTOR SESSIONS REPORT POLICY; do
 		v=$(eval "printf '%s' \"\$JSON_$j\"")
 		r=$(python3 -c 'import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; print(d["version"])' <<<"$v" 2>&1)
 		t_eq "${j,,} JSON parses and its version is 1" 1 "$r"
 	done
 else
-	t_skip_n 4 "JSON parses" "python3 not installed"
+	t_skip_n 5 "JSON parses" "python3 not installed"
 fi
 t_done

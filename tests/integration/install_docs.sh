@@ -115,6 +115,11 @@ else
 fi
 if command -v fish >/dev/null; then
 	t_eq "fish -n guard.fish" "" "$(fish -n "$DIST/completion/guard.fish" 2>&1)"
+	fc() { PATH=$(dirname "$GUARD"):$PATH fish --no-config -c 'source $argv[1]; complete -C"$argv[2]"' \
+		"$DIST/completion/guard.fish" "$1" 2>&1 | cut -f1; }
+	t_eq "fish: guard rep<TAB>" "report" "$(fc 'guard rep')"
+	t_has "fish: guard run --profile <TAB> offers claude-code" "claude-code" "$(fc 'guard run --profile ')"
+	t_has "fish: guard doctor --<TAB> offers --json" "--json" "$(fc 'guard doctor --')"
 else
 	t_skip "fish -n guard.fish" "fish not installed (apt-get install fish)"
 fi
