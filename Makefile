@@ -275,3 +275,19 @@ clean:
 demo: all
 	@sh examples/demo.sh
 .PHONY: demo
+
+# ---- newcomer path and test runner (issue 12) ------------------------------------------------------------------
+#   make deps             ./install-deps: apt-get update, every build and test dependency, the build, the demo
+#   make fresh-check      README "Try it", read from README.md, in a fresh debootstrap'd Debian (tests/fresh-check)
+#   make clean-test-user  remove the unprivileged user make check creates (TEST_USER, default guard-test)
+TEST_USER ?= guard-test
+deps:
+	./install-deps
+
+fresh-check:
+	tests/fresh-check
+
+clean-test-user:
+	@if id -u $(TEST_USER) >/dev/null 2>&1; then echo "userdel $(TEST_USER)"; userdel $(TEST_USER); \
+	else echo "no user $(TEST_USER)"; fi
+.PHONY: deps fresh-check clean-test-user

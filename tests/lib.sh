@@ -361,25 +361,23 @@ have_userns() {
 	unshare --user --map-root-user --mount true >/dev/null 2>&1
 }
 
-# landlock_abi: prints the running kernel's Landlock ABI (0 when unavailable).
-landlock_abi() {
-	local abi
-	abi=$(python3 - 2>/dev/null <<'EOF'
-import ctypes, platform
-nr = {"x86_64": 444, "aarch64": 444, "riscv64": 444}.get(platform.machine(), 444)
-libc = ctypes.CDLL(None, use_errno=True)
-libc.syscall.restype = ctypes.c_long
-r = libc.syscall(nr, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
-print(r if r > 0 else 0)
-EOF
-	)
-	if [ -z "$abi" ] && [ -x "$GUARD" ]; then
-		abi=$("$GUARD" doctor --json 2>/dev/null | grep -Eo '"landlock_abi"[[:space:]]*:[[:space:]]*[0-9]+' | grep -Eo '[0-9]+$')
-	fi
-	printf '%s\n' "${abi:-0}"
-}
+# landlock_abi: prints the running kernel's Landlock ABI (0 when unavailable), read once (below) from the helper
+# landlock_abi, a direct syscall: no python3 needed, and no answer from guard.
+landlock_abi() { printf '%s\n' "$KERNEL_LANDLOCK_ABI"; }
 
 is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# needs PROG...: this script calls PROG. `tests/run --preflight` collects these lines from every script (the list
+# of programs ./install-deps must install, checked in CI); a missing program is a failure naming it, never a skip.
+needs() {
+	local p missing=0
+	for p in "$@"; do
+		command -v "$p" >/dev/null 2>&1 && continue
+		_t_result 1 "$p is installed (this script calls it)" "$p not installed: run ./install-deps, which installs every program the tests call"
+		missing=1
+	done
+	[ $missing = 0 ] || t_done
+}
 
 # pty ROWS COLS TIMEOUT STEPS -- CMD...: run CMD on a new pseudo-terminal, driven by STEPS (integration/ptydrive.py
 # says which); sets PTY_OUT (transcript) and PTY_RC (exit status of CMD, or "fail").
@@ -398,3 +396,14 @@ helper() {
 	mkdir -p "$PROJECT/tools"
 	cp "$HELPERS/$1" "$PROJECT/tools/$1" && printf '%s\n' "$PROJECT/tools/$1"
 }
+
+# Every script makes its world with git (setup_world) and probes with unshare (have_userns).
+needs git unshare timeout
+# Without the probe there is no true answer, and a guess turns into false skips ("no Landlock") or false failures.
+KERNEL_LANDLOCK_ABI=$("$HELPERS/landlock_abi" 2>/dev/null)
+case $KERNEL_LANDLOCK_ABI in
+'' | *[!0-9]*)
+	echo "Bail out! the Landlock probe $HELPERS/landlock_abi did not run (make tests builds it)"
+	exit 1
+	;;
+esac

@@ -90,11 +90,38 @@ struct run_ctx {
 	uint64_t magic;
 };
 
+/* guard_die() exits from anywhere (a limit that cannot be applied, a refused command): the attempt's run and temp
+ * directories must go with it, or every refusal leaves one in /tmp. Only the process that made them removes them:
+ * a forked child that exits shares the atexit list, and in a new PID namespace even its pid can equal ours, so the
+ * PID namespace is compared too. */
+static struct {
+	pid_t pid;
+	ino_t pidns;
+	char *rundir, *tmp_host;
+} attempt;
+
+static ino_t pid_namespace(void)
+{
+	struct stat st;
+	return stat("/proc/self/ns/pid", &st) == 0 ? st.st_ino : 0;
+}
+
+static void remove_attempt_dirs(void)
+{
+	if (!attempt.rundir || attempt.pid != getpid() || attempt.pidns == 0 || attempt.pidns != pid_namespace())
+		return;
+	guard_remove_rundir(attempt.rundir);
+	if (attempt.tmp_host)
+		nftw(attempt.tmp_host, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	attempt.rundir = attempt.tmp_host = NULL;
+}
+
 /* One attempt in one mode; returns guard's exit status, or GUARD_SANDBOX_NO_USERNS. */
 static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_t whylen)
 {
 	char *tmp_host = mode == GUARD_MODE_LANDLOCK_ONLY ? make_private_tmp() : NULL;
 	char *rundir = guard_make_rundir();
+	attempt.pid = getpid(), attempt.pidns = pid_namespace(), attempt.rundir = rundir, attempt.tmp_host = tmp_host;
 	bool ns = mode == GUARD_MODE_NAMESPACES;
 	char *sock_host = guard_path_join(rundir, "events.sock");
 	char *img_host = guard_path_join(rundir, "policy.img");
@@ -152,8 +179,7 @@ static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_
 	if (!c->o.dry_run && guard_exec_prelaunch_denied(&plan, c->o.argv)) {
 		/* exec.deny names the command itself: refused before anything starts */
 		guard_plan_free(&plan);
-		guard_remove_rundir(rundir);
-		exit(GUARD_EXIT_NOT_EXECUTABLE);
+		exit(GUARD_EXIT_NOT_EXECUTABLE); /* remove_attempt_dirs() */
 	}
 	struct guard_strv ov = {0};
 	guard_net_env(&plan, &ov); /* proxy variables, kept host-socket variables (net_plan.c) */
@@ -240,9 +266,7 @@ static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_
 	guard_strv_clear(&hooked);
 	free(exe);
 	guard_plan_free(&plan);
-	guard_remove_rundir(rundir);
-	if (tmp_host)
-		nftw(tmp_host, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	remove_attempt_dirs();
 	free(tmp_host), free(rundir), free(sock_host), free(img_host), free(sock_in), free(img_in), free(shim_in);
 	return rc;
 }
@@ -275,6 +299,7 @@ int guard_cmd_run(int argc, char **argv)
 	c.shim = c.o.no_shim ? NULL : guard_find_shim();
 	c.id = guard_session_new_id();
 	c.magic = guard_session_magic();
+	atexit(remove_attempt_dirs);
 
 	int rc = run_in_mode(&c, mode, why, sizeof why);
 	if (rc == GUARD_SANDBOX_NO_USERNS) {

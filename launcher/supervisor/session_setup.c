@@ -1,5 +1,6 @@
 /* What a session needs outside the sandbox before it starts: a private run directory (the compiled policy image,
  * the event socket, a mount point for the shim), the session magic, and where the shim is. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -87,11 +88,15 @@ int guard_event_socket(const char *path)
 
 void guard_remove_rundir(const char *dir)
 {
-	static const char *const names[] = {"events.sock", "policy.img", "libguard.so"};
-	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-		char *p = guard_path_join(dir, names[i]);
-		unlink(p);
-		free(p);
+	/* Every entry: besides the socket, the image and the shim's mount point, a session may have put the hook's
+	 * settings or guard's own mount point here; one left behind keeps the directory in /tmp for good. */
+	DIR *d = opendir(dir);
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+				unlinkat(dirfd(d), e->d_name, 0);
+		closedir(d);
 	}
 	rmdir(dir);
 }

@@ -16,6 +16,7 @@
 # "not ok N - desc # TODO reason" (tests/run counts it as skipped and lists it); when it passes it prints
 # "ok N - desc # TODO reason" so the gap shows as closed. Never a silent skip.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+needs python3 # every attack script drives python3 inside the sandbox
 
 setup_world
 ATTACK=$(helper attack_static)

@@ -4,6 +4,7 @@
 # reaches them; the sandbox tries to reach each one (static raw syscalls, python, curl), resolve a name, and connect
 # to the cloud metadata address. The harness decides from the listeners' log: anything that arrived is a leak.
 . "$(dirname "$0")/common.bash"
+needs curl
 
 LOG=$T_WORK/listener.log
 : >"$LOG"

@@ -5,6 +5,7 @@
 # command line) and bounds every run with a timeout, so nothing here can hang or take the machine down: the bomb
 # itself is finite (at most 1023 processes, each gone after 20 s) should every limit fail.
 . "$(dirname "$0")/common.bash"
+needs bc pgrep
 
 LIMIT=64
 MARK=guard-bomb-$RUN_ID

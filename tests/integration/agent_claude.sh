@@ -20,10 +20,9 @@ FAKE=$TESTS_DIR/integration/agents/fake_anthropic.py
 N_MODE=16 # checks per mode
 N_CHECKS=32
 
+needs python3
 SKIP_WHY=
-if ! command -v python3 >/dev/null 2>&1; then
-	SKIP_WHY="python3 is not installed"
-elif install_claude && ! "$CLAUDE" --version >/dev/null 2>&1; then
+if install_claude && ! "$CLAUDE" --version >/dev/null 2>&1; then
 	SKIP_WHY="$CLAUDE does not run here"
 fi
 if [ -n "$SKIP_WHY" ]; then

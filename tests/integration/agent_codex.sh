@@ -24,12 +24,9 @@ DIR=$CODEX_DIR
 FAKE=$TESTS_DIR/integration/agents/fake_openai.py
 N_CHECKS=19
 
+needs python3 node # node: codex's launcher is a node script
 SKIP_WHY=
-if ! command -v python3 >/dev/null 2>&1; then
-	SKIP_WHY="python3 is not installed"
-elif ! command -v node >/dev/null 2>&1; then
-	SKIP_WHY="node is not installed (codex's launcher is a node script)"
-elif ! have_userns; then
+if ! have_userns; then
 	SKIP_WHY="no user namespaces here (the fake API runs on the sandbox's own loopback)"
 elif [ ! -x "$HELPERS/rawread_static" ]; then
 	SKIP_WHY="helper rawread_static not built"

@@ -5,6 +5,7 @@
 # named claude and the `-c hooks={...}` for one named codex (stand-in scripts that run the hooks as the agents
 # would; the codex one also checks guard's trust hashes against its own computation of codex's algorithm).
 . "$(dirname "$0")/../lib.sh"
+needs python3
 setup_world
 
 # guard itself where the sandbox may run it (the build tree may lie outside every granted tree).

@@ -8,11 +8,8 @@
 setup_world
 UCONF=$XDG_CONFIG_HOME/guard/config.yaml
 
-CURL=$(command -v curl || true)
-if [ -z "$CURL" ]; then
-	t_skip "exec rules" "curl is not installed here"
-	t_done
-fi
+needs curl python3
+CURL=$(command -v curl)
 BANNER='^curl [0-9]+\.[0-9]+'
 MSG='guard: curl is denied by exec\.deny "curl" \(.*/guard/config\.yaml:3:7\) — sandbox policy, don'"'"'t retry'
 SUBMSG='guard: git push --force is denied by exec\.deny "git push --force" \(.*/guard/config\.yaml:4:7\)'

@@ -4,6 +4,7 @@
 # without the share and says so. A duration
 # ("2s", "10m") is a CPU-time budget: RLIMIT_CPU, everywhere.
 . "$(dirname "$0")/../lib.sh"
+needs python3 bc
 setup_world
 
 BUSY='import time

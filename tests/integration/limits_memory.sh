@@ -4,6 +4,7 @@
 # A balloon is stopped within seconds either way: OOM-killed (exit 137) or its allocation fails. Ordinary programs
 # (a JIT reserving address space) still run: it is not RLIMIT_AS.
 . "$(dirname "$0")/../lib.sh"
+needs python3
 setup_world
 
 BALLOON='import sys

@@ -2,6 +2,7 @@
 # --lockdown: the project read-only, no network, no passthroughs, the environment reduced to PATH HOME TERM LANG TZ
 # USER (plus guard's own variables), and guard says so.
 . "$(dirname "$0")/../lib.sh"
+needs python3
 setup_world
 
 export MY_SETTING=visible-$RUN_ID TZ=UTC

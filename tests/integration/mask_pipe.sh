@@ -3,6 +3,7 @@
 # too), binary output intact apart from the masked key, exit status unchanged; without mask_output the command
 # writes to guard's own stdout directly (no pipe in between). Namespaces and Landlock-only modes.
 . "$(dirname "$0")/../lib.sh"
+needs python3
 setup_world
 
 KEY1=sk-proj-Ab3dEf5hIj7lMn9

@@ -5,6 +5,7 @@
 # namespaces mode and in Landlock-only mode (--no-userns). Driven by the python3 pty driver (ptydrive.py,
 # through lib.sh's pty).
 . "$(dirname "$0")/../lib.sh"
+needs python3
 setup_world
 
 if [ ! -x "$GUARD" ]; then G=(false guard-missing); else G=("$GUARD"); fi

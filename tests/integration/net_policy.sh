@@ -2,6 +2,7 @@
 # The network section of the policy: bad entries are guard errors (125) with FILE:LINE:COL and a hint, --allow-net,
 # the trust gate for a project's hosts, `guard policy`, the dry run, `guard doctor`, and no network by default.
 . "$(dirname "$0")/../lib.sh"
+needs python3
 setup_world
 CFG=$XDG_CONFIG_HOME/guard/config.yaml
 

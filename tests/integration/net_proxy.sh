@@ -5,6 +5,7 @@
 # to the host blocked, no DNS inside, every decision in the session log and the report. Namespaces mode, then the
 # same essentials in Landlock-only mode (--no-userns).
 . "$(dirname "$0")/../lib.sh"
+needs python3 curl
 setup_world
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

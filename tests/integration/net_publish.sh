@@ -3,6 +3,7 @@
 # (and ::1); a port already in use on the host fails before anything runs; Landlock-only mode lets the sandbox
 # bind exactly the published port; an open network (["*"]) has no namespace and no proxy.
 . "$(dirname "$0")/../lib.sh"
+needs python3 curl
 setup_world
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -3,6 +3,7 @@
 # when network.host_sockets names them ($SSH_AUTH_SOCK kept in the environment), docker.sock warns that it is
 # root-equivalent.
 . "$(dirname "$0")/../lib.sh"
+needs python3
 setup_world
 
 # A unix socket server answering "AGENT-<run>" to whoever connects: pathname (in the host's real /tmp) and abstract.

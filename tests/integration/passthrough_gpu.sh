@@ -2,6 +2,7 @@
 # GPU passthrough: --gpu (or `passthrough: [gpu]`) grants /dev/nvidia*, /dev/dri, /dev/kfd read-write (Landlock's
 # write rights include device ioctls); /sys stays readable as in every profile. Off by default.
 . "$(dirname "$0")/../lib.sh"
+needs python3
 setup_world
 
 gr --gpu --dry-run -- true

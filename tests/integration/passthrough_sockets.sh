@@ -3,6 +3,7 @@
 # one flag or one `passthrough:` entry, named in --dry-run, and (docker) warned as root-equivalent. Fake servers:
 # a python unix socket server answers "HOST-<run>" on each socket.
 . "$(dirname "$0")/../lib.sh"
+needs python3
 setup_world
 
 SOCKDIR=$(mktemp -d /tmp/guard-pt.XXXXXX)

@@ -4,6 +4,7 @@
 # and, when installed, a headless Chromium render), explain outside and inside the sandbox, a supervisor killed
 # with SIGKILL, and a sandbox that can neither read nor erase the log.
 . "$(dirname "$0")/../lib.sh"
+needs python3
 setup_world
 
 SESSIONS=$XDG_STATE_HOME/guard/sessions

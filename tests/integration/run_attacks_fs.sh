@@ -2,6 +2,7 @@
 # Ways around a name-based deny: links, /proc paths, rename/remove of a secret, planting git hooks, rewriting the
 # next run's policy, inherited file descriptors, and secrets in the environment of the sandbox's processes.
 . "$(dirname "$0")/../lib.sh"
+needs python3
 setup_world
 
 RAWREAD=$(helper rawread_static)

@@ -2,6 +2,7 @@
 # The default profile's file boundary, through several kinds of readers: cat, a shell redirect, python3's open(),
 # and a static binary issuing raw syscalls (no libc wrapper, no shim: only the kernel boundary can stop it).
 . "$(dirname "$0")/../lib.sh"
+needs python3
 setup_world
 
 RAWREAD=$(helper rawread_static)

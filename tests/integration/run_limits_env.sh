@@ -2,6 +2,7 @@
 # rlimits (no core dumps, limits.processes, limits.open_files) and the environment (secret-looking variables
 # dropped, env.pass keeps one, env.drop drops more, PATH/HOME kept).
 . "$(dirname "$0")/../lib.sh"
+needs python3
 setup_world
 
 # --- core dumps are off even when the caller allows them

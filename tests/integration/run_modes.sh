@@ -2,6 +2,7 @@
 # The same core boundary in every mode: namespaces (default), Landlock-only (--no-userns), and forced lower
 # Landlock ABIs (GUARD_LANDLOCK_ABI=N); plus `guard doctor`.
 . "$(dirname "$0")/../lib.sh"
+needs python3
 setup_world
 
 RAWREAD=$(helper rawread_static)

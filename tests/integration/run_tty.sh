@@ -3,6 +3,7 @@
 # shell, a resize reaches it, and a SIGTERM to guard reaches the command. Driven through a pseudo-terminal by a
 # small python3 pty driver (ptydrive.py, through lib.sh's pty; no tmux or expect needed).
 . "$(dirname "$0")/../lib.sh"
+needs python3
 setup_world
 
 if [ ! -x "$GUARD" ]; then G=(false guard-missing); else G=("$GUARD"); fi

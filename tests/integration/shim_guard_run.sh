@@ -3,6 +3,7 @@
 # explanation (once per process and path), quiet mode silences it, and ordinary programs run exactly as without
 # it. (Unit-level checks of the shim: tests/unit/test_shim.c.)
 . "$(dirname "$0")/../lib.sh"
+needs python3 make cc
 setup_world
 
 G_LINE='^guard: denied read of \.env by files\.deny "\.env" \(rules/default\.yaml:[0-9]+:[0-9]+\) — sandbox policy, '
