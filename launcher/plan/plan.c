@@ -341,7 +341,6 @@ void guard_plan_build(struct guard_plan *plan, const struct guard_plan_input *in
 	plan->tmpdir = guard_xstrdup(in->mode == GUARD_MODE_NAMESPACES ? "/tmp" : in->tmp_host);
 	if (in->abi >= 6)
 		plan->scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
-	plan->seccomp.allow_userns = in->allow_userns;
 	guard_rlimits_from_policy(in->policy, &plan->rlimits);
 
 	if (!in->project_explicit && (strcmp(plan->project, "/") == 0 || strcmp(plan->project, plan->home) == 0))

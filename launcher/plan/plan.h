@@ -72,7 +72,6 @@ struct guard_plan_input {
 	enum guard_mode mode;
 	int abi;               /* Landlock ABI to drive (after any forced lowering) */
 	const char *tmp_host;  /* LANDLOCK_ONLY: the private temp dir created on the host */
-	bool allow_userns;
 	bool allow_degraded; /* a network layer that can't be applied closes the network instead of failing */
 	bool quiet;
 	const char *session_id, *event_socket; /* for the shim, as the sandbox sees it (may be NULL) */
