@@ -12,17 +12,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hooks/agent_hook.h"
 #include "cli/cli.h"
-#include "sandbox/kernel_api.h"
-#include "sandbox/linux/late_covers.h"
-#include "policy/limits_plan.h"
-#include "policy/passthrough.h"
+#include "hooks/agent_hook.h"
+#include "plan/env.h"
 #include "plan/net.h"
 #include "plan/plan.h"
-#include "sandbox/probe_api.h"
+#include "policy/limits_plan.h"
+#include "policy/passthrough.h"
 #include "policy/profile.h"
-#include "sandbox/sandbox.h"
+#include "sandbox/platform.h"
 #include "supervisor/mask.h"
 #include "supervisor/session_setup.h"
 
@@ -129,7 +127,7 @@ struct run_ctx {
 	struct guard_policy pol;
 	char *home, *cwd, *project;
 	int abi;
-	bool observer;
+	bool port_rules, observer;
 	char *shim, *id;
 	uint64_t magic;
 };
@@ -258,6 +256,7 @@ static void build_plan(struct run_ctx *c, enum guard_mode mode, const struct run
 		.cwd = c->cwd,
 		.mode = mode,
 		.abi = c->abi,
+		.port_rules = c->port_rules,
 		.tmp_host = p->tmp_host,
 		.quiet = c->o.quiet,
 		.session_id = c->id,
@@ -269,6 +268,7 @@ static void build_plan(struct run_ctx *c, enum guard_mode mode, const struct run
 		.allow_degraded = c->o.allow_degraded,
 	};
 	guard_plan_build(plan, &in);
+	guard_platform_plan(plan, &in);
 }
 
 /* The sandbox's environment: scrubbed, with the network's and the shim's variables. */
@@ -360,16 +360,12 @@ static int run_session(struct run_ctx *c, struct guard_plan *plan, const struct 
 	if (guard_limits_cgroup(plan, &cg, c->id, c->o.allow_degraded))
 		sup.cgroup = &cg;
 	sup.session = open_session_log(c, plan, argv);
-	static const int no_covers[2] = {-1, -1};
-	if (plan->mode != GUARD_MODE_NAMESPACES)
-		sup.watch = guard_watch_start(plan, no_covers);
 	char mwhy[512];
 	sup.mask = guard_masker_new(&c->pol, mwhy, sizeof mwhy);
 	if (!sup.mask && mwhy[0])
 		guard_die(NULL, "mask_output: %s", mwhy);
-	int rc = guard_sandbox_run(plan, argv, env, &sup, why, whylen);
+	int rc = guard_platform_run(plan, argv, env, &sup, why, whylen);
 	guard_masker_free(sup.mask);
-	guard_watch_free(sup.watch);
 	guard_cgroup_destroy(&cg);
 	close(sup.event_fd);
 	for (int i = 0; i < 2; i++)
@@ -409,6 +405,7 @@ static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_
 	guard_strv_clear(&ov);
 	guard_strv_clear(&hooked);
 	free(exe);
+	guard_platform_plan_free(&plan);
 	guard_plan_free(&plan);
 	drop_paths(&paths);
 	return rc;
@@ -433,18 +430,22 @@ int guard_cmd_run(int argc, char **argv)
 			deny_root_only_files(&c.pol, system_dirs[i], at, &budget);
 	}
 
-	c.abi = guard_probe_landlock_abi(why, sizeof why);
+	struct guard_platform_caps caps;
+	guard_platform_probe(&caps, why, sizeof why);
+	c.abi = caps.abi;
+	c.port_rules = caps.port_rules;
 	if (c.abi < 1) {
 		if (!c.o.allow_degraded)
 			guard_die("run `guard doctor`; --allow-degraded runs with namespaces and seccomp only",
 				  "Landlock is not available (%s): refusing to run without the file-system boundary", why);
 		guard_note("Landlock unavailable (%s): running with --allow-degraded, without it", why);
 		c.abi = 0;
+		c.port_rules = false;
 	}
 	enum guard_mode mode = c.o.no_userns ? GUARD_MODE_LANDLOCK_ONLY : GUARD_MODE_NAMESPACES;
 	if (mode == GUARD_MODE_LANDLOCK_ONLY && c.abi < 1)
 		guard_die("run `guard doctor`", "no sandbox is possible: no user namespaces requested and no Landlock");
-	c.observer = !c.o.no_observer && guard_probe_seccomp_notify();
+	c.observer = !c.o.no_observer && caps.observer;
 	if (!c.observer && !c.o.no_observer)
 		guard_note("seccomp user notification unavailable: calls that bypass libc are not logged");
 	c.shim = c.o.no_shim ? NULL : guard_find_shim();

@@ -14,7 +14,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "plan/plan.h"
+#include "sandbox/linux/plan_linux.h"
 
 #define FAIL(...)                                                                                                    \
 	do {                                                                                                         \
@@ -132,8 +132,8 @@ static bool writable_grant(const struct guard_grant *g)
 
 static bool under_writable_grant(const struct guard_plan *plan, const char *path)
 {
-	for (size_t i = 0; i < plan->grants.n; i++)
-		if (writable_grant(&plan->grants.v[i]) && guard_path_within(path, plan->grants.v[i].path))
+	for (size_t i = 0; i < plan->os->grants.n; i++)
+		if (writable_grant(&plan->os->grants.v[i]) && guard_path_within(path, plan->os->grants.v[i].path))
 			return true;
 	return false;
 }
@@ -188,14 +188,14 @@ static int make_rest_readonly(const struct guard_plan *plan, char *why, size_t w
  * be made read-only around it. Devices keep working on a read-only mount and are left alone. */
 static int self_bind_writable(const struct guard_plan *plan, char *why, size_t whylen)
 {
-	for (size_t i = 0; i < plan->grants.n; i++) {
-		const struct guard_grant *g = &plan->grants.v[i];
+	for (size_t i = 0; i < plan->os->grants.n; i++) {
+		const struct guard_grant *g = &plan->os->grants.v[i];
 		if (!writable_grant(g) || guard_path_within(g->path, "/dev") || guard_path_within(g->path, "/proc"))
 			continue;
 		bool mounted = false; /* a tmpfs or a rebind of ours is a mount already */
-		for (size_t k = 0; k < plan->mounts.n; k++)
-			mounted |= (plan->mounts.v[k].kind == GUARD_MNT_TMPFS || plan->mounts.v[k].kind == GUARD_MNT_REBIND) &&
-				   strcmp(plan->mounts.v[k].path, g->path) == 0;
+		for (size_t k = 0; k < plan->os->mounts.n; k++)
+			mounted |= (plan->os->mounts.v[k].kind == GUARD_MNT_TMPFS || plan->os->mounts.v[k].kind == GUARD_MNT_REBIND) &&
+				   strcmp(plan->os->mounts.v[k].path, g->path) == 0;
 		if (mounted)
 			continue;
 		if (mount(g->path, g->path, NULL, MS_BIND | MS_REC, NULL) != 0 && errno != ENOENT) {
@@ -228,7 +228,7 @@ int guard_mounts_apply(const struct guard_plan *plan, int cover_fds[2], char *wh
 	char pathbuf[4096];
 	int run_fd = -1, shim_fd = -1, exe_fd = -1, stub_fd = -1;
 	int rc = -1;
-	size_t n = plan->mounts.n;
+	size_t n = plan->os->mounts.n;
 	int *fds = guard_xmalloc(n * sizeof *fds);
 	char stage[64] = "", cover_file[96] = "", cover_dir[96] = "";
 	for (size_t i = 0; i < n; i++)
@@ -251,11 +251,11 @@ int guard_mounts_apply(const struct guard_plan *plan, int cover_fds[2], char *wh
 		FAIL("opening %s: %s", plan->exe, strerror(errno));
 	bool home_hidden = false;
 	for (size_t i = 0; i < n; i++)
-		home_hidden |= plan->mounts.v[i].kind == GUARD_MNT_TMPFS && guard_path_within(plan->home, plan->mounts.v[i].path);
+		home_hidden |= plan->os->mounts.v[i].kind == GUARD_MNT_TMPFS && guard_path_within(plan->home, plan->os->mounts.v[i].path);
 	if (home_hidden)
 		add_mirror(&mirrors, plan->home);
 	for (size_t i = 0; i < n; i++) {
-		const struct guard_mount *m = &plan->mounts.v[i];
+		const struct guard_mount *m = &plan->os->mounts.v[i];
 		if (m->kind != GUARD_MNT_REBIND)
 			continue;
 		if ((fds[i] = open(m->path, O_PATH | O_CLOEXEC)) < 0)
@@ -271,7 +271,7 @@ int guard_mounts_apply(const struct guard_plan *plan, int cover_fds[2], char *wh
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct guard_mount *m = &plan->mounts.v[i];
+		const struct guard_mount *m = &plan->os->mounts.v[i];
 		char opts[32];
 		if (m->kind != GUARD_MNT_TMPFS)
 			continue;
@@ -282,7 +282,7 @@ int guard_mounts_apply(const struct guard_plan *plan, int cover_fds[2], char *wh
 			snprintf(stage, sizeof stage, "%s/.guard-cover", m->path);
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct guard_mount *m = &plan->mounts.v[i];
+		const struct guard_mount *m = &plan->os->mounts.v[i];
 		char src[64];
 		if (m->kind != GUARD_MNT_REBIND)
 			continue;
@@ -322,7 +322,7 @@ int guard_mounts_apply(const struct guard_plan *plan, int cover_fds[2], char *wh
 		FAIL("creating cover sources in %s: %s", stage, strerror(errno));
 
 	for (size_t i = 0; i < n; i++) {
-		const struct guard_mount *m = &plan->mounts.v[i];
+		const struct guard_mount *m = &plan->os->mounts.v[i];
 		switch (m->kind) {
 		case GUARD_MNT_PIN:
 			if (mount(m->path, m->path, NULL, MS_BIND | MS_REC, NULL) != 0)

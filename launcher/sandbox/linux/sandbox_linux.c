@@ -27,10 +27,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "plan/net.h"
 #include "sandbox/kernel_api.h"
 #include "sandbox/linux/late_covers.h"
-#include "plan/net.h"
-#include "sandbox/sandbox.h"
+#include "sandbox/linux/plan_linux.h"
+#include "sandbox/platform.h"
 #include "supervisor/sandbox_record.h"
 #include "supervisor/supervise.h"
 #include "supervisor/mask.h"
@@ -222,6 +223,14 @@ static void wipe_environment(void)
 		memset(*e, 0, strlen(*e));
 }
 
+/* Secrets that appear after launch inside name-scanned trees (late_covers_linux.c), started here only: by init
+ * with the cover sources in namespaces mode, by the supervisor without covers (protected arrivals are still moved
+ * aside) in Landlock-only mode. */
+static struct guard_watch *start_late_covers(const struct guard_plan *plan, const int cover_fds[2])
+{
+	return guard_watch_start(plan, cover_fds);
+}
+
 __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, char *const *argv, char *const *env,
 					       int fd, int sync_fd, const struct guard_supervision *sup)
 {
@@ -265,7 +274,7 @@ __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, ch
 	set_forwarding(true);
 	wipe_environment();
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	struct guard_watch *watch = guard_watch_start(plan, cover_fds);
+	struct guard_watch *watch = start_late_covers(plan, cover_fds);
 	for (;;) {
 		int nfd = guard_net_init_fd(plan); /* sockets made inside for network.publish; -1: none */
 		struct pollfd p[3] = {{sfd, POLLIN, 0}, {guard_watch_fd(watch), POLLIN, 0}, {nfd, POLLIN, 0}};
@@ -354,6 +363,8 @@ static int sandbox_run(const struct guard_plan *plan, char *const *argv, char *c
 		/* No PID namespace whose end takes everything with it: become the subreaper, so whatever the command
 		 * leaves behind is reparented to us and can be ended (guard_supervise). */
 		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+		static const int no_covers[2] = {-1, -1};
+		sup->watch = start_late_covers(plan, no_covers);
 		pid_t pid = fork();
 		if (pid < 0)
 			guard_die_errno(NULL, "fork");
@@ -368,6 +379,8 @@ static int sandbox_run(const struct guard_plan *plan, char *const *argv, char *c
 		guard_net_start(plan, sup->session); /* the proxy's threads: after the fork */
 		int rc = guard_supervise(pid, rec[0], true, sup);
 		guard_net_stop(plan);
+		guard_watch_free(sup->watch);
+		sup->watch = NULL;
 		close(rec[0]);
 		return rc;
 	}
@@ -408,7 +421,7 @@ static int sandbox_run(const struct guard_plan *plan, char *const *argv, char *c
 }
 
 /* mask_output: the command's stdout/stderr go through the supervisor (outproxy.c) for this run only. */
-int guard_sandbox_run(const struct guard_plan *plan, char *const *argv, char *const *env,
+int guard_platform_run(const struct guard_plan *plan, char *const *argv, char *const *env,
 		      struct guard_supervision *sup, char *why, size_t whylen)
 {
 	if (sup->mask && !sup->outproxy) {
