@@ -17,7 +17,6 @@
 #include "plan/env.h"
 #include "plan/net.h"
 #include "plan/plan.h"
-#include "policy/limits_plan.h"
 #include "policy/passthrough.h"
 #include "policy/profile.h"
 #include "sandbox/platform.h"
@@ -342,7 +341,7 @@ static void close_session_log(struct guard_session *s, int rc)
 		guard_note("%u access%s denied — run: guard report", denied, denied == 1 ? "" : "es");
 }
 
-/* The session around the sandbox: event socket, observer channel, cgroups, log, masker; then the run. */
+/* The session around the sandbox: event socket, observer channel, log, masker; then the platform's run. */
 static int run_session(struct run_ctx *c, struct guard_plan *plan, const struct run_paths *p, char *const *argv,
 		       char *const *env, char *why, size_t whylen)
 {
@@ -354,11 +353,6 @@ static int run_session(struct run_ctx *c, struct guard_plan *plan, const struct 
 	};
 	if (c->observer && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sup.observer_sock) != 0)
 		guard_die_errno(NULL, "socketpair");
-	/* The session's cgroups: processes as root (RLIMIT_NPROC does not bind uid 0), memory, cpu share
-	 * (limits_linux.c; one that cannot be made refuses the run unless --allow-degraded). */
-	struct guard_cgroup cg = {0};
-	if (guard_limits_cgroup(plan, &cg, c->id, c->o.allow_degraded))
-		sup.cgroup = &cg;
 	sup.session = open_session_log(c, plan, argv);
 	char mwhy[512];
 	sup.mask = guard_masker_new(&c->pol, mwhy, sizeof mwhy);
@@ -366,7 +360,6 @@ static int run_session(struct run_ctx *c, struct guard_plan *plan, const struct 
 		guard_die(NULL, "mask_output: %s", mwhy);
 	int rc = guard_platform_run(plan, argv, env, &sup, why, whylen);
 	guard_masker_free(sup.mask);
-	guard_cgroup_destroy(&cg);
 	close(sup.event_fd);
 	for (int i = 0; i < 2; i++)
 		if (sup.observer_sock[i] >= 0)

@@ -110,6 +110,8 @@ void guard_plan_build(struct guard_plan *plan, const struct guard_plan_input *in
 	plan->project = guard_path_normalize(in->project);
 	plan->cwd = guard_path_normalize(in->cwd);
 	plan->tmpdir = guard_xstrdup(in->mode == GUARD_MODE_NAMESPACES ? "/tmp" : in->tmp_host);
+	plan->session_id = in->session_id ? guard_xstrdup(in->session_id) : NULL;
+	plan->allow_degraded = in->allow_degraded;
 	guard_rlimits_from_policy(in->policy, &plan->rlimits);
 
 	if (!in->project_explicit && (strcmp(plan->project, "/") == 0 || strcmp(plan->project, plan->home) == 0))
@@ -162,6 +164,7 @@ void guard_plan_free(struct guard_plan *plan)
 	free(plan->rundir);
 	free(plan->shim);
 	free(plan->exe);
+	free(plan->session_id);
 	guard_strv_clear(&plan->exec_stubs);
 	guard_net_plan_free(plan);
 }

@@ -82,6 +82,8 @@ struct guard_plan {
 	bool net_isolated;
 	struct guard_net *net; /* net.h: proxy, host sockets, publish (never NULL after guard_plan_build) */
 	char *rundir, *shim, *exe; /* see guard_plan_input; namespaces mode binds them at GUARD_RUN_DIR */
+	char *session_id;          /* names what the platform makes for the session (its cgroups); may be NULL */
+	bool allow_degraded;       /* a limit the platform cannot hold as asked falls back (said) instead of failing */
 	/* Namespaces mode: every file of an exec.deny'd command (realpath'd), covered read-only by guard's own
 	 * binary, which prints guard's message and exits 126 (exec_rules.c). */
 	struct guard_strv exec_stubs;

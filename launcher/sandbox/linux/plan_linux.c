@@ -223,6 +223,93 @@ static bool is_mount_point(const struct guard_plan *plan, const char *path)
 	return false;
 }
 
+static void add_op(struct guard_plan *plan, enum guard_mount_kind kind, const char *path, const char *src,
+		   bool is_dir, const char *why)
+{
+	struct guard_mount m = {kind, guard_xstrdup(path), is_dir, 0, NULL, why, src ? guard_xstrdup(src) : NULL};
+	GUARD_VEC_PUSH(plan->os->mounts, m);
+}
+
+static bool has_mount(const struct guard_plan *plan, enum guard_mount_kind kind, const char *path)
+{
+	for (size_t i = 0; i < plan->os->mounts.n; i++)
+		if (plan->os->mounts.v[i].kind == kind && strcmp(plan->os->mounts.v[i].path, path) == 0)
+			return true;
+	return false;
+}
+
+/* A name hidden under the private $HOME answers EACCES like any denied path, not ENOENT: $HOME and every directory
+ * between it and an entry bound back get placeholders for the names they hide. */
+static void plan_mirrors(struct guard_plan *plan)
+{
+	static const char why[] = "hidden names answer EACCES (empty mode-000 placeholders)";
+	bool home_hidden = false;
+	for (size_t i = 0; i < plan->os->mounts.n; i++)
+		home_hidden |= plan->os->mounts.v[i].kind == GUARD_MNT_TMPFS &&
+			       guard_path_within(plan->home, plan->os->mounts.v[i].path);
+	if (!home_hidden)
+		return;
+	add_op(plan, GUARD_MNT_MIRROR, plan->home, NULL, true, why);
+	for (size_t i = 0, n = plan->os->mounts.n; i < n; i++) {
+		const struct guard_mount *m = &plan->os->mounts.v[i];
+		if (m->kind != GUARD_MNT_REBIND || !guard_path_within(m->path, plan->home))
+			continue;
+		char *p = guard_xstrdup(m->path);
+		for (char *s = strrchr(p, '/'); s && s > p; s = strrchr(p, '/')) {
+			*s = 0;
+			if (strcmp(p, plan->home) == 0 || !guard_path_within(p, plan->home))
+				break;
+			if (!has_mount(plan, GUARD_MNT_MIRROR, p))
+				add_op(plan, GUARD_MNT_MIRROR, p, NULL, true, why);
+		}
+		free(p);
+	}
+}
+
+bool guard_grant_writable(const struct guard_grant *g)
+{
+	return (g->access & (LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_MAKE_REG)) != 0;
+}
+
+/* The mounts guard makes for itself, decided here in one place: writable grants made mounts of their own, its
+ * run directory, shim and binary bound read-only at GUARD_RUN_DIR, the cover sources, exec.deny stubs, and the
+ * read-only remounts that close the view. */
+static void plan_own_mounts(struct guard_plan *plan)
+{
+	for (size_t i = 0; i < plan->os->grants.n; i++) {
+		/* A writable grant that is part of a larger mount (the project on /); devices keep working on a
+		 * read-only mount, and a tmpfs or a rebind of ours is a mount already. */
+		const struct guard_grant *g = &plan->os->grants.v[i];
+		if (guard_grant_writable(g) && !guard_path_within(g->path, "/dev") && !guard_path_within(g->path, "/proc") &&
+		    !has_mount(plan, GUARD_MNT_TMPFS, g->path) && !has_mount(plan, GUARD_MNT_REBIND, g->path))
+			add_op(plan, GUARD_MNT_SELF_BIND, g->path, NULL, g->is_dir,
+			       "writable: a mount of its own, the rest goes read-only");
+	}
+	if (plan->rundir) {
+		add_op(plan, GUARD_MNT_BIND_RO, GUARD_RUN_DIR, plan->rundir, true,
+		       "guard's run directory: the compiled policy, the event socket");
+		if (plan->shim)
+			add_op(plan, GUARD_MNT_BIND_RO, GUARD_RUN_DIR "/libguard.so", plan->shim, false, "the shim");
+		if (plan->exe)
+			add_op(plan, GUARD_MNT_BIND_RO, GUARD_RUN_DIR "/guard", plan->exe, false,
+			       "guard itself, for the agent's hook");
+	}
+	/* On a tmpfs only guard can reach: /run's when it has one (/run is not granted, and goes read-only). */
+	bool private_run = has_mount(plan, GUARD_MNT_TMPFS, "/run");
+	add_op(plan, GUARD_MNT_COVER_SOURCES, private_run ? "/run/.guard-cover" : "/tmp/.guard-cover", NULL, true,
+	       "cover sources: an empty mode-000 file and directory");
+	char *self = plan->exec_stubs.n ? realpath("/proc/self/exe", NULL) : NULL;
+	if (plan->exec_stubs.n && !self)
+		guard_die_errno(NULL, "finding guard itself to cover exec.deny programs");
+	for (size_t i = 0; i < plan->exec_stubs.n; i++) /* exec_rules.c */
+		add_op(plan, GUARD_MNT_STUB, plan->exec_stubs.v[i], self, false, "exec.deny: guard's stub, exits 126");
+	free(self);
+	if (private_run)
+		add_op(plan, GUARD_MNT_LOCK_RUN, "/run", NULL, true, "read-only: the cover sources stay as they are");
+	add_op(plan, GUARD_MNT_REST_READONLY, "/", NULL, true,
+	       "every other mount read-only: Landlock cannot refuse chmod, chown, utimes or xattrs");
+}
+
 /* Namespaces mode: fresh tmpfs over /tmp, /run, /dev/shm and $HOME; granted trees bound back; holes mounted. */
 static void plan_mounts(struct guard_plan *plan)
 {
@@ -257,7 +344,7 @@ static void plan_mounts(struct guard_plan *plan)
 				  strcmp(g->path, plan->os->grants.v[k].path) != 0 && plan->os->grants.v[k].is_dir &&
 				  !within_virtual_root_exactly(&roots, plan->os->grants.v[k].path);
 		if (guard_path_within(g->path, GUARD_RUN_DIR))
-			continue; /* guard's own files: bound by mounts_linux.c */
+			continue; /* guard's own files: bound by plan_own_mounts */
 		if (under && !nested)
 			add_mount(plan, GUARD_MNT_REBIND, g->path, g->is_dir, 0, g->rule, "granted, bound back");
 	}
@@ -286,6 +373,8 @@ static void plan_mounts(struct guard_plan *plan)
 		free(p);
 	}
 	plan_host_sockets(plan); /* network.host_sockets bound in, the others covered */
+	plan_mirrors(plan);
+	plan_own_mounts(plan);
 	qsort(plan->os->mounts.v, plan->os->mounts.n, sizeof *plan->os->mounts.v, cmp_mount);
 }
 
@@ -402,8 +491,10 @@ void guard_linux_plan_free(struct guard_plan *plan)
 	for (size_t i = 0; i < os->grants.n; i++)
 		free(os->grants.v[i].path);
 	free(os->grants.v);
-	for (size_t i = 0; i < os->mounts.n; i++)
+	for (size_t i = 0; i < os->mounts.n; i++) {
 		free(os->mounts.v[i].path);
+		free(os->mounts.v[i].src);
+	}
 	free(os->mounts.v);
 	free(os);
 	plan->os = NULL;

@@ -31,24 +31,36 @@ struct guard_grant {
 	const char *why;
 };
 
-/* Kinds of mount operation, in the order guard_mounts_apply runs them (the list is sorted by kind, then path). */
+/* Kinds of mount operation, in the order guard_mounts_apply runs them (the list is sorted by kind, then path).
+ * Every mount the sandbox's init makes is one of these, so --dry-run lists them all. */
 enum guard_mount_kind {
-	GUARD_MNT_TMPFS,      /* fresh tmpfs over a host directory (private /tmp, /run, $HOME) */
-	GUARD_MNT_REBIND,     /* a granted tree under a tmpfs, bound back from the host */
-	GUARD_MNT_PIN,        /* self-bind so the directory can't be renamed away (protects what is below) */
-	GUARD_MNT_COVER_FILE, /* empty mode-000 read-only file over a denied file */
-	GUARD_MNT_COVER_DIR,  /* empty mode-000 read-only directory over a denied directory */
-	GUARD_MNT_READONLY,   /* read-only self-bind of a protected path */
+	GUARD_MNT_TMPFS,         /* fresh tmpfs over a host directory (private /tmp, /run, $HOME) */
+	GUARD_MNT_REBIND,        /* a granted tree under a tmpfs, bound back from the host */
+	GUARD_MNT_MIRROR,        /* a host directory under a tmpfs: its hidden names get mode-000 placeholders */
+	GUARD_MNT_SELF_BIND,     /* a writable grant made a mount of its own, so the rest can go read-only */
+	GUARD_MNT_BIND_RO,       /* guard's own directory or file (src, on the host) bound read-only at path */
+	GUARD_MNT_COVER_SOURCES, /* the empty mode-000 file and directory every cover is a copy of */
+	GUARD_MNT_PIN,           /* self-bind so the directory can't be renamed away (protects what is below) */
+	GUARD_MNT_COVER_FILE,    /* empty mode-000 read-only file over a denied file */
+	GUARD_MNT_COVER_DIR,     /* empty mode-000 read-only directory over a denied directory */
+	GUARD_MNT_READONLY,      /* read-only self-bind of a protected path */
+	GUARD_MNT_STUB,          /* exec.deny: guard itself (src) bound read-only over a denied program's file */
+	GUARD_MNT_LOCK_RUN,      /* /run made read-only once the cover sources sit in it */
+	GUARD_MNT_REST_READONLY, /* every other mount made read-only, but the writable grants' */
 };
 
 struct guard_mount {
 	enum guard_mount_kind kind;
 	char *path;
-	bool is_dir;   /* REBIND: the source is a directory */
+	bool is_dir;   /* REBIND, BIND_RO: the source is a directory */
 	unsigned mode; /* TMPFS: mode of the new root */
 	const struct guard_image_rule *rule;
 	const char *why;
+	char *src; /* BIND_RO, STUB: the host file bound at path (opened before anything is covered); else NULL */
 };
+
+/* A grant that lets the sandbox change files (write or create in it). */
+bool guard_grant_writable(const struct guard_grant *g);
 
 struct guard_os_plan {
 	uint64_t handled_fs, handled_net, scoped;

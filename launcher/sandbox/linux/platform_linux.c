@@ -39,21 +39,16 @@ static void origin(const struct guard_plan *plan, const struct guard_image_rule 
 
 static const char *mount_kind(enum guard_mount_kind k)
 {
-	switch (k) {
-	case GUARD_MNT_TMPFS:
-		return "tmpfs";
-	case GUARD_MNT_REBIND:
-		return "bind";
-	case GUARD_MNT_PIN:
-		return "pin";
-	case GUARD_MNT_COVER_FILE:
-		return "cover-file";
-	case GUARD_MNT_COVER_DIR:
-		return "cover-dir";
-	case GUARD_MNT_READONLY:
-		return "read-only";
-	}
-	return "?";
+	static const char *const names[] = {
+		[GUARD_MNT_TMPFS] = "tmpfs",	     [GUARD_MNT_REBIND] = "bind",
+		[GUARD_MNT_MIRROR] = "mirror",	     [GUARD_MNT_SELF_BIND] = "self-bind",
+		[GUARD_MNT_BIND_RO] = "bind-ro",     [GUARD_MNT_COVER_SOURCES] = "cover-src",
+		[GUARD_MNT_PIN] = "pin",	     [GUARD_MNT_COVER_FILE] = "cover-file",
+		[GUARD_MNT_COVER_DIR] = "cover-dir", [GUARD_MNT_READONLY] = "read-only",
+		[GUARD_MNT_STUB] = "exec-stub",	     [GUARD_MNT_LOCK_RUN] = "lock-run",
+		[GUARD_MNT_REST_READONLY] = "rest-ro",
+	};
+	return (size_t)k < sizeof names / sizeof *names && names[k] ? names[k] : "?";
 }
 
 static void print_boundary(const struct guard_plan *plan)
@@ -71,10 +66,10 @@ static void print_boundary(const struct guard_plan *plan)
 	for (size_t i = 0; i < os->mounts.n; i++) {
 		const struct guard_mount *m = &os->mounts.v[i];
 		printf("  %-11s %s", mount_kind(m->kind), m->path);
+		if (m->kind == GUARD_MNT_BIND_RO)
+			printf("  from %s", m->src);
 		origin(plan, m->kind == GUARD_MNT_REBIND ? NULL : m->rule, m->why);
 	}
-	for (size_t i = 0; i < plan->exec_stubs.n; i++) /* exec_rules.c */
-		printf("  %-11s %s  (exec.deny: guard's stub, exits 126)\n", "exec-stub", plan->exec_stubs.v[i]);
 }
 
 static void seccomp_line(void *ctx, const char *text)

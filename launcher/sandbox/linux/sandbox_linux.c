@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "plan/net.h"
+#include "policy/limits_plan.h"
 #include "sandbox/kernel_api.h"
 #include "sandbox/linux/late_covers.h"
 #include "sandbox/linux/plan_linux.h"
@@ -420,17 +421,26 @@ static int sandbox_run(const struct guard_plan *plan, char *const *argv, char *c
 	return rc;
 }
 
-/* mask_output: the command's stdout/stderr go through the supervisor (outproxy.c) for this run only. */
-int guard_platform_run(const struct guard_plan *plan, char *const *argv, char *const *env,
-		      struct guard_supervision *sup, char *why, size_t whylen)
+/* The session's cgroups (processes as root: RLIMIT_NPROC does not bind uid 0; memory; cpu share; limits_linux.c:
+ * one that cannot be made refuses the run unless --allow-degraded), and mask_output: the command's stdout/stderr
+ * go through the supervisor (outproxy.c), for this run only. */
+int guard_platform_run(struct guard_plan *plan, char *const *argv, char *const *env,
+		       struct guard_supervision *sup, char *why, size_t whylen)
 {
+	struct guard_cgroup cg = {0};
+	if (guard_limits_cgroup(plan, &cg, plan->session_id ? plan->session_id : "run", plan->allow_degraded))
+		sup->cgroup = &cg;
 	if (sup->mask && !sup->outproxy) {
 		sup->outproxy = guard_outproxy_open(sup->mask, why, whylen);
-		if (!sup->outproxy)
+		if (!sup->outproxy) {
+			guard_cgroup_destroy(&cg);
 			guard_die(NULL, "%s", why);
+		}
 	}
 	int rc = sandbox_run(plan, argv, env, sup, why, whylen);
 	guard_outproxy_close(sup->outproxy);
 	sup->outproxy = NULL;
+	sup->cgroup = NULL;
+	guard_cgroup_destroy(&cg);
 	return rc;
 }
