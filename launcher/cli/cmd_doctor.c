@@ -10,7 +10,6 @@
 #include "cli/cli.h"
 #include "policy/limits_plan.h"
 #include "guard/landlock_compat.h"
-#include "plan/net.h"
 #include "sandbox/probe_api.h"
 
 /* What each Landlock ABI adds, in order: ABI n is features[n - 1]. */
@@ -77,6 +76,34 @@ static bool profile_names(const char *file, const char *exe)
 }
 
 #define APPARMOR_PROFILE "/etc/apparmor.d/guard"
+
+/* How the network is closed in a mode, and what that mode cannot stop (static strings). */
+static void net_doctor(bool namespaces, int abi, const char **how, const char **cannot)
+{
+	if (namespaces) {
+		*how = "own network namespace per session (loopback only); network.allow through guard's proxy (HTTP "
+		       "CONNECT, absolute URIs, SOCKS5) at the sandbox's 127.0.0.1:3128, names resolved outside; host unix "
+		       "sockets hidden (private /run, /tmp, $HOME; the others bound at launch covered) unless "
+		       "network.host_sockets names them; network.publish forwards the host's 127.0.0.1:PORT in";
+		*cannot = "a host unix socket bound after launch outside /run, /tmp and $HOME, or bound in another "
+			  "network namespace, is reachable (those found in /proc/net/unix at launch are covered; Landlock "
+			  "covers unix sockets from ABI 9)";
+	} else if (abi >= 4) {
+		*how = "no namespace: Landlock (ABI 4) lets TCP connect reach only guard's proxy port on the host's "
+		       "127.0.0.1 (and published ports); seccomp refuses UDP, raw and other sockets, so no DNS from "
+		       "inside; names are resolved by the proxy";
+		*cannot = "a TCP connect to ANY address on the proxy's (or a published) port number (Landlock filters "
+			  "ports, not addresses: a server elsewhere listening on that port is reachable); the host's "
+			  "pathname unix sockets (docker.sock, ssh-agent, D-Bus: /run and /tmp are shared; Landlock covers "
+			  "them from ABI 9); other local users' programs using the proxy on 127.0.0.1; a published port "
+			  "bound on every interface (0.0.0.0), not just loopback";
+	} else {
+		*how = "no namespace and no Landlock TCP rules (ABI < 4): seccomp refuses IP sockets, the network is "
+		       "closed; network.allow and publish need ABI 4 or user namespaces (--allow-degraded keeps the "
+		       "network closed instead of failing)";
+		*cannot = "the host's pathname unix sockets (docker.sock, ssh-agent, D-Bus) stay reachable";
+	}
+}
 
 static void suggest_userns_fix(struct findings *f)
 {
@@ -190,7 +217,7 @@ static void print_text(const struct findings *f)
 	}
 	if (f->mode != MODE_NONE) {
 		const char *how, *cannot;
-		guard_net_doctor(f->mode == MODE_NAMESPACES, f->abi, &how, &cannot);
+		net_doctor(f->mode == MODE_NAMESPACES, f->abi, &how, &cannot);
 		printf("network: %s\n  cannot stop: %s\n", how, cannot);
 	}
 	const char *lm, *lc, *lp;
@@ -251,7 +278,7 @@ static void print_json(const struct findings *f)
 	json_str(f->mode == MODE_LANDLOCK_ONLY ? landlock_only_differs : "");
 	const char *how = "", *cannot = "";
 	if (f->mode != MODE_NONE)
-		guard_net_doctor(f->mode == MODE_NAMESPACES, f->abi, &how, &cannot);
+		net_doctor(f->mode == MODE_NAMESPACES, f->abi, &how, &cannot);
 	printf(",\"network\":{\"how\":");
 	json_str(how);
 	printf(",\"cannot_stop\":");

@@ -12,36 +12,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hooks/agent_hook.h"
 #include "cli/cli.h"
-#include "sandbox/kernel_api.h"
-#include "sandbox/linux/cgroup.h"
-#include "policy/limits_plan.h"
+#include "hooks/agent_hook.h"
+#include "plan/env.h"
 #include "policy/implicit_rules.h"
-#include "policy/passthrough.h"
 #include "plan/net.h"
 #include "plan/plan.h"
-#include "sandbox/probe_api.h"
+#include "policy/passthrough.h"
 #include "policy/profile.h"
-#include "sandbox/sandbox.h"
+#include "sandbox/platform.h"
 #include "supervisor/mask.h"
 #include "supervisor/session_setup.h"
 #include "lib/fileio.h"
 
 extern char **environ;
-
-static void warn_reserved(const struct guard_policy *p)
-{
-	static const char *const what[GUARD_RESERVED_COUNT] = {
-		[GUARD_RESERVED_EXEC] = NULL,    /* applied: exec_rules.c, preload/shim_exec.c */
-		[GUARD_RESERVED_NETWORK] = NULL, /* applied: net_plan.c */
-		[GUARD_RESERVED_MASK_OUTPUT] = NULL, /* applied: mask.c, outproxy.c */
-	};
-	for (int i = 0; i < GUARD_RESERVED_COUNT; i++)
-		if (p->reserved_set[i] && what[i])
-			guard_note("%s:%u:%u: %s", p->reserved_at[i].file, p->reserved_at[i].line,
-				   p->reserved_at[i].col, what[i]);
-}
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -85,20 +69,26 @@ struct run_ctx {
 	struct guard_policy pol;
 	char *home, *cwd, *project;
 	int abi;
-	bool observer;
+	bool port_rules, observer;
 	char *shim, *id;
 	uint64_t magic;
 };
 
-/* guard_die() exits from anywhere (a limit that cannot be applied, a refused command): the attempt's run and temp
- * directories must go with it, or every refusal leaves one in /tmp. Only the process that made them removes them:
- * a forked child that exits shares the atexit list, and in a new PID namespace even its pid can equal ours, so the
- * PID namespace is compared too. */
-static struct {
-	pid_t pid;
-	ino_t pidns;
-	char *rundir, *tmp_host;
-} attempt;
+/* One attempt's own files: where they are on the host, and where the sandbox finds them. */
+struct run_paths {
+	char *tmp_host; /* Landlock-only: the private temp dir; NULL in namespaces mode */
+	char *rundir;   /* the private run dir (image, event socket, hook settings) */
+	char *sock_host, *img_host;
+	char *sock_in, *img_in, *shim_in;
+};
+
+/* Made on the host before the plan (the plan names them) and removed however guard leaves, a planning error's
+ * exit included: one attempt's at a time, and only by the process that made them. A forked child that exits
+ * shares the atexit list, and in a new PID namespace even its pid can equal ours, so the namespace is compared
+ * too. */
+static struct run_paths *pending_paths;
+static pid_t pending_owner;
+static ino_t pending_pidns;
 
 static ino_t pid_namespace(void)
 {
@@ -106,56 +96,92 @@ static ino_t pid_namespace(void)
 	return stat("/proc/self/ns/pid", &st) == 0 ? st.st_ino : 0;
 }
 
-static void remove_attempt_dirs(void)
+static void remove_paths(struct run_paths *p)
 {
-	if (!attempt.rundir || attempt.pid != getpid() || attempt.pidns == 0 || attempt.pidns != pid_namespace())
-		return;
-	guard_remove_rundir(attempt.rundir);
-	if (attempt.tmp_host)
-		nftw(attempt.tmp_host, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-	attempt.rundir = attempt.tmp_host = NULL;
+	if (p->rundir)
+		guard_remove_rundir(p->rundir);
+	if (p->tmp_host)
+		nftw(p->tmp_host, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(p->tmp_host), free(p->rundir), free(p->sock_host), free(p->img_host), free(p->sock_in), free(p->img_in);
+	free(p->shim_in);
+	memset(p, 0, sizeof *p);
 }
 
-/* One attempt in one mode; returns guard's exit status, or GUARD_SANDBOX_NO_USERNS. */
-static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_t whylen)
+static void remove_pending_paths(void)
 {
-	char *tmp_host = mode == GUARD_MODE_LANDLOCK_ONLY ? make_private_tmp() : NULL;
-	char *rundir = guard_make_rundir();
-	attempt.pid = getpid(), attempt.pidns = pid_namespace(), attempt.rundir = rundir, attempt.tmp_host = tmp_host;
-	bool ns = mode == GUARD_MODE_NAMESPACES;
-	char *sock_host = guard_path_join(rundir, "events.sock");
-	char *img_host = guard_path_join(rundir, "policy.img");
-	char *sock_in = ns ? guard_xstrdup(GUARD_RUN_DIR "/events.sock") : guard_xstrdup(sock_host);
-	char *img_in = ns ? guard_xstrdup(GUARD_RUN_DIR "/policy.img") : guard_xstrdup(img_host);
-	char *shim_in = !c->shim ? NULL : ns ? guard_xstrdup(GUARD_RUN_DIR "/libguard.so") : guard_xstrdup(c->shim);
-	/* guard's own files are policy like any other, so Landlock, the observer's verdicts and `guard explain`
-	 * agree about them. */
+	if (pending_paths && pending_owner == getpid() && pending_pidns != 0 && pending_pidns == pid_namespace())
+		remove_paths(pending_paths);
+	pending_paths = NULL;
+}
+
+static void make_paths(const struct run_ctx *c, bool ns, struct run_paths *p)
+{
+	static bool registered;
+	memset(p, 0, sizeof *p);
+	if (!registered && atexit(remove_pending_paths) != 0)
+		guard_die(NULL, "out of memory");
+	registered = true;
+	pending_paths = p;
+	pending_owner = getpid();
+	pending_pidns = pid_namespace();
+	p->tmp_host = ns ? NULL : make_private_tmp();
+	p->rundir = guard_make_rundir();
+	p->sock_host = guard_path_join(p->rundir, "events.sock");
+	p->img_host = guard_path_join(p->rundir, "policy.img");
+	p->sock_in = ns ? guard_xstrdup(GUARD_RUN_DIR "/events.sock") : guard_xstrdup(p->sock_host);
+	p->img_in = ns ? guard_xstrdup(GUARD_RUN_DIR "/policy.img") : guard_xstrdup(p->img_host);
+	p->shim_in = !c->shim ? NULL : ns ? guard_xstrdup(GUARD_RUN_DIR "/libguard.so") : guard_xstrdup(c->shim);
+}
+
+static void drop_paths(struct run_paths *p)
+{
+	remove_paths(p);
+	pending_paths = NULL;
+}
+
+/* guard's own files are policy like any other, so Landlock, the observer's verdicts and `guard explain` agree
+ * about them. */
+static void grant_own_files(struct run_ctx *c, bool ns, const struct run_paths *p)
+{
 	struct guard_origin own = {guard_policy_intern(&c->pol, "(guard: its own files)"), 0, 0, GUARD_SRC_PROFILE};
 	struct guard_error err;
-	if (guard_policy_add_rule(&c->pol, GUARD_READ, ns ? GUARD_RUN_DIR : rundir, own, &err) != 0 ||
+	if (guard_policy_add_rule(&c->pol, GUARD_READ, ns ? GUARD_RUN_DIR : p->rundir, own, &err) != 0 ||
 	    (!ns && c->shim && guard_policy_add_rule(&c->pol, GUARD_READ, c->shim, own, &err) != 0))
 		guard_die(NULL, "internal error: %s", err.message);
-	/* Claude Code and Codex: guard's hook on their command line (agent_hook.c); the hook runs guard itself,
-	 * bound at GUARD_RUN_DIR/guard (namespaces) or granted where it lies. */
-	struct guard_strv hooked = {0};
+}
+
+/* Claude Code and Codex: guard's hook on their command line (agent_hook.c); the hook runs guard itself, bound at
+ * GUARD_RUN_DIR/guard (namespaces) or granted where it lies. Returns the argv to run; *exe: guard's own path when
+ * the hook needs it (malloc'd), else NULL. */
+static char *const *hook_agent(struct run_ctx *c, bool ns, const struct run_paths *p, struct guard_strv *hooked,
+			       char **exe)
+{
 	char *const *argv = c->o.argv;
 	enum guard_hook_agent agent = guard_agent_hook_wanted(&c->pol);
-	char *exe = agent != GUARD_AGENT_NONE ? realpath("/proc/self/exe", NULL) : NULL;
-	if (exe) {
-		char *settings_host = guard_path_join(rundir, GUARD_CLAUDE_SETTINGS);
-		const char *settings_in = ns ? GUARD_RUN_DIR "/" GUARD_CLAUDE_SETTINGS : settings_host;
-		if (guard_agent_hook_argv(agent, c->o.argv, settings_host, settings_in,
-					  ns ? GUARD_RUN_DIR "/guard" : exe, c->o.dry_run, &hooked)) {
-			argv = hooked.v;
-			if (!ns && guard_policy_add_rule(&c->pol, GUARD_READ, exe, own, &err) != 0)
-				guard_die(NULL, "internal error: %s", err.message);
-		} else {
-			free(exe);
-			exe = NULL;
-		}
-		free(settings_host);
+	*exe = agent != GUARD_AGENT_NONE ? realpath("/proc/self/exe", NULL) : NULL;
+	if (!*exe)
+		return argv;
+	char *settings_host = guard_path_join(p->rundir, GUARD_CLAUDE_SETTINGS);
+	const char *settings_in = ns ? GUARD_RUN_DIR "/" GUARD_CLAUDE_SETTINGS : settings_host;
+	if (guard_agent_hook_argv(agent, c->o.argv, settings_host, settings_in, ns ? GUARD_RUN_DIR "/guard" : *exe,
+				  c->o.dry_run, hooked)) {
+		argv = hooked->v;
+		struct guard_origin own = {guard_policy_intern(&c->pol, "(guard: its own files)"), 0, 0,
+					   GUARD_SRC_PROFILE};
+		struct guard_error err;
+		if (!ns && guard_policy_add_rule(&c->pol, GUARD_READ, *exe, own, &err) != 0)
+			guard_die(NULL, "internal error: %s", err.message);
+	} else {
+		free(*exe);
+		*exe = NULL;
 	}
-	struct guard_plan plan;
+	free(settings_host);
+	return argv;
+}
+
+static void build_plan(struct run_ctx *c, enum guard_mode mode, const struct run_paths *p, const char *exe,
+		       struct guard_plan *plan)
+{
 	struct guard_plan_input in = {
 		.policy = &c->pol,
 		.home = c->home,
@@ -164,110 +190,153 @@ static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_
 		.cwd = c->cwd,
 		.mode = mode,
 		.abi = c->abi,
-		.tmp_host = tmp_host,
+		.port_rules = c->port_rules,
+		.tmp_host = p->tmp_host,
 		.quiet = c->o.quiet,
 		.agent = guard_profile_is_agent(c->pol.profile),
 		.session_id = c->id,
-		.event_socket = sock_in,
+		.event_socket = p->sock_in,
 		.session_magic = c->magic,
-		.rundir = rundir,
+		.rundir = p->rundir,
 		.shim = c->shim,
-		.exe = ns ? exe : NULL,
+		.exe = mode == GUARD_MODE_NAMESPACES ? exe : NULL,
 		.allow_degraded = c->o.allow_degraded,
 	};
-	guard_plan_build(&plan, &in);
-	if (!c->o.dry_run && guard_exec_prelaunch_denied(&plan, c->o.argv)) {
-		/* exec.deny names the command itself: refused before anything starts */
-		guard_plan_free(&plan);
-		exit(GUARD_EXIT_NOT_EXECUTABLE); /* remove_attempt_dirs() */
-	}
-	struct guard_strv ov = {0};
-	guard_net_env(&plan, &ov); /* proxy variables, kept host-socket variables (net_plan.c) */
-	char **dropped = NULL;
+	guard_plan_build(plan, &in);
+	guard_platform_plan(plan, &in);
+}
+
+/* The sandbox's environment: scrubbed, with the network's and the shim's variables. */
+static char **sandbox_env(const struct run_ctx *c, const struct guard_plan *plan, const struct run_paths *p,
+			  struct guard_strv *ov, char ***dropped)
+{
+	guard_net_env(plan, ov); /* proxy variables, kept host-socket variables (net_plan.c) */
 	char **lockdown_env = c->o.lockdown ? guard_lockdown_environ(environ) : NULL;
 	char **env = guard_env_build(lockdown_env ? lockdown_env : environ, &c->pol,
-				     shim_overrides(plan.tmpdir, shim_in, img_in, c->id, c->magic, &ov), &dropped);
+				     shim_overrides(plan->tmpdir, p->shim_in, p->img_in, c->id, c->magic, ov), dropped);
 	free(lockdown_env);
-	int rc;
+	return env;
+}
+
+/* What the sandbox reads of guard's own files: the image, and empty mount points for the shim and guard. */
+static void write_own_files(const struct run_ctx *c, const struct guard_plan *plan, const struct run_paths *p,
+			    bool bind_exe)
+{
+	guard_write_file(p->img_host, plan->image_buf, plan->image_len, 0644);
+	if (c->shim) {
+		char *stub = guard_path_join(p->rundir, "libguard.so");
+		guard_write_file(stub, "", 0, 0644);
+		free(stub);
+	}
+	if (bind_exe) {
+		char *stub = guard_path_join(p->rundir, "guard");
+		guard_write_file(stub, "", 0, 0644);
+		free(stub);
+	}
+}
+
+static struct guard_session *open_session_log(const struct run_ctx *c, const struct guard_plan *plan,
+					      char *const *argv)
+{
+	struct guard_session_info info = {
+		.id = c->id,
+		.argv = argv,
+		.cwd = c->cwd,
+		.project = c->project,
+		.home = c->home,
+		.profile = c->pol.profile ? c->pol.profile : "default",
+		.mode = plan->mode == GUARD_MODE_NAMESPACES ? "namespaces" : "landlock-only",
+		.abi = c->abi,
+		.shim = c->shim != NULL,
+		.observer = c->observer,
+		.passthrough = guard_passthrough_applied()->v,
+		.unobserved = c->observer ? NULL
+					  : "calls that bypass libc (static binaries, raw syscalls): the observer was off",
+	};
+	char swhy[512];
+	struct guard_session *s = guard_session_create(&info, plan->image_buf, plan->image_len, swhy, sizeof swhy);
+	if (!s)
+		guard_note("no session log: %s", swhy);
+	return s;
+}
+
+static void close_session_log(struct guard_session *s, int rc)
+{
+	if (!s)
+		return;
+	if (rc == GUARD_SANDBOX_NO_USERNS) {
+		/* Nothing ran: the Landlock-only attempt logs under the same id. */
+		char *dir = guard_xstrdup(guard_session_dir(s));
+		guard_session_finish(s, GUARD_EXIT_ERROR);
+		nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		free(dir);
+		return;
+	}
+	unsigned denied = guard_session_finish(s, rc);
+	if (denied)
+		guard_note("%u access%s denied — run: guard report", denied, denied == 1 ? "" : "es");
+}
+
+/* The session around the sandbox: event socket, observer channel, log, masker; then the platform's run. */
+static int run_session(struct run_ctx *c, struct guard_plan *plan, const struct run_paths *p, char *const *argv,
+		       char *const *env, char *why, size_t whylen)
+{
+	struct guard_supervision sup = {
+		.event_fd = guard_event_socket(p->sock_host),
+		.observer_sock = {-1, -1},
+		.magic = c->magic,
+		.image = &plan->image,
+	};
+	if (c->observer && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sup.observer_sock) != 0)
+		guard_die_errno(NULL, "socketpair");
+	sup.session = open_session_log(c, plan, argv);
+	char mwhy[512];
+	sup.mask = guard_masker_new(&c->pol, mwhy, sizeof mwhy);
+	if (!sup.mask && mwhy[0])
+		guard_die(NULL, "mask_output: %s", mwhy);
+	int rc = guard_platform_run(plan, argv, env, &sup, why, whylen);
+	guard_masker_free(sup.mask);
+	close(sup.event_fd);
+	for (int i = 0; i < 2; i++)
+		if (sup.observer_sock[i] >= 0)
+			close(sup.observer_sock[i]);
+	close_session_log(sup.session, rc);
+	return rc;
+}
+
+/* One attempt in one mode: paths for the mode, the plan, pre-launch checks, the session and its run, teardown.
+ * Returns guard's exit status, or GUARD_SANDBOX_NO_USERNS. */
+static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_t whylen)
+{
+	bool ns = mode == GUARD_MODE_NAMESPACES;
+	struct run_paths paths;
+	make_paths(c, ns, &paths);
+	grant_own_files(c, ns, &paths);
+	struct guard_strv hooked = {0};
+	char *exe;
+	char *const *argv = hook_agent(c, ns, &paths, &hooked, &exe);
+	struct guard_plan plan;
+	build_plan(c, mode, &paths, exe, &plan);
+	if (!c->o.dry_run && guard_exec_prelaunch_denied(&plan, c->o.argv))
+		exit(GUARD_EXIT_NOT_EXECUTABLE); /* exec.deny names the command itself: refused before anything starts */
+	struct guard_strv ov = {0};
+	char **dropped = NULL;
+	char **env = sandbox_env(c, &plan, &paths, &ov, &dropped);
+	int rc = 0;
 	if (c->o.dry_run) {
 		guard_plan_print(&plan, argv, dropped);
-		rc = 0;
 	} else {
-		guard_write_file(img_host, plan.image_buf, plan.image_len, 0644);
-		if (c->shim) {
-			char *stub = guard_path_join(rundir, "libguard.so");
-			guard_write_file(stub, "", 0, 0644);
-			free(stub);
-		}
-		if (exe && ns) {
-			char *stub = guard_path_join(rundir, "guard");
-			guard_write_file(stub, "", 0, 0644);
-			free(stub);
-		}
-		struct guard_supervision sup = {
-			.event_fd = guard_event_socket(sock_host),
-			.observer_sock = {-1, -1},
-			.magic = c->magic,
-			.image = &plan.image,
-		};
-		if (c->observer && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sup.observer_sock) != 0)
-			guard_die_errno(NULL, "socketpair");
-		struct guard_session_info info = {
-			.id = c->id,
-			.argv = argv,
-			.cwd = c->cwd,
-			.project = c->project,
-			.home = c->home,
-			.profile = c->pol.profile ? c->pol.profile : "default",
-			.mode = ns ? "namespaces" : "landlock-only",
-			.abi = c->abi,
-			.shim = c->shim != NULL,
-			.observer = c->observer,
-			.passthrough = guard_passthrough_applied()->v,
-			.unobserved = c->observer ? NULL
-						  : "calls that bypass libc (static binaries, raw syscalls): the "
-						    "observer was off",
-		};
-		/* The session's cgroups: processes as root (RLIMIT_NPROC does not bind uid 0), memory, cpu share
-		 * (limits_linux.c; one that cannot be made refuses the run unless --allow-degraded). */
-		struct guard_cgroup cg = {0};
-		if (guard_limits_cgroup(&plan, &cg, c->id, c->o.allow_degraded))
-			sup.cgroup = &cg;
-		char swhy[512];
-		sup.session = guard_session_create(&info, plan.image_buf, plan.image_len, swhy, sizeof swhy);
-		if (!sup.session)
-			guard_note("no session log: %s", swhy);
-		char mwhy[512];
-		sup.mask = guard_masker_new(&c->pol, mwhy, sizeof mwhy);
-		if (!sup.mask && mwhy[0])
-			guard_die(NULL, "mask_output: %s", mwhy);
-		rc = guard_sandbox_run(&plan, argv, env, &sup, why, whylen);
-		guard_masker_free(sup.mask);
-		guard_cgroup_destroy(&cg);
-		close(sup.event_fd);
-		for (int i = 0; i < 2; i++)
-			if (sup.observer_sock[i] >= 0)
-				close(sup.observer_sock[i]);
-		if (sup.session && rc == GUARD_SANDBOX_NO_USERNS) {
-			/* Nothing ran: the Landlock-only attempt logs under the same id. */
-			char *dir = guard_xstrdup(guard_session_dir(sup.session));
-			guard_session_finish(sup.session, GUARD_EXIT_ERROR);
-			nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-			free(dir);
-		} else if (sup.session) {
-			unsigned denied = guard_session_finish(sup.session, rc);
-			if (denied)
-				guard_note("%u access%s denied — run: guard report", denied, denied == 1 ? "" : "es");
-		}
+		write_own_files(c, &plan, &paths, exe && ns);
+		rc = run_session(c, &plan, &paths, argv, env, why, whylen);
 	}
 	guard_strv_free(env);
 	guard_strv_free(dropped);
 	guard_strv_clear(&ov);
 	guard_strv_clear(&hooked);
 	free(exe);
+	guard_platform_plan_free(&plan);
 	guard_plan_free(&plan);
-	remove_attempt_dirs();
-	free(tmp_host), free(rundir), free(sock_host), free(img_host), free(sock_in), free(img_in), free(shim_in);
+	drop_paths(&paths);
 	return rc;
 }
 
@@ -280,26 +349,28 @@ int guard_cmd_run(int argc, char **argv)
 	guard_load_policy(&c.o, c.home, c.project, &c.pol); /* with guard's implicit rules (implicit_rules.c) */
 	guard_profile_prepare_state(&c.pol, c.home, c.o.dry_run); /* the agent's state dirs, before the plan */
 	guard_own_state_create();                                 /* guard's own, so that they can be covered */
-	warn_reserved(&c.pol);
 
-	c.abi = guard_probe_landlock_abi(why, sizeof why);
+	struct guard_platform_caps caps;
+	guard_platform_probe(&caps, why, sizeof why);
+	c.abi = caps.abi;
+	c.port_rules = caps.port_rules;
 	if (c.abi < 1) {
 		if (!c.o.allow_degraded)
 			guard_die("run `guard doctor`; --allow-degraded runs with namespaces and seccomp only",
 				  "Landlock is not available (%s): refusing to run without the file-system boundary", why);
 		guard_note("Landlock unavailable (%s): running with --allow-degraded, without it", why);
 		c.abi = 0;
+		c.port_rules = false;
 	}
 	enum guard_mode mode = c.o.no_userns ? GUARD_MODE_LANDLOCK_ONLY : GUARD_MODE_NAMESPACES;
 	if (mode == GUARD_MODE_LANDLOCK_ONLY && c.abi < 1)
 		guard_die("run `guard doctor`", "no sandbox is possible: no user namespaces requested and no Landlock");
-	c.observer = !c.o.no_observer && guard_probe_seccomp_notify();
+	c.observer = !c.o.no_observer && caps.observer;
 	if (!c.observer && !c.o.no_observer)
 		guard_note("seccomp user notification unavailable: calls that bypass libc are not logged");
 	c.shim = c.o.no_shim ? NULL : guard_find_shim();
 	c.id = guard_session_new_id();
 	c.magic = guard_session_magic();
-	atexit(remove_attempt_dirs);
 
 	int rc = run_in_mode(&c, mode, why, sizeof why);
 	if (rc == GUARD_SANDBOX_NO_USERNS) {

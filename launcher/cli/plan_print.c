@@ -1,11 +1,12 @@
-/* `guard run --dry-run`: the plan as it would be applied, each piece with the rule that asked for it. */
+/* `guard run --dry-run`: the plan as it would be applied, each piece with the rule that asked for it. The
+ * platform prints its own parts (sandbox/platform.h): the mode, the file boundary, the system-call filter. */
 #include <stdio.h>
 #include <string.h>
 
-#include "policy/limits_plan.h"
-#include "plan/net.h"
+#include "plan/net_state.h"
 #include "plan/plan.h"
 #include "policy/policy_api.h"
+#include "sandbox/platform.h"
 
 static void origin(const struct guard_plan *plan, const struct guard_image_rule *r, const char *why)
 {
@@ -17,59 +18,53 @@ static void origin(const struct guard_plan *plan, const struct guard_image_rule 
 	printf("\n");
 }
 
-static void seccomp_line(void *ctx, const char *text)
+/* The network section: the mode, the proxy and its allow-list, host sockets, published ports (net_plan.c). */
+static void print_network(const struct guard_plan *plan)
 {
-	(void)ctx;
-	printf("  %s\n", text);
-}
-
-static const char *mount_kind(enum guard_mount_kind k)
-{
-	switch (k) {
-	case GUARD_MNT_TMPFS:
-		return "tmpfs";
-	case GUARD_MNT_REBIND:
-		return "bind";
-	case GUARD_MNT_PIN:
-		return "pin";
-	case GUARD_MNT_COVER_FILE:
-		return "cover-file";
-	case GUARD_MNT_COVER_DIR:
-		return "cover-dir";
-	case GUARD_MNT_READONLY:
-		return "read-only";
+	const struct guard_net *n = plan->net;
+	if (!n)
+		return;
+	switch (n->mode) {
+	case GUARD_NET_OPEN:
+		printf("network: open (network.allow \"*\"): the host's network, no proxy\n");
+		break;
+	case GUARD_NET_NONE:
+		printf("network: none (%s)\n", n->isolated ? "own network namespace: loopback only"
+							   : "Landlock TCP rules where the ABI has them; seccomp refuses IP "
+							     "sockets");
+		break;
+	case GUARD_NET_PROXY:
+		printf("network: only through guard's proxy at 127.0.0.1:%u (%s), to:\n", n->proxy_port,
+		       n->isolated ? "inside the sandbox's own network namespace"
+				   : "on the host's loopback; Landlock lets TCP connect reach that port only, seccomp "
+				     "refuses UDP and raw sockets");
+		for (size_t i = 0; i < n->nrules; i++) {
+			const struct guard_net_rule *r = &n->rules[i].r;
+			printf("  %-40s %s:%u:%u (%s)\n", r->written, r->at.file, r->at.line, r->at.col,
+			       guard_source_name(r->at.source));
+		}
+		printf("  (a name without :PORT allows ports 80 and 443; loopback, link-local and cloud metadata "
+		       "addresses only when a rule names the address)\n");
+		break;
 	}
-	return "?";
+	for (size_t i = 0; i < n->nsocks; i++)
+		printf("host socket: %s (%s)%s\n", n->socks[i].path, n->socks[i].written,
+		       n->sandbox == GUARD_MODE_NAMESPACES ? ": bound in" : "");
+	for (size_t i = 0; i < n->npub; i++)
+		printf("publish: port %u (%s:%u): %s\n", n->pub[i].port, n->pub[i].at.file, n->pub[i].at.line,
+		       n->isolated ? "the host's 127.0.0.1 forwarded to the sandbox's loopback"
+		       : n->mode == GUARD_NET_OPEN ? "the host's own port"
+						   : "the sandbox may bind it on the host (Landlock)");
 }
 
 void guard_plan_print(const struct guard_plan *plan, char *const *argv, char *const *env_dropped)
 {
 	printf("guard: dry run, nothing is executed\n");
-	if (plan->mode == GUARD_MODE_NAMESPACES)
-		printf("mode: namespaces (user, mount, pid, ipc, uts%s) + Landlock ABI %d + seccomp\n",
-		       plan->net_isolated ? ", net" : "", plan->abi);
-	else
-		printf("mode: Landlock-only (no user namespaces) + Landlock ABI %d + seccomp\n", plan->abi);
+	guard_platform_plan_print(plan, GUARD_PART_MODE);
 	printf("project: %s\nhome: %s\nworking directory: %s\nTMPDIR: %s%s\n", plan->project, plan->home, plan->cwd,
 	       plan->tmpdir, plan->mode == GUARD_MODE_NAMESPACES ? " (private tmpfs)" : " (private, removed at exit)");
-	guard_net_plan_print(plan); /* net_plan.c */
-
-	printf("\nLandlock rules (%zu), everything else denied:\n", plan->grants.n);
-	for (size_t i = 0; i < plan->grants.n; i++) {
-		const struct guard_grant *g = &plan->grants.v[i];
-		printf("  %-11s %s", guard_access_name(g->access, plan->handled_fs), g->path);
-		origin(plan, g->rule, g->why);
-	}
-	if (plan->mode == GUARD_MODE_NAMESPACES) {
-		printf("\nMounts (%zu):\n", plan->mounts.n);
-		for (size_t i = 0; i < plan->mounts.n; i++) {
-			const struct guard_mount *m = &plan->mounts.v[i];
-			printf("  %-11s %s", mount_kind(m->kind), m->path);
-			origin(plan, m->kind == GUARD_MNT_REBIND ? NULL : m->rule, m->why);
-		}
-		for (size_t i = 0; i < plan->exec_stubs.n; i++) /* exec_rules.c */
-			printf("  %-11s %s  (exec.deny: guard's stub, exits 126)\n", "exec-stub", plan->exec_stubs.v[i]);
-	}
+	print_network(plan);
+	guard_platform_plan_print(plan, GUARD_PART_BOUNDARY);
 	printf("\nDenied or protected inside granted trees (%zu; %zu entries scanned):\n", plan->holes.n,
 	       plan->scanned_entries);
 	for (size_t i = 0; i < plan->holes.n; i++) {
@@ -78,15 +73,13 @@ void guard_plan_print(const struct guard_plan *plan, char *const *argv, char *co
 		       (h->rule->flags & GUARD_IRULE_NEGATED) ? "!" : "", guard_image_str(&plan->image, h->rule->written));
 		origin(plan, h->rule, h->note);
 	}
-	printf("\nseccomp:\n");
-	guard_seccomp_describe(&plan->seccomp, seccomp_line, NULL);
+	guard_platform_plan_print(plan, GUARD_PART_SYSCALLS);
 	printf("\nlimits: processes %s, open files %s, core dumps %s\n",
 	       plan->rlimits.processes < 0 ? "unchanged" : "limited",
 	       plan->rlimits.open_files < 0 ? "unchanged" : "limited", plan->rlimits.core_dumps ? "on" : "off");
 	if (plan->rlimits.processes >= 0 || plan->rlimits.open_files >= 0)
 		printf("  (processes %lld, open files %lld)\n", plan->rlimits.processes, plan->rlimits.open_files);
-	guard_limits_print(plan); /* memory, cpu, passthroughs (limits_linux.c) */
-	printf("capabilities: all dropped (bounding, ambient, inheritable, permitted, effective)\n");
+	guard_platform_plan_print(plan, GUARD_PART_PROCESS);
 	printf("environment: dropped");
 	if (!env_dropped || !*env_dropped)
 		printf(" nothing");

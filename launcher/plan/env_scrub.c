@@ -22,7 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "sandbox/kernel_api.h"
+#include "plan/env.h"
 
 enum where { SUFFIX, CONTAINS, PREFIX, EXACT };
 

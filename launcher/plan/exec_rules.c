@@ -4,7 +4,8 @@
  * symlinks and alternatives lead to it) is covered, read-only, by guard's own binary. Started under that name,
  * guard's main() recognizes it (guard_exec_stub_main), prints guard's one-line message and exits 126. A hard
  * link or a copy elsewhere is another file: not covered (the shim still refuses it by name when libc runs it).
- * Landlock-only mode: no covers; the shim and the pre-launch check enforce exec rules there (documented). */
+ * Landlock-only mode: no covers; the shim and the pre-launch check enforce exec rules there (documented).
+ * `guard explain`'s words for an exec rule are report/explain_advice.c's (guard_explain_exec). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,8 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "report/explain.h"
-#include "report/report.h"
+#include "policy/policy_api.h"
 #include "plan/plan.h"
 
 static const char *const SYSTEM_DIRS[] = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin",
@@ -205,44 +205,6 @@ bool guard_exec_prelaunch_denied(const struct guard_plan *plan, char *const *arg
 	if (!(img->h->flags & GUARD_IMAGE_QUIET))
 		say(img, r);
 	return true;
-}
-
-void guard_explain_exec(struct guard_buf *b, const struct guard_image *img, const char *path)
-{
-	const struct guard_image_rule *r = guard_image_exec_denies_name(img, base_of(path));
-	char *real = r ? NULL : realpath(path, NULL);
-	if (real)
-		r = guard_image_exec_denies_name(img, base_of(real));
-	free(real);
-	size_t sub = 0;
-	for (uint32_t i = 0; i < img->h->nexec; i++) {
-		const char *w = guard_image_str(img, img->exec[i].pattern);
-		const char *sp = strchr(w, ' ');
-		if (sp && (size_t)(sp - w) == strlen(base_of(path)) && !strncmp(w, base_of(path), (size_t)(sp - w)) &&
-		    !(img->exec[i].flags & GUARD_IRULE_NEGATED))
-			sub++;
-	}
-	if (!r && !sub)
-		return;
-	guard_buf_puts(b, "guard explain: ");
-	guard_fmt_word(b, path);
-	if (r) {
-		guard_buf_printf(b, " (exec)\n  verdict   denied: exec.deny \"%s\"\n  decided   exec.deny \"%s\"  %s:%u:%u (%s)\n",
-				 guard_image_str(img, r->written), guard_image_str(img, r->written),
-				 guard_image_str(img, r->file), r->line, r->col,
-				 guard_source_name((enum guard_source)r->source));
-		guard_buf_printf(b, "  layer     %s\n",
-				 (img->h->flags & GUARD_IMAGE_NAMESPACES)
-					 ? "its files on PATH and in the system directories are covered by a stub that "
-					   "exits 126; the shim refuses it by name before exec"
-					 : "the shim refuses it by name before exec (Landlock-only mode: no covers)");
-		guard_buf_printf(b, "  to allow  guard allow exec %s   (or remove the entry)\n",
-				 guard_image_str(img, r->written));
-	} else {
-		guard_buf_printf(b, " (exec)\n  verdict   allowed, but %zu exec.deny subcommand rule%s name%s it (the shim "
-				    "refuses those argument words; `guard policy` lists them)\n",
-				 sub, sub == 1 ? "" : "s", sub == 1 ? "s" : "");
-	}
 }
 
 const struct guard_image_rule *guard_exec_observed_denied(const struct guard_image *img, pid_t pid, int dirfd,

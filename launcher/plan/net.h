@@ -31,25 +31,26 @@ enum guard_net_mode { GUARD_NET_NONE, GUARD_NET_PROXY, GUARD_NET_OPEN };
 
 #define GUARD_PROXY_PORT 3128 /* inside the sandbox's namespace; on the host the kernel picks one */
 
-/* Planning (plan.c calls it from guard_plan_build): decide the mode, set plan->net, plan->net_isolated,
- * plan->handled_net and the seccomp socket options. Landlock-only proxy mode binds the proxy's host socket here (so
+/* Planning (plan.c calls it from guard_plan_build): decide the mode, set plan->net, plan->net_isolated and the
+ * seccomp socket options. Landlock-only proxy mode binds the proxy's host socket here (so
  * the port is known to the environment and the Landlock rule); publish sockets are bound here too (a port in use
  * fails before anything runs). Dies (125) on what cannot be applied. */
 void guard_net_plan_build(struct guard_plan *plan, const struct guard_plan_input *in);
-/* Namespaces mode (plan.c's plan_mounts): bind mounts for network.host_sockets. */
-void guard_net_plan_mounts(struct guard_plan *plan);
 void guard_net_plan_free(struct guard_plan *plan);
-/* --dry-run: the network section. */
-void guard_net_plan_print(const struct guard_plan *plan);
 enum guard_net_mode guard_net_mode_of(const struct guard_plan *plan);
+
+/* What a platform's boundary lets through, for its part of the plan. The proxy's port when the sandbox reaches it
+ * on the host's loopback (Landlock-only proxy mode; 0 otherwise); the published ports (the sandbox binds them on
+ * the host when it has no network namespace); the host sockets network.host_sockets lets in (resolved paths). */
+unsigned guard_net_host_proxy_port(const struct guard_plan *plan);
+size_t guard_net_publish_count(const struct guard_plan *plan);
+unsigned guard_net_publish_port(const struct guard_plan *plan, size_t i);
+size_t guard_net_host_socket_count(const struct guard_plan *plan);
+const char *guard_net_host_socket_path(const struct guard_plan *plan, size_t i);
 
 /* The sandbox's environment: proxy variables for every tool that knows one, kept host-socket variables. Pushed as
  * guard_env_build overrides ("NAME=value"). */
 void guard_net_env(const struct guard_plan *plan, struct guard_strv *overrides);
-
-/* Landlock-only mode: add the TCP port rules (connect to the proxy, bind to published ports) to the ruleset being
- * built in the command's child. 0, or -1 with why. */
-int guard_net_landlock_rules(const struct guard_plan *plan, int ruleset_fd, char *why, size_t whylen);
 
 /* In the sandbox's init, after loopback is up and before the command is forked: open the proxy's listening socket
  * inside the namespace and hand it to the supervisor. 0, or -1 with why. */
@@ -64,9 +65,6 @@ bool guard_net_init_serve(const struct guard_plan *plan);
 void guard_net_start(const struct guard_plan *plan, struct guard_session *session);
 /* After the command ended: stop serving, log connections still open, wait briefly for the proxy's threads. */
 void guard_net_stop(const struct guard_plan *plan);
-
-/* `guard doctor`: how the network is closed in a mode, and what that mode cannot stop (static strings). */
-void guard_net_doctor(bool namespaces, int abi, const char **how, const char **cannot);
 
 /* The observer's view of a connect the sandbox made under this plan (target as observer_linux.c formats it:
  * "1.2.3.4:443", "[::1]:80", "unix:/x"): does the boundary let it through? */

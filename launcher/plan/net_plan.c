@@ -1,6 +1,7 @@
-/* Planning the network (net.h): the mode, the proxy's port, Landlock TCP rules and seccomp socket options, host
- * sockets bound in, published ports, the environment tools read, and the --dry-run section. All of it is decided on
- * the host before anything is forked, so a dry run shows exactly what a run applies. */
+/* Planning the network (net.h): the mode, the proxy's port, seccomp socket options, host sockets let in, published
+ * ports, and the environment tools read. All of it is decided on the host before anything is forked, so a dry run
+ * shows exactly what a run applies. How a platform's boundary enforces it (Landlock TCP rules, host sockets bound
+ * in or covered) is its own part of the plan (sandbox/linux/plan_linux.c, landlock_linux.c). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -9,7 +10,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "plan/net_state.h"
@@ -188,9 +188,8 @@ void guard_net_plan_build(struct guard_plan *plan, const struct guard_plan_input
 	const char *th = getenv("GUARD_TEST_HOSTS");
 	n->test_hosts = th && th[0] == '/' ? th : NULL;
 	bool ns = in->mode == GUARD_MODE_NAMESPACES;
-	bool tcp = in->abi >= 4; /* Landlock TCP rules */
+	bool tcp = in->port_rules; /* Landlock TCP rules (ABI 4) */
 
-	plan->handled_net = 0;
 	plan->seccomp.deny_inet = plan->seccomp.inet_stream_only = plan->seccomp.net_closed = false;
 	if (n->mode == GUARD_NET_OPEN) {
 		plan->net_isolated = n->isolated = false;
@@ -214,14 +213,10 @@ void guard_net_plan_build(struct guard_plan *plan, const struct guard_plan_input
 			n->mode = GUARD_NET_NONE;
 			wants_tcp = false;
 		}
-		if (wants_tcp) {
-			plan->handled_net = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
+		if (wants_tcp)
 			plan->seccomp.inet_stream_only = true;
-		} else {
-			if (tcp)
-				plan->handled_net = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
+		else
 			plan->seccomp.deny_inet = true;
-		}
 	}
 
 	if (n->mode == GUARD_NET_PROXY) {
@@ -257,88 +252,30 @@ void guard_net_plan_build(struct guard_plan *plan, const struct guard_plan_input
 			   n->test_hosts);
 }
 
-static bool opted_in(const struct guard_net *n, const char *path)
-{
-	for (size_t i = 0; i < n->nsocks; i++)
-		if (strcmp(n->socks[i].path, path) == 0)
-			return true;
-	return false;
-}
-
-/* Every pathname unix socket bound in the host's network namespace (/proc/net/unix) that the sandbox could still
- * see — outside the private /tmp, /run and $HOME, or inside a tree bound back into them — is covered with the empty
- * mode-000 cover file: connect() answers EACCES. Landlock covers unix sockets only from ABI 9; this closes the rest
- * (LXD's /var/snap/lxd/..., nix-daemon's /nix/var/..., sockets in /var/tmp or in the project) at launch. */
-static void cover_host_sockets(struct guard_plan *plan, struct guard_net *n)
-{
-	FILE *f = fopen("/proc/net/unix", "re");
-	if (!f)
-		return;
-	char line[4400];
-	struct guard_strv seen = {0};
-	size_t added = 0;
-	while (fgets(line, sizeof line, f) && added < 4096) {
-		/* Num RefCount Protocol Flags Type St Inode Path */
-		char *p = line;
-		for (int field = 0; field < 7 && p; field++) {
-			p += strspn(p, " ");
-			p = strchr(p, ' ');
-		}
-		if (!p)
-			continue;
-		p += strspn(p, " ");
-		size_t len = strcspn(p, "\n");
-		if (p[len] != '\n' || p[0] != '/')
-			continue; /* abstract (@...), unnamed, or cut */
-		p[len] = 0;
-		bool dup = false;
-		for (size_t i = 0; i < seen.n && !dup; i++)
-			dup = strcmp(seen.v[i], p) == 0;
-		if (dup)
-			continue;
-		guard_strv_push(&seen, guard_xstrdup(p));
-		struct stat st;
-		if (lstat(p, &st) != 0 || !S_ISSOCK(st.st_mode) || opted_in(n, p))
-			continue;
-		if (plan->rundir && guard_path_within(p, plan->rundir))
-			continue; /* guard's own event socket */
-		bool hidden = false, granted = false, dup_mount = false;
-		for (size_t k = 0; k < plan->mounts.n; k++) {
-			const struct guard_mount *m = &plan->mounts.v[k];
-			hidden |= m->kind == GUARD_MNT_TMPFS && guard_path_within(p, m->path);
-			dup_mount |= strcmp(m->path, p) == 0;
-		}
-		for (size_t k = 0; k < plan->grants.n && hidden; k++)
-			granted |= guard_path_within(p, plan->grants.v[k].path);
-		if ((hidden && !granted) || dup_mount)
-			continue; /* gone with its private tmpfs */
-		struct guard_mount m = {GUARD_MNT_COVER_FILE, guard_xstrdup(p), false, 0, NULL,
-					"host unix socket (network.host_sockets lets one in)"};
-		GUARD_VEC_PUSH(plan->mounts, m);
-		added++;
-	}
-	guard_strv_clear(&seen);
-	fclose(f);
-}
-
-void guard_net_plan_mounts(struct guard_plan *plan)
+unsigned guard_net_host_proxy_port(const struct guard_plan *plan)
 {
 	struct guard_net *n = net_of(plan);
-	if (n && plan->mode == GUARD_MODE_NAMESPACES)
-		cover_host_sockets(plan, n);
-	for (size_t i = 0; n && i < n->nsocks; i++) {
-		bool hidden = false, dup = false;
-		for (size_t k = 0; k < plan->mounts.n; k++) {
-			const struct guard_mount *m = &plan->mounts.v[k];
-			hidden |= m->kind == GUARD_MNT_TMPFS && guard_path_within(n->socks[i].path, m->path);
-			dup |= m->kind == GUARD_MNT_REBIND && strcmp(m->path, n->socks[i].path) == 0;
-		}
-		if (!hidden || dup)
-			continue; /* visible as it is */
-		struct guard_mount m = {GUARD_MNT_REBIND, guard_xstrdup(n->socks[i].path), false, 0, NULL,
-					"network.host_sockets: bound in"};
-		GUARD_VEC_PUSH(plan->mounts, m);
-	}
+	return n && n->mode == GUARD_NET_PROXY && !n->isolated ? n->proxy_port : 0;
+}
+
+size_t guard_net_publish_count(const struct guard_plan *plan)
+{
+	return plan->net ? plan->net->npub : 0;
+}
+
+unsigned guard_net_publish_port(const struct guard_plan *plan, size_t i)
+{
+	return plan->net->pub[i].port;
+}
+
+size_t guard_net_host_socket_count(const struct guard_plan *plan)
+{
+	return plan->net ? plan->net->nsocks : 0;
+}
+
+const char *guard_net_host_socket_path(const struct guard_plan *plan, size_t i)
+{
+	return plan->net->socks[i].path;
 }
 
 void guard_net_plan_free(struct guard_plan *plan)
@@ -445,100 +382,4 @@ void guard_net_env(const struct guard_plan *plan, struct guard_strv *ov)
 	}
 	put(ov, "GUARD_NET_ALLOW", list.p ? list.p : "");
 	free(list.p);
-}
-
-/* ---- Landlock-only TCP rules -------------------------------------------------------------------------- */
-
-static int add_port(int rfd, unsigned port, uint64_t access, char *why, size_t whylen)
-{
-	struct guard_landlock_net_port_attr a = {.allowed_access = access, .port = port};
-	if (syscall(SYS_landlock_add_rule, rfd, GUARD_LANDLOCK_RULE_NET_PORT, &a, 0) != 0) {
-		snprintf(why, whylen, "Landlock TCP rule for port %u: %s", port, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-int guard_net_landlock_rules(const struct guard_plan *plan, int rfd, char *why, size_t whylen)
-{
-	struct guard_net *n = net_of(plan);
-	if (!n || !plan->handled_net)
-		return 0;
-	if (n->mode == GUARD_NET_PROXY && add_port(rfd, n->proxy_port, LANDLOCK_ACCESS_NET_CONNECT_TCP, why, whylen))
-		return -1;
-	/* A published port: the sandbox's server binds it on the host, and its own clients connect to it. */
-	for (size_t i = 0; i < n->npub; i++)
-		if (add_port(rfd, n->pub[i].port, LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP, why,
-			     whylen))
-			return -1;
-	return 0;
-}
-
-/* ---- --dry-run ---------------------------------------------------------------------------------------- */
-
-void guard_net_plan_print(const struct guard_plan *plan)
-{
-	struct guard_net *n = net_of(plan);
-	if (!n)
-		return;
-	switch (n->mode) {
-	case GUARD_NET_OPEN:
-		printf("network: open (network.allow \"*\"): the host's network, no proxy\n");
-		break;
-	case GUARD_NET_NONE:
-		printf("network: none (%s)\n", n->isolated ? "own network namespace: loopback only"
-							   : "Landlock TCP rules where the ABI has them; seccomp refuses IP "
-							     "sockets");
-		break;
-	case GUARD_NET_PROXY:
-		printf("network: only through guard's proxy at 127.0.0.1:%u (%s), to:\n", n->proxy_port,
-		       n->isolated ? "inside the sandbox's own network namespace"
-				   : "on the host's loopback; Landlock lets TCP connect reach that port only, seccomp "
-				     "refuses UDP and raw sockets");
-		for (size_t i = 0; i < n->nrules; i++) {
-			const struct guard_net_rule *r = &n->rules[i].r;
-			printf("  %-40s %s:%u:%u (%s)\n", r->written, r->at.file, r->at.line, r->at.col,
-			       guard_source_name(r->at.source));
-		}
-		printf("  (a name without :PORT allows ports 80 and 443; loopback, link-local and cloud metadata "
-		       "addresses only when a rule names the address)\n");
-		break;
-	}
-	for (size_t i = 0; i < n->nsocks; i++)
-		printf("host socket: %s (%s)%s\n", n->socks[i].path, n->socks[i].written,
-		       n->sandbox == GUARD_MODE_NAMESPACES ? ": bound in" : "");
-	for (size_t i = 0; i < n->npub; i++)
-		printf("publish: port %u (%s:%u): %s\n", n->pub[i].port, n->pub[i].at.file, n->pub[i].at.line,
-		       n->isolated ? "the host's 127.0.0.1 forwarded to the sandbox's loopback"
-		       : n->mode == GUARD_NET_OPEN ? "the host's own port"
-						   : "the sandbox may bind it on the host (Landlock)");
-}
-
-/* ---- guard doctor -------------------------------------------------------------------------------------- */
-
-void guard_net_doctor(bool namespaces, int abi, const char **how, const char **cannot)
-{
-	if (namespaces) {
-		*how = "own network namespace per session (loopback only); network.allow through guard's proxy (HTTP "
-		       "CONNECT, absolute URIs, SOCKS5) at the sandbox's 127.0.0.1:3128, names resolved outside; host unix "
-		       "sockets hidden (private /run, /tmp, $HOME; the others bound at launch covered) unless "
-		       "network.host_sockets names them; network.publish forwards the host's 127.0.0.1:PORT in";
-		*cannot = "a host unix socket bound after launch outside /run, /tmp and $HOME, or bound in another "
-			  "network namespace, is reachable (those found in /proc/net/unix at launch are covered; Landlock "
-			  "covers unix sockets from ABI 9)";
-	} else if (abi >= 4) {
-		*how = "no namespace: Landlock (ABI 4) lets TCP connect reach only guard's proxy port on the host's "
-		       "127.0.0.1 (and published ports); seccomp refuses UDP, raw and other sockets, so no DNS from "
-		       "inside; names are resolved by the proxy";
-		*cannot = "a TCP connect to ANY address on the proxy's (or a published) port number (Landlock filters "
-			  "ports, not addresses: a server elsewhere listening on that port is reachable); the host's "
-			  "pathname unix sockets (docker.sock, ssh-agent, D-Bus: /run and /tmp are shared; Landlock covers "
-			  "them from ABI 9); other local users' programs using the proxy on 127.0.0.1; a published port "
-			  "bound on every interface (0.0.0.0), not just loopback";
-	} else {
-		*how = "no namespace and no Landlock TCP rules (ABI < 4): seccomp refuses IP sockets, the network is "
-		       "closed; network.allow and publish need ABI 4 or user namespaces (--allow-degraded keeps the "
-		       "network closed instead of failing)";
-		*cannot = "the host's pathname unix sockets (docker.sock, ssh-agent, D-Bus) stay reachable";
-	}
 }

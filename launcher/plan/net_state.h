@@ -1,6 +1,6 @@
-/* Internal to the network module (net_plan.c, net_linux.c, the proxy): a session's network plan and the
- * runtime state hanging off it. The plan part is fixed before anything is forked; the runtime part lives in the
- * supervisor only. */
+/* Internal to the network module (net_plan.c, net_linux.c, proxy_linux.c; plan_print.c reads it for --dry-run): a
+ * session's network plan and the runtime state hanging off it. The plan part is fixed before anything is forked;
+ * the runtime part lives in the supervisor only. */
 #ifndef GUARD_NET_STATE_H
 #define GUARD_NET_STATE_H
 

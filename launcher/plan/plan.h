@@ -9,9 +9,8 @@
 
 #include "lib/guard.h"
 #include "guard/image.h"
-#include "guard/landlock_compat.h"
 #include "guard/policy.h"
-#include "sandbox/kernel_api.h"
+#include "plan/boundary.h"
 
 enum guard_mode {
 	GUARD_MODE_NAMESPACES,    /* user+mount+pid+ipc+uts+net namespaces, covers, Landlock, seccomp */
@@ -26,12 +25,13 @@ struct guard_resolved {
 	bool dir_only;  /* trailing '/' */
 };
 
-/* One Landlock path rule. */
-struct guard_grant {
+/* A tree (or file) the policy grants, as the policy says it: read, or read and write. How a platform enforces it
+ * (Landlock access masks, mounts, Seatbelt rules) is its own part of the plan. */
+struct guard_tree {
 	char *path;
-	uint64_t access;
 	bool is_dir;
-	const struct guard_image_rule *rule; /* NULL for grants guard adds itself (named in `why`) */
+	bool write;
+	const struct guard_image_rule *rule; /* NULL for trees guard adds itself (named in `why`) */
 	const char *why;
 };
 
@@ -44,25 +44,6 @@ struct guard_hole {
 	char *note; /* e.g. "hard link of /home/u/.ssh/id_rsa" */
 };
 
-enum guard_mount_kind {
-	GUARD_MNT_TMPFS,      /* fresh tmpfs over a host directory (private /tmp, /run, $HOME) */
-	GUARD_MNT_REBIND,     /* a granted tree under a tmpfs, bound back from the host */
-	GUARD_MNT_PIN,        /* self-bind so the directory can't be renamed away (protects what is below) */
-	GUARD_MNT_COVER_FILE, /* empty mode-000 read-only file over a denied file */
-	GUARD_MNT_COVER_DIR,  /* empty mode-000 read-only directory over a denied directory */
-	GUARD_MNT_READONLY,   /* read-only self-bind of a protected path */
-};
-
-struct guard_mount {
-	enum guard_mount_kind kind;
-	char *path;
-	bool is_dir;      /* REBIND: the source is a directory */
-	unsigned mode;    /* TMPFS: mode of the new root */
-	const struct guard_image_rule *rule;
-	const char *why;
-};
-
-
 struct guard_plan_input {
 	const struct guard_policy *policy;
 	const char *home;
@@ -70,9 +51,9 @@ struct guard_plan_input {
 	bool project_explicit; /* --project named it: $HOME or / accepted */
 	const char *cwd;
 	enum guard_mode mode;
-	int abi;               /* Landlock ABI to drive (after any forced lowering) */
+	int abi;               /* Landlock ABI to drive (after any forced lowering); recorded in the image */
+	bool port_rules;       /* the boundary can limit TCP ports without a network namespace (platform caps) */
 	const char *tmp_host;  /* LANDLOCK_ONLY: the private temp dir created on the host */
-	bool allow_userns;
 	bool allow_degraded; /* a network layer that can't be applied closes the network instead of failing */
 	bool quiet;
 	bool agent; /* the command is an agent (guard_profile_is_agent): the shim keeps off its terminal */
@@ -83,17 +64,17 @@ struct guard_plan_input {
 	const char *exe;    /* host path of guard itself, bound at GUARD_RUN_DIR/guard (NULL: not needed) */
 };
 
+struct guard_os_plan; /* the platform's part (sandbox/<os>/), filled by guard_platform_plan */
+
 struct guard_plan {
 	enum guard_mode mode;
 	int abi;
-	uint64_t handled_fs, handled_net, scoped;
 	char *home, *project, *cwd, *tmpdir;
 	struct guard_image image; /* the compiled policy: every verdict comes from it */
 	void *image_buf;
 	size_t image_len;
-	GUARD_VEC(struct guard_grant) grants;
+	GUARD_VEC(struct guard_tree) trees;
 	GUARD_VEC(struct guard_hole) holes;
-	GUARD_VEC(struct guard_mount) mounts;
 	struct guard_strv notes;
 	struct guard_strv scan_roots; /* trees where name patterns apply */
 	size_t scanned_entries;
@@ -102,9 +83,12 @@ struct guard_plan {
 	bool net_isolated;
 	struct guard_net *net; /* net.h: proxy, host sockets, publish (never NULL after guard_plan_build) */
 	char *rundir, *shim, *exe; /* see guard_plan_input; namespaces mode binds them at GUARD_RUN_DIR */
+	char *session_id;          /* names what the platform makes for the session (its cgroups); may be NULL */
+	bool allow_degraded;       /* a limit the platform cannot hold as asked falls back (said) instead of failing */
 	/* Namespaces mode: every file of an exec.deny'd command (realpath'd), covered read-only by guard's own
 	 * binary, which prints guard's message and exits 126 (exec_rules.c). */
 	struct guard_strv exec_stubs;
+	struct guard_os_plan *os;
 };
 
 /* Where guard's own files appear inside the sandbox in namespaces mode (read-only). */
@@ -114,25 +98,14 @@ struct guard_plan {
 int guard_resolve_pattern(const struct guard_rule *r, const char *home, const char *project, const char *tmpdir,
 			  struct guard_resolved *out, struct guard_error *err);
 
-/* Build the whole plan (resolve, expand grants, scan for secrets, covers or Landlock splits). Dies on error. */
+/* Build the neutral plan (resolve, expand granted trees, scan for secrets, exec stubs). Dies on error. How the
+ * holes are subtracted (covers, Landlock splits) is the platform's part: guard_platform_plan (sandbox/platform.h),
+ * which the caller runs next and frees (guard_platform_plan_free) before guard_plan_free. */
 void guard_plan_build(struct guard_plan *plan, const struct guard_plan_input *in);
 void guard_plan_free(struct guard_plan *plan);
 
 /* Scan granted trees for denied/protected entries and hard links to secrets (scan.c). */
 void guard_scan_holes(struct guard_plan *plan);
-
-/* Landlock rights. */
-uint64_t guard_landlock_fs_rights(int abi);
-#define GUARD_LL_READ (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
-const char *guard_access_name(uint64_t access, uint64_t handled); /* "read", "write", "read+dir" ... (static) */
-
-/* Apply Landlock in the calling (child) process per plan; returns 0 or -1 with why. */
-int guard_landlock_apply(const struct guard_plan *plan, char *why, size_t whylen);
-/* Namespaces mode: set up mounts in the new mount namespace (init process). Returns 0 or -1 with why.
- * cover_fds receives O_PATH descriptors of the cover sources (file, directory) for covers made later. */
-int guard_mounts_apply(const struct guard_plan *plan, int cover_fds[2], char *why, size_t whylen);
-/* Cover `path` (an O_PATH descriptor of it, not followed) with a cover source; 0 or -1 (errno). */
-int guard_cover_fd(int target_fd, int cover_fd);
 
 /* exec.deny (exec_rules.c): fill plan->exec_stubs (namespaces mode) and notes. */
 void guard_exec_plan(struct guard_plan *plan);

@@ -229,11 +229,11 @@ static bool within_any(const struct guard_strv *roots, const char *path)
 	return false;
 }
 
-static const struct guard_grant *grant_containing(const struct guard_plan *plan, const char *path)
+static const struct guard_tree *tree_containing(const struct guard_plan *plan, const char *path)
 {
-	for (size_t i = 0; i < plan->grants.n; i++)
-		if (plan->grants.v[i].is_dir && guard_path_within(path, plan->grants.v[i].path))
-			return &plan->grants.v[i];
+	for (size_t i = 0; i < plan->trees.n; i++)
+		if (plan->trees.v[i].is_dir && guard_path_within(path, plan->trees.v[i].path))
+			return &plan->trees.v[i];
 	return NULL;
 }
 
@@ -241,7 +241,7 @@ static const struct guard_grant *grant_containing(const struct guard_plan *plan,
  * Trees a profile grants (system dirs, toolchains, caches) are curated: their secrets are named by anchored
  * rules, and a name scan there would deny what tools need (certifi's cacert.pem, /etc/ssl/certs/\*.pem) and
  * cost a walk of hundreds of thousands of files at every start. */
-static bool scanned_by_name(const struct guard_plan *plan, const struct guard_grant *g)
+static bool scanned_by_name(const struct guard_plan *plan, const struct guard_tree *g)
 {
 	if (!g->is_dir)
 		return false;
@@ -277,7 +277,7 @@ void guard_scan_holes(struct guard_plan *plan)
 		bool deep;
 		char *lit = literal_prefix(guard_image_str(img, r->pattern), &depth, &deep);
 		struct stat st;
-		if (!grant_containing(plan, lit) && stat(lit, &st) == 0) {
+		if (!tree_containing(plan, lit) && stat(lit, &st) == 0) {
 			if (S_ISREG(st.st_mode)) {
 				if (st.st_nlink > 1 && guard_image_decide(img, GUARD_DENY, lit, false))
 					add_secret(&secrets, &st, r, lit);
@@ -296,15 +296,15 @@ void guard_scan_holes(struct guard_plan *plan)
 	guard_strv_clear(&walked);
 
 	/* 2. Name-scanned trees, outermost only. */
-	for (size_t i = 0; i < plan->grants.n; i++) {
-		const struct guard_grant *g = &plan->grants.v[i];
+	for (size_t i = 0; i < plan->trees.n; i++) {
+		const struct guard_tree *g = &plan->trees.v[i];
 		if (!scanned_by_name(plan, g))
 			continue;
 		bool nested = false;
-		for (size_t j = 0; j < plan->grants.n && !nested; j++)
-			nested = j != i && scanned_by_name(plan, &plan->grants.v[j]) &&
-				 guard_path_within(g->path, plan->grants.v[j].path) &&
-				 (strcmp(g->path, plan->grants.v[j].path) != 0 || j < i);
+		for (size_t j = 0; j < plan->trees.n && !nested; j++)
+			nested = j != i && scanned_by_name(plan, &plan->trees.v[j]) &&
+				 guard_path_within(g->path, plan->trees.v[j].path) &&
+				 (strcmp(g->path, plan->trees.v[j].path) != 0 || j < i);
 		if (!nested)
 			guard_strv_push(&roots, guard_xstrdup(g->path));
 	}
@@ -337,7 +337,7 @@ void guard_scan_holes(struct guard_plan *plan)
 		bool deep;
 		char *lit = literal_prefix(pattern, &depth, &deep);
 		struct stat st;
-		if (within_any(&roots, lit) || !grant_containing(plan, lit) || lstat(lit, &st) != 0) {
+		if (within_any(&roots, lit) || !tree_containing(plan, lit) || lstat(lit, &st) != 0) {
 			free(lit);
 			continue;
 		}

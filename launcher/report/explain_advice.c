@@ -190,3 +190,47 @@ void guard_explain_advice(struct guard_buf *b, const struct guard_image *img, co
 		free(ch[i].pattern);
 }
 
+/* A program's file name, as exec.deny names match it. */
+static const char *exec_base(const char *s)
+{
+	const char *b = strrchr(s, '/');
+	return b ? b + 1 : s;
+}
+
+void guard_explain_exec(struct guard_buf *b, const struct guard_image *img, const char *path)
+{
+	const struct guard_image_rule *r = guard_image_exec_denies_name(img, exec_base(path));
+	char *real = r ? NULL : realpath(path, NULL);
+	if (real)
+		r = guard_image_exec_denies_name(img, exec_base(real));
+	free(real);
+	size_t sub = 0;
+	for (uint32_t i = 0; i < img->h->nexec; i++) {
+		const char *w = guard_image_str(img, img->exec[i].pattern);
+		const char *sp = strchr(w, ' ');
+		if (sp && (size_t)(sp - w) == strlen(exec_base(path)) && !strncmp(w, exec_base(path), (size_t)(sp - w)) &&
+		    !(img->exec[i].flags & GUARD_IRULE_NEGATED))
+			sub++;
+	}
+	if (!r && !sub)
+		return;
+	guard_buf_puts(b, "guard explain: ");
+	guard_fmt_word(b, path);
+	if (r) {
+		guard_buf_printf(b, " (exec)\n  verdict   denied: exec.deny \"%s\"\n  decided   exec.deny \"%s\"  %s:%u:%u (%s)\n",
+				 guard_image_str(img, r->written), guard_image_str(img, r->written),
+				 guard_image_str(img, r->file), r->line, r->col,
+				 guard_source_name((enum guard_source)r->source));
+		guard_buf_printf(b, "  layer     %s\n",
+				 (img->h->flags & GUARD_IMAGE_NAMESPACES)
+					 ? "its files on PATH and in the system directories are covered by a stub that "
+					   "exits 126; the shim refuses it by name before exec"
+					 : "the shim refuses it by name before exec (Landlock-only mode: no covers)");
+		guard_buf_printf(b, "  to allow  guard allow exec %s   (or remove the entry)\n",
+				 guard_image_str(img, r->written));
+	} else {
+		guard_buf_printf(b, " (exec)\n  verdict   allowed, but %zu exec.deny subcommand rule%s name%s it (the shim "
+				    "refuses those argument words; `guard policy` lists them)\n",
+				 sub, sub == 1 ? "" : "s", sub == 1 ? "s" : "");
+	}
+}

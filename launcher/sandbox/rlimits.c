@@ -11,17 +11,6 @@
 
 #include "sandbox/kernel_api.h"
 
-void guard_rlimits_from_policy(const struct guard_policy *p, struct guard_rlimits *out)
-{
-	out->processes = p && p->processes.set ? p->processes.value : -1;
-	out->open_files = p && p->open_files.set ? p->open_files.value : -1;
-	out->core_dumps = p && p->core_dumps.set && p->core_dumps.value != 0;
-	out->memory = p && p->memory.set ? p->memory.value : -1;
-	out->cpu_milli = p && p->cpu.set ? p->cpu.value : -1;
-	out->cpu_seconds = p && p->cpu_time.set ? p->cpu_time.value : -1;
-	out->data = -1; /* cmd_run.c sets it when the memory cgroup can't be had */
-}
-
 static int lower(int resource, const char *name, long long value, char *why, size_t whylen)
 {
 	struct rlimit cur;

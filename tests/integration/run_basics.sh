@@ -71,6 +71,15 @@ cd "$HOME" || exit 1
 gr -- sh -c 'echo ran-in-home'
 t_rc "working directory \$HOME (no git repo) is refused as project: 125" 125
 t_lacks "refused \$HOME project ran nothing" "ran-in-home" "$OUT"
+# A start refused while planning leaves nothing behind: no run directory, no private temp dir.
+mkdir -p "$T_WORK/rundirs" "$T_WORK/tmpdirs"
+XDG_RUNTIME_DIR=$T_WORK/rundirs gr -- true
+t_rc "refused \$HOME project (namespaces attempt): 125" 125
+t_eq "a start refused while planning leaves no run directory" "" "$(ls -A "$T_WORK/rundirs")"
+XDG_RUNTIME_DIR=$T_WORK/rundirs TMPDIR=$T_WORK/tmpdirs gr --no-userns -- true
+t_rc "refused \$HOME project (Landlock-only): 125" 125
+t_eq "...and no run directory or private temp dir in Landlock-only mode" "" \
+	"$(ls -A "$T_WORK/rundirs")$(ls -A "$T_WORK/tmpdirs")"
 gr --project "$HOME" -- sh -c 'echo ran-in-home'
 t_allowed "--project \$HOME names it explicitly: runs" "ran-in-home"
 cd / || exit 1

@@ -1,7 +1,7 @@
 /* Environment scrubbing: built-in secret names, URL passwords in values, env.pass / env.drop, overrides. */
 #include <string.h>
 
-#include "sandbox/kernel_api.h"
+#include "plan/env.h"
 #include "tap.h"
 
 static const char *value_of(char **env, const char *name)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "sandbox/linux/late_covers.h"
+#include "sandbox/linux/plan_linux.h"
 
 #define WATCH_MASK (IN_CREATE | IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK)
 #define MAX_WATCHES 65536

@@ -1,6 +1,8 @@
 /* Namespaces mode: the mount side of the boundary, run by the sandbox's init in its new mount namespace while it
- * still holds capabilities there. Order matters: host trees are opened before anything covers them, tmpfs roots
- * come first, granted trees are bound back into them, then pins, read-only binds and covers. */
+ * still holds capabilities there. The plan's typed list (plan_linux.h) is the whole truth, sorted into the order
+ * that matters: every host source is opened before anything covers it (prepare), then each operation runs in turn
+ * (apply): tmpfs roots, granted trees bound back into them, placeholders, guard's own binds, cover sources, pins,
+ * covers and read-only binds, exec stubs, and the read-only remounts last. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,13 +16,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "plan/plan.h"
-
-#define FAIL(...)                                                                                                    \
-	do {                                                                                                         \
-		snprintf(why, whylen, __VA_ARGS__);                                                                  \
-		goto out;                                                                                            \
-	} while (0)
+#include "sandbox/linux/plan_linux.h"
 
 /* Flags a remount must repeat: in a user namespace, nosuid/nodev/noexec/atime flags inherited from the host are
  * locked, and a remount that would clear them fails with EPERM. */
@@ -74,36 +70,12 @@ static int make_mount_point(const char *path, bool is_dir)
 	return 0;
 }
 
-/* The directories of $HOME whose hidden entries get placeholders: home itself and every directory between it and
- * a granted entry. Opened before the tmpfs covers them. */
-struct mirror {
-	char *path;
-	int fd;
-};
-
-struct mirrors {
-	struct mirror *v;
-	size_t n, cap;
-};
-
-static void add_mirror(struct mirrors *ms, const char *path)
-{
-	for (size_t i = 0; i < ms->n; i++)
-		if (strcmp(ms->v[i].path, path) == 0)
-			return;
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	struct mirror m = {guard_xstrdup(path), fd};
-	GUARD_VEC_PUSH(*ms, m);
-}
-
 /* A hidden name answers EACCES like any denied path, not ENOENT: an agent told "no such file" draws the wrong
  * conclusion, one told "permission denied" (and, with the shim, why) does not. The placeholders are empty and
  * mode 000, so they reveal only the names. */
-static void mirror_names(const struct mirror *m, char *buf, size_t len)
+static void mirror_names(int dir_fd, const char *dir, char *buf, size_t len)
 {
-	DIR *d = fdopendir(dup(m->fd));
+	DIR *d = fdopendir(dup(dir_fd));
 	struct dirent *e;
 	if (!d)
 		return;
@@ -111,7 +83,7 @@ static void mirror_names(const struct mirror *m, char *buf, size_t len)
 		struct stat st;
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		snprintf(buf, len, "%s/%s", m->path, e->d_name);
+		snprintf(buf, len, "%s/%s", dir, e->d_name);
 		if (lstat(buf, &st) == 0)
 			continue; /* granted, or created on the way to a granted entry */
 		if (e->d_type == DT_DIR)
@@ -122,18 +94,10 @@ static void mirror_names(const struct mirror *m, char *buf, size_t len)
 	closedir(d);
 }
 
-/* After launch the sandbox is live: it could swap a path for a symlink between a check and a mount. So work on
- * descriptors only: clone the cover source into a detached mount, make it read-only, attach it onto the very
- * inode the caller opened (with O_NOFOLLOW). */
-static bool writable_grant(const struct guard_grant *g)
-{
-	return (g->access & (LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_MAKE_REG)) != 0;
-}
-
 static bool under_writable_grant(const struct guard_plan *plan, const char *path)
 {
-	for (size_t i = 0; i < plan->grants.n; i++)
-		if (writable_grant(&plan->grants.v[i]) && guard_path_within(path, plan->grants.v[i].path))
+	for (size_t i = 0; i < plan->os->grants.n; i++)
+		if (guard_grant_writable(&plan->os->grants.v[i]) && guard_path_within(path, plan->os->grants.v[i].path))
 			return true;
 	return false;
 }
@@ -155,7 +119,7 @@ static void unescape_octal(char *s)
 
 /* Landlock cannot refuse chmod, chown, utimes or xattrs, and files a user (or root) owns stay theirs to change
  * wherever Landlock only grants reading. So every mount becomes read-only but the writable grants, which were
- * made mounts of their own first (self_bind_writable). */
+ * made mounts of their own first (GUARD_MNT_SELF_BIND). */
 static int make_rest_readonly(const struct guard_plan *plan, char *why, size_t whylen)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -184,28 +148,9 @@ static int make_rest_readonly(const struct guard_plan *plan, char *why, size_t w
 	return 0;
 }
 
-/* A writable grant that is part of a larger mount (the project on /) becomes a mount of its own, so the rest can
- * be made read-only around it. Devices keep working on a read-only mount and are left alone. */
-static int self_bind_writable(const struct guard_plan *plan, char *why, size_t whylen)
-{
-	for (size_t i = 0; i < plan->grants.n; i++) {
-		const struct guard_grant *g = &plan->grants.v[i];
-		if (!writable_grant(g) || guard_path_within(g->path, "/dev") || guard_path_within(g->path, "/proc"))
-			continue;
-		bool mounted = false; /* a tmpfs or a rebind of ours is a mount already */
-		for (size_t k = 0; k < plan->mounts.n; k++)
-			mounted |= (plan->mounts.v[k].kind == GUARD_MNT_TMPFS || plan->mounts.v[k].kind == GUARD_MNT_REBIND) &&
-				   strcmp(plan->mounts.v[k].path, g->path) == 0;
-		if (mounted)
-			continue;
-		if (mount(g->path, g->path, NULL, MS_BIND | MS_REC, NULL) != 0 && errno != ENOENT) {
-			snprintf(why, whylen, "binding %s onto itself: %s", g->path, strerror(errno));
-			return -1;
-		}
-	}
-	return 0;
-}
-
+/* After launch the sandbox is live: it could swap a path for a symlink between a check and a mount. So work on
+ * descriptors only: clone the cover source into a detached mount, make it read-only, attach it onto the very
+ * inode the caller opened (with O_NOFOLLOW). */
 int guard_cover_fd(int target_fd, int cover_fd)
 {
 	int m = (int)syscall(SYS_open_tree, cover_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
@@ -222,167 +167,214 @@ int guard_cover_fd(int target_fd, int cover_fd)
 	return rc;
 }
 
+/* One run of the list: each operation's source descriptor (opened in prepare; -1: none), and the cover sources
+ * once made. */
+struct mount_run {
+	const struct guard_plan *plan;
+	int *fds;
+	int *cover_fds;
+	char cover_file[96], cover_dir[96];
+	char pathbuf[4096];
+};
+
+#define OP_FAIL(...)                                                                                                 \
+	do {                                                                                                         \
+		snprintf(why, whylen, __VA_ARGS__);                                                                  \
+		return -1;                                                                                           \
+	} while (0)
+
+static int open_rebind(struct mount_run *r, const struct guard_mount *m, int *fd, char *why, size_t whylen)
+{
+	(void)r;
+	if ((*fd = open(m->path, O_PATH | O_CLOEXEC)) < 0)
+		OP_FAIL("opening %s to bind it into the sandbox: %s", m->path, strerror(errno));
+	return 0;
+}
+
+static int open_mirror(struct mount_run *r, const struct guard_mount *m, int *fd, char *why, size_t whylen)
+{
+	(void)r, (void)why, (void)whylen;
+	*fd = open(m->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* gone: nothing to mirror */
+	return 0;
+}
+
+static int open_src(struct mount_run *r, const struct guard_mount *m, int *fd, char *why, size_t whylen)
+{
+	(void)r;
+	if ((*fd = open(m->src, O_PATH | O_CLOEXEC | (m->is_dir ? O_DIRECTORY : 0))) < 0)
+		OP_FAIL("opening %s: %s", m->src, strerror(errno));
+	return 0;
+}
+
+static int do_tmpfs(struct mount_run *r, const struct guard_mount *m, int fd, char *why, size_t whylen)
+{
+	(void)r, (void)fd;
+	char opts[32];
+	snprintf(opts, sizeof opts, "mode=%o", m->mode ? m->mode : 0755);
+	if (mount("tmpfs", m->path, "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0)
+		OP_FAIL("mounting a private tmpfs on %s: %s", m->path, strerror(errno));
+	return 0;
+}
+
+static int do_rebind(struct mount_run *r, const struct guard_mount *m, int fd, char *why, size_t whylen)
+{
+	(void)r;
+	char src[64];
+	snprintf(src, sizeof src, "/proc/self/fd/%d", fd);
+	if (make_mount_point(m->path, m->is_dir) != 0 || mount(src, m->path, NULL, MS_BIND | MS_REC, NULL) != 0)
+		OP_FAIL("binding %s back into the sandbox: %s", m->path, strerror(errno));
+	return 0;
+}
+
+static int do_mirror(struct mount_run *r, const struct guard_mount *m, int fd, char *why, size_t whylen)
+{
+	(void)why, (void)whylen;
+	if (fd >= 0)
+		mirror_names(fd, m->path, r->pathbuf, sizeof r->pathbuf);
+	return 0;
+}
+
+static int do_self_bind(struct mount_run *r, const struct guard_mount *m, int fd, char *why, size_t whylen)
+{
+	(void)r, (void)fd;
+	if (mount(m->path, m->path, NULL, MS_BIND | MS_REC, NULL) != 0 && errno != ENOENT)
+		OP_FAIL("binding %s onto itself: %s", m->path, strerror(errno));
+	return 0;
+}
+
+static int do_bind_ro(struct mount_run *r, const struct guard_mount *m, int fd, char *why, size_t whylen)
+{
+	(void)r;
+	char src[64];
+	snprintf(src, sizeof src, "/proc/self/fd/%d", fd);
+	/* The directory is made here, in the private /run: it must not exist yet. Files bind onto the empty
+	 * mount points cmd_run.c left in the run directory. */
+	if ((m->is_dir && mkdir(m->path, 0755) != 0) || bind_readonly(src, m->path, 0) != 0)
+		OP_FAIL("binding %s read-only at %s: %s", m->src, m->path, strerror(errno));
+	return 0;
+}
+
+static int do_cover_sources(struct mount_run *r, const struct guard_mount *m, int fd, char *why, size_t whylen)
+{
+	(void)fd;
+	snprintf(r->cover_file, sizeof r->cover_file, "%s/file", m->path);
+	snprintf(r->cover_dir, sizeof r->cover_dir, "%s/dir", m->path);
+	if (mkdir(m->path, 0700) != 0 || mkdir(r->cover_dir, 0) != 0 ||
+	    close(open(r->cover_file, O_CREAT | O_WRONLY | O_CLOEXEC, 0)) != 0)
+		OP_FAIL("creating cover sources in %s: %s", m->path, strerror(errno));
+	/* Kept for covers made after launch. They keep their names too: the kernel won't attach a mount whose
+	 * root was unlinked. Nothing inside can reach them (not granted; mode 000). */
+	r->cover_fds[0] = open(r->cover_file, O_PATH | O_CLOEXEC);
+	r->cover_fds[1] = open(r->cover_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (r->cover_fds[0] < 0 || r->cover_fds[1] < 0)
+		OP_FAIL("keeping the cover sources: %s", strerror(errno));
+	return 0;
+}
+
+static int do_pin(struct mount_run *r, const struct guard_mount *m, int fd, char *why, size_t whylen)
+{
+	(void)r, (void)fd;
+	if (mount(m->path, m->path, NULL, MS_BIND | MS_REC, NULL) != 0)
+		OP_FAIL("pinning %s: %s", m->path, strerror(errno));
+	return 0;
+}
+
+static int do_cover(struct mount_run *r, const struct guard_mount *m, int fd, char *why, size_t whylen)
+{
+	(void)fd;
+	if (!r->cover_file[0])
+		OP_FAIL("covering %s: no cover sources planned", m->path);
+	if (bind_readonly(m->kind == GUARD_MNT_COVER_DIR ? r->cover_dir : r->cover_file, m->path, 0) != 0 &&
+	    errno != ENOENT) /* ENOENT: removed since planning, nothing left to hide */
+		OP_FAIL("covering %s: %s", m->path, strerror(errno));
+	return 0;
+}
+
+static int do_readonly(struct mount_run *r, const struct guard_mount *m, int fd, char *why, size_t whylen)
+{
+	(void)r, (void)fd;
+	if (bind_readonly(m->path, m->path, MS_REC) != 0)
+		OP_FAIL("making %s read-only: %s", m->path, strerror(errno));
+	return 0;
+}
+
+static int do_stub(struct mount_run *r, const struct guard_mount *m, int fd, char *why, size_t whylen)
+{
+	(void)r;
+	char src[64];
+	snprintf(src, sizeof src, "/proc/self/fd/%d", fd);
+	if (bind_readonly(src, m->path, 0) != 0 && errno != ENOENT)
+		OP_FAIL("covering %s (exec.deny): %s", m->path, strerror(errno));
+	return 0;
+}
+
+static int do_lock_run(struct mount_run *r, const struct guard_mount *m, int fd, char *why, size_t whylen)
+{
+	(void)r, (void)fd;
+	if (mount(NULL, m->path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
+		OP_FAIL("making %s read-only: %s", m->path, strerror(errno));
+	return 0;
+}
+
+static int do_rest_readonly(struct mount_run *r, const struct guard_mount *m, int fd, char *why, size_t whylen)
+{
+	(void)m, (void)fd;
+	return make_rest_readonly(r->plan, why, whylen);
+}
+
+typedef int op_prepare(struct mount_run *r, const struct guard_mount *m, int *fd, char *why, size_t whylen);
+typedef int op_apply(struct mount_run *r, const struct guard_mount *m, int fd, char *why, size_t whylen);
+
+static const struct {
+	op_prepare *prepare; /* NULL: nothing to open before the covers */
+	op_apply *apply;
+} ops[] = {
+	[GUARD_MNT_TMPFS] = {NULL, do_tmpfs},
+	[GUARD_MNT_REBIND] = {open_rebind, do_rebind},
+	[GUARD_MNT_MIRROR] = {open_mirror, do_mirror},
+	[GUARD_MNT_SELF_BIND] = {NULL, do_self_bind},
+	[GUARD_MNT_BIND_RO] = {open_src, do_bind_ro},
+	[GUARD_MNT_COVER_SOURCES] = {NULL, do_cover_sources},
+	[GUARD_MNT_PIN] = {NULL, do_pin},
+	[GUARD_MNT_COVER_FILE] = {NULL, do_cover},
+	[GUARD_MNT_COVER_DIR] = {NULL, do_cover},
+	[GUARD_MNT_READONLY] = {NULL, do_readonly},
+	[GUARD_MNT_STUB] = {open_src, do_stub},
+	[GUARD_MNT_LOCK_RUN] = {NULL, do_lock_run},
+	[GUARD_MNT_REST_READONLY] = {NULL, do_rest_readonly},
+};
+
 int guard_mounts_apply(const struct guard_plan *plan, int cover_fds[2], char *why, size_t whylen)
 {
-	struct mirrors mirrors = {0};
-	char pathbuf[4096];
-	int run_fd = -1, shim_fd = -1, exe_fd = -1, stub_fd = -1;
+	const struct guard_os_plan *os = plan->os;
+	struct mount_run *r = guard_xmalloc(sizeof *r);
+	memset(r, 0, sizeof *r);
+	r->plan = plan;
+	r->cover_fds = cover_fds;
+	r->fds = guard_xmalloc((os->mounts.n ? os->mounts.n : 1) * sizeof *r->fds);
+	for (size_t i = 0; i < os->mounts.n; i++)
+		r->fds[i] = -1;
 	int rc = -1;
-	size_t n = plan->mounts.n;
-	int *fds = guard_xmalloc(n * sizeof *fds);
-	char stage[64] = "", cover_file[96] = "", cover_dir[96] = "";
-	for (size_t i = 0; i < n; i++)
-		fds[i] = -1;
-
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-		FAIL("making / private in the new mount namespace: %s", strerror(errno));
-	/* guard's own directory and shim live outside the sandbox's view (/tmp, /run, $HOME): open them first. */
-	if (plan->rundir && (run_fd = open(plan->rundir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		FAIL("opening %s: %s", plan->rundir, strerror(errno));
-	/* exec.deny stubs: guard itself, opened by name in this namespace (/proc/self/exe is the parent's mount) */
-	if (plan->exec_stubs.n) {
-		ssize_t l = readlink("/proc/self/exe", pathbuf, sizeof pathbuf - 1);
-		if (l <= 0 || (pathbuf[l] = 0, stub_fd = open(pathbuf, O_PATH | O_CLOEXEC)) < 0)
-			FAIL("opening guard itself to cover exec.deny programs: %s", strerror(errno));
-	}
-	if (plan->shim && (shim_fd = open(plan->shim, O_PATH | O_CLOEXEC)) < 0)
-		FAIL("opening %s: %s", plan->shim, strerror(errno));
-	if (plan->exe && (exe_fd = open(plan->exe, O_PATH | O_CLOEXEC)) < 0)
-		FAIL("opening %s: %s", plan->exe, strerror(errno));
-	bool home_hidden = false;
-	for (size_t i = 0; i < n; i++)
-		home_hidden |= plan->mounts.v[i].kind == GUARD_MNT_TMPFS && guard_path_within(plan->home, plan->mounts.v[i].path);
-	if (home_hidden)
-		add_mirror(&mirrors, plan->home);
-	for (size_t i = 0; i < n; i++) {
-		const struct guard_mount *m = &plan->mounts.v[i];
-		if (m->kind != GUARD_MNT_REBIND)
-			continue;
-		if ((fds[i] = open(m->path, O_PATH | O_CLOEXEC)) < 0)
-			FAIL("opening %s to bind it into the sandbox: %s", m->path, strerror(errno));
-		if (!home_hidden || !guard_path_within(m->path, plan->home))
-			continue;
-		snprintf(pathbuf, sizeof pathbuf, "%s", m->path);
-		for (char *s = strrchr(pathbuf, '/'); s && s > pathbuf; s = strrchr(pathbuf, '/')) {
-			*s = 0;
-			if (strcmp(pathbuf, plan->home) == 0 || !guard_path_within(pathbuf, plan->home))
-				break;
-			add_mirror(&mirrors, pathbuf);
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct guard_mount *m = &plan->mounts.v[i];
-		char opts[32];
-		if (m->kind != GUARD_MNT_TMPFS)
-			continue;
-		snprintf(opts, sizeof opts, "mode=%o", m->mode ? m->mode : 0755);
-		if (mount("tmpfs", m->path, "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0)
-			FAIL("mounting a private tmpfs on %s: %s", m->path, strerror(errno));
-		if (!stage[0] && strcmp(m->path, "/run") == 0)
-			snprintf(stage, sizeof stage, "%s/.guard-cover", m->path);
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct guard_mount *m = &plan->mounts.v[i];
-		char src[64];
-		if (m->kind != GUARD_MNT_REBIND)
-			continue;
-		snprintf(src, sizeof src, "/proc/self/fd/%d", fds[i]);
-		if (make_mount_point(m->path, m->is_dir) != 0 ||
-		    mount(src, m->path, NULL, MS_BIND | MS_REC, NULL) != 0)
-			FAIL("binding %s back into the sandbox: %s", m->path, strerror(errno));
-	}
-	for (size_t i = 0; i < mirrors.n; i++)
-		mirror_names(&mirrors.v[i], pathbuf, sizeof pathbuf);
-	if (self_bind_writable(plan, why, whylen) != 0)
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+		snprintf(why, whylen, "making / private in the new mount namespace: %s", strerror(errno));
 		goto out;
-	if (run_fd >= 0) {
-		char src[64];
-		snprintf(src, sizeof src, "/proc/self/fd/%d", run_fd);
-		if (mkdir(GUARD_RUN_DIR, 0755) != 0 || bind_readonly(src, GUARD_RUN_DIR, 0) != 0)
-			FAIL("binding guard's run directory at %s: %s", GUARD_RUN_DIR, strerror(errno));
-		if (shim_fd >= 0) {
-			snprintf(src, sizeof src, "/proc/self/fd/%d", shim_fd);
-			if (bind_readonly(src, GUARD_RUN_DIR "/libguard.so", 0) != 0)
-				FAIL("binding the shim into the sandbox: %s", strerror(errno));
-		}
-		if (exe_fd >= 0) { /* guard itself, for an agent's hook (agent_hook.c) */
-			snprintf(src, sizeof src, "/proc/self/fd/%d", exe_fd);
-			if (bind_readonly(src, GUARD_RUN_DIR "/guard", 0) != 0)
-				FAIL("binding guard into the sandbox: %s", strerror(errno));
-		}
 	}
-	/* Cover sources: one empty file and one empty directory, mode 000, on a tmpfs only we can reach. */
-	if (!stage[0]) {
-		snprintf(stage, sizeof stage, "/tmp/.guard-cover");
+	for (size_t i = 0; i < os->mounts.n; i++) {
+		const struct guard_mount *m = &os->mounts.v[i];
+		if (ops[m->kind].prepare && ops[m->kind].prepare(r, m, &r->fds[i], why, whylen) != 0)
+			goto out;
 	}
-	snprintf(cover_file, sizeof cover_file, "%s/file", stage);
-	snprintf(cover_dir, sizeof cover_dir, "%s/dir", stage);
-	if (mkdir(stage, 0700) != 0 || mkdir(cover_dir, 0) != 0 ||
-	    close(open(cover_file, O_CREAT | O_WRONLY | O_CLOEXEC, 0)) != 0)
-		FAIL("creating cover sources in %s: %s", stage, strerror(errno));
-
-	for (size_t i = 0; i < n; i++) {
-		const struct guard_mount *m = &plan->mounts.v[i];
-		switch (m->kind) {
-		case GUARD_MNT_PIN:
-			if (mount(m->path, m->path, NULL, MS_BIND | MS_REC, NULL) != 0)
-				FAIL("pinning %s: %s", m->path, strerror(errno));
-			break;
-		case GUARD_MNT_READONLY:
-			if (bind_readonly(m->path, m->path, MS_REC) != 0)
-				FAIL("making %s read-only: %s", m->path, strerror(errno));
-			break;
-		case GUARD_MNT_COVER_FILE:
-		case GUARD_MNT_COVER_DIR:
-			if (bind_readonly(m->kind == GUARD_MNT_COVER_DIR ? cover_dir : cover_file, m->path, 0) != 0) {
-				if (errno == ENOENT)
-					break; /* removed since planning: nothing left to hide */
-				FAIL("covering %s: %s", m->path, strerror(errno));
-			}
-			break;
-		default:
-			break;
-		}
+	for (size_t i = 0; i < os->mounts.n; i++) {
+		const struct guard_mount *m = &os->mounts.v[i];
+		if (ops[m->kind].apply(r, m, r->fds[i], why, whylen) != 0)
+			goto out;
 	}
-	/* exec.deny: guard itself over each file of a denied command (exec_rules.c). */
-	if (stub_fd >= 0) {
-		char src[64];
-		snprintf(src, sizeof src, "/proc/self/fd/%d", stub_fd);
-		for (size_t i = 0; i < plan->exec_stubs.n; i++)
-			if (bind_readonly(src, plan->exec_stubs.v[i], 0) != 0 && errno != ENOENT)
-				FAIL("covering %s (exec.deny): %s", plan->exec_stubs.v[i], strerror(errno));
-		close(stub_fd);
-		stub_fd = -1;
-	}
-	/* Keep the sources for covers made after launch. They keep their names too: the kernel won't attach a
-	 * mount whose root was unlinked. Nothing inside can reach them (/run is not granted; mode 000). */
-	cover_fds[0] = open(cover_file, O_PATH | O_CLOEXEC);
-	cover_fds[1] = open(cover_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (cover_fds[0] < 0 || cover_fds[1] < 0)
-		FAIL("keeping the cover sources: %s", strerror(errno));
-	if (strncmp(stage, "/run/", 5) == 0 &&
-	    mount(NULL, "/run", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
-		FAIL("making /run read-only: %s", strerror(errno));
-	if (make_rest_readonly(plan, why, whylen) != 0)
-		goto out;
 	rc = 0;
 out:
-	for (size_t i = 0; i < n; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	free(fds);
-	if (run_fd >= 0)
-		close(run_fd);
-	if (shim_fd >= 0)
-		close(shim_fd);
-	if (stub_fd >= 0)
-		close(stub_fd);
-	if (exe_fd >= 0)
-		close(exe_fd);
-	for (size_t i = 0; i < mirrors.n; i++) {
-		close(mirrors.v[i].fd);
-		free(mirrors.v[i].path);
-	}
-	free(mirrors.v);
+	for (size_t i = 0; i < os->mounts.n; i++)
+		if (r->fds[i] >= 0)
+			close(r->fds[i]);
+	free(r->fds);
+	free(r);
 	return rc;
 }

@@ -27,12 +27,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "plan/net.h"
+#include "policy/limits_plan.h"
 #include "sandbox/kernel_api.h"
 #include "sandbox/linux/cgroup.h"
 #include "sandbox/linux/late_covers.h"
 #include "sandbox/linux/observer.h"
-#include "plan/net.h"
-#include "sandbox/sandbox.h"
+#include "sandbox/linux/plan_linux.h"
+#include "sandbox/platform.h"
 #include "supervisor/sandbox_record.h"
 #include "supervisor/supervise.h"
 #include "supervisor/mask.h"
@@ -224,6 +226,14 @@ static void wipe_environment(void)
 		memset(*e, 0, strlen(*e));
 }
 
+/* Secrets that appear after launch inside name-scanned trees (late_covers_linux.c), started here only: by init
+ * with the cover sources in namespaces mode, by the supervisor without covers (protected arrivals are still moved
+ * aside) in Landlock-only mode. */
+static struct guard_watch *start_late_covers(const struct guard_plan *plan, const int cover_fds[2])
+{
+	return guard_watch_start(plan, cover_fds);
+}
+
 __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, char *const *argv, char *const *env,
 					       int fd, int sync_fd, const struct guard_supervision *sup)
 {
@@ -267,7 +277,7 @@ __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, ch
 	set_forwarding(true);
 	wipe_environment();
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	struct guard_watch *watch = guard_watch_start(plan, cover_fds);
+	struct guard_watch *watch = start_late_covers(plan, cover_fds);
 	for (;;) {
 		int nfd = guard_net_init_fd(plan); /* sockets made inside for network.publish; -1: none */
 		struct pollfd p[3] = {{sfd, POLLIN, 0}, {guard_watch_fd(watch), POLLIN, 0}, {nfd, POLLIN, 0}};
@@ -356,7 +366,7 @@ static void watch_close(struct guard_supervision_slot *slot)
 static void watch_from_supervisor(const struct guard_plan *plan, struct guard_supervision *sup)
 {
 	static const int no_covers[2] = {-1, -1};
-	struct guard_watch *w = guard_watch_start(plan, no_covers);
+	struct guard_watch *w = start_late_covers(plan, no_covers);
 	if (w) {
 		struct guard_supervision_slot slot = {guard_watch_fd(w), POLLIN, watch_handle, watch_close, w};
 		guard_supervision_add(sup, &slot);
@@ -434,17 +444,26 @@ static int sandbox_run(const struct guard_plan *plan, char *const *argv, char *c
 	return rc;
 }
 
-/* mask_output: the command's stdout/stderr go through the supervisor (outproxy.c) for this run only. */
-int guard_sandbox_run(const struct guard_plan *plan, char *const *argv, char *const *env,
-		      struct guard_supervision *sup, char *why, size_t whylen)
+/* The session's cgroups (processes as root: RLIMIT_NPROC does not bind uid 0; memory; cpu share; limits_linux.c:
+ * one that cannot be made refuses the run unless --allow-degraded), and mask_output: the command's stdout/stderr
+ * go through the supervisor (outproxy.c), for this run only. */
+int guard_platform_run(struct guard_plan *plan, char *const *argv, char *const *env,
+		       struct guard_supervision *sup, char *why, size_t whylen)
 {
+	struct guard_cgroup cg = {0};
+	if (guard_limits_cgroup(plan, &cg, plan->session_id ? plan->session_id : "run", plan->allow_degraded))
+		sup->cgroup = &cg;
 	if (sup->mask && !sup->outproxy) {
 		sup->outproxy = guard_outproxy_open(sup->mask, why, whylen);
-		if (!sup->outproxy)
+		if (!sup->outproxy) {
+			guard_cgroup_destroy(&cg);
 			guard_die(NULL, "%s", why);
+		}
 	}
 	int rc = sandbox_run(plan, argv, env, sup, why, whylen);
 	guard_outproxy_close(sup->outproxy);
 	sup->outproxy = NULL;
+	sup->cgroup = NULL;
+	guard_cgroup_destroy(&cg);
 	return rc;
 }

@@ -1,0 +1,45 @@
+/* What a sandbox backend implements: exactly one is linked (sandbox/linux/ today; a sandbox/darwin/ would be the
+ * second, and would touch nothing neutral). The neutral planner (plan/) decides what the sandbox may do; the
+ * platform decides how its kernel enforces that, prints it for --dry-run, and runs the command under it. */
+#ifndef GUARD_PLATFORM_H
+#define GUARD_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "plan/plan.h"
+#include "supervisor/supervise.h"
+
+struct guard_platform_caps {
+	int abi;         /* the file boundary's version (Landlock ABI); 0: unavailable, -1: the probe failed (why) */
+	bool port_rules; /* TCP ports can be limited without a network namespace */
+	bool observer;   /* the kernel observer (seccomp user notification) can be had */
+};
+
+/* What this kernel and process allow; `why` says why the file boundary is missing (may be empty). */
+void guard_platform_probe(struct guard_platform_caps *caps, char *why, size_t whylen);
+
+/* Fill plan->os from the neutral plan (guard_plan_build first). Dies on what cannot be applied. */
+void guard_platform_plan(struct guard_plan *plan, const struct guard_plan_input *in);
+void guard_platform_plan_free(struct guard_plan *plan);
+
+/* --dry-run: the platform's parts of the plan, each printed where plan_print.c puts it. */
+enum guard_plan_part {
+	GUARD_PART_MODE,     /* one "mode: ..." line */
+	GUARD_PART_BOUNDARY, /* the file boundary: rules, mounts */
+	GUARD_PART_SYSCALLS, /* the system-call filter */
+	GUARD_PART_PROCESS,  /* limits applied outside rlimits, privileges */
+};
+void guard_platform_plan_print(const struct guard_plan *plan, enum guard_plan_part part);
+
+/* Returned by guard_platform_run when the kernel refused to create the namespaces (the caller may replan for
+ * Landlock-only mode); `why` says what failed. */
+#define GUARD_SANDBOX_NO_USERNS (-2)
+
+/* Run argv under the plan with environment env, supervised. Returns the exit status guard should exit with (the
+ * command's, 128+signal, 125/126/127), or GUARD_SANDBOX_NO_USERNS. A limit the platform can only hold through a
+ * fallback (plan->allow_degraded) is lowered onto it in plan->rlimits. */
+int guard_platform_run(struct guard_plan *plan, char *const *argv, char *const *env,
+		       struct guard_supervision *sup, char *why, size_t whylen);
+
+#endif
