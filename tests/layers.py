@@ -37,6 +37,7 @@ class Layers:
         self.only = {}  # folder -> set of folders it may use
         self.same = set()  # (from, to)
         self.rings = []  # (files in cycle order, reason): the first edge is the deliberate one
+        self.interfaces = []  # (header, set of implementing folders)
         with open(path) as f:
             for n, raw in enumerate(f, 1):
                 line = raw.split("#", 1)[0].strip()
@@ -54,6 +55,12 @@ class Layers:
                     pair, _, _reason = rest.partition(":")
                     a, _, b = pair.partition("->")
                     self.same.add((a.strip(), b.strip()))
+                elif word == "interface":
+                    header, _, impls = rest.partition(":")
+                    header = header.strip()  # named like a folder: below launcher/ unless preload/ or include/
+                    if not header.startswith(("preload/", "include/")):
+                        header = "launcher/" + header
+                    self.interfaces.append((header, set(impls.split())))
                 elif word == "ring":
                     files, _, reason = rest.partition(":")
                     self.rings.append((files.split(), reason.strip()))
@@ -103,7 +110,19 @@ def source_files():
     return sorted(out)
 
 
+def generated_headers():
+    """Headers the Makefile writes into $(BUILD)/gen (rules named `$(BUILD)/gen/NAME.h:`): they are not in the
+    tree until a build, and they sit below everything (plain text made from VERSION and git)."""
+    with open(os.path.join(ROOT, "Makefile"), errors="replace") as f:
+        return set(re.findall(r"^\$\(BUILD\)/gen/([\w.]+\.h)\s*:", f.read(), flags=re.M))
+
+
+GENERATED = generated_headers()
+
+
 def resolve_include(src, kind, target):
+    if kind == '"' and target in GENERATED:
+        return src  # no edge: a generated header depends on nothing in the tree
     candidates = [] if kind == "<" else [os.path.join(os.path.dirname(src), target), os.path.join("launcher", target)]
     candidates.append(os.path.join("include", target))
     for c in candidates:
@@ -209,7 +228,21 @@ def referrer(src, sym, dst, inc_succ, bodies, ring_first):
     return headers or [src]
 
 
-def call_edges(units, inc_succ, ring_first):
+def declares(header, sym):
+    """Does the header declare sym as a function (a prototype at file level)?"""
+    return re.search(r"\b" + re.escape(sym) + r"\s*\(", code_text(header)) is not None
+
+
+def through_interface(sym, dst, interfaces):
+    """A function declared in an interface header and defined by one of its implementations (a platform
+    backend) is reached through the header: the caller depends on the interface, not on the backend."""
+    for header, impls in interfaces:
+        if folder_of(dst) in impls and declares(header, sym):
+            return header
+    return dst
+
+
+def call_edges(units, inc_succ, ring_first, interfaces=()):
     """units: list of [(object, source)], one per link unit. Returns (edges, number of objects read)."""
     edges, n, bodies = set(), 0, {}
     for unit in units:
@@ -234,6 +267,7 @@ def call_edges(units, inc_succ, ring_first):
             for sym in syms:
                 dst = defined.get(sym)
                 if dst and dst != src:
+                    dst = through_interface(sym, dst, interfaces)
                     for who in referrer(src, sym, dst, inc_succ, bodies, ring_first):
                         if who != dst:
                             edges.add((who, dst))
@@ -410,7 +444,7 @@ def dependency_graph(layers, build):
     for a, b in inc:
         inc_succ[a].add(b)
     ring_first = {(ring[0], ring[1]) for ring, _ in layers.rings}
-    calls, n_obj = call_edges([launcher_unit, shim_unit], inc_succ, ring_first)
+    calls, n_obj = call_edges([launcher_unit, shim_unit], inc_succ, ring_first, layers.interfaces)
     kinds = defaultdict(set)
     for e in inc:
         kinds[e].add("include")
