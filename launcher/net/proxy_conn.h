@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "net/proxy.h"
 #include "net/proxy_server.h"
 #include "plan/net_state.h"
 

@@ -484,3 +484,24 @@ void proxy_do_http(struct conn *c)
 		}
 	}
 }
+
+/* CONNECT host:port: reach the target, say so, and relay both ways until either end closes. */
+void proxy_do_connect(struct conn *c, const struct proxy_request *r)
+{
+	struct failure f = {0};
+	char target[PROXY_HOST_MAX + 16];
+	net_host_port_text(target, sizeof target, r->host, r->port);
+	proxy_consume_in(c, r->head_len);
+	if (!proxy_reach(c, &r->target, r->port, "connect", &f)) {
+		proxy_log_failure(c, r->host, r->port, "connect", &f, proxy_failure_rule(c, &r->target, r->port));
+		proxy_refuse_http(c, target, &f, false);
+		return;
+	}
+	static const char ok[] = "HTTP/1.1 200 Connection established\r\nProxy-Agent: guard\r\n\r\n";
+	c->requests = 1;
+	if (proxy_send_all(c->cfd, ok, sizeof ok - 1, 10000) == 0)
+		proxy_tunnel(c);
+	proxy_close_upstream(c);
+}
+
+/* ---- SOCKS --------------------------------------------------------------------------------------------- */
