@@ -16,7 +16,7 @@
 #include "report/explain.h"
 #include "plan/image_build.h"
 #include "policy/policy_api.h"
-#include "sandbox/probe_api.h"
+#include "sandbox/platform.h"
 #include "report/report.h"
 #include "lib/image_file.h"
 #include "log/session.h"
@@ -93,13 +93,15 @@ static void compile_current(struct explain *x)
 	char *home, *cwd, *project, why[256];
 	guard_locate(&o, &home, &cwd, &project);
 	guard_load_policy(&o, home, project, &pol);
-	bool ns = guard_probe_userns(why, sizeof why);
+	bool ns = guard_platform_probe_namespaces(why, sizeof why);
+	struct guard_platform_caps caps;
+	guard_platform_probe(&caps, why, sizeof why);
 	struct guard_image_params prm = {
 		.home = home,
 		.project = project,
 		.tmpdir = "/tmp",
 		.flags = ns ? GUARD_IMAGE_NAMESPACES : 0,
-		.abi = guard_probe_landlock_abi(why, sizeof why),
+		.abi = caps.abi,
 	};
 	size_t len;
 	guard_image_build(&pol, &prm, &x->img_buf, &len);

@@ -9,7 +9,7 @@
 
 #include "cli/cli.h"
 #include "lib/guard.h"
-#include "sandbox/probe_api.h"
+#include "sandbox/platform.h"
 #include "policy/implicit_rules.h"
 #include "policy/profile.h"
 #include "lib/fileio.h"
@@ -108,8 +108,10 @@ static bool project_file_state(const char *path, const struct guard_policy *with
 static bool print_mode(bool no_userns)
 {
 	char why[512] = "", uwhy[512] = "";
-	int abi = guard_probe_landlock_abi(why, sizeof why);
-	bool userns = !no_userns && guard_probe_userns(uwhy, sizeof uwhy);
+	struct guard_platform_caps caps;
+	guard_platform_probe(&caps, why, sizeof why);
+	int abi = caps.abi;
+	bool userns = !no_userns && guard_platform_probe_namespaces(uwhy, sizeof uwhy);
 	if (abi < 1) {
 		printf("mode:         none: Landlock is unavailable (%s); guard run refuses (see guard doctor)\n", why);
 		return false;

@@ -19,6 +19,13 @@ struct guard_platform_caps {
 /* What this kernel and process allow; `why` says why the file boundary is missing (may be empty). */
 void guard_platform_probe(struct guard_platform_caps *caps, char *why, size_t whylen);
 
+/* Can the sandbox get namespaces of its own (the stronger mode)? Tried for real; `why` says why not. */
+bool guard_platform_probe_namespaces(char *why, size_t whylen);
+
+/* `guard doctor`: this machine's findings on stdout, as text or as one JSON object (guard(1) JSON OUTPUT).
+ * Returns false when no sandbox is possible here. */
+bool guard_platform_doctor(bool json, bool no_userns);
+
 /* Fill plan->os from the neutral plan (guard_plan_build first). Dies on what cannot be applied. */
 void guard_platform_plan(struct guard_plan *plan, const struct guard_plan_input *in);
 void guard_platform_plan_free(struct guard_plan *plan);

@@ -17,6 +17,11 @@ void guard_platform_probe(struct guard_platform_caps *caps, char *why, size_t wh
 	caps->observer = guard_probe_seccomp_notify();
 }
 
+bool guard_platform_probe_namespaces(char *why, size_t whylen)
+{
+	return guard_probe_userns(why, whylen);
+}
+
 void guard_platform_plan(struct guard_plan *plan, const struct guard_plan_input *in)
 {
 	guard_linux_plan(plan, in);
