@@ -8,7 +8,7 @@
 
 #include "plan/net.h"
 #include "plan/plan.h"
-#include "net/proxy.h"
+#include "policy/net_host.h"
 
 /* A network.allow entry, copied out of the policy (the proxy's threads may outlive it by a moment). */
 struct net_rule {
