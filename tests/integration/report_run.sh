@@ -4,7 +4,7 @@
 # and, when installed, a headless Chromium render), explain outside and inside the sandbox, a supervisor killed
 # with SIGKILL, and a sandbox that can neither read nor erase the log.
 . "$(dirname "$0")/../lib.sh"
-needs python3
+needs python3 chromium
 setup_world
 
 SESSIONS=$XDG_STATE_HOME/guard/sessions
@@ -50,15 +50,11 @@ t_rc "report --format html exits 0" 0
 printf '%s\n' "$OUT" >"$T_WORK/report.html"
 t_lacks "HTML: no script" "<script" "$OUT"
 t_nomatch "HTML: no external resource" '(src|href)="?(https?:)?//' "$OUT"
-if command -v chromium >/dev/null 2>&1; then
-	# A real browser renders it (no network, a throwaway profile).
-	HOME=$T_WORK timeout 60 chromium --headless --no-sandbox --disable-gpu --no-first-run \
-		--user-data-dir="$T_WORK/chromium" --window-size=1200,1600 --screenshot="$T_WORK/report.png" \
-		"file://$T_WORK/report.html" >/dev/null 2>&1
-	t_true "HTML renders in headless Chromium (screenshot written)" -s "$T_WORK/report.png"
-else
-	t_skip "HTML renders in headless Chromium" "chromium not installed"
-fi
+# A real browser renders it (no network, a throwaway profile).
+HOME=$T_WORK timeout 60 chromium --headless --no-sandbox --disable-gpu --no-first-run \
+	--user-data-dir="$T_WORK/chromium" --window-size=1200,1600 --screenshot="$T_WORK/report.png" \
+	"file://$T_WORK/report.html" >/dev/null 2>&1
+t_true "HTML renders in headless Chromium (screenshot written)" -s "$T_WORK/report.png"
 
 # --- explain, outside the sandbox
 g explain .env
