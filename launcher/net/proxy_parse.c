@@ -411,114 +411,136 @@ static int hexval(char c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* One step of the chunk-size line (size, whitespace, extensions, its LF) at p (n > 0 bytes): how many bytes it
+ * consumed (0 when it only changed state), or -1 when malformed. */
+static long chunk_size_step(struct proxy_chunked *c, const char *p)
+{
+	char ch = *p;
+	long used = 0;
+	switch (c->state) {
+	case CH_SIZE:
+		if (hexval(ch) >= 0) {
+			if (++c->digits > 15)
+				return -1;
+			c->remaining = c->remaining * 16 + (unsigned)hexval(ch);
+			return 1;
+		}
+		if (c->digits == 0)
+			return -1;
+		c->state = CH_SIZE_WS;
+		return used;
+	case CH_SIZE_WS:
+		if (ch == ' ' || ch == '\t') {
+			if (++c->line > CH_LINE_MAX)
+				return -1;
+			used++;
+		} else if (ch == ';') {
+			c->state = CH_EXT;
+			used++;
+		} else if (ch == '\r') {
+			c->state = CH_SIZE_LF;
+			used++;
+		} else if (ch == '\n') {
+			c->state = CH_SIZE_LF;
+		} else {
+			return -1;
+		}
+		return used;
+	case CH_EXT:
+		if (ch == '\r') {
+			c->state = CH_SIZE_LF;
+			used++;
+		} else if (ch == '\n') {
+			c->state = CH_SIZE_LF; /* consumed there */
+		} else if (++c->line > CH_LINE_MAX || ((unsigned char)ch < 0x20 && ch != '\t') || ch == 0x7f) {
+			return -1;
+		} else {
+			used++;
+		}
+		return used;
+	case CH_SIZE_LF:
+		if (ch != '\n')
+			return -1;
+		used++;
+		c->line = 0;
+		c->digits = 0;
+		c->state = c->remaining ? CH_DATA : CH_TRAILER_START;
+		return used;
+	default:
+		return -1;
+	}
+}
+
+/* One step of the chunk data, its CRLF, the trailer and the final LF, as chunk_size_step. */
+static long chunk_body_step(struct proxy_chunked *c, const char *p, size_t n)
+{
+	char ch = *p;
+	long used = 0;
+	switch (c->state) {
+	case CH_DATA: {
+		size_t take = n;
+		if (take > c->remaining)
+			take = (size_t)c->remaining;
+		c->remaining -= take;
+		if (c->remaining == 0)
+			c->state = CH_DATA_CR;
+		return (long)take;
+	}
+	case CH_DATA_CR:
+		if (ch == '\r') {
+			c->state = CH_DATA_LF;
+			used++;
+		} else if (ch == '\n') {
+			c->state = CH_DATA_LF;
+		} else {
+			return -1;
+		}
+		return used;
+	case CH_DATA_LF:
+		if (ch != '\n')
+			return -1;
+		used++;
+		c->state = CH_SIZE;
+		return used;
+	case CH_TRAILER_START:
+		if (ch == '\r') {
+			c->state = CH_FINAL_LF;
+			used++;
+		} else if (ch == '\n') {
+			c->state = CH_FINAL_LF;
+		} else {
+			c->state = CH_TRAILER;
+		}
+		return used;
+	case CH_TRAILER:
+		if (++c->trailer > CH_TRAILER_MAX || ch == 0)
+			return -1;
+		used++;
+		if (ch == '\n')
+			c->state = CH_TRAILER_START;
+		return used;
+	case CH_FINAL_LF:
+		if (ch != '\n')
+			return -1;
+		used++;
+		c->state = CH_DONE;
+		return used;
+	default:
+		return -1;
+	}
+}
+
 long proxy_chunked_feed(struct proxy_chunked *c, const char *buf, size_t len, bool *done)
 {
 	size_t i = 0;
 	*done = c->state == CH_DONE;
 	while (i < len && c->state != CH_DONE) {
-		char ch = buf[i];
-		switch (c->state) {
-		case CH_SIZE:
-			if (hexval(ch) >= 0) {
-				if (++c->digits > 15)
-					return -1;
-				c->remaining = c->remaining * 16 + (unsigned)hexval(ch);
-				i++;
-				break;
-			}
-			if (c->digits == 0)
-				return -1;
-			c->state = CH_SIZE_WS;
-			break;
-		case CH_SIZE_WS:
-			if (ch == ' ' || ch == '\t') {
-				if (++c->line > CH_LINE_MAX)
-					return -1;
-				i++;
-			} else if (ch == ';') {
-				c->state = CH_EXT;
-				i++;
-			} else if (ch == '\r') {
-				c->state = CH_SIZE_LF;
-				i++;
-			} else if (ch == '\n') {
-				c->state = CH_SIZE_LF;
-			} else {
-				return -1;
-			}
-			break;
-		case CH_EXT:
-			if (ch == '\r') {
-				c->state = CH_SIZE_LF;
-				i++;
-			} else if (ch == '\n') {
-				c->state = CH_SIZE_LF; /* consumed there */
-			} else if (++c->line > CH_LINE_MAX || ((unsigned char)ch < 0x20 && ch != '\t') || ch == 0x7f) {
-				return -1;
-			} else {
-				i++;
-			}
-			break;
-		case CH_SIZE_LF:
-			if (ch != '\n')
-				return -1;
-			i++;
-			c->line = 0;
-			c->digits = 0;
-			c->state = c->remaining ? CH_DATA : CH_TRAILER_START;
-			break;
-		case CH_DATA: {
-			size_t take = len - i;
-			if (take > c->remaining)
-				take = (size_t)c->remaining;
-			c->remaining -= take;
-			i += take;
-			if (c->remaining == 0)
-				c->state = CH_DATA_CR;
-			break;
-		}
-		case CH_DATA_CR:
-			if (ch == '\r') {
-				c->state = CH_DATA_LF;
-				i++;
-			} else if (ch == '\n') {
-				c->state = CH_DATA_LF;
-			} else {
-				return -1;
-			}
-			break;
-		case CH_DATA_LF:
-			if (ch != '\n')
-				return -1;
-			i++;
-			c->state = CH_SIZE;
-			break;
-		case CH_TRAILER_START:
-			if (ch == '\r') {
-				c->state = CH_FINAL_LF;
-				i++;
-			} else if (ch == '\n') {
-				c->state = CH_FINAL_LF;
-			} else {
-				c->state = CH_TRAILER;
-			}
-			break;
-		case CH_TRAILER:
-			if (++c->trailer > CH_TRAILER_MAX || ch == 0)
-				return -1;
-			i++;
-			if (ch == '\n')
-				c->state = CH_TRAILER_START;
-			break;
-		case CH_FINAL_LF:
-			if (ch != '\n')
-				return -1;
-			i++;
-			c->state = CH_DONE;
-			break;
-		default:
+		bool size_line =
+			c->state == CH_SIZE || c->state == CH_SIZE_WS || c->state == CH_EXT || c->state == CH_SIZE_LF;
+		long used = size_line ? chunk_size_step(c, buf + i) : chunk_body_step(c, buf + i, len - i);
+		if (used < 0)
 			return -1;
-		}
+		i += (size_t)used;
 	}
 	*done = c->state == CH_DONE;
 	return (long)i;
