@@ -37,7 +37,7 @@ SHIM_CFLAGS := $(filter-out -fsanitize=%,$(CFLAGS)) -fPIC -fvisibility=hidden -U
 # _darwin.c; only the running platform's are built.
 PLATFORM     ?= linux
 OTHER_OS     := $(filter-out $(PLATFORM),linux darwin)
-LAUNCHER_DIRS := lib policy plan log net supervisor report hooks sandbox sandbox/$(PLATFORM) cli
+LAUNCHER_DIRS := lib policy plan log net supervisor report hooks sandbox sandbox/linux sandbox/darwin cli
 CORE_SRC     := $(wildcard preload/core/*.c)
 SHIM_SRC     := $(wildcard preload/*.c)
 LAUNCHER_SRC := $(filter-out %_$(OTHER_OS).c,$(foreach d,$(LAUNCHER_DIRS),$(wildcard launcher/$(d)/*.c)))
@@ -138,8 +138,9 @@ $(BUILD)/tests/test_golden_%: tests/golden/%.sh Makefile
 tests: all $(UNIT_BIN) $(HELPER_BIN) $(SCRIPT_TESTS)
 
 # make golden-update: rewrite tests/golden/*/ from today's output; review the diff before committing it.
-golden-update: all
+golden-update: all $(BUILD)/tests/test_sbpl
 	@set -e; for t in $(GOLDEN_SRC); do GOLDEN_UPDATE=1 BUILD=$(BUILD) bash $$t; done
+	@GOLDEN_UPDATE=1 $(BUILD)/tests/test_sbpl >/dev/null
 	@git status --short tests/golden 2>/dev/null || true
 .PHONY: golden-update
 
