@@ -393,11 +393,37 @@ static void name_scope(void)
 	fx_world_free(&w);
 }
 
+/* Disagreements the differential test found, each kept as a case of its own. */
+static void found_by_diff(void)
+{
+	struct fx_world w;
+	if (fx_world_init(&w, "default",
+			  "files:\n  read:\n    - ~\n  deny:\n    - vault/\n    - \"!vault/public.txt\"\n") != 0) {
+		TAP_OK(0, "diff fixture loads");
+		return;
+	}
+	char *t = generate(&w);
+	/* A '!' emitted as an allow after the denies re-opened this (gitignore never re-allows below an excluded
+	 * directory); the generator folds re-allows into each deny instead. */
+	TAP_OK(t && !decide(t, "file-read-data", FX_PROJECT "/vault/public.txt", false, NULL),
+	       "'!vault/public.txt' does not re-allow below the excluded vault/");
+	TAP_OK(t && decide(t, "file-read-data", FX_PROJECT "/.env.example", false, NULL) &&
+		       !decide(t, "file-read-data", FX_PROJECT "/.env.example/.env.local", false, NULL),
+	       "'!.env.example' re-allows the file, not a denied name below it");
+	/* The reference first granted by lexical prefix: a grant of ~ does not reach what a symlink in ~ points to
+	 * (Landlock holds inodes, Seatbelt resolved paths). */
+	TAP_OK(t && !decide(t, "file-read-data", "/private/tmp/dev/x", false, NULL),
+	       "a grant of ~ does not reach /private/tmp/dev through ~/tmp-link");
+	free(t);
+	fx_world_free(&w);
+}
+
 int main(void)
 {
 	glob_translation();
 	profiles();
 	decisions();
 	name_scope();
+	found_by_diff();
 	return tap_done();
 }
