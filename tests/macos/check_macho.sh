@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# What `make macos` linked, inspected as Mach-O with Debian's llvm tools (no Mac needed), as TAP:
+#   - each binary is a Mach-O for its architecture, and the universal files hold both;
+#   - the enforcement driver (the launcher's apply-and-exec, sandbox/darwin/seatbelt_darwin.c) imports Seatbelt's
+#     entry points from libSystem, and nothing built for macOS imports a Linux-only interface;
+#   - the shim (when built) has a __DATA,__interpose section binding every symbol its table lists
+#     (tests/macos/interpose_names prints them from preload/shim_table_darwin.h).
+# MACOS_BUILD (default build-macos) names the build; NAMES_BIN the host-built interpose_names program.
+set -u
+B=${MACOS_BUILD:-build-macos}
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/#   /'; }
+check() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2" "${3:-}"; fi; }
+tool() { command -v "$1" 2>/dev/null || command -v "$1-14" 2>/dev/null || command -v "$1-15" 2>/dev/null; }
+OBJDUMP=$(tool llvm-objdump)
+NM=$(tool llvm-nm)
+LIPO=$(tool llvm-lipo)
+if [ -z "$OBJDUMP" ] || [ -z "$NM" ] || [ -z "$LIPO" ]; then
+	echo "ok 1 - Mach-O checks # SKIP llvm-objdump, llvm-nm and llvm-lipo are needed (apt-get install llvm)"
+	echo "1..1"
+	exit 0
+fi
+
+# Interfaces a macOS binary must never import: Linux system calls and their wrappers.
+LINUX_ONLY='^_(prctl|syscall|pipe2|getrandom|signalfd|epoll_[a-z_]+|inotify_[a-z_]+|memfd_create|unshare|clone|mount|umount2|pidfd_[a-z_]+|landlock_[a-z_]+|seccomp_[a-z_]+|strerrorname_np|sched_setaffinity|accept4|dup3)$'
+
+for arch in aarch64 x86_64; do
+	want=$([ $arch = aarch64 ] && echo arm64 || echo x86_64)
+	run=$B/$arch/seatbelt_run
+	if [ ! -f "$run" ]; then
+		not_ok "$arch: $run was built (make macos)"
+		continue
+	fi
+	hdr=$("$OBJDUMP" --macho --private-header "$run" 2>&1)
+	echo "$hdr" | grep -qiE "MH_MAGIC_64 +$( [ $arch = aarch64 ] && echo ARM64 || echo X86_64 )"
+	check $? "$arch: seatbelt_run is a 64-bit Mach-O for $want" "$hdr"
+	und=$("$NM" -u "$run")
+	missing=""
+	for s in _sandbox_init_with_parameters _sandbox_free_error _sandbox_check; do
+		echo "$und" | grep -qx "$s" || missing="$missing $s"
+	done
+	check "$([ -z "$missing" ] && echo 0 || echo 1)" "$arch: the launcher's apply-and-exec imports Seatbelt's entry points" "missing:$missing"
+	libs=$("$OBJDUMP" --macho --dylibs-used "$run")
+	echo "$libs" | grep -q '/usr/lib/libSystem.B.dylib'
+	check $? "$arch: linked against libSystem only" "$libs"
+	leaked=$( { echo "$und"; "$NM" -u "$B/$arch/libguard-launcher.a" 2>/dev/null; } | grep -E "$LINUX_ONLY" | sort -u | tr '\n' ' ')
+	check "$([ -z "$leaked" ] && echo 0 || echo 1)" "$arch: no Linux-only interface in anything built for macOS" "imports: $leaked"
+
+	dylib=$B/$arch/libguard.dylib
+	if [ ! -f "$dylib" ]; then
+		echo "ok $((n += 1)) - $arch: DYLD shim # SKIP not built (no preload/*_darwin.c)"
+		continue
+	fi
+	"$OBJDUMP" --macho --private-header "$dylib" | grep -qE ' DYLIB '
+
+	check $? "$arch: libguard.dylib is a dylib"
+	"$OBJDUMP" --macho --section-headers "$dylib" | grep -qE '__interpose +[0-9a-f]+ +[0-9a-f]+ +DATA|__interpose'
+	check $? "$arch: libguard.dylib has a __DATA,__interpose section"
+	bound=$("$OBJDUMP" --macho --bind "$dylib" | awk '$2 == "__interpose" { print $NF }' | sort -u)
+	if [ -n "${NAMES_BIN:-}" ] && [ -x "$NAMES_BIN" ]; then
+		unbound=""
+		for s in $("$NAMES_BIN"); do
+			# the plain name, and the SDK's variant where it renames one (opendir$INODE64, fopen$DARWIN_EXTSN)
+			echo "$bound" | grep -qx "_$s" || unbound="$unbound $s"
+		done
+		check "$([ -z "$unbound" ] && echo 0 || echo 1)" \
+			"$arch: every symbol of the shim's table is bound in __interpose ($(echo "$bound" | wc -l) bound)" \
+			"not bound:$unbound"
+	fi
+	leaked=$("$NM" -u "$dylib" | grep -E "$LINUX_ONLY" | tr '\n' ' ')
+	check "$([ -z "$leaked" ] && echo 0 || echo 1)" "$arch: the shim imports no Linux-only interface" "imports: $leaked"
+done
+
+for f in seatbelt_run libguard.dylib; do
+	[ -f "$B/$f" ] || continue
+	info=$("$LIPO" -info "$B/$f" 2>&1)
+	echo "$info" | grep -q 'x86_64' && echo "$info" | grep -q 'arm64'
+	check $? "$f is universal (arm64 + x86_64)" "$info"
+done
+echo "1..$n"
+[ "$failed" = 0 ]
