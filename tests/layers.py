@@ -255,10 +255,12 @@ def call_edges(units, inc_succ, ring_first, interfaces=()):
             sys.exit(f"layers: nm failed: {res.stderr.strip()}")
         n += len(unit)
         for line in res.stdout.splitlines():
-            f = line.split()
-            if len(f) < 3:
+            # "object: symbol type [value size]"; the object's path may hold spaces, a symbol never holds ": "
+            obj, _, rest = line.rpartition(": ")
+            f = rest.split()
+            if obj not in src_of or len(f) < 2:
                 continue
-            src, sym, typ = src_of[f[0].rstrip(":")], f[1], f[2]
+            src, sym, typ = src_of[obj], f[0], f[1]
             if typ in "Uvw":  # undefined (lowercase v/w: an undefined weak reference)
                 undefined[src].add(sym)
             elif typ.isupper() or typ == "u":

@@ -130,7 +130,17 @@ static void make_paths(const struct run_ctx *c, bool ns, struct run_paths *p)
 	p->img_host = guard_path_join(p->rundir, "policy.img");
 	p->sock_in = ns ? guard_xstrdup(GUARD_RUN_DIR "/events.sock") : guard_xstrdup(p->sock_host);
 	p->img_in = ns ? guard_xstrdup(GUARD_RUN_DIR "/policy.img") : guard_xstrdup(p->img_host);
-	p->shim_in = !c->shim ? NULL : ns ? guard_xstrdup(GUARD_RUN_DIR "/libguard.so") : guard_xstrdup(c->shim);
+	/* LD_PRELOAD splits on spaces and colons, with no escape: a shim under such a path (a checkout in "~/my
+	 * src") is named through a symlink in the run directory (write_own_files), which Landlock resolves to the
+	 * shim's own rule. */
+	if (!c->shim)
+		p->shim_in = NULL;
+	else if (ns)
+		p->shim_in = guard_xstrdup(GUARD_RUN_DIR "/libguard.so");
+	else if (strpbrk(c->shim, " :"))
+		p->shim_in = guard_path_join(p->rundir, "libguard.so");
+	else
+		p->shim_in = guard_xstrdup(c->shim);
 }
 
 static void drop_paths(struct run_paths *p)
@@ -225,7 +235,10 @@ static void write_own_files(const struct run_ctx *c, const struct guard_plan *pl
 	guard_write_file(p->img_host, plan->image_buf, plan->image_len, 0644);
 	if (c->shim) {
 		char *stub = guard_path_join(p->rundir, "libguard.so");
-		guard_write_file(stub, "", 0, 0644);
+		if (strcmp(p->shim_in, stub) != 0)
+			guard_write_file(stub, "", 0, 0644);
+		else if (symlink(c->shim, stub) != 0)
+			guard_die_errno(NULL, "linking the shim into %s", p->rundir);
 		free(stub);
 	}
 	if (bind_exe) {

@@ -20,8 +20,9 @@ RELEASE=$(cat "$ROOT_DIR/VERSION")
 ARCH=$(dpkg-architecture -qDEB_HOST_ARCH)
 MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 OUTDIR=$T_WORK/out
-# Staged, listed and written under $T_WORK: the source tree may not be writable by this user.
-make -s -C "$ROOT_DIR" -f debian/rules binary BUILD="$BUILD" GUARD_VERSION="$VERSION" DEB_STAGE="$T_WORK/stage" \
+# Staged, listed and written under $T_WORK: the source tree may not be writable by this user. The build directory
+# goes relative to the tree it lies in (make cannot name targets under a path with spaces).
+make -s -C "$ROOT_DIR" -f debian/rules binary BUILD="${BUILD#"$ROOT_DIR"/}" GUARD_VERSION="$VERSION" DEB_STAGE="$T_WORK/stage" \
 	DEB_OUT="$OUTDIR" DEB_FILES="$T_WORK/files" >"$T_WORK/deb.out" 2>&1
 t_eq "debian/rules binary exits 0" 0 "$?"
 t_diag "$(tail -5 "$T_WORK/deb.out")"

@@ -15,7 +15,9 @@ fi
 # The build is up to date (tests/run runs after make tests); its version is passed on so that make, possibly
 # run by a user who may not write the build tree, has nothing to regenerate.
 VERSION=$("$GUARD" -V | sed 's/^guard //')
-mk() { make -s -C "$ROOT_DIR" BUILD="$BUILD" GUARD_VERSION="$VERSION" "$@" >"$T_WORK/make.out" 2>&1; }
+# make cannot name targets under a path with spaces: the build directory goes relative to the tree it lies in.
+MK_BUILD=${BUILD#"$ROOT_DIR"/}
+mk() { make -s -C "$ROOT_DIR" BUILD="$MK_BUILD" GUARD_VERSION="$VERSION" "$@" >"$T_WORK/make.out" 2>&1; }
 D=$T_WORK/root
 mk install DESTDIR="$D" PREFIX=/usr/local APPARMOR=1
 t_eq "make install DESTDIR=... PREFIX=/usr/local exits 0" 0 "$?" 

@@ -17,8 +17,10 @@ WAYLAND=$SOCKDIR/xdg/wayland-test
 XN=$((70 + RANDOM % 20))
 X11=/tmp/.X11-unix/X$XN
 X11_OK=1
+# (tests/run makes it for the whole run; a script run alone removes what it made)
 if [ ! -d /tmp/.X11-unix ]; then
 	mkdir -p /tmp/.X11-unix 2>/dev/null && chmod 1777 /tmp/.X11-unix 2>/dev/null || X11_OK=0
+	[ $X11_OK = 1 ] && at_exit "rmdir /tmp/.X11-unix 2>/dev/null"
 fi
 [ -e "$X11" ] && X11_OK=0
 [ -w /tmp/.X11-unix ] || X11_OK=0

@@ -68,7 +68,10 @@ JOBSTEPS='[["expect","PS-MARK"],["send","%CMD% sh -c '"'"'echo RE\"\"ADY; read x
  ["sleep",0.7],["send","hello\n"],["expect","GOT=hello"],["expect","PS-MARK"],
  ["send","echo EX\"\"IT=$?\n"],["expect","EXIT=[0-9]+"],["send","exit\n"]]'
 jobsession() { # jobsession PREFIX: PREFIX is prepended to the sh command typed into bash
-	local steps=${JOBSTEPS//%CMD%/$1}
+	# inside a JSON string: printf %q's backslashes (a path with spaces) doubled; quoted, so that bash's
+	# replacement takes them (and any &) literally
+	local prefix=${1//\\/"\\\\"}
+	local steps=${JOBSTEPS//%CMD%/"$prefix"}
 	pty 24 250 60 "$steps" -- env PS1='PS-MARK$ ' bash --norc --noprofile -i
 }
 jobsession ""

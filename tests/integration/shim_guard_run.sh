@@ -71,4 +71,24 @@ t_lacks "build tools: no other guard line" "guard: denied" "$(grep -v '^guard: d
 gr -- env -i /bin/sh -c 'cat .env; exit 0'
 t_match "env -i: the shim is still there to explain" '^guard: denied read of \.env' "$ERR"
 
+# LD_PRELOAD splits on spaces and colons: a shim under such a path (a checkout in "~/my src") must still load, in
+# Landlock-only mode too, where the sandbox sees the host's paths.
+spaced="$T_WORK/a b:c"
+mkdir -p "$spaced"
+cp "$(dirname "$GUARD")/libguard.so" "$spaced/"
+chmod -R a+rX "$T_WORK"
+for mode in namespaces landlock-only; do
+	opts=()
+	if [ $mode = landlock-only ]; then
+		if [ "$(landlock_abi)" -lt 1 ]; then
+			t_skip_n 2 "shim under a spaced path, $mode" "Landlock is not available in this kernel"
+			continue
+		fi
+		opts=(--no-userns)
+	fi
+	GUARD_LIBRARY="$spaced/libguard.so" gr "${opts[@]}" -- cat .env
+	t_match "shim under a path with a space and a colon, $mode: guard's line" '^guard: denied read of \.env' "$ERR"
+	t_lacks "shim under a path with a space and a colon, $mode: ld.so loaded it" "cannot be preloaded" "$ERR"
+done
+
 t_done
