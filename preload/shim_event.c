@@ -149,6 +149,26 @@ static void send_datagram(const void *buf, size_t len)
 	pthread_mutex_unlock(&sock_lock);
 }
 
+void shim_event_prepare(void)
+{
+	if (!shim.logging || shim_tls_vfork)
+		return;
+	int saved = errno;
+	if (!is_ours(__atomic_load_n(&sock_fd, __ATOMIC_ACQUIRE), sock_dev, sock_ino)) {
+		pthread_mutex_lock(&sock_lock);
+		if (!is_ours(sock_fd, sock_dev, sock_ino)) {
+			dev_t dev = 0;
+			ino_t ino = 0;
+			int fd = make_socket(&dev, &ino);
+			sock_dev = dev;
+			sock_ino = ino;
+			__atomic_store_n(&sock_fd, fd, __ATOMIC_RELEASE);
+		}
+		pthread_mutex_unlock(&sock_lock);
+	}
+	errno = saved;
+}
+
 void shim_event_child(void)
 {
 	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;

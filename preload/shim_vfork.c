@@ -8,6 +8,7 @@
  * stack. On other architectures vfork is not interposed (the child then uses the normal paths). */
 #include <errno.h>
 
+#include "shim_event.h"
 #include "shim_state.h"
 
 /* Called from the assembly on failure: sets errno, returns -1. */
@@ -16,6 +17,13 @@ __attribute__((used)) long shim_vfork_error(long err)
 {
 	errno = (int)err;
 	return -1;
+}
+
+/* The event socket, made in the parent before the child borrows its memory (shim_event.h). */
+__attribute__((used, visibility("hidden"))) void shim_event_prepare_hidden(void);
+__attribute__((used, visibility("hidden"))) void shim_event_prepare_hidden(void)
+{
+	shim_event_prepare();
 }
 
 #if defined(__x86_64__)
@@ -29,6 +37,9 @@ __asm__(".text\n"
 	".p2align 4\n"
 	"vfork:\n"
 	"__vfork:\n"
+	"	subq $8, %rsp\n" /* the call below wants the stack 16-byte aligned */
+	"	call shim_event_prepare_hidden\n"
+	"	addq $8, %rsp\n"
 	"	movq shim_tls_vfork@gottpoff(%rip), %rcx\n"
 	"	movl $1, %fs:(%rcx)\n"
 	"	popq %rdi\n"	  /* the return address, out of the stack the child will scribble on */

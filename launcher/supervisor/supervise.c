@@ -45,6 +45,7 @@ static bool take_event(struct guard_supervision *sup)
 		} else {
 			guard_fd_close_passed(c); /* nobody should send us descriptors: drop them */
 		}
+	uint64_t t0 = guard_stats_now_ns();
 	struct guard_event ev;
 	if (guard_event_decode(buf, (size_t)n, &ev) != 0 || ev.origin != GUARD_ORIGIN_SHIM)
 		return true;
@@ -52,6 +53,8 @@ static bool take_event(struct guard_supervision *sup)
 		ev.rule = 0;
 	if (sup->session)
 		guard_session_event(sup->session, &ev, sup->image, pid ? pid : ev.pid);
+	sup->stats.shim_events++;
+	sup->stats.shim_ns += guard_stats_now_ns() - t0;
 	return true;
 }
 
@@ -188,6 +191,7 @@ int guard_supervise(pid_t child, int rec_fd, bool child_is_command, struct guard
 			sup->slots[k].close(&sup->slots[k]);
 	if (pidfd >= 0)
 		close(pidfd);
+	guard_stats_write(&sup->stats, sup->session);
 	if (result >= 0)
 		return result;
 	if (child_is_command)

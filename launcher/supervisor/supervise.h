@@ -10,6 +10,7 @@
 
 #include "guard/image.h"
 #include "log/session.h"
+#include "supervisor/stats.h"
 
 struct guard_cgroup;
 struct guard_supervision;
@@ -38,6 +39,7 @@ struct guard_supervision {
 	struct guard_outproxy *outproxy;    /* its pty or pipes while the command runs (outproxy.h) */
 	struct guard_supervision_slot slots[GUARD_SUPERVISION_SLOTS]; /* filled by the runner (guard_supervision_add) */
 	int nslots;
+	struct guard_sup_stats stats; /* written at the end when GUARD_STATS names a file (stats.h) */
 };
 
 /* Add a slot for the loop; dies when the table is full (a runner's bug, not a run-time condition). */

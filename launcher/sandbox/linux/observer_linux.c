@@ -17,6 +17,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -25,6 +27,16 @@
 #include "plan/net.h"
 #include "plan/plan.h"
 #include "sandbox/linux/observer.h"
+#include "supervisor/verdict_cache.h"
+
+/* Linux 6.6: the kernel switches straight from a notifying process to the supervisor and back on the same CPU
+ * instead of waking each other through the scheduler (the round trip of a dynamic loader's open). */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
 
 /* Where each watched call keeps its target, its flags, and the argument slot the shim fills with the magic
  * (an argument the call does not have, so the kernel ignores it). */
@@ -88,34 +100,68 @@ out:
 	return rc;
 }
 
-/* Read a NUL-terminated string of the stopped process at addr. */
-static int read_string(int mem, uint64_t addr, char *buf, size_t len)
+/* The stopped caller's memory. process_vm_readv is one call where /proc/PID/mem costs an open, a read and a close
+ * per notification (the same ptrace access check guards both); a kernel or policy that refuses it gets the file.
+ * Reads go page by page so a string that ends near the end of a mapping is still read up to that end. */
+struct mem {
+	pid_t pid;
+	int fd; /* /proc/PID/mem once process_vm_readv failed; -1 before */
+};
+
+static ssize_t mem_read_once(struct mem *m, uint64_t addr, void *buf, size_t len)
 {
-	ssize_t n = pread(mem, buf, len - 1, (off_t)addr);
-	if (n <= 0) {
-		/* The string may end near the end of a mapping: retry byte-wise up to a page. */
-		size_t i = 0;
-		for (; i < len - 1 && i < 4096; i++)
-			if (pread(mem, buf + i, 1, (off_t)(addr + i)) != 1 || buf[i] == 0)
-				break;
-		buf[i] = 0;
-		return i ? 0 : -1;
+	if (m->fd < 0) {
+		struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)addr, len};
+		ssize_t n = process_vm_readv(m->pid, &local, 1, &remote, 1, 0);
+		if (n >= 0 || (errno != EPERM && errno != ENOSYS))
+			return n;
+		char path[64];
+		snprintf(path, sizeof path, "/proc/%d/mem", (int)m->pid);
+		if ((m->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			return -1;
 	}
-	buf[n] = 0;
-	buf[strnlen(buf, (size_t)n)] = 0;
-	return 0;
+	return pread(m->fd, buf, len, (off_t)addr);
 }
 
-static void read_argv(int mem, uint64_t addr, char *out, size_t len, unsigned *nargv)
+/* Up to len bytes at addr, stopping at the first page that cannot be read (or, with until_nul, at a NUL);
+ * returns how many were read. */
+static size_t mem_read(struct mem *m, uint64_t addr, void *buf, size_t len, bool until_nul)
 {
-	size_t used = 0;
-	*nargv = 0;
-	for (unsigned i = 0; i < 64 && addr; i++) {
-		uint64_t p;
-		char arg[512];
-		if (pread(mem, &p, sizeof p, (off_t)(addr + 8 * i)) != (ssize_t)sizeof p || !p)
+	size_t got = 0;
+	while (got < len) {
+		size_t page_left = 4096 - (size_t)((addr + got) & 4095), want = len - got;
+		if (want > page_left)
+			want = page_left;
+		ssize_t n = mem_read_once(m, addr + got, (char *)buf + got, want);
+		if (n <= 0)
 			break;
-		if (read_string(mem, p, arg, sizeof arg) != 0)
+		if (until_nul && memchr((char *)buf + got, 0, (size_t)n)) {
+			got += (size_t)n;
+			break;
+		}
+		got += (size_t)n;
+		if ((size_t)n < want)
+			break;
+	}
+	return got;
+}
+
+/* Read a NUL-terminated string of the stopped process at addr. */
+static int read_string(struct mem *m, uint64_t addr, char *buf, size_t len)
+{
+	size_t n = mem_read(m, addr, buf, len - 1, true);
+	buf[n] = 0;
+	return n ? 0 : -1;
+}
+
+static void read_argv(struct mem *m, uint64_t addr, char *out, size_t len, unsigned *nargv)
+{
+	uint64_t ptrs[64];
+	size_t used = 0, nptr = addr ? mem_read(m, addr, ptrs, sizeof ptrs, false) / sizeof *ptrs : 0;
+	*nargv = 0;
+	for (size_t i = 0; i < nptr && ptrs[i]; i++) {
+		char arg[512];
+		if (read_string(m, ptrs[i], arg, sizeof arg) != 0)
 			break;
 		size_t n = strlen(arg) + 1;
 		if (used + n > len)
@@ -126,14 +172,14 @@ static void read_argv(int mem, uint64_t addr, char *out, size_t len, unsigned *n
 	}
 }
 
-static void describe_sockaddr(int mem, uint64_t addr, uint64_t alen, char *out, size_t len)
+static void describe_sockaddr(struct mem *m, uint64_t addr, uint64_t alen, char *out, size_t len)
 {
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof ss);
 	if (alen > sizeof ss)
 		alen = sizeof ss;
 	snprintf(out, len, "?");
-	if (alen < sizeof(sa_family_t) || pread(mem, &ss, alen, (off_t)addr) != (ssize_t)alen)
+	if (alen < sizeof(sa_family_t) || mem_read(m, addr, &ss, alen, false) != alen)
 		return;
 	if (ss.ss_family == AF_UNIX) {
 		struct sockaddr_un *un = (struct sockaddr_un *)&ss;
@@ -209,19 +255,21 @@ static const struct guard_image_rule *verdict(const struct guard_plan *plan, con
 	return NULL;
 }
 
-/* The parent as the supervisor's pid namespace sees it, read while the caller is still stopped in its call. */
+/* The parent as the supervisor's pid namespace sees it. */
 static int parent_of(pid_t pid)
 {
-	char path[64], line[256];
-	int ppid = 0;
+	char path[64], buf[1024];
 	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "re");
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "PPid: %d", &ppid) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return ppid;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1); /* PPid is on the 7th line, well inside */
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	const char *l = strstr(buf, "\nPPid:");
+	return l ? atoi(l + 6) : 0;
 }
 
 /* What the stopped caller of w asks for, read from its memory while it waits: the target (path or address), an
@@ -229,18 +277,14 @@ static int parent_of(pid_t pid)
 static void read_call(const struct seccomp_notif *req, const struct watched *w, char *target, size_t tlen,
 		      char *argv, size_t alen, unsigned *nargv, enum guard_op *op, bool *is_dir)
 {
-	char memp[64];
-	snprintf(memp, sizeof memp, "/proc/%u/mem", req->pid);
-	int mem = open(memp, O_RDONLY | O_CLOEXEC);
-	if (mem < 0)
-		return;
+	struct mem m = {(pid_t)req->pid, -1};
 	uint64_t a = req->data.args[w->path_arg];
 	if (*op == GUARD_OP_CONNECT)
-		describe_sockaddr(mem, a, req->data.args[2], target, tlen);
+		describe_sockaddr(&m, a, req->data.args[2], target, tlen);
 	else
-		read_string(mem, a, target, tlen);
+		read_string(&m, a, target, tlen);
 	if (*op == GUARD_OP_EXEC)
-		read_argv(mem, req->data.args[w->path_arg + 1], argv, alen, nargv);
+		read_argv(&m, req->data.args[w->path_arg + 1], argv, alen, nargv);
 	if (w->flags_arg >= 0) {
 		uint64_t fl = req->data.args[w->flags_arg];
 		if ((fl & O_ACCMODE) != O_RDONLY || (fl & (O_CREAT | O_TRUNC)))
@@ -248,11 +292,12 @@ static void read_call(const struct seccomp_notif *req, const struct watched *w, 
 		*is_dir = fl & O_DIRECTORY;
 	} else if (strcmp(w->name, "openat2") == 0) {
 		uint64_t fl = 0;
-		if (pread(mem, &fl, sizeof fl, (off_t)req->data.args[2]) == (ssize_t)sizeof fl &&
+		if (mem_read(&m, req->data.args[2], &fl, sizeof fl, false) == sizeof fl &&
 		    ((fl & O_ACCMODE) != O_RDONLY || (fl & (O_CREAT | O_TRUNC))))
 			*op = GUARD_OP_WRITE;
 	}
-	close(mem);
+	if (m.fd >= 0)
+		close(m.fd);
 }
 
 /* The observer's part of the supervisor's loop. */
@@ -261,11 +306,66 @@ struct observer {
 	const struct guard_plan *plan;
 	struct guard_dedup *seen;
 	bool serving; /* the slot's fd is the listener (else still the socketpair) */
+	struct guard_verdict_cache *verdicts;
+	int nr[sizeof watched / sizeof *watched]; /* each watched call's number on the native architecture, or -1 */
+	uint32_t arch;                            /* the native architecture (the filter watches only that) */
+	int root_fd; /* the sandbox's root as its processes see it (O_PATH), or -1 until a notification opens it */
 };
+
+/* The watched call a notification is about, by number: no name lookup (and allocation) per notification. */
+static const struct watched *watched_call(const struct observer *o, const struct seccomp_notif *req)
+{
+	if (req->data.arch != o->arch)
+		return NULL;
+	for (size_t i = 0; i < sizeof watched / sizeof *watched; i++)
+		if (o->nr[i] >= 0 && o->nr[i] == req->data.nr)
+			return &watched[i];
+	return NULL;
+}
+
+/* Does `path` (absolute, normalized) not exist as the sandbox's processes see their file system? Every process of
+ * the sandbox has the same root (chroot, pivot_root and mounts are refused by the seccomp layer), so the first
+ * notifying process's root serves for all, through one descriptor instead of a /proc/PID/root walk per call. */
+static bool missing_in_view(struct observer *o, pid_t pid, const char *path)
+{
+	struct stat st;
+	if (o->root_fd < 0) {
+		char root[64];
+		snprintf(root, sizeof root, "/proc/%d/root", (int)pid);
+		o->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	int rc;
+	if (o->root_fd >= 0) {
+		rc = path[1] ? fstatat(o->root_fd, path + 1, &st, AT_SYMLINK_NOFOLLOW) : fstat(o->root_fd, &st);
+	} else {
+		char *inview = guard_xasprintf("/proc/%d/root%s", (int)pid, path);
+		rc = lstat(inview, &st);
+		free(inview);
+	}
+	return rc != 0 && (errno == ENOENT || (errno == EACCES && lstat(path, &st) != 0 && errno == EACCES));
+}
+
+/* verdict, remembered per path for the session (the image does not change while it runs) */
+static const struct guard_image_rule *cached_verdict(struct observer *o, enum guard_op op, const char *path,
+						     bool is_dir, int *err)
+{
+	const struct guard_image *img = o->sup->image;
+	uint32_t idx;
+	if (op == GUARD_OP_CONNECT)
+		return verdict(o->plan, img, op, path, is_dir, err);
+	if (guard_verdict_cache_get(o->verdicts, op, is_dir, path, &idx, err)) {
+		o->sup->stats.verdict_hits++;
+		return idx ? &img->rules[idx - 1] : NULL;
+	}
+	o->sup->stats.verdict_miss++;
+	const struct guard_image_rule *r = verdict(o->plan, img, op, path, is_dir, err);
+	guard_verdict_cache_put(o->verdicts, op, is_dir, path, r ? (uint32_t)(r - img->rules) + 1 : 0, *err);
+	return r;
+}
 
 /* Serve one notification on `notify_fd`: log the attempt, let the kernel continue. Returns -1 when the listener is
  * gone (every watched process exited). */
-static int observer_serve(int notify_fd, const struct observer *o)
+static int observer_serve(int notify_fd, struct observer *o)
 {
 	struct guard_supervision *sup = o->sup;
 	static struct seccomp_notif *req;
@@ -276,13 +376,9 @@ static int observer_serve(int notify_fd, const struct observer *o)
 	int e = seccomp_notify_receive(notify_fd, req);
 	if (e < 0)
 		return e == -ENOENT || e == -EINTR ? 0 : -1; /* the caller died meanwhile, or a signal */
+	uint64_t t0 = guard_stats_now_ns();
 
-	char *name = seccomp_syscall_resolve_num_arch(req->data.arch, req->data.nr);
-	const struct watched *w = NULL;
-	for (size_t i = 0; name && i < sizeof watched / sizeof *watched; i++)
-		if (strcmp(name, watched[i].name) == 0)
-			w = &watched[i];
-	free(name);
+	const struct watched *w = watched_call(o, req);
 
 	char target[4096] = "", argv[4096];
 	unsigned nargv = 0;
@@ -309,13 +405,8 @@ static int observer_serve(int notify_fd, const struct observer *o)
 		 * (PATH searches, locale probing): it stays out of the log. Nor is one that the user's own file
 		 * permissions keep out of reach on the host too (a PATH entry in another user's home): the
 		 * supervisor runs as that user, and guard did not decide it. */
-		if (op != GUARD_OP_CONNECT && op != GUARD_OP_WRITE) {
-			struct stat st;
-			char *inview = guard_xasprintf("/proc/%u/root%s", req->pid, path);
-			missing = lstat(inview, &st) != 0 &&
-				  (errno == ENOENT || (errno == EACCES && lstat(path, &st) != 0 && errno == EACCES));
-			free(inview);
-		}
+		if (op != GUARD_OP_CONNECT && op != GUARD_OP_WRITE)
+			missing = missing_in_view(o, (pid_t)req->pid, path);
 	}
 	/* What was read is only trustworthy if the call is still the one we were told about (no pid reuse). */
 	bool valid = seccomp_notify_id_valid(notify_fd, req->id) == 0;
@@ -329,11 +420,14 @@ static int observer_serve(int notify_fd, const struct observer *o)
 		guard_exec_say(sup->image, xr);
 	}
 	seccomp_notify_respond(notify_fd, resp);
+	uint64_t t1 = guard_stats_now_ns();
+	sup->stats.notifs++;
+	sup->stats.stopped_ns += t1 - t0;
 	if (!w || !valid || !target[0] || !sup->session || missing)
 		goto done;
 	if (guard_dedup_first(o->seen, (pid_t)req->pid, op, path)) {
 		int err;
-		const struct guard_image_rule *r = verdict(o->plan, sup->image, op, path, is_dir, &err);
+		const struct guard_image_rule *r = cached_verdict(o, op, path, is_dir, &err);
 		struct guard_event ev = {
 			.op = op,
 			.origin = GUARD_ORIGIN_OBSERVER,
@@ -351,6 +445,7 @@ static int observer_serve(int notify_fd, const struct observer *o)
 done:
 	free(path);
 	free(cwd);
+	sup->stats.after_ns += guard_stats_now_ns() - t1;
 	return 0;
 }
 
@@ -365,6 +460,9 @@ static void observer_handle(struct guard_supervision_slot *slot, short revents)
 		close(*sock);
 		*sock = -1;
 		o->serving = true;
+		/* Older kernels answer EINVAL: the round trip then goes through the scheduler, as it always did. */
+		if (slot->fd >= 0)
+			(void)ioctl(slot->fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 		return;
 	}
 	if (((revents & (POLLHUP | POLLERR)) && !(revents & POLLIN)) || observer_serve(slot->fd, o) < 0) {
@@ -380,6 +478,9 @@ static void observer_close(struct guard_supervision_slot *slot)
 		close(slot->fd); /* the socketpair, when the listener never came, is the session's to close */
 	slot->fd = -1;
 	guard_dedup_free(o->seen);
+	guard_verdict_cache_free(o->verdicts);
+	if (o->root_fd >= 0)
+		close(o->root_fd);
 	free(o);
 }
 
@@ -392,7 +493,12 @@ void guard_observer_attach(struct guard_supervision *sup, const struct guard_pla
 	if (sup->observer_sock[0] < 0)
 		return;
 	struct observer *o = guard_xmalloc(sizeof *o);
-	*o = (struct observer){sup, plan, guard_dedup_new(), false};
+	*o = (struct observer){.sup = sup, .plan = plan, .seen = guard_dedup_new(), .verdicts = guard_verdict_cache_new(),
+			       .arch = seccomp_arch_native(), .root_fd = -1};
+	for (size_t i = 0; i < sizeof watched / sizeof *watched; i++) {
+		int nr = seccomp_syscall_resolve_name(watched[i].name);
+		o->nr[i] = nr == __NR_SCMP_ERROR ? -1 : nr;
+	}
 	struct guard_supervision_slot slot = {sup->observer_sock[0], POLLIN, observer_handle, observer_close, o};
 	guard_supervision_add(sup, &slot);
 }
