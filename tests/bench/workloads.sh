@@ -233,6 +233,9 @@ for def in "${WDEFS[@]}"; do
 	fi
 done
 
+echo
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (with more runnable jobs than CPUs the wall ratios" \
+	"measure the scheduler, not guard: read the CPU table)"
 if [ ${#ERRS[@]} -gt 0 ]; then
 	echo
 	printf 'workloads not measured: %s\n' "${ERRS[@]}"
