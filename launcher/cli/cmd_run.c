@@ -201,6 +201,7 @@ static void build_plan(struct run_ctx *c, enum guard_mode mode, const struct run
 		.shim = c->shim,
 		.exe = mode == GUARD_MODE_NAMESPACES ? exe : NULL,
 		.allow_degraded = c->o.allow_degraded,
+		.observer = c->observer,
 	};
 	guard_plan_build(plan, &in);
 	guard_platform_plan(plan, &in);

@@ -24,10 +24,12 @@ static void add_tree(struct guard_plan *plan, const char *path, bool is_dir, boo
 			if (write && !t->write && rule)
 				t->rule = rule;
 			t->write |= write;
+			t->state_file |= write && !is_dir && rule && (rule->flags & GUARD_IRULE_STATE);
 			return;
 		}
 	}
-	struct guard_tree t = {guard_xstrdup(path), is_dir, write, rule, NULL};
+	bool state_file = write && !is_dir && rule && (rule->flags & GUARD_IRULE_STATE);
+	struct guard_tree t = {guard_xstrdup(path), is_dir, write, rule, NULL, state_file};
 	GUARD_VEC_PUSH(plan->trees, t);
 }
 
@@ -112,6 +114,7 @@ void guard_plan_build(struct guard_plan *plan, const struct guard_plan_input *in
 	plan->tmpdir = guard_xstrdup(in->mode == GUARD_MODE_NAMESPACES ? "/tmp" : in->tmp_host);
 	plan->session_id = in->session_id ? guard_xstrdup(in->session_id) : NULL;
 	plan->allow_degraded = in->allow_degraded;
+	plan->observer = in->observer;
 	guard_rlimits_from_policy(in->policy, &plan->rlimits);
 
 	if (!in->project_explicit && (strcmp(plan->project, "/") == 0 || strcmp(plan->project, plan->home) == 0))

@@ -25,6 +25,7 @@
 #include "plan/net.h"
 #include "plan/plan.h"
 #include "sandbox/linux/observer.h"
+#include "sandbox/linux/state_names.h"
 
 /* Where each watched call keeps its target, its flags, and the argument slot the shim fills with the magic
  * (an argument the call does not have, so the kernel ignores it). */
@@ -41,7 +42,7 @@ static const struct watched {
 	{"connect", 1, -1, 3, GUARD_OP_CONNECT},
 };
 
-int guard_observer_install(int sock, uint64_t magic, char *why, size_t whylen)
+int guard_observer_install(int sock, uint64_t magic, bool state_names, char *why, size_t whylen)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int rc = -1, fd = -1;
@@ -65,6 +66,8 @@ int guard_observer_install(int sock, uint64_t magic, char *why, size_t whylen)
 			goto out;
 		}
 	}
+	if (state_names && guard_state_names_rules(ctx, why, whylen) != 0)
+		goto out;
 	int e = seccomp_load(ctx);
 	if (e < 0) {
 		snprintf(why, whylen, "observer: loading the notification filter: %s", strerror(-e));
@@ -261,6 +264,7 @@ struct observer {
 	const struct guard_plan *plan;
 	struct guard_dedup *seen;
 	bool serving; /* the slot's fd is the listener (else still the socketpair) */
+	bool state_names; /* the filter stops calls that make names (state_names.h) */
 };
 
 /* Serve one notification on `notify_fd`: log the attempt, let the kernel continue. Returns -1 when the listener is
@@ -282,6 +286,8 @@ static int observer_serve(int notify_fd, const struct observer *o)
 	for (size_t i = 0; name && i < sizeof watched / sizeof *watched; i++)
 		if (strcmp(name, watched[i].name) == 0)
 			w = &watched[i];
+	/* A name in a state file's private directory (state_names.h): decided here, before the call goes on. */
+	int name_err = o->state_names && name ? guard_state_names_check(o->plan, sup->image, req, name) : 0;
 	free(name);
 
 	char target[4096] = "", argv[4096];
@@ -327,6 +333,9 @@ static int observer_serve(int notify_fd, const struct observer *o)
 		resp->error = -EACCES;
 		resp->flags = 0;
 		guard_exec_say(sup->image, xr);
+	} else if (name_err && valid) {
+		resp->error = -name_err;
+		resp->flags = 0;
 	}
 	seccomp_notify_respond(notify_fd, resp);
 	if (!w || !valid || !target[0] || !sup->session || missing)
@@ -392,7 +401,7 @@ void guard_observer_attach(struct guard_supervision *sup, const struct guard_pla
 	if (sup->observer_sock[0] < 0)
 		return;
 	struct observer *o = guard_xmalloc(sizeof *o);
-	*o = (struct observer){sup, plan, guard_dedup_new(), false};
+	*o = (struct observer){sup, plan, guard_dedup_new(), false, guard_state_names_needed(plan)};
 	struct guard_supervision_slot slot = {sup->observer_sock[0], POLLIN, observer_handle, observer_close, o};
 	guard_supervision_add(sup, &slot);
 }
