@@ -25,6 +25,7 @@
 #include "plan/net.h"
 #include "plan/plan.h"
 #include "sandbox/linux/observer.h"
+#include "sandbox/linux/proc_path.h"
 #include "sandbox/linux/state_names.h"
 
 /* Where each watched call keeps its target, its flags, and the argument slot the shim fills with the magic
@@ -160,28 +161,16 @@ static void describe_sockaddr(int mem, uint64_t addr, uint64_t alen, char *out, 
 	}
 }
 
-/* Make `path` absolute against the process's directory fd (or cwd), lexically. */
+/* Make `path` absolute the way the kernel resolves it: against the directory fd or cwd, through /proc's magic
+ * links (proc_path.h); lexically against the cwd when a link cannot be read. */
 static char *absolute_path(pid_t pid, int dirfd_arg, long dirfd, const char *path, char **cwd_out)
 {
-	char link[64], dir[4096];
-	snprintf(link, sizeof link, "/proc/%d/cwd", (int)pid);
-	ssize_t n = readlink(link, dir, sizeof dir - 1);
-	*cwd_out = guard_xstrdup(n > 0 ? (dir[n] = 0, dir) : "");
+	char *r = guard_proc_path(pid, dirfd_arg, dirfd, path, cwd_out);
+	if (r)
+		return r;
 	if (path[0] == '/' || !*path)
 		return guard_path_normalize(path[0] ? path : "/");
-	if (dirfd_arg && (int)dirfd != AT_FDCWD) {
-		snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)pid, (int)dirfd);
-		n = readlink(link, dir, sizeof dir - 1);
-		if (n <= 0)
-			return guard_xstrdup(path);
-		dir[n] = 0;
-	} else {
-		snprintf(dir, sizeof dir, "%s", *cwd_out);
-	}
-	char *j = guard_path_join(dir, path);
-	char *r = guard_path_normalize(j);
-	free(j);
-	return r;
+	return guard_xstrdup(path);
 }
 
 /* The policy's verdict on an attempt: the deciding rule, and the errno it predicts (0: allowed). */
@@ -318,10 +307,18 @@ static int observer_serve(int notify_fd, const struct observer *o)
 		if (op != GUARD_OP_CONNECT && op != GUARD_OP_WRITE) {
 			struct stat st;
 			char *inview = guard_xasprintf("/proc/%u/root%s", req->pid, path);
-			missing = lstat(inview, &st) != 0 &&
+			bool found = lstat(inview, &st) == 0;
+			missing = !found &&
 				  (errno == ENOENT || (errno == EACCES && lstat(path, &st) != 0 && errno == EACCES));
+			/* Judged as the kernel sees the target, not from the text: a directory matches a rule written
+			 * for directories (~/.claude/) however it was named (~/.claude, ~/.claude/., fd/N/..). */
+			if (found && S_ISDIR(st.st_mode))
+				is_dir = true;
 			free(inview);
 		}
+		size_t tl = strlen(target);
+		if (op != GUARD_OP_CONNECT && tl && target[tl - 1] == '/')
+			is_dir = true; /* the kernel resolves a trailing '/' only to a directory */
 	}
 	/* What was read is only trustworthy if the call is still the one we were told about (no pid reuse). */
 	bool valid = seccomp_notify_id_valid(notify_fd, req->id) == 0;

@@ -9,6 +9,7 @@
 
 #include "lib/guard.h"
 #include "sandbox/linux/plan_linux.h"
+#include "sandbox/linux/proc_path.h"
 #include "sandbox/linux/state_names.h"
 
 /* Where each call keeps the names it makes or removes: (dirfd, path) argument pairs, -1 for none or AT_FDCWD. */
@@ -59,32 +60,19 @@ int guard_state_names_rules(scmp_filter_ctx ctx, char *why, size_t whylen)
 	return 0;
 }
 
-/* The path argument of the stopped caller, made absolute against its directory fd or cwd, lexically. NULL when
- * it cannot be read (the call then continues: the kernel and the private home answer). */
+/* The path argument of the stopped caller as the kernel will resolve it (proc_path.h). NULL when it cannot be
+ * read (the call then continues: the kernel and the private home answer). */
 static char *call_path(const struct seccomp_notif *req, int mem, int dirfd_arg, int path_arg)
 {
-	char buf[4096], dir[4096], link[64];
+	char buf[4096];
 	ssize_t n = pread(mem, buf, sizeof buf - 1, (off_t)req->data.args[path_arg]);
 	if (n <= 0)
 		return NULL;
 	buf[n] = 0;
 	if (strnlen(buf, (size_t)n) == (size_t)n || !buf[0])
 		return NULL; /* cut, or empty (AT_EMPTY_PATH: an open descriptor, no new name) */
-	if (buf[0] == '/')
-		return guard_path_normalize(buf);
-	int dfd = dirfd_arg >= 0 ? (int)req->data.args[dirfd_arg] : AT_FDCWD;
-	if (dfd == AT_FDCWD)
-		snprintf(link, sizeof link, "/proc/%u/cwd", req->pid);
-	else
-		snprintf(link, sizeof link, "/proc/%u/fd/%d", req->pid, dfd);
-	ssize_t d = readlink(link, dir, sizeof dir - 1);
-	if (d <= 0 || dir[0] != '/')
-		return NULL;
-	dir[d] = 0;
-	char *j = guard_path_join(dir, buf);
-	char *r = guard_path_normalize(j);
-	free(j);
-	return r;
+	return guard_proc_path((pid_t)req->pid, dirfd_arg >= 0, dirfd_arg >= 0 ? (long)req->data.args[dirfd_arg] : 0,
+			       buf, NULL);
 }
 
 /* 0: the name may be made or removed; EACCES: it is in a private state directory, not the state file's own
