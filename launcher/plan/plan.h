@@ -36,6 +36,9 @@ struct guard_tree {
 	/* A profile's state file (`state: [~/.claude.json]`): the agent replaces it through NAME.lock/ and
 	 * NAME.tmp.* beside it, so the platform grants those names in its directory too, or says why it cannot. */
 	bool state_file;
+	/* A file the user grants for writing that does not exist yet, in a directory that does (--allow-write
+	 * ~/.bash_history): a state file the platform lets the sandbox create, or says at start why it cannot. */
+	bool absent;
 };
 
 /* A place where the policy subtracts from a granted tree: a denied or protected path found at launch. */

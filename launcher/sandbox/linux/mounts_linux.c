@@ -73,25 +73,48 @@ static int make_mount_point(const char *path, bool is_dir)
 
 /* A hidden name answers EACCES like any denied path, not ENOENT: an agent told "no such file" draws the wrong
  * conclusion, one told "permission denied" (and, with the shim, why) does not. The placeholders are empty and
- * mode 000, so they reveal only the names. */
-static void mirror_names(int dir_fd, const char *dir, char *buf, size_t len)
+ * mode 000, so they reveal only the names. A hidden directory is searchable (0111, not listable) and holds
+ * placeholders of its own entries, so that what does not exist on the host answers ENOENT at any depth (git's
+ * ~/.config/git/ignore, curl's ~/.config/curlrc: tools treat EACCES on optional config as an error), up to a
+ * depth and a number of entries; below that a hidden directory is mode 000 (EACCES for everything in it). */
+#define MIRROR_DEPTH 8
+#define MIRROR_ENTRIES 50000
+
+static void mirror_names(int dir_fd, const char *dir, int depth, size_t *budget)
 {
 	DIR *d = fdopendir(dup(dir_fd));
 	struct dirent *e;
 	if (!d)
 		return;
+	char *path = NULL;
 	while ((e = readdir(d))) {
 		struct stat st;
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		snprintf(buf, len, "%s/%s", dir, e->d_name);
-		if (lstat(buf, &st) == 0)
+		free(path);
+		path = guard_xasprintf("%s/%s", dir, e->d_name);
+		if (lstat(path, &st) == 0)
 			continue; /* granted, or created on the way to a granted entry */
-		if (e->d_type == DT_DIR)
-			mkdir(buf, 0);
-		else
-			close(open(buf, O_CREAT | O_WRONLY | O_CLOEXEC, 0));
+		bool is_dir = e->d_type == DT_DIR;
+		if (e->d_type == DT_UNKNOWN)
+			is_dir = fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+		if (!is_dir) {
+			close(open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0));
+			if (*budget)
+				(*budget)--;
+			continue;
+		}
+		int sub = depth < MIRROR_DEPTH && *budget
+				  ? openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+				  : -1;
+		if (*budget)
+			(*budget)--;
+		if (mkdir(path, sub >= 0 ? 0111 : 0) == 0 && sub >= 0)
+			mirror_names(sub, path, depth + 1, budget);
+		if (sub >= 0)
+			close(sub);
 	}
+	free(path);
 	closedir(d);
 }
 
@@ -180,7 +203,7 @@ struct mount_run {
 	int *fds;
 	int *cover_fds;
 	char cover_file[96], cover_dir[96];
-	char pathbuf[4096];
+	size_t mirror_budget; /* placeholders left to make (mirror_names) */
 	int *state_idx; /* STATE_COPY operations' entries in `sync`, in list order */
 	size_t nstate, next_state;
 };
@@ -258,7 +281,7 @@ static int do_mirror(struct mount_run *r, const struct guard_mount *m, int fd, c
 {
 	(void)why, (void)whylen;
 	if (fd >= 0)
-		mirror_names(fd, m->path, r->pathbuf, sizeof r->pathbuf);
+		mirror_names(fd, m->path, 0, &r->mirror_budget);
 	return 0;
 }
 
@@ -382,6 +405,7 @@ int guard_mounts_apply(const struct guard_plan *plan, int cover_fds[2], struct g
 	r->plan = plan;
 	r->cover_fds = cover_fds;
 	r->sync = sync;
+	r->mirror_budget = MIRROR_ENTRIES;
 	r->state_idx = guard_xmalloc((os->mounts.n ? os->mounts.n : 1) * sizeof *r->state_idx);
 	r->fds = guard_xmalloc((os->mounts.n ? os->mounts.n : 1) * sizeof *r->fds);
 	for (size_t i = 0; i < os->mounts.n; i++)

@@ -231,6 +231,22 @@ static void note_state_in_place(struct guard_plan *plan, const char *path, const
 	guard_strv_push(&plan->notes, n);
 }
 
+static bool absent_tree(const struct guard_plan *plan, const char *path)
+{
+	for (size_t i = 0; i < plan->trees.n; i++)
+		if (plan->trees.v[i].absent && strcmp(plan->trees.v[i].path, path) == 0)
+			return true;
+	return false;
+}
+
+static void note_absent(struct guard_plan *plan, const char *path, const char *reason)
+{
+	char *n = guard_xasprintf("%s is not granted: it does not exist yet and %s; create it first (touch %s)", path,
+				  reason, path);
+	guard_note("%s", n);
+	guard_strv_push(&plan->notes, n);
+}
+
 /* A state file copied into the private $HOME is replaced by rename, which needs its directory writable: that
  * directory gets a grant of its own, marked private (its names are the observer's to keep to the state file's,
  * and the trees bound back under it keep their own mounts' rights), in place of the file's grant, whose inode
@@ -404,13 +420,19 @@ static void plan_mounts(struct guard_plan *plan)
 				  !within_virtual_root_exactly(&roots, plan->os->grants.v[k].path);
 		if (guard_path_within(g->path, GUARD_RUN_DIR))
 			continue; /* guard's own files: bound by plan_own_mounts */
+		if (under && !nested && absent_tree(plan, g->path) && !plan->observer) {
+			note_absent(plan, g->path, "the kernel observer (seccomp user notification) is off");
+			continue;
+		}
 		if (under && !nested && state_file_tree(plan, g->path) && plan->observer)
 			add_mount(plan, GUARD_MNT_STATE_COPY, g->path, false, 0, g->rule,
 				  "state file: a private copy (NAME.lock/, NAME.tmp.* beside it), saved back when it changes");
 		else if (under && !nested)
 			add_mount(plan, GUARD_MNT_REBIND, g->path, g->is_dir, 0, g->rule, "granted, bound back");
-		if (under && !nested && state_file_tree(plan, g->path) && !plan->observer)
+		if (under && !nested && state_file_tree(plan, g->path) && !plan->observer && !absent_tree(plan, g->path))
 			note_state_in_place(plan, g->path, "the kernel observer (seccomp user notification) is off");
+		if (!under && absent_tree(plan, g->path))
+			note_absent(plan, g->path, "only a file in the sandbox's private home can be granted before it exists");
 	}
 	guard_strv_clear(&roots);
 	plan_state_dirs(plan);
@@ -547,7 +569,9 @@ void guard_linux_plan(struct guard_plan *plan, const struct guard_plan_input *in
 	else
 		plan_splits(plan);
 	for (size_t i = 0; plan->mode != GUARD_MODE_NAMESPACES && i < plan->trees.n; i++)
-		if (plan->trees.v[i].state_file)
+		if (plan->trees.v[i].absent)
+			note_absent(plan, plan->trees.v[i].path, "Landlock-only mode grants only what exists");
+		else if (plan->trees.v[i].state_file)
 			note_state_in_place(plan, plan->trees.v[i].path,
 					    "a grant of the whole directory in Landlock-only mode (user namespaces: "
 					    "guard doctor)");
