@@ -26,6 +26,8 @@ static int dispatch(int argc, char **argv)
 		return guard_cmd_hook(argc, argv);
 	if (strcmp(cmd, "sessions") == 0)
 		return guard_cmd_sessions(argc, argv);
+	if (strcmp(cmd, "watch") == 0)
+		return guard_cmd_watch(argc, argv);
 	if (strcmp(cmd, "trust") == 0)
 		return guard_cmd_trust(argc, argv, true);
 	if (strcmp(cmd, "untrust") == 0)

@@ -40,6 +40,7 @@ enum {
 	GUARD_IRULE_NEGATED = 1u << 0,
 	GUARD_IRULE_NAME_ONLY = 1u << 1, /* matched against names at any depth of scanned trees */
 	GUARD_IRULE_DIR_ONLY = 1u << 2,  /* trailing '/' */
+	GUARD_IRULE_STATE = 1u << 3,     /* a profile's `state:` entry (the agent's own file or directory) */
 };
 
 struct guard_image_rule {

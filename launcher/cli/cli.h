@@ -36,6 +36,7 @@ int guard_cmd_report(int argc, char **argv);   /* cmd_report.c */
 int guard_cmd_explain(int argc, char **argv);  /* cmd_explain.c */
 int guard_cmd_hook(int argc, char **argv);     /* cmd_hook.c */
 int guard_cmd_sessions(int argc, char **argv); /* cmd_sessions.c */
+int guard_cmd_watch(int argc, char **argv);    /* cmd_watch.c */
 
 /* The profile for these options: --profile, else the one the command selects (profile_select.c), else NULL
  * (default). With --dry-run, says on stderr which command chose it. */

@@ -54,6 +54,7 @@ static const struct guard_command {
 	{"explain", "PATH [--op read|write|exec] [--session ID|--last]", "why PATH is allowed or denied, how to allow it",
 	 NULL},
 	{"sessions", "[--json]", "recorded sessions, newest first", NULL},
+	{"watch", "[ID|--last]", "a running session's denials as they happen, until it ends", NULL},
 	{"hook", "claude-code|codex", "an agent's hook (added by the claude-code and codex profiles)", NULL},
 	{"doctor", "[--json]", "what this kernel allows and the mode guard will use", NULL},
 	{"trust", "[FILE]", "let a project's .guard.yaml loosen the policy (by content hash)",

@@ -211,6 +211,7 @@ static void build_plan(struct run_ctx *c, enum guard_mode mode, const struct run
 		.shim = c->shim,
 		.exe = mode == GUARD_MODE_NAMESPACES ? exe : NULL,
 		.allow_degraded = c->o.allow_degraded,
+		.observer = c->observer,
 	};
 	guard_plan_build(plan, &in);
 	guard_platform_plan(plan, &in);
@@ -360,7 +361,9 @@ int guard_cmd_run(int argc, char **argv)
 	guard_parse_options(argc, argv, &c.o, true);
 	guard_locate(&c.o, &c.home, &c.cwd, &c.project);
 	guard_load_policy(&c.o, c.home, c.project, &c.pol); /* with guard's implicit rules (implicit_rules.c) */
-	guard_profile_prepare_state(&c.pol, c.home, c.o.dry_run); /* the agent's state dirs, before the plan */
+	/* The agent's state, before the plan; not for a command that is not there (nothing to keep state for). */
+	if (c.o.dry_run || guard_command_found(c.o.argv[0]))
+		guard_profile_prepare_state(&c.pol, c.home, c.o.dry_run);
 	guard_own_state_create();                                 /* guard's own, so that they can be covered */
 
 	struct guard_platform_caps caps;

@@ -82,5 +82,7 @@ int guard_mkdir_p(const char *path, mode_t mode);
 char *guard_glob_escape(const char *path);
 /* Join dir and name with exactly one '/'. */
 char *guard_path_join(const char *dir, const char *name);
+/* Would `cmd` be found and executable: a path as it is, a name in $PATH (the sandbox's environment keeps it). */
+bool guard_command_found(const char *cmd);
 
 #endif

@@ -209,3 +209,26 @@ void guard_write_file(const char *path, const void *data, size_t len, mode_t mod
 	if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd) != 0)
 		guard_die_errno(NULL, "writing %s", path);
 }
+
+bool guard_command_found(const char *cmd)
+{
+	if (!cmd || !*cmd)
+		return false;
+	if (strchr(cmd, '/'))
+		return access(cmd, X_OK) == 0;
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path;; p++) {
+		const char *e = strchrnul(p, ':');
+		char *f = guard_xasprintf("%.*s/%s", (int)(e - p), e == p ? "." : p, cmd);
+		struct stat st;
+		bool ok = stat(f, &st) == 0 && S_ISREG(st.st_mode) && access(f, X_OK) == 0;
+		free(f);
+		if (ok)
+			return true;
+		if (!*e)
+			return false;
+		p = e;
+	}
+}

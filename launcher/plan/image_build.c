@@ -59,7 +59,7 @@ void guard_image_build(const struct guard_policy *p, const struct guard_image_pa
 			.source = (uint8_t)r->at.source,
 			.flags = (uint8_t)((r->negated ? GUARD_IRULE_NEGATED : 0) |
 					   (res.name_only ? GUARD_IRULE_NAME_ONLY : 0) |
-					   (res.dir_only ? GUARD_IRULE_DIR_ONLY : 0)),
+					   (res.dir_only ? GUARD_IRULE_DIR_ONLY : 0) | (r->create ? GUARD_IRULE_STATE : 0)),
 		};
 		free(res.pattern);
 	}

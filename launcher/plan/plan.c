@@ -24,11 +24,39 @@ static void add_tree(struct guard_plan *plan, const char *path, bool is_dir, boo
 			if (write && !t->write && rule)
 				t->rule = rule;
 			t->write |= write;
+			t->state_file |= write && !is_dir && rule && (rule->flags & GUARD_IRULE_STATE);
 			return;
 		}
 	}
-	struct guard_tree t = {guard_xstrdup(path), is_dir, write, rule, NULL};
+	bool state_file = write && !is_dir && rule && (rule->flags & GUARD_IRULE_STATE);
+	struct guard_tree t = {guard_xstrdup(path), is_dir, write, rule, NULL, state_file, false};
 	GUARD_VEC_PUSH(plan->trees, t);
+}
+
+/* The user's write grant of a file that does not exist yet, in a home directory that does: the sandbox may
+ * create it (the platform keeps its directory to that name). A trailing '/' means a directory, which is not made
+ * here; a profile's paths are not news (its state: entries are created before the run). */
+static bool grant_absent_file(struct guard_plan *plan, const struct guard_image_rule *r, const char *path, bool write)
+{
+	struct stat st;
+	size_t n = strlen(path);
+	if (!write || r->source == GUARD_SRC_PROFILE || errno != ENOENT || !n || path[n - 1] == '/' ||
+	    !guard_path_within(path, plan->home) || strcmp(path, plan->home) == 0)
+		return false;
+	char *norm = guard_path_normalize(path);
+	char *dir = guard_xstrdup(norm);
+	*strrchr(dir, '/') = 0;
+	bool ok = stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+		  !guard_image_decide(&plan->image, GUARD_DENY, norm, false);
+	if (ok) {
+		add_tree(plan, norm, false, true, r);
+		for (size_t i = 0; i < plan->trees.n; i++)
+			if (strcmp(plan->trees.v[i].path, norm) == 0)
+				plan->trees.v[i].state_file = plan->trees.v[i].absent = true;
+	}
+	free(dir);
+	free(norm);
+	return ok;
 }
 
 static void grant_path(struct guard_plan *plan, const struct guard_image_rule *r, const char *path, bool write)
@@ -46,6 +74,8 @@ static void grant_path(struct guard_plan *plan, const struct guard_image_rule *r
 		return;
 	}
 	if (stat(path, &st) != 0) {
+		if (grant_absent_file(plan, r, path, write))
+			return;
 		/* A profile names more than any one machine has; only the user's own missing paths are news. */
 		if (r->source != GUARD_SRC_PROFILE)
 			guard_strv_push(&plan->notes, guard_xasprintf("not present, not granted: %s (%s:%u)", path,
@@ -112,6 +142,7 @@ void guard_plan_build(struct guard_plan *plan, const struct guard_plan_input *in
 	plan->tmpdir = guard_xstrdup(in->mode == GUARD_MODE_NAMESPACES ? "/tmp" : in->tmp_host);
 	plan->session_id = in->session_id ? guard_xstrdup(in->session_id) : NULL;
 	plan->allow_degraded = in->allow_degraded;
+	plan->observer = in->observer;
 	guard_rlimits_from_policy(in->policy, &plan->rlimits);
 
 	if (!in->project_explicit && (strcmp(plan->project, "/") == 0 || strcmp(plan->project, plan->home) == 0))

@@ -33,6 +33,12 @@ struct guard_tree {
 	bool write;
 	const struct guard_image_rule *rule; /* NULL for trees guard adds itself (named in `why`) */
 	const char *why;
+	/* A profile's state file (`state: [~/.claude.json]`): the agent replaces it through NAME.lock/ and
+	 * NAME.tmp.* beside it, so the platform grants those names in its directory too, or says why it cannot. */
+	bool state_file;
+	/* A file the user grants for writing that does not exist yet, in a directory that does (--allow-write
+	 * ~/.bash_history): a state file the platform lets the sandbox create, or says at start why it cannot. */
+	bool absent;
 };
 
 /* A place where the policy subtracts from a granted tree: a denied or protected path found at launch. */
@@ -62,6 +68,7 @@ struct guard_plan_input {
 	const char *rundir; /* host directory holding the image and the event socket (NULL: none) */
 	const char *shim;   /* host path of libguard.so (NULL: no shim) */
 	const char *exe;    /* host path of guard itself, bound at GUARD_RUN_DIR/guard (NULL: not needed) */
+	bool observer;      /* the kernel observer runs (it keeps a state file's directory to its sibling names) */
 };
 
 struct guard_os_plan; /* the platform's part (sandbox/<os>/), filled by guard_platform_plan */
@@ -85,6 +92,7 @@ struct guard_plan {
 	char *rundir, *shim, *exe; /* see guard_plan_input; namespaces mode binds them at GUARD_RUN_DIR */
 	char *session_id;          /* names what the platform makes for the session (its cgroups); may be NULL */
 	bool allow_degraded;       /* a limit the platform cannot hold as asked falls back (said) instead of failing */
+	bool observer;             /* see guard_plan_input */
 	/* Namespaces mode: every file of an exec.deny'd command (realpath'd), covered read-only by guard's own
 	 * binary, which prints guard's message and exits 126 (exec_rules.c). */
 	struct guard_strv exec_stubs;

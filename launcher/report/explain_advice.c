@@ -125,12 +125,15 @@ void guard_explain_advice(struct guard_buf *b, const struct guard_image *img, co
 	}
 	bool broad = false;
 	if (!v->tree || (v->write && v->tree->kind != GUARD_WRITE)) {
-		/* Granting a file that does not exist yet grants nothing: name its directory then. */
+		/* Granting a file that does not exist yet grants nothing: name its directory then; but in the private
+		 * home of namespaces mode guard lets the file be created by its own name (the narrowest grant). */
 		char *target = guard_xstrdup(path);
 		char *slash = strrchr(target, '/');
-		if (!exists && slash && slash != target)
-			*slash = 0;
 		const char *home = guard_image_str(img, img->h->home);
+		bool by_name = (img->h->flags & GUARD_IMAGE_NAMESPACES) && home[0] && guard_path_within(path, home) &&
+			       strcmp(path, home) != 0 && !is_dir;
+		if (!exists && !by_name && slash && slash != target)
+			*slash = 0;
 		broad = strcmp(target, "/") == 0 || (home[0] && guard_path_within(home, target));
 		ch[n].kind = v->write ? "write" : "read";
 		ch[n++].pattern = as_pattern(img, target, false);

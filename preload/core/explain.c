@@ -267,9 +267,11 @@ size_t guard_explain_format(const struct guard_image *img, const struct guard_fa
 		}
 		put(&l, DONT);
 		put(&l, writes ? " To allow: guard run --allow-write " : " To allow: guard run --allow-read ");
-		/* Creating needs the directory: suggest it when the path does not exist yet. */
+		/* Creating needs the directory, except in the private home of namespaces mode, where guard lets the
+		 * sandbox create a file granted by its own name (the narrowest grant: never the whole home). */
 		char dir[4096];
-		if (writes && !exists && guard_lexpath_split(path, dir, sizeof dir))
+		bool by_name = (img->h->flags & GUARD_IMAGE_NAMESPACES) && guard_lexpath_under(path, home);
+		if (writes && !exists && !by_name && guard_lexpath_split(path, dir, sizeof dir))
 			put_clean(&l, dir);
 		else
 			put_clean(&l, path);

@@ -71,10 +71,11 @@ unset OPENAI_API_KEY
 gr --profile claude-code --deny "$HOME/.claude/x.pem" -- cat "$HOME/.claude/x.pem"
 t_denied "claude-code: --deny of a file inside ~/.claude applies" claude_pem
 
-# Claude Code writes ~/.claude.json in place when it may not create files beside it (its tmp+rename fails).
+# ~/.claude.json is writable in place, and (namespaces mode, issue 11) through its own temp names beside it, which
+# Claude Code 2.1.332 saves it by (agent_state.sh); nothing else beside it.
 gr --profile claude-code -- sh -c "printf '{\"numStartups\": 2}' > '$HOME/.claude.json' && cat '$HOME/.claude.json'"
 t_allowed "claude-code: ~/.claude.json writable in place" '"numStartups": 2'
-gr --profile claude-code -- sh -c "echo x > '$HOME/.claude.json.tmp.1.abc'"
+gr --profile claude-code -- sh -c "echo x > '$HOME/.claude.json.tmpx'"
 t_refused "claude-code: no new files beside ~/.claude.json"
 t_true "claude-code: ... none created" ! -e "$HOME/.claude.json.tmp.1.abc"
 gr --profile opencode -- sh -c "echo s > '$HOME/.local/state/opencode/x' && cat '$HOME/.local/state/opencode/x'"

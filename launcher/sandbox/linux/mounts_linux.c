@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "sandbox/linux/plan_linux.h"
+#include "sandbox/linux/state_sync.h"
 
 /* Flags a remount must repeat: in a user namespace, nosuid/nodev/noexec/atime flags inherited from the host are
  * locked, and a remount that would clear them fails with EPERM. */
@@ -72,33 +73,60 @@ static int make_mount_point(const char *path, bool is_dir)
 
 /* A hidden name answers EACCES like any denied path, not ENOENT: an agent told "no such file" draws the wrong
  * conclusion, one told "permission denied" (and, with the shim, why) does not. The placeholders are empty and
- * mode 000, so they reveal only the names. */
-static void mirror_names(int dir_fd, const char *dir, char *buf, size_t len)
+ * mode 000, so they reveal only the names. A hidden directory is searchable (0111, not listable) and holds
+ * placeholders of its own entries, so that what does not exist on the host answers ENOENT at any depth (git's
+ * ~/.config/git/ignore, curl's ~/.config/curlrc: tools treat EACCES on optional config as an error), up to a
+ * depth and a number of entries; below that a hidden directory is mode 000 (EACCES for everything in it). */
+#define MIRROR_DEPTH 8
+#define MIRROR_ENTRIES 50000
+
+static void mirror_names(int dir_fd, const char *dir, int depth, size_t *budget)
 {
 	DIR *d = fdopendir(dup(dir_fd));
 	struct dirent *e;
 	if (!d)
 		return;
+	char *path = NULL;
 	while ((e = readdir(d))) {
 		struct stat st;
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		snprintf(buf, len, "%s/%s", dir, e->d_name);
-		if (lstat(buf, &st) == 0)
+		free(path);
+		path = guard_xasprintf("%s/%s", dir, e->d_name);
+		if (lstat(path, &st) == 0)
 			continue; /* granted, or created on the way to a granted entry */
-		if (e->d_type == DT_DIR)
-			mkdir(buf, 0);
-		else
-			close(open(buf, O_CREAT | O_WRONLY | O_CLOEXEC, 0));
+		bool is_dir = e->d_type == DT_DIR;
+		if (e->d_type == DT_UNKNOWN)
+			is_dir = fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+		if (!is_dir) {
+			close(open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0));
+			if (*budget)
+				(*budget)--;
+			continue;
+		}
+		int sub = depth < MIRROR_DEPTH && *budget
+				  ? openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+				  : -1;
+		if (*budget)
+			(*budget)--;
+		if (mkdir(path, sub >= 0 ? 0111 : 0) == 0 && sub >= 0)
+			mirror_names(sub, path, depth + 1, budget);
+		if (sub >= 0)
+			close(sub);
 	}
+	free(path);
 	closedir(d);
 }
 
 static bool under_writable_grant(const struct guard_plan *plan, const char *path)
 {
-	for (size_t i = 0; i < plan->os->grants.n; i++)
-		if (guard_grant_writable(&plan->os->grants.v[i]) && guard_path_within(path, plan->os->grants.v[i].path))
+	for (size_t i = 0; i < plan->os->grants.n; i++) {
+		const struct guard_grant *g = &plan->os->grants.v[i];
+		/* A private directory keeps only its own mount writable, never a tree bound back under it. */
+		if (guard_grant_writable(g) &&
+		    (g->private_dir ? strcmp(path, g->path) == 0 : guard_path_within(path, g->path)))
 			return true;
+	}
 	return false;
 }
 
@@ -171,10 +199,13 @@ int guard_cover_fd(int target_fd, int cover_fd)
  * once made. */
 struct mount_run {
 	const struct guard_plan *plan;
+	struct guard_state_sync *sync;
 	int *fds;
 	int *cover_fds;
 	char cover_file[96], cover_dir[96];
-	char pathbuf[4096];
+	size_t mirror_budget; /* placeholders left to make (mirror_names) */
+	int *state_idx; /* STATE_COPY operations' entries in `sync`, in list order */
+	size_t nstate, next_state;
 };
 
 #define OP_FAIL(...)                                                                                                 \
@@ -226,11 +257,31 @@ static int do_rebind(struct mount_run *r, const struct guard_mount *m, int fd, c
 	return 0;
 }
 
+/* The state file's host directory is kept (a detached clone) before the private home covers it; `fd` is the
+ * entry's index in the sync list, not a descriptor. */
+static int open_state(struct mount_run *r, const struct guard_mount *m, int *fd, char *why, size_t whylen)
+{
+	(void)fd;
+	if (!r->sync)
+		OP_FAIL("state file %s: nothing keeps it", m->path);
+	int idx = guard_state_sync_open(r->sync, m->path, why, whylen);
+	if (idx < 0)
+		return -1;
+	r->state_idx[r->nstate++] = idx;
+	return 0;
+}
+
+static int do_state_copy(struct mount_run *r, const struct guard_mount *m, int fd, char *why, size_t whylen)
+{
+	(void)m, (void)fd;
+	return guard_state_sync_copy_in(r->sync, r->state_idx[r->next_state++], why, whylen);
+}
+
 static int do_mirror(struct mount_run *r, const struct guard_mount *m, int fd, char *why, size_t whylen)
 {
 	(void)why, (void)whylen;
 	if (fd >= 0)
-		mirror_names(fd, m->path, r->pathbuf, sizeof r->pathbuf);
+		mirror_names(fd, m->path, 0, &r->mirror_budget);
 	return 0;
 }
 
@@ -331,6 +382,7 @@ static const struct {
 } ops[] = {
 	[GUARD_MNT_TMPFS] = {NULL, do_tmpfs},
 	[GUARD_MNT_REBIND] = {open_rebind, do_rebind},
+	[GUARD_MNT_STATE_COPY] = {open_state, do_state_copy},
 	[GUARD_MNT_MIRROR] = {open_mirror, do_mirror},
 	[GUARD_MNT_SELF_BIND] = {NULL, do_self_bind},
 	[GUARD_MNT_BIND_RO] = {open_src, do_bind_ro},
@@ -344,13 +396,17 @@ static const struct {
 	[GUARD_MNT_REST_READONLY] = {NULL, do_rest_readonly},
 };
 
-int guard_mounts_apply(const struct guard_plan *plan, int cover_fds[2], char *why, size_t whylen)
+int guard_mounts_apply(const struct guard_plan *plan, int cover_fds[2], struct guard_state_sync *sync, char *why,
+		       size_t whylen)
 {
 	const struct guard_os_plan *os = plan->os;
 	struct mount_run *r = guard_xmalloc(sizeof *r);
 	memset(r, 0, sizeof *r);
 	r->plan = plan;
 	r->cover_fds = cover_fds;
+	r->sync = sync;
+	r->mirror_budget = MIRROR_ENTRIES;
+	r->state_idx = guard_xmalloc((os->mounts.n ? os->mounts.n : 1) * sizeof *r->state_idx);
 	r->fds = guard_xmalloc((os->mounts.n ? os->mounts.n : 1) * sizeof *r->fds);
 	for (size_t i = 0; i < os->mounts.n; i++)
 		r->fds[i] = -1;
@@ -375,6 +431,7 @@ out:
 		if (r->fds[i] >= 0)
 			close(r->fds[i]);
 	free(r->fds);
+	free(r->state_idx);
 	free(r);
 	return rc;
 }

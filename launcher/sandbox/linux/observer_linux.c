@@ -27,6 +27,8 @@
 #include "plan/net.h"
 #include "plan/plan.h"
 #include "sandbox/linux/observer.h"
+#include "sandbox/linux/proc_path.h"
+#include "sandbox/linux/state_names.h"
 #include "supervisor/verdict_cache.h"
 
 /* Linux 6.6: the kernel switches straight from a notifying process to the supervisor and back on the same CPU
@@ -53,7 +55,7 @@ static const struct watched {
 	{"connect", 1, -1, 3, GUARD_OP_CONNECT},
 };
 
-int guard_observer_install(int sock, uint64_t magic, char *why, size_t whylen)
+int guard_observer_install(int sock, uint64_t magic, bool state_names, char *why, size_t whylen)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int rc = -1, fd = -1;
@@ -77,6 +79,8 @@ int guard_observer_install(int sock, uint64_t magic, char *why, size_t whylen)
 			goto out;
 		}
 	}
+	if (state_names && guard_state_names_rules(ctx, why, whylen) != 0)
+		goto out;
 	int e = seccomp_load(ctx);
 	if (e < 0) {
 		snprintf(why, whylen, "observer: loading the notification filter: %s", strerror(-e));
@@ -203,28 +207,16 @@ static void describe_sockaddr(struct mem *m, uint64_t addr, uint64_t alen, char 
 	}
 }
 
-/* Make `path` absolute against the process's directory fd (or cwd), lexically. */
+/* Make `path` absolute the way the kernel resolves it: against the directory fd or cwd, through /proc's magic
+ * links (proc_path.h); lexically against the cwd when a link cannot be read. */
 static char *absolute_path(pid_t pid, int dirfd_arg, long dirfd, const char *path, char **cwd_out)
 {
-	char link[64], dir[4096];
-	snprintf(link, sizeof link, "/proc/%d/cwd", (int)pid);
-	ssize_t n = readlink(link, dir, sizeof dir - 1);
-	*cwd_out = guard_xstrdup(n > 0 ? (dir[n] = 0, dir) : "");
+	char *r = guard_proc_path(pid, dirfd_arg, dirfd, path, cwd_out);
+	if (r)
+		return r;
 	if (path[0] == '/' || !*path)
 		return guard_path_normalize(path[0] ? path : "/");
-	if (dirfd_arg && (int)dirfd != AT_FDCWD) {
-		snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)pid, (int)dirfd);
-		n = readlink(link, dir, sizeof dir - 1);
-		if (n <= 0)
-			return guard_xstrdup(path);
-		dir[n] = 0;
-	} else {
-		snprintf(dir, sizeof dir, "%s", *cwd_out);
-	}
-	char *j = guard_path_join(dir, path);
-	char *r = guard_path_normalize(j);
-	free(j);
-	return r;
+	return guard_xstrdup(path);
 }
 
 /* The policy's verdict on an attempt: the deciding rule, and the errno it predicts (0: allowed). */
@@ -310,6 +302,7 @@ struct observer {
 	int nr[sizeof watched / sizeof *watched]; /* each watched call's number on the native architecture, or -1 */
 	uint32_t arch;                            /* the native architecture (the filter watches only that) */
 	int root_fd; /* the sandbox's root as its processes see it (O_PATH), or -1 until a notification opens it */
+	bool state_names; /* the filter stops calls that make names (state_names.h) */
 };
 
 /* The watched call a notification is about, by number: no name lookup (and allocation) per notification. */
@@ -323,26 +316,25 @@ static const struct watched *watched_call(const struct observer *o, const struct
 	return NULL;
 }
 
-/* Does `path` (absolute, normalized) not exist as the sandbox's processes see their file system? Every process of
- * the sandbox has the same root (chroot, pivot_root and mounts are refused by the seccomp layer), so the first
- * notifying process's root serves for all, through one descriptor instead of a /proc/PID/root walk per call. */
-static bool missing_in_view(struct observer *o, pid_t pid, const char *path)
+/* lstat of `path` (absolute, normalized) as the sandbox's processes see their file system: true when found (st
+ * filled), else false with errno set. Every process of the sandbox has the same root (chroot, pivot_root and mounts
+ * are refused by the seccomp layer), so the first notifying process's root serves for all, through one descriptor
+ * instead of a /proc/PID/root walk per call. */
+static bool stat_in_view(struct observer *o, pid_t pid, const char *path, struct stat *st)
 {
-	struct stat st;
 	if (o->root_fd < 0) {
 		char root[64];
 		snprintf(root, sizeof root, "/proc/%d/root", (int)pid);
 		o->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	}
-	int rc;
-	if (o->root_fd >= 0) {
-		rc = path[1] ? fstatat(o->root_fd, path + 1, &st, AT_SYMLINK_NOFOLLOW) : fstat(o->root_fd, &st);
-	} else {
-		char *inview = guard_xasprintf("/proc/%d/root%s", (int)pid, path);
-		rc = lstat(inview, &st);
-		free(inview);
-	}
-	return rc != 0 && (errno == ENOENT || (errno == EACCES && lstat(path, &st) != 0 && errno == EACCES));
+	if (o->root_fd >= 0)
+		return (path[1] ? fstatat(o->root_fd, path + 1, st, AT_SYMLINK_NOFOLLOW) : fstat(o->root_fd, st)) == 0;
+	char *inview = guard_xasprintf("/proc/%d/root%s", (int)pid, path);
+	int rc = lstat(inview, st);
+	int saved = errno;
+	free(inview);
+	errno = saved;
+	return rc == 0;
 }
 
 /* verdict, remembered per path for the session (the image does not change while it runs) */
@@ -379,6 +371,14 @@ static int observer_serve(int notify_fd, struct observer *o)
 	uint64_t t0 = guard_stats_now_ns();
 
 	const struct watched *w = watched_call(o, req);
+	/* A name in a state file's private directory (state_names.h): decided here, before the call goes on. Those
+	 * calls are not in `watched`: only a session that needs it pays for the name lookup. */
+	int name_err = 0;
+	if (o->state_names) {
+		char *name = seccomp_syscall_resolve_num_arch(req->data.arch, req->data.nr);
+		name_err = name ? guard_state_names_check(o->plan, sup->image, req, name) : 0;
+		free(name);
+	}
 
 	char target[4096] = "", argv[4096];
 	unsigned nargv = 0;
@@ -405,8 +405,19 @@ static int observer_serve(int notify_fd, struct observer *o)
 		 * (PATH searches, locale probing): it stays out of the log. Nor is one that the user's own file
 		 * permissions keep out of reach on the host too (a PATH entry in another user's home): the
 		 * supervisor runs as that user, and guard did not decide it. */
-		if (op != GUARD_OP_CONNECT && op != GUARD_OP_WRITE)
-			missing = missing_in_view(o, (pid_t)req->pid, path);
+		if (op != GUARD_OP_CONNECT && op != GUARD_OP_WRITE) {
+			struct stat st;
+			bool found = stat_in_view(o, (pid_t)req->pid, path, &st);
+			missing = !found &&
+				  (errno == ENOENT || (errno == EACCES && lstat(path, &st) != 0 && errno == EACCES));
+			/* Judged as the kernel sees the target, not from the text: a directory matches a rule written
+			 * for directories (~/.claude/) however it was named (~/.claude, ~/.claude/., fd/N/..). */
+			if (found && S_ISDIR(st.st_mode))
+				is_dir = true;
+		}
+		size_t tl = strlen(target);
+		if (op != GUARD_OP_CONNECT && tl && target[tl - 1] == '/')
+			is_dir = true; /* the kernel resolves a trailing '/' only to a directory */
 	}
 	/* What was read is only trustworthy if the call is still the one we were told about (no pid reuse). */
 	bool valid = seccomp_notify_id_valid(notify_fd, req->id) == 0;
@@ -418,6 +429,9 @@ static int observer_serve(int notify_fd, struct observer *o)
 		resp->error = -EACCES;
 		resp->flags = 0;
 		guard_exec_say(sup->image, xr);
+	} else if (name_err && valid) {
+		resp->error = -name_err;
+		resp->flags = 0;
 	}
 	seccomp_notify_respond(notify_fd, resp);
 	uint64_t t1 = guard_stats_now_ns();
@@ -493,8 +507,13 @@ void guard_observer_attach(struct guard_supervision *sup, const struct guard_pla
 	if (sup->observer_sock[0] < 0)
 		return;
 	struct observer *o = guard_xmalloc(sizeof *o);
-	*o = (struct observer){.sup = sup, .plan = plan, .seen = guard_dedup_new(), .verdicts = guard_verdict_cache_new(),
-			       .arch = seccomp_arch_native(), .root_fd = -1};
+	*o = (struct observer){.sup = sup,
+			       .plan = plan,
+			       .seen = guard_dedup_new(),
+			       .state_names = guard_state_names_needed(plan),
+			       .verdicts = guard_verdict_cache_new(),
+			       .arch = seccomp_arch_native(),
+			       .root_fd = -1};
 	for (size_t i = 0; i < sizeof watched / sizeof *watched; i++) {
 		int nr = seccomp_syscall_resolve_name(watched[i].name);
 		o->nr[i] = nr == __NR_SCMP_ERROR ? -1 : nr;

@@ -89,7 +89,7 @@ static void add_grant(struct guard_plan *plan, const char *path, bool is_dir, ui
 			return;
 		}
 	}
-	struct guard_grant g = {guard_xstrdup(path), access, is_dir, rule, why};
+	struct guard_grant g = {guard_xstrdup(path), access, is_dir, rule, why, false};
 	GUARD_VEC_PUSH(plan->os->grants, g);
 }
 
@@ -145,7 +145,7 @@ static void cover_host_sockets(struct guard_plan *plan)
 			dup_mount |= strcmp(m->path, p) == 0;
 		}
 		for (size_t k = 0; k < plan->os->grants.n && hidden; k++)
-			granted |= guard_path_within(p, plan->os->grants.v[k].path);
+			granted |= !plan->os->grants.v[k].private_dir && guard_path_within(p, plan->os->grants.v[k].path);
 		if ((hidden && !granted) || dup_mount)
 			continue; /* gone with its private tmpfs */
 		struct guard_mount m = {GUARD_MNT_COVER_FILE, guard_xstrdup(p), false, 0, NULL,
@@ -199,11 +199,84 @@ static const struct guard_grant *write_grant_containing(const struct guard_plan 
 	const struct guard_grant *best = NULL;
 	for (size_t i = 0; i < plan->os->grants.n; i++) {
 		const struct guard_grant *g = &plan->os->grants.v[i];
-		if (g->is_dir && (g->access & LANDLOCK_ACCESS_FS_WRITE_FILE) && guard_path_within(path, g->path) &&
+		if (g->is_dir && !g->private_dir && (g->access & LANDLOCK_ACCESS_FS_WRITE_FILE) &&
+		    guard_path_within(path, g->path) &&
 		    strcmp(path, g->path) != 0 && (!best || strlen(g->path) < strlen(best->path)))
 			best = g;
 	}
 	return best;
+}
+
+static bool state_file_tree(const struct guard_plan *plan, const char *path)
+{
+	for (size_t i = 0; i < plan->trees.n; i++)
+		if (plan->trees.v[i].state_file && strcmp(plan->trees.v[i].path, path) == 0)
+			return true;
+	return false;
+}
+
+bool guard_state_sibling(const char *file, const char *name)
+{
+	size_t n = strlen(file);
+	return strncmp(name, file, n) == 0 &&
+	       (!name[n] || !strcmp(name + n, ".lock") || (!strncmp(name + n, ".tmp.", 5) && name[n + 5]));
+}
+
+/* Said at start, not only in --dry-run: the agent's save by rename will fail, and it may not say why. */
+static void note_state_in_place(struct guard_plan *plan, const char *path, const char *reason)
+{
+	char *n = guard_xasprintf("%s is saved in place only: creating %s.lock/ and %s.tmp.* beside it would need %s",
+				  path, strrchr(path, '/') + 1, strrchr(path, '/') + 1, reason);
+	guard_note("%s", n);
+	guard_strv_push(&plan->notes, n);
+}
+
+static bool absent_tree(const struct guard_plan *plan, const char *path)
+{
+	for (size_t i = 0; i < plan->trees.n; i++)
+		if (plan->trees.v[i].absent && strcmp(plan->trees.v[i].path, path) == 0)
+			return true;
+	return false;
+}
+
+static void note_absent(struct guard_plan *plan, const char *path, const char *reason)
+{
+	char *n = guard_xasprintf("%s is not granted: it does not exist yet and %s; create it first (touch %s)", path,
+				  reason, path);
+	guard_note("%s", n);
+	guard_strv_push(&plan->notes, n);
+}
+
+/* A state file copied into the private $HOME is replaced by rename, which needs its directory writable: that
+ * directory gets a grant of its own, marked private (its names are the observer's to keep to the state file's,
+ * and the trees bound back under it keep their own mounts' rights), in place of the file's grant, whose inode
+ * the first rename replaces. */
+static void plan_state_dirs(struct guard_plan *plan)
+{
+	const uint64_t rights = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
+				LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_MAKE_REG |
+				LANDLOCK_ACCESS_FS_MAKE_DIR | LL_REMOVE;
+	for (size_t i = 0; i < plan->os->mounts.n; i++) {
+		const struct guard_mount *m = &plan->os->mounts.v[i];
+		if (m->kind != GUARD_MNT_STATE_COPY)
+			continue;
+		for (size_t k = 0; k < plan->os->grants.n; k++) {
+			struct guard_grant *g = &plan->os->grants.v[k];
+			if (strcmp(g->path, m->path) == 0) {
+				free(g->path);
+				*g = plan->os->grants.v[--plan->os->grants.n];
+				break;
+			}
+		}
+		char *dir = guard_xstrdup(m->path);
+		*strrchr(dir, '/') = 0;
+		size_t before = plan->os->grants.n;
+		add_grant(plan, dir[0] ? dir : "/", true, rights, m->rule,
+			  "holds a state file: its names only (NAME.lock/, NAME.tmp.*), in the private home");
+		if (plan->os->grants.n > before)
+			plan->os->grants.v[before].private_dir = true;
+		free(dir);
+	}
 }
 
 static bool within_virtual_root_exactly(const struct guard_strv *roots, const char *path)
@@ -252,7 +325,8 @@ static void plan_mirrors(struct guard_plan *plan)
 	add_op(plan, GUARD_MNT_MIRROR, plan->home, NULL, true, why);
 	for (size_t i = 0, n = plan->os->mounts.n; i < n; i++) {
 		const struct guard_mount *m = &plan->os->mounts.v[i];
-		if (m->kind != GUARD_MNT_REBIND || !guard_path_within(m->path, plan->home))
+		if ((m->kind != GUARD_MNT_REBIND && m->kind != GUARD_MNT_STATE_COPY) ||
+		    !guard_path_within(m->path, plan->home))
 			continue;
 		char *p = guard_xstrdup(m->path);
 		for (char *s = strrchr(p, '/'); s && s > p; s = strrchr(p, '/')) {
@@ -281,7 +355,8 @@ static void plan_own_mounts(struct guard_plan *plan)
 		 * read-only mount, and a tmpfs or a rebind of ours is a mount already. */
 		const struct guard_grant *g = &plan->os->grants.v[i];
 		if (guard_grant_writable(g) && !guard_path_within(g->path, "/dev") && !guard_path_within(g->path, "/proc") &&
-		    !has_mount(plan, GUARD_MNT_TMPFS, g->path) && !has_mount(plan, GUARD_MNT_REBIND, g->path))
+		    !has_mount(plan, GUARD_MNT_TMPFS, g->path) && !has_mount(plan, GUARD_MNT_REBIND, g->path) &&
+		    !has_mount(plan, GUARD_MNT_STATE_COPY, g->path))
 			add_op(plan, GUARD_MNT_SELF_BIND, g->path, NULL, g->is_dir,
 			       "writable: a mount of its own, the rest goes read-only");
 	}
@@ -345,10 +420,22 @@ static void plan_mounts(struct guard_plan *plan)
 				  !within_virtual_root_exactly(&roots, plan->os->grants.v[k].path);
 		if (guard_path_within(g->path, GUARD_RUN_DIR))
 			continue; /* guard's own files: bound by plan_own_mounts */
-		if (under && !nested)
+		if (under && !nested && absent_tree(plan, g->path) && !plan->observer) {
+			note_absent(plan, g->path, "the kernel observer (seccomp user notification) is off");
+			continue;
+		}
+		if (under && !nested && state_file_tree(plan, g->path) && plan->observer)
+			add_mount(plan, GUARD_MNT_STATE_COPY, g->path, false, 0, g->rule,
+				  "state file: a private copy (NAME.lock/, NAME.tmp.* beside it), saved back when it changes");
+		else if (under && !nested)
 			add_mount(plan, GUARD_MNT_REBIND, g->path, g->is_dir, 0, g->rule, "granted, bound back");
+		if (under && !nested && state_file_tree(plan, g->path) && !plan->observer && !absent_tree(plan, g->path))
+			note_state_in_place(plan, g->path, "the kernel observer (seccomp user notification) is off");
+		if (!under && absent_tree(plan, g->path))
+			note_absent(plan, g->path, "only a file in the sandbox's private home can be granted before it exists");
 	}
 	guard_strv_clear(&roots);
+	plan_state_dirs(plan);
 
 	for (size_t i = 0; i < plan->holes.n; i++) {
 		const struct guard_hole *h = &plan->holes.v[i];
@@ -481,6 +568,13 @@ void guard_linux_plan(struct guard_plan *plan, const struct guard_plan_input *in
 		plan_mounts(plan);
 	else
 		plan_splits(plan);
+	for (size_t i = 0; plan->mode != GUARD_MODE_NAMESPACES && i < plan->trees.n; i++)
+		if (plan->trees.v[i].absent)
+			note_absent(plan, plan->trees.v[i].path, "Landlock-only mode grants only what exists");
+		else if (plan->trees.v[i].state_file)
+			note_state_in_place(plan, plan->trees.v[i].path,
+					    "a grant of the whole directory in Landlock-only mode (user namespaces: "
+					    "guard doctor)");
 }
 
 void guard_linux_plan_free(struct guard_plan *plan)

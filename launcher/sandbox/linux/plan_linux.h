@@ -29,6 +29,10 @@ struct guard_grant {
 	bool is_dir;
 	const struct guard_image_rule *rule; /* NULL for grants guard adds itself (named in `why`) */
 	const char *why;
+	/* A directory of the sandbox's private $HOME that holds a state file (GUARD_MNT_STATE_COPY): writable for
+	 * that file's own names only (the observer refuses the others), and nothing beneath it is the host's by
+	 * this grant (the trees bound back under it keep their own mounts' rights). */
+	bool private_dir;
 };
 
 /* Kinds of mount operation, in the order guard_mounts_apply runs them (the list is sorted by kind, then path).
@@ -36,6 +40,7 @@ struct guard_grant {
 enum guard_mount_kind {
 	GUARD_MNT_TMPFS,         /* fresh tmpfs over a host directory (private /tmp, /run, $HOME) */
 	GUARD_MNT_REBIND,        /* a granted tree under a tmpfs, bound back from the host */
+	GUARD_MNT_STATE_COPY,    /* a state file under a tmpfs: a private copy, saved back each time it changes */
 	GUARD_MNT_MIRROR,        /* a host directory under a tmpfs: its hidden names get mode-000 placeholders */
 	GUARD_MNT_SELF_BIND,     /* a writable grant made a mount of its own, so the rest can go read-only */
 	GUARD_MNT_BIND_RO,       /* guard's own directory or file (src, on the host) bound read-only at path */
@@ -76,7 +81,12 @@ void guard_linux_plan_free(struct guard_plan *plan);
 int guard_landlock_apply(const struct guard_plan *plan, char *why, size_t whylen);
 /* Namespaces mode: set up mounts in the new mount namespace (init process). Returns 0 or -1 with why.
  * cover_fds receives O_PATH descriptors of the cover sources (file, directory) for covers made later. */
-int guard_mounts_apply(const struct guard_plan *plan, int cover_fds[2], char *why, size_t whylen);
+struct guard_state_sync;
+int guard_mounts_apply(const struct guard_plan *plan, int cover_fds[2], struct guard_state_sync *sync, char *why,
+		       size_t whylen);
+/* Is `name` one of the names the state file `file` is written through (the file, NAME.lock, NAME.tmp.*)? */
+bool guard_state_sibling(const char *file, const char *name);
+
 /* Cover `path` (an O_PATH descriptor of it, not followed) with a cover source; 0 or -1 (errno). */
 int guard_cover_fd(int target_fd, int cover_fd);
 

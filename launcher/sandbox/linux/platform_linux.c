@@ -46,6 +46,7 @@ static const char *mount_kind(enum guard_mount_kind k)
 {
 	static const char *const names[] = {
 		[GUARD_MNT_TMPFS] = "tmpfs",	     [GUARD_MNT_REBIND] = "bind",
+		[GUARD_MNT_STATE_COPY] = "state-copy",
 		[GUARD_MNT_MIRROR] = "mirror",	     [GUARD_MNT_SELF_BIND] = "self-bind",
 		[GUARD_MNT_BIND_RO] = "bind-ro",     [GUARD_MNT_COVER_SOURCES] = "cover-src",
 		[GUARD_MNT_PIN] = "pin",	     [GUARD_MNT_COVER_FILE] = "cover-file",
@@ -73,7 +74,7 @@ static void print_boundary(const struct guard_plan *plan)
 		printf("  %-11s %s", mount_kind(m->kind), m->path);
 		if (m->kind == GUARD_MNT_BIND_RO)
 			printf("  from %s", m->src);
-		origin(plan, m->kind == GUARD_MNT_REBIND ? NULL : m->rule, m->why);
+		origin(plan, m->kind == GUARD_MNT_REBIND || m->kind == GUARD_MNT_STATE_COPY ? NULL : m->rule, m->why);
 	}
 }
 

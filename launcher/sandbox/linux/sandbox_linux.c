@@ -33,6 +33,8 @@
 #include "sandbox/linux/cgroup.h"
 #include "sandbox/linux/late_covers.h"
 #include "sandbox/linux/observer.h"
+#include "sandbox/linux/state_names.h"
+#include "sandbox/linux/state_sync.h"
 #include "sandbox/linux/plan_linux.h"
 #include "sandbox/platform.h"
 #include "supervisor/sandbox_record.h"
@@ -191,7 +193,7 @@ __attribute__((noreturn)) static void run_command(const struct guard_plan *plan,
 	if (guard_seccomp_install(&plan->seccomp, why, sizeof why) != 0)
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
 	if (obs >= 0) {
-		if (guard_observer_install(obs, sup->magic, why, sizeof why) != 0)
+		if (guard_observer_install(obs, sup->magic, guard_state_names_needed(plan), why, sizeof why) != 0)
 			child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
 		close(obs);
 	}
@@ -242,7 +244,8 @@ __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, ch
 	set_forwarding(false);
 	if (read(sync_fd, &go, 1) != 1)
 		_exit(GUARD_EXIT_ERROR); /* the supervisor could not map our ids: it reports why */
-	if (guard_mounts_apply(plan, cover_fds, why, sizeof why) != 0)
+	struct guard_state_sync *state = guard_state_sync_new();
+	if (guard_mounts_apply(plan, cover_fds, state, why, sizeof why) != 0)
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: mounting a fresh /proc for the sandbox: %s", strerror(errno));
@@ -280,9 +283,14 @@ __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, ch
 	struct guard_watch *watch = start_late_covers(plan, cover_fds);
 	for (;;) {
 		int nfd = guard_net_init_fd(plan); /* sockets made inside for network.publish; -1: none */
-		struct pollfd p[3] = {{sfd, POLLIN, 0}, {guard_watch_fd(watch), POLLIN, 0}, {nfd, POLLIN, 0}};
-		if (poll(p, 3, -1) < 0 && errno != EINTR)
+		struct pollfd p[4] = {{sfd, POLLIN, 0},
+				      {guard_watch_fd(watch), POLLIN, 0},
+				      {nfd, POLLIN, 0},
+				      {guard_state_sync_fd(state), POLLIN, 0}};
+		if (poll(p, 4, -1) < 0 && errno != EINTR)
 			break;
+		if (p[3].revents & POLLIN)
+			guard_state_sync_handle(state);
 		if (watch && (p[1].revents & POLLIN))
 			guard_watch_handle(watch);
 		if (nfd >= 0 && p[2].revents)
@@ -295,12 +303,14 @@ __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, ch
 		while ((w = waitpid(-1, &st, WNOHANG)) > 0)
 			if (w == cmd) {
 				/* The session ends with its command; leaving pid 1 kills whatever it left behind. */
+				guard_state_sync_flush(state);
 				send_record(fd, 'S', 0, st, NULL);
 				_exit(0);
 			}
 		if (w < 0 && errno == ECHILD)
 			break;
 	}
+	guard_state_sync_flush(state);
 	send_record(fd, 'S', 0, 0, NULL);
 	_exit(0);
 }

@@ -1,0 +1,133 @@
+/* `guard watch [ID|--last]`: a running session's denials as they happen, from another terminal (issue 11: zero
+ * guard lines inside an agent's TUI; the human follows here instead). Reads the session's events.jsonl from its
+ * start and follows it until the session ends (its end record, or its guard process gone), one line per denial:
+ * time, process, operation, path, and the rule that decided. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "log/session_read.h"
+
+#define USAGE "usage: guard watch [ID|--last]"
+#define LINE_MAX_BYTES (1u << 20) /* an events.jsonl line longer than this is skipped, like the reader does */
+
+static void print_denial(const struct guard_session_read_event *ev)
+{
+	char when[16] = "--:--:--";
+	if (ev->t > 0) {
+		time_t secs = (time_t)(ev->t / 1000);
+		struct tm tm;
+		if (localtime_r(&secs, &tm))
+			strftime(when, sizeof when, "%H:%M:%S", &tm);
+	}
+	printf("%s  pid %-7lld %-8s %s", when, ev->pid, ev->op ? ev->op : "?",
+	       ev->abs ? ev->abs : ev->path ? ev->path : "?");
+	if (ev->err)
+		printf("  %s", ev->err);
+	if (ev->has_rule && ev->rule.pattern)
+		printf("  by %s \"%s\" (%s:%lld)", ev->rule.kind ? ev->rule.kind : "?", ev->rule.pattern,
+		       ev->rule.file ? ev->rule.file : "?", ev->rule.line);
+	else if (ev->net_reason)
+		printf("  (%s)", ev->net_reason);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* Every complete line from *off on; a partial last line waits for the next round. Returns the denials shown. */
+static unsigned follow(FILE *f, long *off)
+{
+	unsigned shown = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	fseek(f, *off, SEEK_SET);
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] != '\n')
+			break; /* being written */
+		*off += n;
+		if ((size_t)n > LINE_MAX_BYTES)
+			continue;
+		struct guard_session_read_event ev;
+		struct guard_json_doc *doc = NULL;
+		if (guard_session_read_event_parse(line, (size_t)n - 1, &ev, &doc) != 0)
+			continue;
+		if (ev.result && strcmp(ev.result, "denied") == 0) {
+			print_denial(&ev);
+			shown++;
+		}
+		guard_session_read_event_free(&ev, doc);
+	}
+	clearerr(f);
+	free(line);
+	return shown;
+}
+
+/* Ended: session.json has its end record, or the guard process that ran it is gone. */
+static bool session_over(const char *dir)
+{
+	struct guard_session_read s;
+	char why[512];
+	if (guard_session_read_open(&s, dir, why, sizeof why) != 0)
+		return true;
+	bool over = s.finished || (s.guard_pid > 0 && kill((pid_t)s.guard_pid, 0) != 0 && errno == ESRCH);
+	guard_session_read_close(&s);
+	return over;
+}
+
+int guard_cmd_watch(int argc, char **argv)
+{
+	const char *id = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			printf("%s\nFollows a session's denials as they happen (default: the newest session), until it "
+			       "ends.\n",
+			       USAGE);
+			return 0;
+		}
+		if (!strcmp(argv[i], "--last"))
+			continue;
+		if (argv[i][0] == '-' || id)
+			guard_die(USAGE, "unexpected argument %s", argv[i]);
+		id = argv[i];
+	}
+	char why[768];
+	bool none;
+	char *dir = guard_session_read_find(id, &none, why, sizeof why);
+	if (!dir)
+		guard_die(none ? "sessions are recorded by `guard run`" : "`guard sessions` lists them", "%s", why);
+	struct guard_session_read s;
+	if (guard_session_read_open(&s, dir, why, sizeof why) != 0)
+		guard_die("the session directory is damaged; `guard sessions` lists the others", "%s", why);
+	printf("watching session %s:", s.id ? s.id : "?");
+	for (size_t i = 0; i < s.nargv && i < 8; i++)
+		printf(" %s", s.argv[i]);
+	printf("%s\n", s.nargv > 8 ? " …" : "");
+	fflush(stdout);
+	guard_session_read_close(&s);
+
+	char *events = guard_path_join(dir, "events.jsonl");
+	long off = 0;
+	unsigned total = 0;
+	for (;;) {
+		/* Decided before reading: what was written until the end is read once more below. */
+		bool over = session_over(dir);
+		FILE *f = fopen(events, "re");
+		if (f) {
+			total += follow(f, &off);
+			fclose(f);
+		}
+		if (over)
+			break;
+		struct timespec nap = {0, 200 * 1000 * 1000};
+		nanosleep(&nap, NULL);
+	}
+	printf("session ended: %u denial%s\n", total, total == 1 ? "" : "s");
+	free(events);
+	free(dir);
+	return 0;
+}

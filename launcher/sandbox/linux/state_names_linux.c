@@ -1,0 +1,133 @@
+/* The names a state file's private directory admits: state_names.h says why. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/guard.h"
+#include "sandbox/linux/plan_linux.h"
+#include "sandbox/linux/proc_path.h"
+#include "sandbox/linux/state_names.h"
+
+/* Where each call keeps the names it makes or removes: (dirfd, path) argument pairs, -1 for none or AT_FDCWD. */
+static const struct name_call {
+	const char *name;
+	int dirfd[2], path[2];
+	bool if_creating; /* open, openat: only with O_CREAT (the flags follow the path) */
+} calls[] = {
+	{"mkdir", {-1, -1}, {0, -1}, false},	{"mkdirat", {0, -1}, {1, -1}, false},
+	{"mknod", {-1, -1}, {0, -1}, false},	{"mknodat", {0, -1}, {1, -1}, false},
+	{"rmdir", {-1, -1}, {0, -1}, false},	{"unlink", {-1, -1}, {0, -1}, false},
+	{"unlinkat", {0, -1}, {1, -1}, false},	{"rename", {-1, -1}, {0, 1}, false},
+	{"renameat", {0, 2}, {1, 3}, false},	{"renameat2", {0, 2}, {1, 3}, false},
+	{"link", {-1, -1}, {1, -1}, false},	{"linkat", {2, -1}, {3, -1}, false},
+	{"symlink", {-1, -1}, {1, -1}, false},	{"symlinkat", {1, -1}, {2, -1}, false},
+	{"chmod", {-1, -1}, {0, -1}, false},	{"fchmodat", {0, -1}, {1, -1}, false},
+	{"fchmodat2", {0, -1}, {1, -1}, false}, {"creat", {-1, -1}, {0, -1}, false},
+	{"openat2", {0, -1}, {1, -1}, true},	{"open", {-1, -1}, {0, -1}, true},
+	{"openat", {0, -1}, {1, -1}, true},
+};
+
+bool guard_state_names_needed(const struct guard_plan *plan)
+{
+	for (size_t i = 0; plan->os && i < plan->os->mounts.n; i++)
+		if (plan->os->mounts.v[i].kind == GUARD_MNT_STATE_COPY)
+			return true;
+	return false;
+}
+
+int guard_state_names_rules(scmp_filter_ctx ctx, char *why, size_t whylen)
+{
+	for (size_t i = 0; i < sizeof calls / sizeof *calls; i++) {
+		int nr = seccomp_syscall_resolve_name(calls[i].name);
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* not on this architecture (aarch64 has no mkdir) */
+		int flags_arg = calls[i].path[0] + 1;
+		/* openat2's flags are in memory, out of the filter's sight: every call stops, check() reads them. */
+		bool masked = calls[i].if_creating && strcmp(calls[i].name, "openat2") != 0;
+		int e = masked ? seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+								 SCMP_CMP64((unsigned)flags_arg, SCMP_CMP_MASKED_EQ,
+									    O_CREAT, O_CREAT))
+					     : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+		if (e < 0) {
+			snprintf(why, whylen, "observer: rule for %s: %s", calls[i].name, strerror(-e));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The path argument of the stopped caller as the kernel will resolve it (proc_path.h). NULL when it cannot be
+ * read (the call then continues: the kernel and the private home answer). */
+static char *call_path(const struct seccomp_notif *req, int mem, int dirfd_arg, int path_arg)
+{
+	char buf[4096];
+	ssize_t n = pread(mem, buf, sizeof buf - 1, (off_t)req->data.args[path_arg]);
+	if (n <= 0)
+		return NULL;
+	buf[n] = 0;
+	if (strnlen(buf, (size_t)n) == (size_t)n || !buf[0])
+		return NULL; /* cut, or empty (AT_EMPTY_PATH: an open descriptor, no new name) */
+	return guard_proc_path((pid_t)req->pid, dirfd_arg >= 0, dirfd_arg >= 0 ? (long)req->data.args[dirfd_arg] : 0,
+			       buf, NULL);
+}
+
+/* 0: the name may be made or removed; EACCES: it is in a private state directory, not the state file's own
+ * name, and no rule grants it (a tree bound back read-only answers for itself: EROFS). */
+static int verdict(const struct guard_plan *plan, const struct guard_image *img, const char *path)
+{
+	bool inside = false;
+	for (size_t i = 0; i < plan->os->mounts.n; i++) {
+		const struct guard_mount *m = &plan->os->mounts.v[i];
+		if (m->kind != GUARD_MNT_STATE_COPY)
+			continue;
+		const char *slash = strrchr(m->path, '/');
+		size_t dlen = (size_t)(slash - m->path);
+		char *dir = guard_xasprintf("%.*s", (int)dlen, m->path);
+		bool within = guard_path_within(path, dir[0] ? dir : "/") && strcmp(path, dir) != 0;
+		const char *base = strrchr(path, '/') + 1;
+		bool own = within && (size_t)(base - 1 - path) == dlen && guard_state_sibling(slash + 1, base);
+		free(dir);
+		if (own)
+			return 0;
+		inside |= within;
+	}
+	if (!inside)
+		return 0;
+	if (guard_image_grant(img, GUARD_WRITE, path, false) || guard_image_grant(img, GUARD_READ, path, false))
+		return 0;
+	return EACCES;
+}
+
+int guard_state_names_check(const struct guard_plan *plan, const struct guard_image *img,
+			    const struct seccomp_notif *req, const char *name)
+{
+	const struct name_call *c = NULL;
+	for (size_t i = 0; i < sizeof calls / sizeof *calls && !c; i++)
+		if (strcmp(calls[i].name, name) == 0)
+			c = &calls[i];
+	if (!c || !img)
+		return 0;
+	char memp[64];
+	snprintf(memp, sizeof memp, "/proc/%u/mem", req->pid);
+	int mem = open(memp, O_RDONLY | O_CLOEXEC);
+	if (mem < 0)
+		return 0;
+	uint64_t flags = req->data.args[c->path[0] + 1];
+	if (!strcmp(name, "openat2") && pread(mem, &flags, sizeof flags, (off_t)req->data.args[2]) != sizeof flags)
+		flags = 0;
+	int err = 0;
+	if (c->if_creating && !(flags & O_CREAT))
+		c = NULL; /* an open that makes no name (the observer's own rule stopped it) */
+	for (int k = 0; c && k < 2 && c->path[k] >= 0 && !err; k++) {
+		char *path = call_path(req, mem, c->dirfd[k], c->path[k]);
+		if (path)
+			err = verdict(plan, img, path);
+		free(path);
+	}
+	close(mem);
+	return err;
+}
