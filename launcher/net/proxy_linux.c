@@ -228,12 +228,27 @@ static void denial_text(struct guard_proxy *px, const char *target, const struct
 	tprintf(t, "  network:\n    allow: [\"%s\"]\n", f->suggest);
 }
 
+/* The refusal in one line, to the program that asked, before it gets the answer (most show only the status). */
+static void tell_refusal(struct conn *c, const char *target, const struct failure *f)
+{
+	char line[2048];
+	snprintf(line, sizeof line,
+		 "guard: the sandbox's proxy refused %s: %s — sandbox policy, not a network failure; "
+		 "don't retry. To allow: guard run --allow-net %s …\n",
+		 target, f->reason, f->suggest);
+	for (char *p = line; *p && p[1]; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = '?'; /* the target is the client's text: one line, whatever it holds */
+	proxy_tell_client(c, target, line);
+}
+
 void proxy_refuse_http(struct conn *c, const char *target, const struct failure *f, bool keep)
 {
 	char buf[8192], header[2048];
 	struct text t = {buf, 0, sizeof buf};
 	buf[0] = 0;
 	if (!strcmp(f->result, "denied")) {
+		tell_refusal(c, target, f);
 		denial_text(c->px, target, f, &t);
 		snprintf(header, sizeof header, "X-Guard-Denied: %s: %s; to allow it: guard run --allow-net %s\r\n",
 			 target, f->reason, f->suggest);
@@ -318,6 +333,11 @@ static void do_socks5(struct conn *c)
 	struct failure f = {0};
 	if (!proxy_reach(c, &r.target, r.port, "socks5", &f)) {
 		proxy_log_failure(c, r.host, r.port, "socks5", &f, proxy_failure_rule(c, &r.target, r.port));
+		if (!strcmp(f.result, "denied")) {
+			char target[PROXY_HOST_MAX + 16];
+			net_host_port_text(target, sizeof target, r.host, r.port);
+			tell_refusal(c, target, &f);
+		}
 		socks_reply(c, f.socks);
 		return;
 	}

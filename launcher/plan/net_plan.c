@@ -259,6 +259,8 @@ void guard_net_plan_build(struct guard_plan *plan, const struct guard_plan_input
 	n->proxy_fd = n->chan[0] = n->chan[1] = n->pub_stop[0] = n->pub_stop[1] = -1;
 	n->proxy_listen = n->fwd_stop[0] = n->fwd_stop[1] = -1;
 	n->sandbox = in->mode;
+	n->quiet = in->quiet;
+	n->agent = in->agent;
 	pthread_mutex_init(&n->chan_mu, NULL);
 	pthread_mutex_init(&n->fwd_mu, NULL);
 	pthread_cond_init(&n->fwd_cv, NULL);

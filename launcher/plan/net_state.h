@@ -48,6 +48,7 @@ struct guard_net {
 	enum guard_net_mode mode;
 	enum guard_mode sandbox;
 	bool isolated;        /* own network namespace */
+	bool quiet, agent;    /* --quiet; the command is an agent (its terminal is its TUI): as the shim's reader rules */
 	unsigned proxy_port;  /* GUARD_NET_PROXY: where the sandbox finds the proxy (its 127.0.0.1) */
 	int proxy_fd;         /* Landlock-only: the proxy's listening socket on the host; -1 */
 	int chan[2];          /* namespaces: SEQPACKET pair, [0] supervisor's, [1] init's; -1 when unused */
