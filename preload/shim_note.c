@@ -199,6 +199,24 @@ static bool lo_only(void)
 	return c == 1;
 }
 
+/* A GUARD_* variable as the process started with it (guard's, not what the program set since), or NULL. */
+static const char *started_env(const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < shim.env.nkeep; i++)
+		if (strncmp(shim.env.keep[i], name, n) == 0 && shim.env.keep[i][n] == '=')
+			return shim.env.keep[i] + n + 1;
+	return NULL;
+}
+
+/* The network facts every explanation of a connect or a lookup needs. */
+static void net_facts(struct guard_facts *f)
+{
+	f->lo_only = lo_only();
+	f->proxy = started_env("GUARD_PROXY");
+	f->allow = started_env("GUARD_NET_ALLOW");
+}
+
 /* "unix:/run/x.sock", "unix:@abstract", "1.2.3.4:443", "[::1]:80"; false for other families. */
 static bool format_target(const struct sockaddr *sa, socklen_t len, char *out, size_t cap, bool *inet)
 {
@@ -278,13 +296,37 @@ void shim_note_net(enum guard_op op, const struct sockaddr *sa, socklen_t len, i
 		if (inet && err) {
 			struct guard_facts f = {.op = op, .err = err, .target = target, .cwd = ""};
 			struct guard_refusal v;
-			f.lo_only = lo_only();
+			net_facts(&f);
 			guard_explain_decide(&shim.img, &f, &v);
 			if (v.why != GUARD_WHY_NONE && tell(&f, &v, target))
 				ev.flags |= GUARD_EVF_EXPLAINED;
 		}
 		shim_event_emit(&ev);
 	}
+	shim_tls_busy--;
+	errno = saved;
+}
+
+/* A failed lookup is explained, not recorded: the session log has the connects, and the proxy's decisions. The
+ * key is the name, so one process says it once. */
+void shim_note_lookup(const char *name)
+{
+	if (!name || !*name || shim.quiet)
+		return;
+	int saved = errno;
+	shim_tls_busy++;
+	char key[1 + 256];
+	size_t n = strnlen(name, sizeof key - 2);
+	key[0] = 'L';
+	memcpy(key + 1, name, n);
+	key[1 + n] = 0;
+	struct guard_facts f = {.op = GUARD_OP_CONNECT, .err = ENOENT, .target = key + 1, .lookup = true,
+				.cwd = ""};
+	struct guard_refusal v;
+	net_facts(&f);
+	guard_explain_decide(&shim.img, &f, &v);
+	if (v.why != GUARD_WHY_NONE)
+		tell(&f, &v, key);
 	shim_tls_busy--;
 	errno = saved;
 }

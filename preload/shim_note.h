@@ -27,6 +27,10 @@ void shim_note_file(const struct shim_call *c);
 /* connect/bind/sendto...: AF_UNIX, AF_INET and AF_INET6 targets; other families are ignored. */
 void shim_note_net(enum guard_op op, const struct sockaddr *sa, socklen_t len, int err);
 
+/* A name lookup (getaddrinfo, gethostbyname...) that failed: explained when the sandbox's network policy is why
+ * (no network, or only guard's proxy resolves names). Not deduplicated between vfork and exec. */
+void shim_note_lookup(const char *name);
+
 /* exec: called with err 0 right before the system call (if it succeeds there is no after) and again with the
  * error if it returns. Not deduplicated. */
 void shim_note_exec(int dirfd, const char *path, char *const argv[], int err);

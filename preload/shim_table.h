@@ -15,6 +15,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -140,6 +141,28 @@
 	/* the generic entry: SYS_open/openat/openat2/execve/execveat/connect get the treatment above */             \
 	X(CUSTOM, syscall, long, (long a0, ...), (a0), 0, NULL, 0)
 
+/* Name lookups: the real call, then an explanation when it failed because the sandbox resolves no names (no
+ * network, or only guard's proxy resolves them). libc's own resolver calls stay internal; these are what
+ * programs call. Columns: the name, and when the result is a failure worth explaining (not a bad argument, not a
+ * numeric-only request, not a too-small buffer). */
+#define SHIM_LOOKUP_TABLE(X)                                                                                         \
+	X(LOOKUP, getaddrinfo, int,                                                                                  \
+	  (const char *restrict a0, const char *restrict a1, const struct addrinfo *restrict a2,                     \
+	   struct addrinfo **restrict a3),                                                                           \
+	  (a0, a1, a2, a3), a0,                                                                                      \
+	  (r == EAI_NONAME || r == EAI_AGAIN || r == EAI_FAIL || r == EAI_NODATA || r == EAI_SYSTEM) &&              \
+		  !(a2 && (a2->ai_flags & AI_NUMERICHOST)))                                                          \
+	X(LOOKUP, gethostbyname, struct hostent *, (const char *a0), (a0), a0, r == NULL)                            \
+	X(LOOKUP, gethostbyname2, struct hostent *, (const char *a0, int a1), (a0, a1), a0, r == NULL)               \
+	X(LOOKUP, gethostbyname_r, int,                                                                              \
+	  (const char *restrict a0, struct hostent *restrict a1, char *restrict a2, size_t a3,                       \
+	   struct hostent **restrict a4, int *restrict a5),                                                          \
+	  (a0, a1, a2, a3, a4, a5), a0, r != ERANGE && a4 && *a4 == NULL)                                           \
+	X(LOOKUP, gethostbyname2_r, int,                                                                             \
+	  (const char *restrict a0, int a1, struct hostent *restrict a2, char *restrict a3, size_t a4,               \
+	   struct hostent **restrict a5, int *restrict a6),                                                          \
+	  (a0, a1, a2, a3, a4, a5, a6), a0, r != ERANGE && a5 && *a5 == NULL)
+
 /* Write-side explainers: the real call (not watched by the observer), then an explanation of EACCES, EPERM,
  * EXDEV (Landlock's cross-directory rename), EROFS and EBUSY (covered or protected paths).
  * Columns: op, dirfd, path, dirfd2, path2. */
@@ -183,6 +206,7 @@
 	SHIM_FILE_TABLE(X)                                                                                           \
 	SHIM_EXEC_TABLE(X)                                                                                           \
 	SHIM_NET_TABLE(X)                                                                                            \
+	SHIM_LOOKUP_TABLE(X)                                                                                         \
 	SHIM_WRITE_TABLE(X)                                                                                          \
 	SHIM_TEMP_TABLE(X)
 

@@ -19,6 +19,7 @@ enum {
 	GUARD_IMAGE_QUIET = 1u << 0,      /* --quiet: the shim prints nothing */
 	GUARD_IMAGE_NAMESPACES = 1u << 1, /* namespaces mode (else Landlock-only) */
 	GUARD_IMAGE_AGENT = 1u << 2,      /* the command is an agent (its profile says so): the terminal is its TUI */
+	GUARD_IMAGE_NET_OPEN = 1u << 3,   /* network.allow ["*"]: the host's network, its failures are not guard's */
 };
 
 struct guard_image_header {

@@ -17,7 +17,8 @@ const char guard_version[] = GUARD_VERSION;
 	"  --project DIR         the project (default: git top level of the working directory)\n"                  \
 	"  --allow-read PATH     also readable        --allow-write PATH  also writable\n"                         \
 	"  --deny PATTERN        also denied          --protect PATTERN   also read-only\n"                        \
-	"  --allow-net HOST      reachable through guard's proxy (api.example.com, *.example.com, host:port)\n"     \
+	"  --allow-net HOST      reachable through guard's proxy (api.example.com, *.example.com, host:port);\n"    \
+	"                        a host service on loopback (localhost:11434) answers at its address inside\n"     \
 	"  --deny-exec CMD       refuse a program (curl) or a subcommand (\"git push --force\"), as exec.deny\n"     \
 	"  --no-userns           Landlock-only mode, without namespaces\n"                                          \
 	"  --gpu --docker --display --ssh-agent --git-worktrees\n"                                                   \

@@ -10,10 +10,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "hooks/agent_hook.h"
+#include "hooks/claude_resume.h"
 #include "plan/env.h"
 #include "policy/implicit_rules.h"
 #include "plan/net.h"
@@ -72,6 +74,8 @@ struct run_ctx {
 	bool port_rules, observer;
 	char *shim, *id;
 	uint64_t magic;
+	char *const *guard_args; /* guard's own options as given (after `run`, before the command) */
+	size_t nguard_args;
 };
 
 /* One attempt's own files: where they are on the host, and where the sandbox finds them. */
@@ -80,6 +84,7 @@ struct run_paths {
 	char *rundir;   /* the private run dir (image, event socket, hook settings) */
 	char *sock_host, *img_host;
 	char *sock_in, *img_in, *shim_in;
+	int cleanup_fd; /* the watcher that removes rundir and tmp_host if guard is killed (session_setup.c) */
 };
 
 /* Made on the host before the plan (the plan names them) and removed however guard leaves, a planning error's
@@ -104,7 +109,10 @@ static void remove_paths(struct run_paths *p)
 		nftw(p->tmp_host, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(p->tmp_host), free(p->rundir), free(p->sock_host), free(p->img_host), free(p->sock_in), free(p->img_in);
 	free(p->shim_in);
+	if (p->cleanup_fd >= 0)
+		close(p->cleanup_fd);
 	memset(p, 0, sizeof *p);
+	p->cleanup_fd = -1;
 }
 
 static void remove_pending_paths(void)
@@ -118,6 +126,7 @@ static void make_paths(const struct run_ctx *c, bool ns, struct run_paths *p)
 {
 	static bool registered;
 	memset(p, 0, sizeof *p);
+	p->cleanup_fd = -1;
 	if (!registered && atexit(remove_pending_paths) != 0)
 		guard_die(NULL, "out of memory");
 	registered = true;
@@ -126,6 +135,8 @@ static void make_paths(const struct run_ctx *c, bool ns, struct run_paths *p)
 	pending_pidns = pid_namespace();
 	p->tmp_host = ns ? NULL : make_private_tmp();
 	p->rundir = guard_make_rundir();
+	char *const made[] = {p->rundir, p->tmp_host};
+	p->cleanup_fd = guard_cleanup_watch(made, 2);
 	p->sock_host = guard_path_join(p->rundir, "events.sock");
 	p->img_host = guard_path_join(p->rundir, "policy.img");
 	p->sock_in = ns ? guard_xstrdup(GUARD_RUN_DIR "/events.sock") : guard_xstrdup(p->sock_host);
@@ -249,12 +260,13 @@ static void write_own_files(const struct run_ctx *c, const struct guard_plan *pl
 	}
 }
 
-static struct guard_session *open_session_log(const struct run_ctx *c, const struct guard_plan *plan,
-					      char *const *argv)
+/* What runs may have guard's hook in it; the log keeps the command as the user wrote it, so the advice built from
+ * it (guard explain, the report) works when copied. */
+static struct guard_session *open_session_log(const struct run_ctx *c, const struct guard_plan *plan)
 {
 	struct guard_session_info info = {
 		.id = c->id,
-		.argv = argv,
+		.argv = c->o.argv,
 		.cwd = c->cwd,
 		.project = c->project,
 		.home = c->home,
@@ -303,7 +315,7 @@ static int run_session(struct run_ctx *c, struct guard_plan *plan, const struct 
 	};
 	if (c->observer && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sup.observer_sock) != 0)
 		guard_die_errno(NULL, "socketpair");
-	sup.session = open_session_log(c, plan, argv);
+	sup.session = open_session_log(c, plan);
 	char mwhy[512];
 	sup.mask = guard_masker_new(&c->pol, mwhy, sizeof mwhy);
 	if (!sup.mask && mwhy[0])
@@ -316,6 +328,15 @@ static int run_session(struct run_ctx *c, struct guard_plan *plan, const struct 
 			close(sup.observer_sock[i]);
 	close_session_log(sup.session, rc);
 	return rc;
+}
+
+/* Claude Code's own resume hint names guard's settings file, which exists only in the session: after an
+ * interactive session that Claude saved, say the command that resumes it under guard. */
+static void resume_hint(const struct run_ctx *c, time_t start)
+{
+	char id[80];
+	if (isatty(0) && isatty(2) && guard_claude_session_saved(c->home, start - 1, id, sizeof id))
+		guard_claude_resume_hint(c->guard_args, c->nguard_args, c->o.argv[0], id);
 }
 
 /* One attempt in one mode: paths for the mode, the plan, pre-launch checks, the session and its run, teardown.
@@ -341,7 +362,10 @@ static int run_in_mode(struct run_ctx *c, enum guard_mode mode, char *why, size_
 		guard_plan_print(&plan, argv, dropped);
 	} else {
 		write_own_files(c, &plan, &paths, exe && ns);
+		time_t start = time(NULL);
 		rc = run_session(c, &plan, &paths, argv, env, why, whylen);
+		if (rc != GUARD_SANDBOX_NO_USERNS && hooked.n && guard_agent_hook_wanted(&c->pol) == GUARD_AGENT_CLAUDE)
+			resume_hint(c, start);
 	}
 	guard_strv_free(env);
 	guard_strv_free(dropped);
@@ -359,6 +383,8 @@ int guard_cmd_run(int argc, char **argv)
 	struct run_ctx c = {0};
 	char why[512] = "";
 	guard_parse_options(argc, argv, &c.o, true);
+	c.guard_args = argv + 1;
+	c.nguard_args = (size_t)(c.o.argv - (argv + 1));
 	guard_locate(&c.o, &c.home, &c.cwd, &c.project);
 	guard_load_policy(&c.o, c.home, c.project, &c.pol); /* with guard's implicit rules (implicit_rules.c) */
 	/* The agent's state, before the plan; not for a command that is not there (nothing to keep state for). */

@@ -47,6 +47,16 @@ static void print_network(const struct guard_plan *plan)
 		       "addresses only when a rule names the address)\n");
 		break;
 	}
+	for (size_t i = 0; i < guard_net_forward_count(plan); i++) {
+		const struct net_forward *f = &n->fwd[i];
+		char a4[16];
+		snprintf(a4, sizeof a4, "%u.%u.%u.%u", f->addr4[0], f->addr4[1], f->addr4[2], f->addr4[3]);
+		printf("host service: %s%s%s port %u (%s, %s:%u): %s\n", f->v4 ? a4 : "", f->v4 && f->v6 ? " and " : "",
+		       f->v6 ? "[::1]" : "", f->port, f->rule->r.written, f->rule->r.at.file, f->rule->r.at.line,
+		       n->isolated ? "answers at the same address inside the sandbox, forwarded to the host's loopback"
+				   : "the host's loopback is the sandbox's; Landlock lets TCP connect reach this port (on any "
+				     "address)");
+	}
 	for (size_t i = 0; i < n->nsocks; i++)
 		printf("host socket: %s (%s)%s\n", n->socks[i].path, n->socks[i].written,
 		       n->sandbox == GUARD_MODE_NAMESPACES ? ": bound in" : "");

@@ -20,11 +20,68 @@
 #include <unistd.h>
 
 #include "lib/fdpass.h"
+#include "net/forward.h"
+#include "net/listeners.h"
 #include "net/relay.h"
 #include "net/proxy_server.h"
 #include "plan/net_state.h"
 
 /* ---- init's side --------------------------------------------------------------------------------------- */
+
+/* A TCP listening socket on a loopback address inside the sandbox's namespace (v6: ::1, else addr4); -1 with
+ * errno. */
+static int listen_inside(bool v6, const unsigned char addr4[4], unsigned port)
+{
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port),
+				  .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	memcpy(&a.sin_addr, addr4, 4);
+	int one = 1;
+	if (v6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	if ((v6 ? bind(fd, (struct sockaddr *)&a6, sizeof a6) : bind(fd, (struct sockaddr *)&a, sizeof a)) != 0 ||
+	    listen(fd, 128) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* Each forward's listeners, IPv4 then IPv6, one message each ('F', no descriptor where it has none): the
+ * supervisor knows how many to expect. localhost's ::1 is optional (a kernel without IPv6); a rule that names
+ * [::1] itself is not. */
+static int send_forward_listeners(struct guard_net *n, char *why, size_t whylen)
+{
+	for (size_t i = 0; i < n->nfwd; i++) {
+		const struct net_forward *f = &n->fwd[i];
+		for (int k = 0; k < 2; k++) {
+			int fd = -1;
+			if (k == 0 ? f->v4 : f->v6) {
+				fd = listen_inside(k == 1, f->addr4, f->port);
+				if (fd < 0 && (k == 0 || !f->v4)) {
+					snprintf(why, whylen, "network.allow %s (%s:%u): listening on %s:%u inside the "
+						 "sandbox for the host's service: %s", f->rule->r.written,
+						 f->rule->r.at.file, f->rule->r.at.line, k ? "[::1]" : "127.0.0.1",
+						 f->port, strerror(errno));
+					return -1;
+				}
+			}
+			int rc = guard_fd_send(n->chan[1], 'F', fd);
+			if (fd >= 0)
+				close(fd);
+			if (rc != 0) {
+				snprintf(why, whylen, "handing a forward's socket to the supervisor: %s", strerror(errno));
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
 
 int guard_net_init_setup(const struct guard_plan *plan, char *why, size_t whylen)
 {
@@ -56,6 +113,8 @@ int guard_net_init_setup(const struct guard_plan *plan, char *why, size_t whylen
 			return -1;
 		}
 		close(fd);
+		if (send_forward_listeners(n, why, whylen) != 0)
+			return -1;
 	}
 	if (!n->init_serves) {
 		close(n->chan[1]);
@@ -94,11 +153,17 @@ bool guard_net_init_serve(const struct guard_plan *plan)
 	return true;
 }
 
+/* ---- the supervisor's side ------------------------------------------------------------------------------ */
+
 /* A TCP socket created inside the sandbox's network namespace by init (namespaces mode); -1 with errno. Serialized
- * on net->chan_mu. */
+ * on net->chan_mu; init's listeners come first on the channel. */
 static int socket_inside(struct guard_net *n)
 {
 	int fd = -1;
+	if (guard_net_listeners_wait(n) != 0) {
+		errno = EAGAIN;
+		return -1;
+	}
 	pthread_mutex_lock(&n->chan_mu);
 	if (n->chan[0] >= 0 && guard_fd_send(n->chan[0], 'S', -1) == 0) {
 		struct pollfd p = {n->chan[0], POLLIN, 0};
@@ -121,33 +186,13 @@ struct pub_conn {
 	unsigned port;
 };
 
-static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t len, int ms)
-{
-	guard_fd_nonblock(fd);
-	if (connect(fd, sa, len) == 0)
-		return 0;
-	if (errno != EINPROGRESS)
-		return -1;
-	struct pollfd p = {fd, POLLOUT, 0};
-	int r = poll(&p, 1, ms);
-	if (r <= 0) {
-		errno = r == 0 ? ETIMEDOUT : errno;
-		return -1;
-	}
-	int err = 0;
-	socklen_t el = sizeof err;
-	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
-	errno = err;
-	return err ? -1 : 0;
-}
-
 static void *pub_conn_main(void *arg)
 {
 	struct pub_conn *c = arg;
 	int in = socket_inside(c->net);
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->port),
 				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	if (in >= 0 && connect_timeout(in, (struct sockaddr *)&a, sizeof a, 5000) == 0) {
+	if (in >= 0 && guard_net_connect_within(in, (struct sockaddr *)&a, sizeof a, 5000) == 0) {
 		unsigned long long up = 0, down = 0;
 		int one = 1;
 		setsockopt(in, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -236,6 +281,8 @@ void guard_net_start(const struct guard_plan *plan, struct guard_session *sessio
 		any |= n->pub[i].fd[0] >= 0 || n->pub[i].fd[1] >= 0;
 	if (any && pipe2(n->pub_stop, O_CLOEXEC) == 0)
 		n->pub_running = pthread_create(&n->pub_thread, NULL, pub_main, n) == 0;
+	if (n->mode == GUARD_NET_PROXY && n->isolated && n->nfwd)
+		guard_net_forward_start(n, session);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
@@ -249,6 +296,7 @@ void guard_net_stop(const struct guard_plan *plan)
 		pthread_join(n->pub_thread, NULL);
 		n->pub_running = false;
 	}
+	guard_net_forward_stop(n);
 	if (n->proxy)
 		guard_proxy_stop(n->proxy);
 }
@@ -274,6 +322,9 @@ bool guard_net_connect_expected(const struct guard_plan *plan, const char *targe
 		return true;
 	for (size_t i = 0; i < n->npub; i++)
 		if (n->pub[i].port == port)
+			return true;
+	for (size_t i = 0; i < guard_net_forward_count(plan); i++)
+		if (n->fwd[i].port == port)
 			return true;
 	return false;
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "net/proxy.h"
@@ -29,6 +30,12 @@ struct test_host {
 
 struct conn;
 
+#define TOLD_MAX 64
+struct told {
+	pid_t pid;
+	uint64_t hash; /* of the target */
+};
+
 struct guard_proxy {
 	struct guard_net *net;
 	int listen_fd, chan_fd;
@@ -47,6 +54,8 @@ struct guard_proxy {
 	struct guard_session *session;
 	struct test_host *hosts;
 	size_t nhosts;
+	struct told told[TOLD_MAX]; /* under mu: refusals already told to a client process */
+	size_t ntold;
 };
 
 struct conn {
@@ -108,6 +117,12 @@ void proxy_refuse_http(struct conn *c, const char *target, const struct failure 
 void proxy_tunnel(struct conn *c);
 /* An HTTP CONNECT whose head c->in holds: check, connect, answer, tunnel. */
 void proxy_do_connect(struct conn *c, const struct proxy_request *r);
+
+/* proxy_tell_linux.c: write guard's one line (line, '\n'-terminated) about a refused target to the stderr of
+ * the process behind c, by the shim's reader rules, once per process and target. */
+void proxy_tell_client(struct conn *c, const char *target, const char *line);
+/* proxy_io_linux.c: a refusal (f->result "denied") told that way, in guard's words. */
+void proxy_tell_refusal(struct conn *c, const char *target, const struct failure *f);
 
 /* proxy_upstream_linux.c: which target may be reached, resolving it, connecting to it */
 void proxy_load_test_hosts(struct guard_proxy *px);

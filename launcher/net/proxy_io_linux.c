@@ -209,12 +209,27 @@ static void denial_text(struct guard_proxy *px, const char *target, const struct
 	tprintf(t, "  network:\n    allow: [\"%s\"]\n", f->suggest);
 }
 
+/* The refusal in one line, to the program that asked, before it gets the answer (most show only the status). */
+void proxy_tell_refusal(struct conn *c, const char *target, const struct failure *f)
+{
+	char line[2048];
+	snprintf(line, sizeof line,
+		 "guard: the sandbox's proxy refused %s: %s — sandbox policy, not a network failure; "
+		 "don't retry. To allow: guard run --allow-net %s …\n",
+		 target, f->reason, f->suggest);
+	for (char *p = line; *p && p[1]; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = '?'; /* the target is the client's text: one line, whatever it holds */
+	proxy_tell_client(c, target, line);
+}
+
 void proxy_refuse_http(struct conn *c, const char *target, const struct failure *f, bool keep)
 {
 	char buf[8192], header[2048];
 	struct text t = {buf, 0, sizeof buf};
 	buf[0] = 0;
 	if (!strcmp(f->result, "denied")) {
+		proxy_tell_refusal(c, target, f);
 		denial_text(c->px, target, f, &t);
 		snprintf(header, sizeof header, "X-Guard-Denied: %s: %s; to allow it: guard run --allow-net %s\r\n",
 			 target, f->reason, f->suggest);

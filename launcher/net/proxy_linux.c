@@ -35,6 +35,7 @@
 
 #include "lib/fdpass.h"
 #include "log/session.h"
+#include "net/listeners.h"
 #include "net/proxy_conn.h"
 #include "net/relay.h"
 #include "policy/policy_api.h"
@@ -74,6 +75,11 @@ static void do_socks5(struct conn *c)
 	struct failure f = {0};
 	if (!proxy_reach(c, &r.target, r.port, "socks5", &f)) {
 		proxy_log_failure(c, r.host, r.port, "socks5", &f, proxy_failure_rule(c, &r.target, r.port));
+		if (!strcmp(f.result, "denied")) {
+			char target[PROXY_HOST_MAX + 16];
+			net_host_port_text(target, sizeof target, r.host, r.port);
+			proxy_tell_refusal(c, target, &f);
+		}
 		socks_reply(c, f.socks);
 		return;
 	}
@@ -223,21 +229,14 @@ static void *acceptor_main(void *arg)
 	struct guard_proxy *px = arg;
 	if (px->listen_fd < 0) {
 		/* Namespaces mode: the sandbox's init sends the socket it opened inside. */
-		struct pollfd p[2] = {{px->chan_fd, POLLIN, 0}, {px->stop[0], POLLIN, 0}};
-		while (poll(p, 2, -1) < 0 && errno == EINTR)
-			;
-		if (p[1].revents)
+		if (guard_net_listeners_take(px->net, px->stop[0]) != 0)
 			return NULL;
-		int fd;
 		pthread_mutex_lock(&px->net->chan_mu);
-		char tag = guard_fd_recv(px->chan_fd, &fd);
+		px->listen_fd = px->net->proxy_listen;
+		px->net->proxy_listen = -1;
 		pthread_mutex_unlock(&px->net->chan_mu);
-		if (tag != 'L' || fd < 0) {
-			if (fd >= 0)
-				close(fd);
+		if (px->listen_fd < 0)
 			return NULL;
-		}
-		px->listen_fd = fd;
 	}
 	for (;;) {
 		struct pollfd p[2] = {{px->listen_fd, POLLIN, 0}, {px->stop[0], POLLIN, 0}};
@@ -274,8 +273,10 @@ struct guard_proxy *guard_proxy_start(struct guard_net *net, int listen_fd, int 
 	if (pipe2(px->stop, O_CLOEXEC) != 0)
 		guard_die_errno(NULL, "pipe");
 	px->acceptor_running = pthread_create(&px->acceptor, NULL, acceptor_main, px) == 0;
-	if (!px->acceptor_running)
+	if (!px->acceptor_running) {
 		guard_note("could not start the network proxy: %s", strerror(errno));
+		guard_net_listeners_give_up(net); /* nobody receives init's listeners */
+	}
 	return px;
 }
 

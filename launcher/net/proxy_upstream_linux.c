@@ -178,11 +178,17 @@ static void addr_text(const struct addr *a, unsigned port, char *out, size_t len
 /* Does some rule name this very address (and allow the port)? Then a special address is what the user meant. */
 static bool address_named(const struct guard_net *n, const struct addr *a, unsigned port)
 {
+	static const struct net_host localhost = {.kind = NET_HOST_NAME, .name = "localhost"};
 	struct net_host t = {.kind = a->family == AF_INET ? NET_HOST_IP4 : NET_HOST_IP6};
 	memcpy(t.addr, a->a, 16);
 	for (size_t i = 0; i < n->nrules; i++) {
 		const struct net_rule *r = &n->rules[i];
 		if ((r->h.kind == NET_HOST_IP4 || r->h.kind == NET_HOST_IP6) && net_host_matches(&r->h, &t, port))
+			return true;
+		/* localhost:PORT names the host's loopback, whichever address the name resolves to. */
+		const char *what = net_addr_special(a->family, a->a);
+		if (r->h.kind == NET_HOST_NAME && what && strcmp(what, "a loopback address") == 0 &&
+		    net_host_matches(&r->h, &localhost, port))
 			return true;
 	}
 	return false;

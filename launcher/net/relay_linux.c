@@ -1,5 +1,5 @@
 /* The byte relay between two connected sockets (relay.h): splice through pipes, so the bytes never enter user
- * space. */
+ * space. And connecting within a time limit, for the relay's users. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -9,6 +9,28 @@
 
 #include "lib/fdpass.h"
 #include "net/relay.h"
+
+int guard_net_connect_within(int fd, const struct sockaddr *sa, socklen_t len, int ms)
+{
+	guard_fd_nonblock(fd);
+	if (connect(fd, sa, len) == 0)
+		return 0;
+	if (errno != EINPROGRESS)
+		return -1;
+	struct pollfd p = {fd, POLLOUT, 0};
+	int r;
+	while ((r = poll(&p, 1, ms)) < 0 && errno == EINTR)
+		;
+	if (r <= 0) {
+		errno = r == 0 ? ETIMEDOUT : errno;
+		return -1;
+	}
+	int err = 0;
+	socklen_t el = sizeof err;
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
+	errno = err;
+	return err ? -1 : 0;
+}
 
 #define RELAY_PIPE (1 << 20) /* pipe capacity asked for: fewer splices per megabyte */
 

@@ -12,7 +12,13 @@
  *
  * network.host_sockets: each named unix socket is bound into the sandbox at the same path (namespaces mode) and its
  * variable ($SSH_AUTH_SOCK) kept. network.publish: the supervisor listens on the host's 127.0.0.1:PORT and forwards
- * each connection to the sandbox's own loopback PORT, through sockets init creates inside the namespace. */
+ * each connection to the sandbox's own loopback PORT, through sockets init creates inside the namespace.
+ *
+ * A network.allow entry that names the host's loopback with a port (127.0.0.1:11434, [::1]:5432, localhost:8080) is
+ * a forward, publish's opposite: the host's service answers at the same address inside the sandbox, so a local model
+ * gateway or database works with its usual URL (and NO_PROXY's loopback entries stay right). Namespaces: init
+ * listens there inside and the supervisor relays each connection to the host's address; Landlock-only: the host's
+ * loopback is shared and a Landlock TCP rule lets the port through. */
 #ifndef GUARD_NET_H
 #define GUARD_NET_H
 
@@ -45,6 +51,10 @@ enum guard_net_mode guard_net_mode_of(const struct guard_plan *plan);
 unsigned guard_net_host_proxy_port(const struct guard_plan *plan);
 size_t guard_net_publish_count(const struct guard_plan *plan);
 unsigned guard_net_publish_port(const struct guard_plan *plan, size_t i);
+/* The ports of the host's loopback services network.allow names (127.0.0.1:PORT, [::1]:PORT, localhost:PORT): in
+ * Landlock-only mode the sandbox connects to them on the host's loopback itself. */
+size_t guard_net_forward_count(const struct guard_plan *plan);
+unsigned guard_net_forward_port(const struct guard_plan *plan, size_t i);
 size_t guard_net_host_socket_count(const struct guard_plan *plan);
 const char *guard_net_host_socket_path(const struct guard_plan *plan, size_t i);
 

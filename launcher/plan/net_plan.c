@@ -46,6 +46,82 @@ static void copy_rules(struct guard_net *n, const struct guard_policy *p)
 	}
 }
 
+/* Where a rule names a service on the host's loopback: 127.x.y.z (IPv4), ::1 (IPv6) or localhost (both). */
+static bool loopback_rule(const struct net_host *h, bool *v4, bool *v6, unsigned char addr4[4])
+{
+	static const unsigned char one6[16] = {[15] = 1};
+	*v4 = *v6 = false;
+	memcpy(addr4, (const unsigned char[4]){127, 0, 0, 1}, 4);
+	if (h->kind == NET_HOST_IP4 && h->addr[0] == 127) {
+		*v4 = true;
+		memcpy(addr4, h->addr, 4);
+	} else if (h->kind == NET_HOST_IP6 && memcmp(h->addr, one6, 16) == 0) {
+		*v6 = true;
+	} else if (h->kind == NET_HOST_NAME && strcmp(h->name, "localhost") == 0) {
+		*v4 = *v6 = true;
+	}
+	return *v4 || *v6;
+}
+
+static void add_forward(struct guard_net *n, unsigned port, bool v4, bool v6, const unsigned char addr4[4],
+			const struct net_rule *rule)
+{
+	for (size_t i = 0; i < n->nfwd; i++) {
+		struct net_forward *f = &n->fwd[i];
+		if (f->port != port)
+			continue;
+		if (!v4 || !f->v4 || memcmp(f->addr4, addr4, 4) == 0) {
+			if (v4 && !f->v4)
+				memcpy(f->addr4, addr4, 4);
+			f->v4 |= v4;
+			f->v6 |= v6;
+			return;
+		}
+		v6 &= !f->v6; /* another IPv4 loopback address on the same port: ::1 is served once */
+	}
+	n->fwd[n->nfwd++] = (struct net_forward){port, v4, v6, {addr4[0], addr4[1], addr4[2], addr4[3]}, rule,
+						 {-1, -1}};
+}
+
+/* network.allow entries that name the host's loopback with a port become forwards: the service answers at the same
+ * address inside the sandbox. A port that is also published would answer in both directions at once: refused. */
+static void plan_forwards(struct guard_plan *plan, struct guard_net *n, const struct guard_policy *p)
+{
+	n->fwd = guard_xmalloc((2 * n->nrules + 1) * sizeof *n->fwd);
+	if (n->mode != GUARD_NET_PROXY)
+		return; /* none: nothing named; open: the host's loopback is the sandbox's */
+	for (size_t i = 0; i < n->nrules; i++) {
+		const struct net_rule *r = &n->rules[i];
+		bool v4, v6;
+		unsigned char a4[4];
+		if (!loopback_rule(&r->h, &v4, &v6, a4))
+			continue;
+		if (r->h.port == GUARD_NET_PORT_ANY) {
+			guard_strv_push(&plan->notes,
+					guard_xasprintf("network.allow %s (%s:%u): the host's loopback is forwarded into the "
+							"sandbox port by port: with :* it is reached only through guard's "
+							"proxy; name the ports (%s:11434) to use them directly",
+							r->r.written, r->r.at.file, r->r.at.line, r->h.kind == NET_HOST_IP6 ?
+							"[::1]" : r->h.name));
+			continue;
+		}
+		if (r->h.port == GUARD_NET_PORT_WEB) {
+			add_forward(n, 80, v4, v6, a4, r);
+			add_forward(n, 443, v4, v6, a4, r);
+		} else {
+			add_forward(n, r->h.port, v4, v6, a4, r);
+		}
+	}
+	for (size_t i = 0; i < n->nfwd; i++)
+		for (size_t k = 0; k < p->npublish; k++)
+			if (p->publish[k].port == n->fwd[i].port)
+				guard_die("publish another port, or reach the host's service on another one",
+					  "network.publish %u (%s:%u) and network.allow %s (%s:%u) name the same port in "
+					  "opposite directions: the sandbox's own server and the host's service can't both "
+					  "answer there", p->publish[k].port, p->publish[k].at.file, p->publish[k].at.line,
+					  n->fwd[i].rule->r.written, n->fwd[i].rule->r.at.file, n->fwd[i].rule->r.at.line);
+}
+
 /* A TCP listening socket on the host's loopback (family AF_INET or AF_INET6); -1 with errno. */
 static int listen_loopback(int family, unsigned port, unsigned *bound)
 {
@@ -181,10 +257,17 @@ void guard_net_plan_build(struct guard_plan *plan, const struct guard_plan_input
 	struct guard_net *n = guard_xmalloc(sizeof *n);
 	memset(n, 0, sizeof *n);
 	n->proxy_fd = n->chan[0] = n->chan[1] = n->pub_stop[0] = n->pub_stop[1] = -1;
+	n->proxy_listen = n->fwd_stop[0] = n->fwd_stop[1] = -1;
 	n->sandbox = in->mode;
+	n->quiet = in->quiet;
+	n->agent = in->agent;
 	pthread_mutex_init(&n->chan_mu, NULL);
+	pthread_mutex_init(&n->fwd_mu, NULL);
+	pthread_cond_init(&n->fwd_cv, NULL);
+	pthread_cond_init(&n->listeners_cv, NULL);
 	plan->net = n;
 	copy_rules(n, in->policy);
+	plan_forwards(plan, n, in->policy);
 	const char *th = getenv("GUARD_TEST_HOSTS");
 	n->test_hosts = th && th[0] == '/' ? th : NULL;
 	bool ns = in->mode == GUARD_MODE_NAMESPACES;
@@ -211,6 +294,7 @@ void guard_net_plan_build(struct guard_plan *plan, const struct guard_plan_input
 								    "network.allow and publish are not applied: the "
 								    "network stays closed"));
 			n->mode = GUARD_NET_NONE;
+			n->nfwd = 0;
 			wants_tcp = false;
 		}
 		if (wants_tcp)
@@ -226,6 +310,8 @@ void guard_net_plan_build(struct guard_plan *plan, const struct guard_plan_input
 				clash = false;
 				for (size_t i = 0; i < in->policy->npublish; i++)
 					clash |= in->policy->publish[i].port == n->proxy_port;
+				for (size_t i = 0; i < n->nfwd; i++)
+					clash |= n->fwd[i].port == n->proxy_port;
 				n->proxy_port += clash;
 			}
 		} else {
@@ -268,6 +354,16 @@ unsigned guard_net_publish_port(const struct guard_plan *plan, size_t i)
 	return plan->net->pub[i].port;
 }
 
+size_t guard_net_forward_count(const struct guard_plan *plan)
+{
+	return plan->net && plan->net->mode == GUARD_NET_PROXY ? plan->net->nfwd : 0;
+}
+
+unsigned guard_net_forward_port(const struct guard_plan *plan, size_t i)
+{
+	return plan->net->fwd[i].port;
+}
+
 size_t guard_net_host_socket_count(const struct guard_plan *plan)
 {
 	return plan->net ? plan->net->nsocks : 0;
@@ -284,7 +380,10 @@ void guard_net_plan_free(struct guard_plan *plan)
 	if (!n)
 		return;
 	plan->net = NULL;
-	if (n->proxy) {
+	pthread_mutex_lock(&n->fwd_mu);
+	bool lingering = n->fwd_conns != NULL;
+	pthread_mutex_unlock(&n->fwd_mu);
+	if (n->proxy || lingering) {
 		/* Threads may still hold the structure: leave it to the process's end. */
 		return;
 	}
@@ -305,15 +404,27 @@ void guard_net_plan_free(struct guard_plan *plan)
 			if (n->pub[i].fd[k] >= 0)
 				close(n->pub[i].fd[k]);
 	free(n->pub);
+	for (size_t i = 0; i < n->nfwd; i++)
+		for (int k = 0; k < 2; k++)
+			if (n->fwd[i].fd[k] >= 0)
+				close(n->fwd[i].fd[k]);
+	free(n->fwd);
 	for (int k = 0; k < 2; k++) {
 		if (n->chan[k] >= 0)
 			close(n->chan[k]);
 		if (n->pub_stop[k] >= 0)
 			close(n->pub_stop[k]);
+		if (n->fwd_stop[k] >= 0)
+			close(n->fwd_stop[k]);
 	}
+	if (n->proxy_listen >= 0)
+		close(n->proxy_listen);
 	if (n->proxy_fd >= 0)
 		close(n->proxy_fd);
 	pthread_mutex_destroy(&n->chan_mu);
+	pthread_mutex_destroy(&n->fwd_mu);
+	pthread_cond_destroy(&n->fwd_cv);
+	pthread_cond_destroy(&n->listeners_cv);
 	free(n);
 }
 

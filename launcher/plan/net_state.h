@@ -28,12 +28,27 @@ struct net_publish {
 	int fd[2]; /* listening on the host's 127.0.0.1 and ::1 (namespaces mode; -1: none) */
 };
 
+/* A service on the host's loopback that a network.allow rule names with its port (127.0.0.1:11434, [::1]:5432,
+ * localhost:8080): it answers at the same address inside the sandbox. Namespaces mode: init listens there inside the
+ * sandbox's namespace and hands the socket out; the supervisor relays each connection to the host's address
+ * (forward_linux.c). Landlock-only mode: the host's loopback is the sandbox's, a Landlock TCP rule lets the port
+ * through. */
+struct net_forward {
+	unsigned port;
+	bool v4, v6;             /* where it answers inside: localhost is both, 127.x.y.z and ::1 one each */
+	unsigned char addr4[4];  /* the IPv4 loopback address as written (127.0.0.1 for localhost) */
+	const struct net_rule *rule;
+	int fd[2];               /* supervisor: listening inside on addr4 and ::1; -1: none */
+};
+
 struct guard_proxy; /* proxy_linux.c */
+struct net_fwd_conn; /* forward_linux.c */
 
 struct guard_net {
 	enum guard_net_mode mode;
 	enum guard_mode sandbox;
 	bool isolated;        /* own network namespace */
+	bool quiet, agent;    /* --quiet; the command is an agent (its terminal is its TUI): as the shim's reader rules */
 	unsigned proxy_port;  /* GUARD_NET_PROXY: where the sandbox finds the proxy (its 127.0.0.1) */
 	int proxy_fd;         /* Landlock-only: the proxy's listening socket on the host; -1 */
 	int chan[2];          /* namespaces: SEQPACKET pair, [0] supervisor's, [1] init's; -1 when unused */
@@ -44,6 +59,8 @@ struct guard_net {
 	size_t nsocks;
 	struct net_publish *pub;
 	size_t npub;
+	struct net_forward *fwd;
+	size_t nfwd;
 	const char *test_hosts; /* GUARD_TEST_HOSTS (test-only name → address file), or NULL */
 
 	/* runtime (supervisor) */
@@ -52,6 +69,17 @@ struct guard_net {
 	pthread_t pub_thread;
 	bool pub_running;
 	int pub_stop[2];
+	int listeners;        /* namespaces: init's listening sockets received (1), won't come (-1), not yet (0) */
+	pthread_cond_t listeners_cv; /* with chan_mu: listeners changed, or fwd_stopping */
+	int proxy_listen;     /* the proxy's listener from init, until the proxy takes it; -1 */
+	bool fwd_stopping;    /* under chan_mu */
+	pthread_t fwd_thread;
+	bool fwd_running;
+	int fwd_stop[2];
+	pthread_mutex_t fwd_mu;       /* fwd_conns, fwd_session */
+	pthread_cond_t fwd_cv;        /* a forwarded connection ended */
+	struct net_fwd_conn *fwd_conns;
+	struct guard_session *fwd_session;
 };
 
 #endif

@@ -159,7 +159,8 @@ void guard_plan_build(struct guard_plan *plan, const struct guard_plan_input *in
 		.event_socket = in->event_socket,
 		.session_magic = in->session_magic,
 		.flags = (in->quiet ? GUARD_IMAGE_QUIET : 0) | (in->agent ? GUARD_IMAGE_AGENT : 0) |
-			 (in->mode == GUARD_MODE_NAMESPACES ? GUARD_IMAGE_NAMESPACES : 0),
+			 (in->mode == GUARD_MODE_NAMESPACES ? GUARD_IMAGE_NAMESPACES : 0) |
+			 (guard_net_mode_of(plan) == GUARD_NET_OPEN ? GUARD_IMAGE_NET_OPEN : 0),
 		.abi = in->abi,
 	};
 	guard_image_build(in->policy, &prm, &plan->image_buf, &plan->image_len);

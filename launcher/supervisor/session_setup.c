@@ -3,14 +3,18 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/guard.h"
@@ -99,4 +103,64 @@ void guard_remove_rundir(const char *dir)
 		closedir(d);
 	}
 	rmdir(dir);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+/* The cleaner: detached from guard's session and terminal, holding nothing but the pipe's read end; when the last
+ * write end closes (guard and every process forked from it without exec are gone, however they ended), it removes
+ * what is left of the paths. */
+__attribute__((noreturn)) static void cleaner(int rfd, char *const *paths, size_t n)
+{
+	setsid();
+	prctl(PR_SET_NAME, "guard-cleanup", 0, 0, 0);
+	static const int quiet[] = {SIGINT, SIGQUIT, SIGHUP, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE};
+	for (size_t i = 0; i < sizeof quiet / sizeof *quiet; i++)
+		signal(quiet[i], SIG_IGN);
+	if (chdir("/") != 0)
+		_exit(0);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int fd = 0; fd < 3; fd++)
+		if (null >= 0 && fd != rfd)
+			dup2(null, fd);
+	for (int fd = 3; fd < 1024; fd++)
+		if (fd != rfd)
+			close(fd);
+	char c;
+	ssize_t k;
+	while ((k = read(rfd, &c, 1)) != 0)
+		if (k < 0 && errno != EINTR)
+			break;
+	for (size_t i = 0; i < n; i++)
+		if (paths[i])
+			nftw(paths[i], remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	_exit(0);
+}
+
+int guard_cleanup_watch(char *const *paths, size_t n)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return -1;
+	pid_t a = fork();
+	if (a == 0) {
+		/* Twice: the cleaner is nobody's child in guard's tree, so ending the session's descendants never
+		 * reaches it. */
+		if (fork() != 0)
+			_exit(0);
+		close(p[1]);
+		cleaner(p[0], paths, n);
+	}
+	close(p[0]);
+	if (a < 0) {
+		close(p[1]);
+		return -1;
+	}
+	while (waitpid(a, NULL, 0) < 0 && errno == EINTR)
+		;
+	return p[1];
 }

@@ -11,5 +11,10 @@ char *guard_find_shim(void);                 /* realpath of libguard.so, or NULL
 char *guard_make_rundir(void);               /* private 0700 dir in $XDG_RUNTIME_DIR or /tmp */
 int guard_event_socket(const char *path);    /* bound SOCK_DGRAM with SO_PASSCRED */
 void guard_remove_rundir(const char *dir);
+/* Removes the paths (recursively) once guard is gone, however it ends (kill -9 included): a detached process waits
+ * for the returned descriptor's last copy to close. It is close-on-exec: the sandbox's init (no exec) holds one,
+ * so the run directory outlives the supervisor only as long as the sandbox does. Keep it open while the paths
+ * are in use; -1 when no watcher could be started. */
+int guard_cleanup_watch(char *const *paths, size_t n);
 
 #endif

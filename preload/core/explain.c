@@ -84,10 +84,8 @@ void guard_explain_decide(const struct guard_image *img, const struct guard_fact
 {
 	memset(v, 0, sizeof *v);
 	if (f->op == GUARD_OP_CONNECT || f->op == GUARD_OP_BIND) {
-		/* Only a connection that left for an IP from a namespace without interfaces: the network is off. */
-		if (f->op == GUARD_OP_CONNECT && f->target && f->lo_only &&
-		    (f->err == ENETUNREACH || f->err == EHOSTUNREACH || f->err == EACCES || f->err == EPERM))
-			v->why = GUARD_WHY_NO_NETWORK;
+		if (f->op == GUARD_OP_CONNECT)
+			guard_explain_net_decide(img, f, v);
 		return;
 	}
 	if (!f->path || !guard_err_explainable(f->err))
@@ -290,10 +288,9 @@ size_t guard_explain_format(const struct guard_image *img, const struct guard_fa
 		    "directories — not a disk problem; don't retry the same call: copy, then remove the original");
 		break;
 	case GUARD_WHY_NO_NETWORK:
-		put(&l, "guard: connect to ");
-		put_clean(&l, f->target);
-		put(&l, " failed: this sandbox has no network (network: none in the policy) — not a connectivity "
-			"problem; don't retry");
+	case GUARD_WHY_PROXY_ONLY:
+	case GUARD_WHY_OWN_LOOPBACK:
+		l.len += guard_explain_net_format(f, v, l.b + l.len, l.cap - l.len);
 		break;
 	default:
 		return 0;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # guard leaves nothing behind in the temp directories it uses: its run directory ($XDG_RUNTIME_DIR, else /tmp) and,
 # in Landlock-only mode, the session's private temp dir ($TMPDIR, else /tmp); also when it refuses the command
-# before launch or dies with 125 after making them (each refusal used to leave an empty guard-* dir in /tmp).
+# before launch or dies with 125 after making them (each refusal used to leave an empty guard-* dir in /tmp), and
+# when guard itself is killed with SIGKILL.
 . "$(dirname "$0")/../lib.sh"
 setup_world
 
@@ -14,6 +15,7 @@ left() {
 	find "$RUNDIR" "$TMPD" -mindepth 1 -delete 2>/dev/null
 }
 gt() { XDG_RUNTIME_DIR=$RUNDIR TMPDIR=$TMPD gr "$@"; }
+mkdir -p ctl # a signal from inside the sandbox (Landlock-only can't create files next to .env)
 
 for mode in ns ll; do
 	opt=()
@@ -35,5 +37,18 @@ for mode in ns ll; do
 	t_true "[$mode] limits.memory: ran or refused with 125 ($RC)" "$RC" = 0 -o "$RC" = 125
 	t_eq "[$mode] ... leaves nothing in the run or temp dir" "" "$(left)"
 	rm -f "$XDG_CONFIG_HOME/guard/config.yaml"
+
+	# guard killed with SIGKILL (no atexit, no signal handler): a watcher outside removes its dirs once the
+	# sandbox has ended (namespaces: init outlives the supervisor while the command runs).
+	XDG_RUNTIME_DIR=$RUNDIR TMPDIR=$TMPD "$GUARD" run "${opt[@]}" -- sh -c 'touch ctl/started; sleep 2' \
+		>/dev/null 2>&1 </dev/null &
+	KPID=$!
+	for i in $(seq 1 100); do [ -e ctl/started ] && break; sleep 0.1; done
+	t_ne "[$mode] guard made its run dir" "" "$(ls -A "$RUNDIR")"
+	kill -9 "$KPID"
+	wait "$KPID" 2>/dev/null
+	for i in $(seq 1 200); do [ -z "$(ls -A "$RUNDIR" "$TMPD" 2>/dev/null | grep -v ':$' | grep -v '^$')" ] && break; sleep 0.1; done
+	t_eq "[$mode] guard killed with SIGKILL: nothing left in the run or temp dir" "" "$(left)"
+	rm -f ctl/started
 done
 t_done

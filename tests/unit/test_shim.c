@@ -711,6 +711,84 @@ static void test_explain(void)
 	       "explain: cut to the buffer, still a line");
 }
 
+/* Network refusals (explain_net.c): a lookup or connect the policy accounts for gets a line; the host's network's
+ * own failures (an open network, a real ECONNREFUSED outside namespaces) get none. */
+static void test_explain_net(void)
+{
+	size_t len;
+	struct guard_image ns_img, open_img, ll_img;
+	void *b1 = build_image("/h", "/p", "/t", "", GUARD_IMAGE_NAMESPACES, &len);
+	guard_image_load(&ns_img, b1, len);
+	void *b2 = build_image("/h", "/p", "/t", "", GUARD_IMAGE_NAMESPACES | GUARD_IMAGE_NET_OPEN, &len);
+	guard_image_load(&open_img, b2, len);
+	void *b3 = build_image("/h", "/p", "/t", "", 0, &len);
+	guard_image_load(&ll_img, b3, len);
+	struct guard_refusal v;
+	char m[1024];
+	const char *px = "http://127.0.0.1:3128";
+
+	struct guard_facts f = {.op = GUARD_OP_CONNECT, .err = ENOENT, .target = "example.com", .lookup = true,
+				.lo_only = true};
+	guard_explain_decide(&ns_img, &f, &v);
+	guard_explain_format(&ns_img, &f, &v, m, sizeof m);
+	TAP_OK(v.why == GUARD_WHY_NO_NETWORK && one_line(m) &&
+		       strstr(m, "guard: name lookup of example.com failed: this sandbox has no network") &&
+		       strstr(m, "To allow: guard run --allow-net example.com"),
+	       "explain net: a lookup without network says so, with the flag that allows it");
+	f.proxy = px;
+	f.allow = "api.anthropic.com,*.github.com:443";
+	guard_explain_decide(&ns_img, &f, &v);
+	guard_explain_format(&ns_img, &f, &v, m, sizeof m);
+	TAP_OK(v.why == GUARD_WHY_PROXY_ONLY && !v.allowed_by && strstr(m, "example.com refused") &&
+		       strstr(m, "(api.anthropic.com,*.github.com:443)") && strstr(m, "--allow-net example.com"),
+	       "explain net: a lookup of a host network.allow does not name: refused, the list, the flag");
+	f.target = "API.GitHub.com";
+	guard_explain_decide(&ns_img, &f, &v);
+	guard_explain_format(&ns_img, &f, &v, m, sizeof m);
+	TAP_OK(v.why == GUARD_WHY_PROXY_ONLY && v.allowed_by && strstr(m, "network.allow \"*.github.com:443\"") &&
+		       strstr(m, "through guard's proxy http://127.0.0.1:3128") && one_line(m),
+	       "explain net: a lookup of an allowed host points at the proxy, naming the entry");
+	f.target = "github.com";
+	guard_explain_decide(&ns_img, &f, &v);
+	TAP_OK(v.why == GUARD_WHY_PROXY_ONLY && !v.allowed_by, "explain net: *.github.com does not name github.com");
+	guard_explain_decide(&open_img, &f, &v);
+	TAP_OK(v.why == GUARD_WHY_NONE, "explain net: an open network's lookup failures are not guard's");
+
+	struct guard_facts c = {.op = GUARD_OP_CONNECT, .err = ENETUNREACH, .target = "1.2.3.4:443", .lo_only = true,
+				.proxy = px, .allow = "api.anthropic.com"};
+	guard_explain_decide(&ns_img, &c, &v);
+	guard_explain_format(&ns_img, &c, &v, m, sizeof m);
+	TAP_OK(v.why == GUARD_WHY_PROXY_ONLY && strstr(m, "guard: connect to 1.2.3.4:443 failed: the sandbox reaches "
+							 "only network.allow's hosts") &&
+		       strstr(m, "--allow-net 1.2.3.4 "),
+	       "explain net: a direct connect with a proxy names the proxy and the host to allow");
+	c.lo_only = false;
+	c.err = EACCES;
+	guard_explain_decide(&ll_img, &c, &v);
+	TAP_OK(v.why == GUARD_WHY_PROXY_ONLY, "explain net: Landlock-only: EACCES on connect is the TCP rule's");
+	c.err = ECONNREFUSED;
+	c.target = "127.0.0.1:5432";
+	guard_explain_decide(&ll_img, &c, &v);
+	TAP_OK(v.why == GUARD_WHY_NONE, "explain net: Landlock-only: the host's loopback refusing is the host's");
+	c.lo_only = true;
+	guard_explain_decide(&ns_img, &c, &v);
+	guard_explain_format(&ns_img, &c, &v, m, sizeof m);
+	TAP_OK(v.why == GUARD_WHY_OWN_LOOPBACK && strstr(m, "sandbox's own loopback") &&
+		       strstr(m, "--allow-net 127.0.0.1:5432 "),
+	       "explain net: ECONNREFUSED on the sandbox's own loopback: how the host's service gets in");
+	c.target = "10.0.0.5:5432";
+	guard_explain_decide(&ns_img, &c, &v);
+	TAP_OK(v.why == GUARD_WHY_NONE, "explain net: ECONNREFUSED elsewhere is not explained");
+	char small[48];
+	guard_explain_decide(&ns_img, &f, &v);
+	guard_explain_format(&ns_img, &f, &v, small, sizeof small);
+	TAP_OK(strlen(small) == sizeof small - 1 && small[sizeof small - 2] == '\n',
+	       "explain net: cut to the buffer, still a line");
+	free(b1);
+	free(b2);
+	free(b3);
+}
+
 static void test_table(void)
 {
 	void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
@@ -1370,6 +1448,7 @@ int main(void)
 	test_envp();
 	setup();
 	test_explain();
+	test_explain_net();
 	bool have = access(lib, R_OK) == 0 && access(ops, X_OK) == 0;
 	TAP_OK(have, "built: %s and %s (make tests)", lib, ops);
 	if (have) {

@@ -21,7 +21,8 @@ static int add_port(int rfd, unsigned port, uint64_t access, char *why, size_t w
 	return 0;
 }
 
-/* Landlock-only mode: TCP connect to the proxy's port on the host, bind (and connect) to published ports. */
+/* Landlock-only mode: TCP connect to the proxy's port and to the loopback services network.allow names on the
+ * host, bind (and connect) to published ports. */
 static int add_net_rules(const struct guard_plan *plan, int rfd, char *why, size_t whylen)
 {
 	if (!plan->os->handled_net)
@@ -29,6 +30,10 @@ static int add_net_rules(const struct guard_plan *plan, int rfd, char *why, size
 	unsigned proxy = guard_net_host_proxy_port(plan);
 	if (proxy && add_port(rfd, proxy, LANDLOCK_ACCESS_NET_CONNECT_TCP, why, whylen))
 		return -1;
+	/* A host service on loopback that network.allow names: the host's loopback is the sandbox's here. */
+	for (size_t i = 0; i < guard_net_forward_count(plan); i++)
+		if (add_port(rfd, guard_net_forward_port(plan, i), LANDLOCK_ACCESS_NET_CONNECT_TCP, why, whylen))
+			return -1;
 	/* A published port: the sandbox's server binds it on the host, and its own clients connect to it. */
 	for (size_t i = 0; i < guard_net_publish_count(plan); i++)
 		if (add_port(rfd, guard_net_publish_port(plan, i),
