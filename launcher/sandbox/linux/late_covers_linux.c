@@ -15,14 +15,16 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "sandbox/linux/late_covers.h"
 #include "sandbox/linux/plan_linux.h"
+#include "sandbox/quarantine.h"
+#include "sandbox/repo_review.h"
 
-#define WATCH_MASK (IN_CREATE | IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK)
+/* IN_CLOSE_WRITE: a git config or hook written in place (repo_review.h); other writes are only looked at by name. */
+#define WATCH_MASK (IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK)
 #define MAX_WATCHES 65536
 /* Directories waiting for a walk; a flood of new directories beyond this becomes one full rescan instead (a walk
  * per directory, deduplicated by a linear search, would cost more than the rescan). */
@@ -54,6 +56,7 @@ struct guard_watch {
 	size_t npending;
 	bool rescan; /* the queue overflowed (or too many directories arrived): walk every root again */
 	bool failed; /* a protected arrival could be neither moved aside nor removed: the session must end */
+	struct guard_git_notes *git; /* git directories and rebase todo lists made or changed, for the end */
 };
 
 static int id_cmp(const void *a, const void *b)
@@ -79,48 +82,6 @@ static bool known_at_start(const struct guard_watch *w, const struct stat *st)
 	return w->nknown && bsearch(&id, w->known, w->nknown, sizeof id, id_cmp);
 }
 
-/* Remove `name` in the directory `at` and everything below it, never following a symlink. */
-static int remove_tree_at(int at, const char *name, int depth)
-{
-	if (unlinkat(at, name, 0) == 0 || errno == ENOENT)
-		return 0;
-	if ((errno != EISDIR && errno != EPERM) || depth > 64) /* unlink(2) of a directory: EISDIR, or EPERM */
-		return -1;
-	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	struct dirent *e;
-	int rc = 0;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && remove_tree_at(dirfd(d), e->d_name, depth + 1))
-			rc = -1;
-	closedir(d);
-	return rc == 0 && unlinkat(at, name, AT_REMOVEDIR) == 0 ? 0 : -1;
-}
-
-/* Rename `path` beside itself under a name nobody can guess (64 random bits), created exclusively: a name the
- * sandbox made first is skipped, never overwritten, and never stops the move. */
-static char *move_aside(const char *path)
-{
-	for (int tries = 0; tries < 16; tries++) {
-		uint64_t r;
-		if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
-			return NULL;
-		char *aside = guard_xasprintf("%s.guard-blocked-%016llx", path, (unsigned long long)r);
-		if (renameat2(AT_FDCWD, path, AT_FDCWD, aside, RENAME_NOREPLACE) == 0)
-			return aside;
-		int err = errno;
-		free(aside);
-		if (err != EEXIST)
-			return NULL;
-	}
-	return NULL;
-}
-
 static void say(const char *msg, int n)
 {
 	if (n > 0) {
@@ -137,7 +98,7 @@ static void quarantine(struct guard_watch *w, const char *path, const struct gua
 	const struct guard_image *img = &w->plan->image;
 	char msg[1400];
 	int n, move_err;
-	char *aside = move_aside(path);
+	char *aside = guard_move_aside(path);
 	move_err = errno;
 	if (aside) {
 		n = snprintf(msg, sizeof msg,
@@ -145,7 +106,7 @@ static void quarantine(struct guard_watch *w, const char *path, const struct gua
 			     "(%s:%u:%u) keeps it read-only (git would obey it outside the sandbox)\n",
 			     path, aside, guard_image_str(img, r->written), guard_image_str(img, r->file), r->line, r->col);
 		free(aside);
-	} else if (remove_tree_at(AT_FDCWD, path, 0) == 0) {
+	} else if (guard_remove_tree(path) == 0) {
 		n = snprintf(msg, sizeof msg, "guard: removed %s: it appeared during the session but is protected by \"%s\" "
 			     "(%s:%u), and moving it aside failed (%s)\n",
 			     path, guard_image_str(img, r->written), guard_image_str(img, r->file), r->line, strerror(move_err));
@@ -160,6 +121,26 @@ static void quarantine(struct guard_watch *w, const char *path, const struct gua
 }
 
 enum descent { NO_DESCENT, DESCEND_CLEAR, DESCEND_FULL };
+
+/* Git directories: those there at the start are remembered (by inode, like protected entries), what is made or
+ * changed later is noted for the review at the end. */
+static void note_git(struct guard_watch *w, const char *path, bool is_dir, bool late)
+{
+	const char *slash = strrchr(path, '/');
+	char *parent = slash ? strndup(path, (size_t)(slash - path)) : NULL;
+	if (parent && guard_git_name(parent, slash + 1)) {
+		char *gitdir;
+		struct stat st;
+		if (late)
+			guard_git_note(&w->git, path, is_dir);
+		else if ((gitdir = guard_git_dir_of_start_entry(path, is_dir))) {
+			if (stat(gitdir, &st) == 0)
+				remember(w, &st);
+			free(gitdir);
+		}
+	}
+	free(parent);
+}
 
 /* `late`: the walk runs after the command started; a protected entry it finds that was not there before (not
  * known_at_start) was made during the session. Before that, protected paths are read-only already (mounts or
@@ -180,6 +161,7 @@ static enum descent cover_if_denied(struct guard_watch *w, const char *path, boo
 		close(fd);
 		return NO_DESCENT;
 	}
+	note_git(w, path, is_dir, late);
 	const struct guard_image_rule *r = guard_image_decide(&w->plan->image, GUARD_DENY, path, is_dir);
 	const struct guard_image_rule *p = r ? NULL : guard_image_decide(&w->plan->image, GUARD_PROTECT, path, is_dir);
 	if (r && w->cover[0] >= 0 && (S_ISREG(st.st_mode) || is_dir)) {
@@ -251,7 +233,7 @@ static void watch_tree(struct guard_watch *w, const char *root, bool late, bool 
 			continue;
 		char *p = guard_path_join(root, e->d_name);
 		/* (A file turned into a directory since readdir is reported by the watch already on `root`.) */
-		if (e->d_type == DT_REG && !file_may_need_action(w, p, clear)) {
+		if (e->d_type == DT_REG && !file_may_need_action(w, p, clear) && !guard_git_name(root, e->d_name)) {
 			free(p);
 			continue;
 		}
@@ -320,7 +302,14 @@ static bool read_events(struct guard_watch *w)
 			}
 			if (w->rescan || ev->wd < 0 || (size_t)ev->wd >= w->ndirs || !w->dirs[ev->wd] || !ev->len)
 				continue;
+			if ((ev->mask & IN_CLOSE_WRITE) && !guard_git_name(w->dirs[ev->wd], ev->name))
+				continue; /* a file written in place: only a git one matters, and it was seen arriving */
 			char *path = guard_path_join(w->dirs[ev->wd], ev->name);
+			if (ev->mask & IN_CLOSE_WRITE) {
+				guard_git_note(&w->git, path, false);
+				free(path);
+				continue;
+			}
 			if (cover_if_denied(w, path, true) != NO_DESCENT)
 				queue_dir(w, path); /* a new directory may already hold files */
 			free(path);
@@ -453,12 +442,29 @@ int guard_watch_handle(struct guard_watch *w)
 	return w->failed ? -1 : 0;
 }
 
+static bool git_dir_at_start(void *ctx, const char *dir)
+{
+	struct stat st;
+	return stat(dir, &st) == 0 && known_at_start(ctx, &st);
+}
+
+static bool protected_by_policy(void *ctx, const char *path, bool is_dir)
+{
+	const struct guard_watch *w = ctx;
+	return guard_image_decide(&w->plan->image, GUARD_PROTECT, path, is_dir) ||
+	       guard_image_decide(&w->plan->image, GUARD_DENY, path, is_dir);
+}
+
 int guard_watch_finish(struct guard_watch *w)
 {
 	if (!w)
 		return 0;
 	while (watch_round(w))
 		;
+	if (guard_git_notes_review(w->git, git_dir_at_start, protected_by_policy, w) != 0)
+		w->failed = true;
+	guard_git_notes_free(w->git);
+	w->git = NULL;
 	return w->failed ? -1 : 0;
 }
 
@@ -475,5 +481,6 @@ void guard_watch_free(struct guard_watch *w)
 	drop_pending(w);
 	free(w->pending);
 	free(w->known);
+	guard_git_notes_free(w->git);
 	free(w);
 }
