@@ -163,17 +163,18 @@ static enum descent cover_if_denied(struct guard_watch *w, const char *path, boo
 	}
 	note_git(w, path, is_dir, late);
 	const struct guard_image_rule *r = guard_image_decide(&w->plan->image, GUARD_DENY, path, is_dir);
-	const struct guard_image_rule *p = r ? NULL : guard_image_decide(&w->plan->image, GUARD_PROTECT, path, is_dir);
-	if (r && w->cover[0] >= 0 && (S_ISREG(st.st_mode) || is_dir)) {
-		guard_cover_fd(fd, w->cover[is_dir ? 1 : 0]);
-	} else if (p && late && !known_at_start(w, &st)) {
+	const struct guard_image_rule *p = guard_image_decide(&w->plan->image, GUARD_PROTECT, path, is_dir);
+	if (p && late && !known_at_start(w, &st)) {
 		/* Something protected appeared after launch (a hook, a commondir, a config git will obey outside):
-		 * what nobody may write, nobody may create either. Move it aside before anything outside uses it. */
+		 * what nobody may write, nobody may create either. Move it aside before anything outside uses it.
+		 * Also when it is denied too (.npmrc): a cover would hide the plant inside and leave it outside. */
 		quarantine(w, path, p);
+	} else if (r && w->cover[0] >= 0 && (S_ISREG(st.st_mode) || is_dir)) {
+		guard_cover_fd(fd, w->cover[is_dir ? 1 : 0]);
 	} else if (p) {
 		if (!late)
 			remember(w, &st);
-		next = is_dir ? DESCEND_FULL : NO_DESCENT;
+		next = is_dir && !r ? DESCEND_FULL : NO_DESCENT;
 	} else if (is_dir) {
 		next = DESCEND_CLEAR;
 	}
