@@ -46,7 +46,9 @@ static bool take_event(struct guard_supervision *sup)
 			guard_fd_close_passed(c); /* nobody should send us descriptors: drop them */
 		}
 	struct guard_event ev;
-	if (guard_event_decode(buf, (size_t)n, &ev) != 0 || ev.origin != GUARD_ORIGIN_SHIM)
+	/* Only this session's processes know its magic: another session's sandbox that found this socket (Landlock-
+	 * only mode: /proc/net/unix) cannot write into this session's log. */
+	if (guard_event_decode(buf, (size_t)n, &ev) != 0 || ev.origin != GUARD_ORIGIN_SHIM || ev.session != sup->magic)
 		return true;
 	if (ev.rule > sup->image->h->nrules)
 		ev.rule = 0;
