@@ -103,7 +103,7 @@ static void quarantine(struct guard_watch *w, const char *path, const struct gua
 	if (aside) {
 		n = snprintf(msg, sizeof msg,
 			     "guard: moved %s aside to %s: it appeared during the session but files.protect \"%s\" "
-			     "(%s:%u:%u) keeps it read-only (git would obey it outside the sandbox)\n",
+			     "(%s:%u:%u) keeps it read-only (git or another tool would obey it outside the sandbox)\n",
 			     path, aside, guard_image_str(img, r->written), guard_image_str(img, r->file), r->line, r->col);
 		free(aside);
 	} else if (guard_remove_tree(path) == 0) {
