@@ -165,7 +165,8 @@ static int set_aside(const char *path, const char *why)
 	return where ? 1 : -1;
 }
 
-static int review_hooks(const char *gitdir)
+/* `skip` (may be NULL) leaves an entry alone: a hook there before the session, unchanged. */
+static int review_hooks(const char *gitdir, bool (*skip)(void *ctx, const char *path, bool is_dir), void *ctx)
 {
 	char *dir = guard_path_join(gitdir, "hooks");
 	DIR *d = opendir(dir);
@@ -177,12 +178,14 @@ static int review_hooks(const char *gitdir)
 		    (n > 7 && !strcmp(e->d_name + n - 7, ".sample")))
 			continue;
 		char *hook = guard_path_join(dir, e->d_name);
-		int rc = set_aside(hook, "is a git hook made during the session (git runs it outside the sandbox)");
+		int rc = skip && skip(ctx, hook, false)
+				 ? 0
+				 : set_aside(hook, "is a git hook made during the session (git runs it outside the sandbox)");
 		free(hook);
 		if (rc < 0 || done < 0)
 			done = -1;
 		else
-			done++;
+			done += rc;
 	}
 	if (d)
 		closedir(d);
@@ -190,12 +193,13 @@ static int review_hooks(const char *gitdir)
 	return done;
 }
 
-int guard_repo_review(const char *gitdir, bool config, bool hooks)
+static int review(const char *gitdir, bool config, bool hooks, bool (*skip)(void *ctx, const char *path, bool is_dir),
+		  void *ctx)
 {
 	int done = 0;
 	if (config) {
 		char *path = guard_path_join(gitdir, "config"), key[200], why[300];
-		if (guard_git_config_runs_code(path, key, sizeof key)) {
+		if (!(skip && skip(ctx, path, false)) && guard_git_config_runs_code(path, key, sizeof key)) {
 			snprintf(why, sizeof why, "(a repository's config made or changed during the session) sets %s, "
 				 "which can make git run a program", key);
 			done = set_aside(path, why);
@@ -203,10 +207,15 @@ int guard_repo_review(const char *gitdir, bool config, bool hooks)
 		free(path);
 	}
 	if (hooks && done >= 0) {
-		int h = review_hooks(gitdir);
+		int h = review_hooks(gitdir, skip, ctx);
 		done = h < 0 ? -1 : done + h;
 	}
 	return done;
+}
+
+int guard_repo_review(const char *gitdir, bool config, bool hooks)
+{
+	return review(gitdir, config, hooks, NULL, NULL);
 }
 
 int guard_rebase_todo_review(const char *todo)
@@ -324,22 +333,21 @@ char *guard_git_dir_of_start_entry(const char *path, bool is_dir)
 }
 
 int guard_git_notes_review(const struct guard_git_notes *notes, bool (*at_start)(void *ctx, const char *dir),
-			   bool (*is_protected)(void *ctx, const char *path, bool is_dir), void *ctx)
+			   bool (*leave_alone)(void *ctx, const char *path, bool is_dir), void *ctx)
 {
 	int rc = 0;
 	for (size_t i = 0; notes && i < notes->n; i++) {
 		const struct guard_git_note *n = &notes->v[i];
 		int r = 0;
 		if (n->what & NOTE_TODO) {
-			if (!is_protected(ctx, n->path, false))
+			if (!leave_alone(ctx, n->path, false))
 				r = guard_rebase_todo_review(n->path);
 		} else if (guard_is_git_dir(n->path)) {
 			bool fresh = !at_start(ctx, n->path);
-			char *config = guard_path_join(n->path, "config"), *hooks = guard_path_join(n->path, "hooks");
-			bool c = (fresh || (n->what & NOTE_CONFIG)) && !is_protected(ctx, config, false);
-			bool h = (fresh || (n->what & NOTE_HOOKS)) && !is_protected(ctx, hooks, true);
-			r = guard_repo_review(n->path, c, h);
-			free(config), free(hooks);
+			char *hooks = guard_path_join(n->path, "hooks");
+			bool h = (fresh || (n->what & NOTE_HOOKS)) && !leave_alone(ctx, hooks, true);
+			r = review(n->path, fresh || (n->what & NOTE_CONFIG), h, leave_alone, ctx);
+			free(hooks);
 		}
 		if (r < 0)
 			rc = -1;

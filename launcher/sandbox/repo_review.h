@@ -45,9 +45,10 @@ void guard_git_note(struct guard_git_notes **notes, const char *path, bool is_di
 char *guard_git_dir_of_start_entry(const char *path, bool is_dir);
 
 /* Review every noted git directory: one that was not there at the start (`at_start` says no) has its config and
- * hooks reviewed, one that was has what was noted in it reviewed; a path `is_protected` says yes for is left to
- * the policy's own protection. Returns -1 when something could be neither moved aside nor removed. */
+ * hooks reviewed, one that was has what was noted in it reviewed; a path `leave_alone` says yes for (the policy
+ * protects it, or it is a file there before the session and unchanged) is not touched. Returns -1 when something
+ * could be neither moved aside nor removed. */
 int guard_git_notes_review(const struct guard_git_notes *notes, bool (*at_start)(void *ctx, const char *dir),
-			   bool (*is_protected)(void *ctx, const char *path, bool is_dir), void *ctx);
+			   bool (*leave_alone)(void *ctx, const char *path, bool is_dir), void *ctx);
 
 void guard_git_notes_free(struct guard_git_notes *notes);

@@ -57,6 +57,15 @@ struct guard_watch {
 	bool rescan; /* the queue overflowed (or too many directories arrived): walk every root again */
 	bool failed; /* a protected arrival could be neither moved aside nor removed: the session must end */
 	struct guard_git_notes *git; /* git directories and rebase todo lists made or changed, for the end */
+	/* Git files (configs, hooks) present at the start, with their mtime and size: the review leaves one alone
+	 * while it is unchanged (a full rescan notes every git file it meets, the user's own included). */
+	struct git_file {
+		dev_t dev;
+		ino_t ino;
+		struct timespec mtime;
+		off_t size;
+	} *git_files;
+	size_t ngit_files, capgit_files;
 };
 
 static int id_cmp(const void *a, const void *b)
@@ -137,6 +146,13 @@ static void note_git(struct guard_watch *w, const char *path, bool is_dir, bool 
 			if (stat(gitdir, &st) == 0)
 				remember(w, &st);
 			free(gitdir);
+		}
+		if (!late && !is_dir && lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (w->ngit_files == w->capgit_files) {
+				w->capgit_files = w->capgit_files * 2 + 16;
+				w->git_files = guard_xrealloc(w->git_files, w->capgit_files * sizeof *w->git_files);
+			}
+			w->git_files[w->ngit_files++] = (struct git_file){st.st_dev, st.st_ino, st.st_mtim, st.st_size};
 		}
 	}
 	free(parent);
@@ -449,11 +465,22 @@ static bool git_dir_at_start(void *ctx, const char *dir)
 	return stat(dir, &st) == 0 && known_at_start(ctx, &st);
 }
 
-static bool protected_by_policy(void *ctx, const char *path, bool is_dir)
+static bool leave_alone(void *ctx, const char *path, bool is_dir)
 {
 	const struct guard_watch *w = ctx;
-	return guard_image_decide(&w->plan->image, GUARD_PROTECT, path, is_dir) ||
-	       guard_image_decide(&w->plan->image, GUARD_DENY, path, is_dir);
+	struct stat st;
+	if (guard_image_decide(&w->plan->image, GUARD_PROTECT, path, is_dir) ||
+	    guard_image_decide(&w->plan->image, GUARD_DENY, path, is_dir))
+		return true;
+	if (is_dir || lstat(path, &st) != 0)
+		return false;
+	for (size_t i = 0; i < w->ngit_files; i++) {
+		const struct git_file *f = &w->git_files[i];
+		if (f->dev == st.st_dev && f->ino == st.st_ino)
+			return f->size == st.st_size && f->mtime.tv_sec == st.st_mtim.tv_sec &&
+			       f->mtime.tv_nsec == st.st_mtim.tv_nsec;
+	}
+	return false;
 }
 
 int guard_watch_finish(struct guard_watch *w)
@@ -462,7 +489,7 @@ int guard_watch_finish(struct guard_watch *w)
 		return 0;
 	while (watch_round(w))
 		;
-	if (guard_git_notes_review(w->git, git_dir_at_start, protected_by_policy, w) != 0)
+	if (guard_git_notes_review(w->git, git_dir_at_start, leave_alone, w) != 0)
 		w->failed = true;
 	guard_git_notes_free(w->git);
 	w->git = NULL;
@@ -482,6 +509,7 @@ void guard_watch_free(struct guard_watch *w)
 	drop_pending(w);
 	free(w->pending);
 	free(w->known);
+	free(w->git_files);
 	guard_git_notes_free(w->git);
 	free(w);
 }
