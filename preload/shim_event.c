@@ -188,6 +188,7 @@ void shim_event_emit(const struct shim_ev *e)
 		.pid = (int)shim_sys0(SYS_getpid),
 		.ppid = (int)shim_sys0(SYS_getppid),
 		.rule = e->rule,
+		.session = shim.magic,
 		.path = e->path,
 		.path2 = e->path2,
 		.cwd = e->cwd,

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GUARD_EVENT_VERSION 1
+#define GUARD_EVENT_VERSION 2
 #define GUARD_EVENT_MAX 8192 /* bytes per datagram; longer argv is truncated by the encoder */
 
 enum guard_op {
@@ -47,6 +47,10 @@ struct guard_event_hdr {
 	uint16_t path_len, path2_len, cwd_len, argv_len; /* bytes, NULs included; 0 = absent */
 	uint16_t nargv;
 	uint16_t pad2;
+	/* The session's magic (the compiled policy's session_magic, which only the session's own processes can
+	 * read): a datagram from another session's sandbox, which can find this socket in /proc/net/unix in
+	 * Landlock-only mode, does not carry it and is not logged (issue 13). */
+	uint64_t session;
 	/* followed by: path\0 path2\0 cwd\0 argv[0]\0 argv[1]\0 ... */
 };
 
@@ -58,6 +62,7 @@ struct guard_event {
 	int err;
 	int pid, ppid;
 	uint32_t rule;
+	uint64_t session;               /* hdr.session */
 	const char *path, *path2, *cwd; /* NULL when absent */
 	const char *argv;               /* nargv NUL-terminated strings back to back */
 	unsigned nargv;

@@ -54,7 +54,17 @@ static const struct {
 	{EXACT, "BW_SESSION"},    /* unlocked Bitwarden vault */
 	{PREFIX, "OP_SESSION_"},  /* unlocked 1Password account */
 	{SUFFIX, "AUTH_CONFIG"},  /* DOCKER_AUTH_CONFIG: registry credentials */
+	/* issue 13: */
+	{SUFFIX, "TOKENS"},       /* GITHUB_TOKENS, API_TOKENS (counts such as MAX_TOKENS excepted below) */
+	{CONTAINS, "JWT"},        /* CI_JOB_JWT, CI_JOB_JWT_V2 (GitLab's job identity), *_JWT */
+	{CONTAINS, "COOKIE"},     /* SESSION_COOKIE, a browser's cookies handed to a scraper */
+	{CONTAINS, "WEBHOOK"},    /* SLACK_WEBHOOK_URL, DISCORD_WEBHOOK: whoever has the URL may post */
+	{SUFFIX, "DSN"},          /* SENTRY_DSN (its key is in the URL), DATABASE_DSN */
 };
+
+/* Names ending in TOKENS that count tokens (CLAUDE_CODE_MAX_OUTPUT_TOKENS, MAX_THINKING_TOKENS) */
+static const char *const token_counts[] = {"MAX", "OUTPUT_TOKENS", "INPUT_TOKENS", "THINKING_TOKENS",
+					   "CONTEXT_TOKENS"};
 
 static const char *const public_suffixes[] = {"PUBLIC_KEY", "PUBLISHABLE_KEY"};
 
@@ -90,6 +100,8 @@ static bool name_looks_secret(const char *name, size_t n)
 		switch (secret_names[i].where) {
 		case SUFFIX:
 			hit = ends_with_ci(name, n, t);
+			for (size_t c = 0; hit && !strcmp(t, "TOKENS") && c < sizeof token_counts / sizeof *token_counts; c++)
+				hit = !contains_ci(name, n, token_counts[c]);
 			break;
 		case CONTAINS:
 			hit = contains_ci(name, n, t);
@@ -139,11 +151,27 @@ static bool value_has_url_password(const char *v)
 	return false;
 }
 
+/* jdbc:oracle:thin:user/password@host: the password before the '@', after a '/' */
+static bool value_has_oracle_password(const char *v)
+{
+	const char *p = strstr(v, "jdbc:oracle:thin:");
+	if (!p)
+		return false;
+	p += strlen("jdbc:oracle:thin:");
+	const char *at = strchr(p, '@'), *slash = strchr(p, '/');
+	return at && slash && slash < at && slash + 1 < at;
+}
+
 static bool value_looks_secret(const char *v)
 {
 	size_t n = strlen(v);
 	return value_has_url_password(v) || contains_ci(v, n, "password=") || contains_ci(v, n, "accountkey=") ||
-	       contains_ci(v, n, "sharedaccesskey=");
+	       contains_ci(v, n, "sharedaccesskey=") || value_has_oracle_password(v) ||
+	       /* webhooks: the URL is the credential (issue 13) */
+	       contains_ci(v, n, "hooks.slack.com/services/") || contains_ci(v, n, "discord.com/api/webhooks/") ||
+	       contains_ci(v, n, "discordapp.com/api/webhooks/") ||
+	       /* a Sentry DSN: https://KEY@oNNN.ingest.sentry.io/ID */
+	       (contains_ci(v, n, "sentry.io/") && strchr(v, '@'));
 }
 
 static bool is_essential(const char *name)

@@ -94,6 +94,17 @@ static void grant_path(struct guard_plan *plan, const struct guard_image_rule *r
 	free(norm);
 }
 
+/* A write grant that is protected as a whole (a shared cache of programs: ~/.cargo/registry/) is read-only: the
+ * platforms make their writable mounts and Landlock grants from `write`, and a hole at the grant's own root
+ * subtracts nothing from it. */
+static void read_only_protected_trees(struct guard_plan *plan)
+{
+	for (size_t i = 0; i < plan->trees.n; i++)
+		for (size_t k = 0; k < plan->holes.n; k++)
+			if (!plan->holes.v[k].deny && !strcmp(plan->holes.v[k].path, plan->trees.v[i].path))
+				plan->trees.v[i].write = false;
+}
+
 static void build_trees(struct guard_plan *plan)
 {
 	const struct guard_image *img = &plan->image;
@@ -173,6 +184,7 @@ void guard_plan_build(struct guard_plan *plan, const struct guard_plan_input *in
 	}
 	build_trees(plan);
 	guard_scan_holes(plan);
+	read_only_protected_trees(plan);
 	guard_exec_plan(plan);
 }
 

@@ -315,6 +315,12 @@ void guard_scan_holes(struct guard_plan *plan)
 			const struct guard_image_rule *d = guard_image_decide(img, GUARD_DENY, roots.v[i], S_ISDIR(st.st_mode));
 			if (d)
 				continue; /* the whole grant is denied: plan.c drops it */
+			/* The whole grant protected (a shared cache of programs, ~/.cargo/registry/): the walk below
+			 * looks at entries only. */
+			const struct guard_image_rule *p =
+				guard_image_decide(img, GUARD_PROTECT, roots.v[i], S_ISDIR(st.st_mode));
+			if (p)
+				add_hole(plan, roots.v[i], S_ISDIR(st.st_mode), false, p, NULL);
 		}
 		struct walk w = {plan, &secrets, true, true, false, -1, (size_t)-1, false};
 		walk_tree(&w, roots.v[i]);

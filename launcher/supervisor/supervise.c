@@ -47,7 +47,9 @@ static bool take_event(struct guard_supervision *sup)
 		}
 	uint64_t t0 = guard_stats_now_ns();
 	struct guard_event ev;
-	if (guard_event_decode(buf, (size_t)n, &ev) != 0 || ev.origin != GUARD_ORIGIN_SHIM)
+	/* Only this session's processes know its magic: another session's sandbox that found this socket (Landlock-
+	 * only mode: /proc/net/unix) cannot write into this session's log. */
+	if (guard_event_decode(buf, (size_t)n, &ev) != 0 || ev.origin != GUARD_ORIGIN_SHIM || ev.session != sup->magic)
 		return true;
 	if (ev.rule > sup->image->h->nrules)
 		ev.rule = 0;

@@ -77,6 +77,7 @@ size_t guard_event_encode(void *buf, size_t cap, const struct guard_event *ev, c
 	h.pid = ev->pid;
 	h.ppid = ev->ppid;
 	h.rule = ev->rule;
+	h.session = ev->session;
 	h.path_len = (uint16_t)p1;
 	h.path2_len = (uint16_t)p2;
 	h.cwd_len = (uint16_t)cw;
@@ -126,6 +127,7 @@ int guard_event_decode(const void *buf, size_t len, struct guard_event *out)
 	out->pid = h.pid;
 	out->ppid = h.ppid;
 	out->rule = h.rule;
+	out->session = h.session;
 	out->argv = h.argv_len ? a : NULL;
 	out->nargv = h.nargv;
 	return 0;

@@ -157,6 +157,23 @@ static void cover_host_sockets(struct guard_plan *plan)
 	fclose(f);
 }
 
+/* Is `path` under a private tmpfs (/tmp, /run) and inside no grant bound back into it? Then the sandbox does not
+ * see it at all. */
+static bool gone_with_tmpfs(const struct guard_plan *plan, const char *path)
+{
+	for (size_t k = 0; k < plan->os->mounts.n; k++) {
+		const struct guard_mount *m = &plan->os->mounts.v[k];
+		if (m->kind != GUARD_MNT_TMPFS || !guard_path_within(path, m->path))
+			continue;
+		for (size_t g = 0; g < plan->os->grants.n; g++)
+			if (strcmp(plan->os->grants.v[g].path, m->path) != 0 &&
+			    guard_path_within(path, plan->os->grants.v[g].path))
+				return false;
+		return true;
+	}
+	return false;
+}
+
 static void plan_host_sockets(struct guard_plan *plan)
 {
 	cover_host_sockets(plan);
@@ -439,17 +456,20 @@ static void plan_mounts(struct guard_plan *plan)
 
 	for (size_t i = 0; i < plan->holes.n; i++) {
 		const struct guard_hole *h = &plan->holes.v[i];
-		if (h->deny) {
+		if (h->deny)
 			add_mount(plan, h->is_dir ? GUARD_MNT_COVER_DIR : GUARD_MNT_COVER_FILE, h->path, h->is_dir, 0,
 				  h->rule, h->note);
-			continue;
-		}
 		const struct guard_grant *w = write_grant_containing(plan, h->path);
 		if (!w)
-			continue; /* protected inside a read-only tree: nothing to do */
-		add_mount(plan, GUARD_MNT_READONLY, h->path, h->is_dir, 0, h->rule, NULL);
-		/* Pin the directories between the writable root and the protected path, so it can't be renamed
-		 * away and recreated unprotected (mv .git g2; mkdir -p .git/hooks). */
+			continue; /* inside a read-only tree: nothing can move it */
+		if (!h->deny)
+			add_mount(plan, GUARD_MNT_READONLY, h->path, h->is_dir, 0, h->rule, NULL);
+		else if ((h->rule && (h->rule->flags & GUARD_IRULE_NAME_ONLY)) || gone_with_tmpfs(plan, h->path))
+			continue; /* a secret by name stays one wherever it is moved; one under a private tmpfs is not
+				   * there to move */
+		/* Pin the directories between the writable root and the path, so it can't be renamed away and
+		 * recreated unprotected (mv .git g2; mkdir -p .git/hooks), nor a secret named by its path moved out
+		 * from under its rule for the next session (mv private p2; issue 13). */
 		char *p = guard_xstrdup(h->path);
 		for (char *s = strrchr(p, '/'); s && s > p; s = strrchr(p, '/')) {
 			*s = 0;

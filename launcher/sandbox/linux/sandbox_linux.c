@@ -236,6 +236,14 @@ static struct guard_watch *start_late_covers(const struct guard_plan *plan, cons
 	return guard_watch_start(plan, cover_fds);
 }
 
+/* Something protected appeared and could be neither moved aside nor removed (late_covers_linux.c said which):
+ * the session ends rather than leave it for git outside. Leaving pid 1 ends every process of the sandbox. */
+__attribute__((noreturn)) static void end_for_plant(int fd)
+{
+	child_fail(fd, GUARD_EXIT_ERROR, "guard: ended the session: a protected path it created could not be "
+		   "moved aside or removed");
+}
+
 __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, char *const *argv, char *const *env,
 					       int fd, int sync_fd, const struct guard_supervision *sup)
 {
@@ -261,6 +269,9 @@ __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, ch
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 	int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	/* The watch is in place, and its first walk done, before anything of the command runs: what that walk
+	 * finds was there before the session could write, and nothing the command makes can precede a watch. */
+	struct guard_watch *watch = start_late_covers(plan, cover_fds);
 	/* The command inherits init's cgroup: fork it only once the supervisor has moved us there. */
 	if (read(sync_fd, &go, 1) != 1 || go != 'c')
 		_exit(GUARD_EXIT_ERROR);
@@ -280,7 +291,6 @@ __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, ch
 	set_forwarding(true);
 	wipe_environment();
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	struct guard_watch *watch = start_late_covers(plan, cover_fds);
 	for (;;) {
 		int nfd = guard_net_init_fd(plan); /* sockets made inside for network.publish; -1: none */
 		struct pollfd p[4] = {{sfd, POLLIN, 0},
@@ -291,8 +301,8 @@ __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, ch
 			break;
 		if (p[3].revents & POLLIN)
 			guard_state_sync_handle(state);
-		if (watch && (p[1].revents & POLLIN))
-			guard_watch_handle(watch);
+		if (watch && (p[1].revents & POLLIN) && guard_watch_handle(watch) != 0)
+			end_for_plant(fd);
 		if (nfd >= 0 && p[2].revents)
 			guard_net_init_serve(plan);
 		struct signalfd_siginfo si;
@@ -302,8 +312,14 @@ __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, ch
 		pid_t w;
 		while ((w = waitpid(-1, &st, WNOHANG)) > 0)
 			if (w == cmd) {
-				/* The session ends with its command; leaving pid 1 kills whatever it left behind. */
+				/* The session ends with its command; leaving pid 1 kills whatever it left behind. What
+				 * it planted last is still to be moved aside: end the rest first, so that no flood
+				 * keeps the last round going; the agent's state is saved once they are gone. */
+				if (watch)
+					kill(-1, SIGKILL);
 				guard_state_sync_flush(state);
+				if (watch && guard_watch_finish(watch) != 0)
+					end_for_plant(fd);
 				send_record(fd, 'S', 0, st, NULL);
 				_exit(0);
 			}
@@ -362,25 +378,41 @@ static void release_child(pid_t pid, const struct guard_supervision *sup, int sy
 }
 
 /* Landlock-only mode: protected arrivals are watched from the supervisor's loop (namespaces: init watches). */
+struct supervisor_watch {
+	struct guard_watch *w;
+	pid_t command; /* ended when a protected arrival can be neither moved aside nor removed */
+};
+
 static void watch_handle(struct guard_supervision_slot *slot, short revents)
 {
-	if (revents & POLLIN)
-		guard_watch_handle(slot->ctx);
+	struct supervisor_watch *sw = slot->ctx;
+	if ((revents & POLLIN) && guard_watch_handle(sw->w) != 0 && sw->command > 0) {
+		fprintf(stderr, "guard: ending the session: a protected path it created could not be moved aside or "
+				"removed\n");
+		kill(sw->command, SIGKILL); /* the loop then ends what the command left behind */
+	}
 }
 
+/* After the command and what it left behind have ended (guard_supervise): the last arrivals. */
 static void watch_close(struct guard_supervision_slot *slot)
 {
-	guard_watch_free(slot->ctx);
+	struct supervisor_watch *sw = slot->ctx;
+	guard_watch_finish(sw->w);
+	guard_watch_free(sw->w);
+	free(sw);
 }
 
-static void watch_from_supervisor(const struct guard_plan *plan, struct guard_supervision *sup)
+static struct supervisor_watch *watch_from_supervisor(const struct guard_plan *plan, struct guard_supervision *sup)
 {
 	static const int no_covers[2] = {-1, -1};
 	struct guard_watch *w = start_late_covers(plan, no_covers);
-	if (w) {
-		struct guard_supervision_slot slot = {guard_watch_fd(w), POLLIN, watch_handle, watch_close, w};
-		guard_supervision_add(sup, &slot);
-	}
+	if (!w)
+		return NULL;
+	struct supervisor_watch *sw = guard_xrealloc(NULL, sizeof *sw);
+	*sw = (struct supervisor_watch){w, -1};
+	struct guard_supervision_slot slot = {guard_watch_fd(w), POLLIN, watch_handle, watch_close, sw};
+	guard_supervision_add(sup, &slot);
+	return sw;
 }
 
 static int sandbox_run(const struct guard_plan *plan, char *const *argv, char *const *env,
@@ -398,7 +430,7 @@ static int sandbox_run(const struct guard_plan *plan, char *const *argv, char *c
 		/* No PID namespace whose end takes everything with it: become the subreaper, so whatever the command
 		 * leaves behind is reparented to us and can be ended (guard_supervise). */
 		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-		watch_from_supervisor(plan, sup);
+		struct supervisor_watch *sw = watch_from_supervisor(plan, sup);
 		pid_t pid = fork();
 		if (pid < 0)
 			guard_die_errno(NULL, "fork");
@@ -409,6 +441,8 @@ static int sandbox_run(const struct guard_plan *plan, char *const *argv, char *c
 		}
 		close(rec[1]);
 		close(sync[0]);
+		if (sw)
+			sw->command = pid;
 		release_child(pid, sup, sync[1]);
 		guard_net_start(plan, sup->session); /* the proxy's threads: after the fork */
 		guard_observer_attach(sup, plan);
