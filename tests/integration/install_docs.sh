@@ -4,6 +4,7 @@
 # guard.yaml(5) names every key the loader accepts, and the bash completion completes commands, options,
 # profile names and session ids (driven through COMP_WORDS/COMP_CWORD); zsh and fish completions parse.
 . "$(dirname "$0")/../lib.sh"
+needs man zsh fish
 setup_world
 DIST=$ROOT_DIR/dist
 if [ ! -d "$DIST" ]; then
@@ -12,20 +13,13 @@ if [ ! -d "$DIST" ]; then
 fi
 MAN1=$DIST/man/guard.1 MAN5=$DIST/man/guard.yaml.5
 
-# --- rendering: man(1) or groff, warnings on
+# --- rendering: man(1), warnings on
 for page in "$MAN1" "$MAN5"; do
 	name=$(basename "$page")
-	if command -v man >/dev/null; then
-		warn=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
-		t_eq "man -l $name renders without warnings" "" "$warn"
-		text=$(MANWIDTH=80 man -l "$page" 2>/dev/null)
-		t_match "man -l $name renders its NAME section" '^NAME' "$text"
-	elif command -v groff >/dev/null; then
-		warn=$(groff -ww -man -Tutf8 "$page" 2>&1 >/dev/null)
-		t_eq "groff -ww $name renders without warnings" "" "$warn"
-	else
-		t_skip "$name renders" "neither man nor groff is installed (apt-get install man-db)"
-	fi
+	warn=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
+	t_eq "man -l $name renders without warnings" "" "$warn"
+	text=$(MANWIDTH=80 man -l "$page" 2>/dev/null)
+	t_match "man -l $name renders its NAME section" '^NAME' "$text"
 done
 
 # --- guard(1) against the help text: the source with roff's \- turned back into -
@@ -107,20 +101,12 @@ first=$(head -n1 <<<"$ids")
 t_eq "bash: guard report ${first:0:8}<TAB> completes the id" "$first" "$(comp "$GUARD" report "${first:0:8}" | grep -Fx "$first")"
 t_has "bash: guard run -- ech<TAB> completes a command" "echo" "$(comp "$GUARD" run -- ech)"
 
-# --- zsh, fish: syntax (installed by the deps step when the tests need them)
-if command -v zsh >/dev/null; then
-	t_eq "zsh -n _guard" "" "$(zsh -n "$DIST/completion/_guard" 2>&1)"
-else
-	t_skip "zsh -n _guard" "zsh not installed (apt-get install zsh)"
-fi
-if command -v fish >/dev/null; then
-	t_eq "fish -n guard.fish" "" "$(fish -n "$DIST/completion/guard.fish" 2>&1)"
-	fc() { PATH=$(dirname "$GUARD"):$PATH fish --no-config -c 'source $argv[1]; complete -C"$argv[2]"' \
-		"$DIST/completion/guard.fish" "$1" 2>&1 | cut -f1; }
-	t_eq "fish: guard rep<TAB>" "report" "$(fc 'guard rep')"
-	t_has "fish: guard run --profile <TAB> offers claude-code" "claude-code" "$(fc 'guard run --profile ')"
-	t_has "fish: guard doctor --<TAB> offers --json" "--json" "$(fc 'guard doctor --')"
-else
-	t_skip "fish -n guard.fish" "fish not installed (apt-get install fish)"
-fi
+# --- zsh, fish: syntax, and fish completes (./install-deps installs both: a fresh Debian has neither)
+t_eq "zsh -n _guard" "" "$(zsh -n "$DIST/completion/_guard" 2>&1)"
+t_eq "fish -n guard.fish" "" "$(fish -n "$DIST/completion/guard.fish" 2>&1)"
+fc() { PATH=$(dirname "$GUARD"):$PATH fish --no-config -c 'source $argv[1]; complete -C"$argv[2]"' \
+	"$DIST/completion/guard.fish" "$1" 2>&1 | cut -f1; }
+t_eq "fish: guard rep<TAB>" "report" "$(fc 'guard rep')"
+t_has "fish: guard run --profile <TAB> offers claude-code" "claude-code" "$(fc 'guard run --profile ')"
+t_has "fish: guard doctor --<TAB> offers --json" "--json" "$(fc 'guard doctor --')"
 t_done
