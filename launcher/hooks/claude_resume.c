@@ -27,6 +27,16 @@ static bool plain_id(const char *s, size_t n)
 	return true;
 }
 
+/* A file's modification time: POSIX.1-2008 names it st_mtim; macOS, st_mtimespec. */
+static struct timespec modified(const struct stat *st)
+{
+#ifdef __APPLE__
+	return st->st_mtimespec;
+#else
+	return st->st_mtim;
+#endif
+}
+
 /* The newest transcript in one project directory modified at or after since: its id into best. */
 static void newest_in(const char *dir, time_t since, char *best, size_t cap, struct timespec *best_t)
 {
@@ -37,12 +47,13 @@ static void newest_in(const char *dir, time_t since, char *best, size_t cap, str
 		if (n < 7 || strcmp(e->d_name + n - 6, ".jsonl") != 0 || !plain_id(e->d_name, n - 6) || n - 6 >= cap)
 			continue;
 		struct stat st;
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
-		    st.st_mtim.tv_sec < since)
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
 			continue;
-		if (st.st_mtim.tv_sec > best_t->tv_sec ||
-		    (st.st_mtim.tv_sec == best_t->tv_sec && st.st_mtim.tv_nsec > best_t->tv_nsec)) {
-			*best_t = st.st_mtim;
+		struct timespec t = modified(&st);
+		if (t.tv_sec < since)
+			continue;
+		if (t.tv_sec > best_t->tv_sec || (t.tv_sec == best_t->tv_sec && t.tv_nsec > best_t->tv_nsec)) {
+			*best_t = t;
 			memcpy(best, e->d_name, n - 6);
 			best[n - 6] = 0;
 		}

@@ -220,7 +220,9 @@ bool guard_command_found(const char *cmd)
 	if (!path)
 		path = "/usr/local/bin:/usr/bin:/bin";
 	for (const char *p = path;; p++) {
-		const char *e = strchrnul(p, ':');
+		const char *e = strchr(p, ':');
+		if (!e)
+			e = p + strlen(p);
 		char *f = guard_xasprintf("%.*s/%s", (int)(e - p), e == p ? "." : p, cmd);
 		struct stat st;
 		bool ok = stat(f, &st) == 0 && S_ISREG(st.st_mode) && access(f, X_OK) == 0;
