@@ -20,6 +20,7 @@
 #include "log/session.h"
 #include "policy/verdict.h"
 #include "lib/fileio.h"
+#include "lib/proc.h"
 
 struct guard_session {
 	char *dir;
@@ -249,18 +250,9 @@ static long host_ppid(pid_t pid, int own_pid)
 	unsigned slot = (unsigned)pid % 256;
 	if (cache[slot].pid == pid && cache[slot].own == own_pid && cache[slot].ppid > 0)
 		return cache[slot].ppid;
-	char p[64], buf[1024];
-	snprintf(p, sizeof p, "/proc/%ld/status", (long)pid);
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	long ppid = guard_proc_parent(pid);
+	if (ppid <= 0)
 		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	const char *l = strstr(buf, "\nPPid:");
-	long ppid = l ? strtol(l + 6, NULL, 10) : 0;
 	cache[slot].pid = pid;
 	cache[slot].own = own_pid;
 	cache[slot].ppid = ppid;

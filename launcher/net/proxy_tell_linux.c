@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <linux/sockios.h>
 
+#include "lib/proc.h"
 #include "net/proxy_conn.h"
 
 /* "0100007F:D431" as /proc/net/tcp writes an IPv4 endpoint (tcp6: 32 hex digits, each 32-bit word in host order). */
@@ -83,29 +84,12 @@ static bool holds_socket(const char *pid, const char *want)
 	return found;
 }
 
-static pid_t parent_of(pid_t pid)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	char *paren = strrchr(buf, ')');
-	int ppid = 0;
-	return paren && sscanf(paren + 2, "%*c %d", &ppid) == 1 ? (pid_t)ppid : 0;
-}
-
 /* Is pid one of ours (guard is the subreaper of what the session leaves behind)? */
 static bool descendant(pid_t pid)
 {
 	pid_t self = getpid();
 	for (int depth = 0; pid > 1 && depth < 256; depth++) {
-		pid = parent_of(pid);
+		pid = guard_proc_parent(pid);
 		if (pid == self)
 			return true;
 	}

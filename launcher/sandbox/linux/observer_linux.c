@@ -24,6 +24,7 @@
 
 #include "lib/fdpass.h"
 #include "lib/guard.h"
+#include "lib/proc.h"
 #include "plan/net.h"
 #include "plan/plan.h"
 #include "sandbox/linux/observer.h"
@@ -247,23 +248,6 @@ static const struct guard_image_rule *verdict(const struct guard_plan *plan, con
 	return NULL;
 }
 
-/* The parent as the supervisor's pid namespace sees it. */
-static int parent_of(pid_t pid)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1); /* PPid is on the 7th line, well inside */
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	const char *l = strstr(buf, "\nPPid:");
-	return l ? atoi(l + 6) : 0;
-}
-
 /* What the stopped caller of w asks for, read from its memory while it waits: the target (path or address), an
  * exec's argv, and whether an open writes (*op) or wants a directory. */
 static void read_call(const struct seccomp_notif *req, const struct watched *w, char *target, size_t tlen,
@@ -447,7 +431,7 @@ static int observer_serve(int notify_fd, struct observer *o)
 			.origin = GUARD_ORIGIN_OBSERVER,
 			.err = xr ? EACCES : err,
 			.pid = (int)req->pid,
-			.ppid = parent_of((pid_t)req->pid),
+			.ppid = guard_proc_parent((pid_t)req->pid),
 			.rule = r ? (uint32_t)(r - sup->image->rules) + 1 : 0,
 			.path = path,
 			.cwd = cwd,
