@@ -6,13 +6,13 @@
 
 #include <stddef.h>
 
-#define SHIM_ENV_KEEP_MAX 32		       /* GUARD_* variables remembered */
+#define SHIM_ENV_KEEP_MAX 32                   /* GUARD_* variables remembered */
 #define SHIM_ENV_EXTRA (SHIM_ENV_KEEP_MAX + 1) /* at most this many entries are added */
 
 struct shim_envsnap {
-	const char *ld_preload;		     /* "LD_PRELOAD=..." as the process started, or NULL */
-	const char *self;		     /* absolute path of libguard.so */
-	const char *self_given;		     /* its name as the loader was given it (may be relative) */
+	const char *ld_preload;              /* "LD_PRELOAD=..." as the process started, or NULL */
+	const char *self;                    /* absolute path of libguard.so */
+	const char *self_given;              /* its name as the loader was given it (may be relative) */
 	const char *keep[SHIM_ENV_KEEP_MAX]; /* "GUARD_X=..." */
 	size_t nkeep;
 };

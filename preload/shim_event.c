@@ -31,8 +31,8 @@ static int congested;
 static bool is_ours(int fd, dev_t dev, ino_t ino)
 {
 	struct stat st;
-	return fd >= 0 && !shim_sys_failed(shim_sys2(SYS_fstat, fd, &st)) && S_ISSOCK(st.st_mode) &&
-	       st.st_dev == dev && st.st_ino == ino;
+	return fd >= 0 && !shim_sys_failed(shim_sys2(SYS_fstat, fd, &st)) && S_ISSOCK(st.st_mode) && st.st_dev == dev &&
+	       st.st_ino == ino;
 }
 
 /* A connected datagram socket on a high fd (connect carries the magic: the observer lets it through). */
@@ -53,8 +53,7 @@ static int make_socket(dev_t *dev, ino_t *ino)
 	int sndbuf = 1 << 20;
 	shim_sys5(SYS_setsockopt, fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
 	struct stat st;
-	if (shim_sys_failed(
-		    shim_sys6(SYS_connect, fd, (long)&shim.ev_addr, shim.ev_addrlen, (long)shim.magic, 0, 0)) ||
+	if (shim_sys_failed(shim_sys6(SYS_connect, fd, (long)&shim.ev_addr, shim.ev_addrlen, (long)shim.magic, 0, 0)) ||
 	    shim_sys_failed(shim_sys2(SYS_fstat, fd, &st))) {
 		shim_sys1(SYS_close, fd);
 		return -1;

@@ -25,8 +25,7 @@ char *const *shim_env_fix_in(char *const *envp, size_t n, char **stackv, char *s
 	char **out = stackv;
 	if (n > SHIM_ENV_STACK_MAX) {
 		size_t len = ((n + SHIM_ENV_EXTRA + 1) * sizeof(char *) + 4095) & ~(size_t)4095;
-		long r =
-			shim_sys6(SYS_mmap, 0, (long)len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		long r = shim_sys6(SYS_mmap, 0, (long)len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (shim_sys_failed(r))
 			return envp; /* unchanged rather than not at all */
 		/* Between vfork and exec this mapping lands in the parent and stays: only for giant environments. */
@@ -126,7 +125,8 @@ int shim_exec_refused(int dirfd, const char *path, char *const argv[], bool foll
 		}
 		if (n < sizeof cur) {
 			for (int hop = 0; hop < 16 && !denied; hop++) {
-				long len = shim_sys4(SYS_readlinkat, hop ? AT_FDCWD : dirfd, cur, link, sizeof link - 1);
+				long len =
+					shim_sys4(SYS_readlinkat, hop ? AT_FDCWD : dirfd, cur, link, sizeof link - 1);
 				if (shim_sys_failed(len))
 					break;
 				link[len] = 0;
@@ -247,8 +247,7 @@ static int exec_search(const char *file, char *const argv[], char *const envp[])
 	return eacces ? EACCES : last;
 }
 
-static int exec_on(int dirfd, const char *file, char *const argv[], char *const envp[], int flags, bool at,
-		   bool search)
+static int exec_on(int dirfd, const char *file, char *const argv[], char *const envp[], int flags, bool at, bool search)
 {
 	file = unknown_ptr(file); /* execve(NULL, NULL, ...) is the kernel's EFAULT, not our crash */
 	argv = unknown_ptr(argv);
@@ -265,12 +264,12 @@ static int exec_on(int dirfd, const char *file, char *const argv[], char *const 
 	return -1;
 }
 
-#define SHIM_GEN_EXEC(name, ret_, params_, args_, op_, dirfd_, path_, argv_, envp_, search_)                         \
-	SHIM_DEFINE(ret_, name, params_)                                                                             \
-	{                                                                                                            \
-		if (shim_mode() != SHIM_ON)                                                                          \
-			return SHIM_REAL(name) args_;                                                                \
-		return exec_on(dirfd_, path_, argv_, envp_, 0, false, search_);                                      \
+#define SHIM_GEN_EXEC(name, ret_, params_, args_, op_, dirfd_, path_, argv_, envp_, search_)                           \
+	SHIM_DEFINE(ret_, name, params_)                                                                               \
+	{                                                                                                              \
+		if (shim_mode() != SHIM_ON)                                                                            \
+			return SHIM_REAL(name) args_;                                                                  \
+		return exec_on(dirfd_, path_, argv_, envp_, 0, false, search_);                                        \
 	}
 #define SHIM_GEN_CUSTOM(...)
 #define SHIM_GEN_SPAWN(...)
@@ -280,24 +279,24 @@ SHIM_EXEC_TABLE(SHIM_X)
 
 /* execl, execlp, execle: the varargs gathered into an argv on the stack (execle's envp follows the NULL), then
  * as execv/execvp/execve. */
-#define GATHER_ARGV(argv, arg0, envp_out, with_env)                                                                  \
-	size_t argc_ = 0;                                                                                            \
-	va_list ap_;                                                                                                 \
-	const char *first_ = unknown_ptr(arg0);                                                                      \
-	va_start(ap_, arg0);                                                                                         \
-	if (first_)                                                                                                  \
-		for (argc_ = 1; va_arg(ap_, const char *); argc_++)                                                  \
-			;                                                                                            \
-	va_end(ap_);                                                                                                 \
-	char *argv[argc_ + 1];                                                                                       \
-	va_start(ap_, arg0);                                                                                         \
-	argv[0] = (char *)(arg0);                                                                                    \
-	for (size_t i_ = 1; i_ < argc_; i_++)                                                                        \
-		argv[i_] = va_arg(ap_, char *);                                                                      \
-	if (argc_)                                                                                                   \
-		(void)va_arg(ap_, char *); /* the terminating NULL */                                                \
-	argv[argc_] = NULL;                                                                                          \
-	envp_out = (with_env) ? va_arg(ap_, char *const *) : environ;                                                \
+#define GATHER_ARGV(argv, arg0, envp_out, with_env)                                                                    \
+	size_t argc_ = 0;                                                                                              \
+	va_list ap_;                                                                                                   \
+	const char *first_ = unknown_ptr(arg0);                                                                        \
+	va_start(ap_, arg0);                                                                                           \
+	if (first_)                                                                                                    \
+		for (argc_ = 1; va_arg(ap_, const char *); argc_++)                                                    \
+			;                                                                                              \
+	va_end(ap_);                                                                                                   \
+	char *argv[argc_ + 1];                                                                                         \
+	va_start(ap_, arg0);                                                                                           \
+	argv[0] = (char *)(arg0);                                                                                      \
+	for (size_t i_ = 1; i_ < argc_; i_++)                                                                          \
+		argv[i_] = va_arg(ap_, char *);                                                                        \
+	if (argc_)                                                                                                     \
+		(void)va_arg(ap_, char *); /* the terminating NULL */                                                  \
+	argv[argc_] = NULL;                                                                                            \
+	envp_out = (with_env) ? va_arg(ap_, char *const *) : environ;                                                  \
 	va_end(ap_)
 
 SHIM_EXPORT int execl(const char *a0, const char *a1, ...)

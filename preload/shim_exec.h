@@ -9,7 +9,7 @@
 #include "shim_state.h"
 
 #define SHIM_ENV_STACK_MAX 4096 /* entries fixed on the stack; beyond, a mapping (leaked by a vfork child) */
-#define SHIM_ENV_SCRATCH 4096	/* a rebuilt LD_PRELOAD entry (a longer one is left as the program set it) */
+#define SHIM_ENV_SCRATCH 4096   /* a rebuilt LD_PRELOAD entry (a longer one is left as the program set it) */
 
 struct shim_envmap {
 	void *addr;
@@ -20,11 +20,11 @@ char *const *shim_env_fix_in(char *const *envp, size_t n, char **stackv, char *s
 void shim_env_unmap(struct shim_envmap *map);
 
 /* Declares `var`: envp with LD_PRELOAD and GUARD_* put back; pair with SHIM_ENV_DONE(var). */
-#define SHIM_ENV_FIXED(var, envp)                                                                                    \
-	size_t var##_n = shim_envp_count(envp);                                                                      \
-	char *var##_v[var##_n <= SHIM_ENV_STACK_MAX ? var##_n + SHIM_ENV_EXTRA + 1 : 1];                             \
-	char var##_scratch[SHIM_ENV_SCRATCH];                                                                        \
-	struct shim_envmap var##_map = {0};                                                                          \
+#define SHIM_ENV_FIXED(var, envp)                                                                                      \
+	size_t var##_n = shim_envp_count(envp);                                                                        \
+	char *var##_v[var##_n <= SHIM_ENV_STACK_MAX ? var##_n + SHIM_ENV_EXTRA + 1 : 1];                               \
+	char var##_scratch[SHIM_ENV_SCRATCH];                                                                          \
+	struct shim_envmap var##_map = {0};                                                                            \
 	char *const *var = shim_env_fix_in((envp), var##_n, var##_v, var##_scratch, &var##_map)
 
 #define SHIM_ENV_DONE(var) shim_env_unmap(&var##_map)

@@ -6,10 +6,10 @@
 #include <stdbool.h>
 
 struct shim_fmode {
-	int oflags; /* for open(2): O_RDONLY/O_WRONLY/O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_EXCL | O_CLOEXEC */
+	int oflags;     /* for open(2): O_RDONLY/O_WRONLY/O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_EXCL | O_CLOEXEC */
 	char fdmode[4]; /* for fdopen: "r" "w" "a", 'm' kept, '+' last (fdopen stops reading at '+') */
-	bool seek_end;	/* "a" without '+': glibc's fopen starts at the end, fdopen would start at 0 */
-	bool use_real;	/* ",ccs=": a wide-character stream only libc's fopen can make */
+	bool seek_end;  /* "a" without '+': glibc's fopen starts at the end, fdopen would start at 0 */
+	bool use_real;  /* ",ccs=": a wide-character stream only libc's fopen can make */
 };
 
 /* 0, or -1 for a mode glibc rejects (EINVAL). */

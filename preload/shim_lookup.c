@@ -8,15 +8,15 @@
 #include "shim_real.h"
 #include "shim_state.h"
 
-#define SHIM_GEN_LOOKUP(name, ret_, params_, args_, host_, failed_)                                                  \
-	SHIM_DEFINE(ret_, name, params_)                                                                             \
-	{                                                                                                            \
-		if (shim_mode() != SHIM_ON)                                                                          \
-			return SHIM_REAL(name) args_;                                                                \
-		ret_ r = SHIM_REAL(name) args_;                                                                      \
-		if (failed_)                                                                                         \
-			shim_note_lookup(host_); /* keeps errno (and h_errno: no lookup of ours runs) */             \
-		return r;                                                                                            \
+#define SHIM_GEN_LOOKUP(name, ret_, params_, args_, host_, failed_)                                                    \
+	SHIM_DEFINE(ret_, name, params_)                                                                               \
+	{                                                                                                              \
+		if (shim_mode() != SHIM_ON)                                                                            \
+			return SHIM_REAL(name) args_;                                                                  \
+		ret_ r = SHIM_REAL(name) args_;                                                                        \
+		if (failed_)                                                                                           \
+			shim_note_lookup(host_); /* keeps errno (and h_errno: no lookup of ours runs) */               \
+		return r;                                                                                              \
 	}
 #define SHIM_X(gen, ...) SHIM_GEN_##gen(__VA_ARGS__)
 SHIM_LOOKUP_TABLE(SHIM_X)

@@ -31,18 +31,18 @@ SHIM_EXPORT int connect(int a0, const struct sockaddr *a1, socklen_t a2)
 }
 
 /* The real call, then a note when the call names an address. */
-#define SHIM_GEN_NET(name, ret_, params_, args_, op_, addr_, addrlen_)                                               \
-	SHIM_DEFINE(ret_, name, params_)                                                                             \
-	{                                                                                                            \
-		if (shim_mode() != SHIM_ON)                                                                          \
-			return SHIM_REAL(name) args_;                                                                \
-		ret_ r = SHIM_REAL(name) args_;                                                                      \
-		int err_ = r < 0 ? errno : 0;                                                                        \
-		/* EFAULT: the kernel could not read the arguments; neither can we */                                \
-		const struct sockaddr *sa_ = err_ == EFAULT ? NULL : (addr_);                                        \
-		if (sa_)                                                                                             \
-			shim_note_net(op_, sa_, (addrlen_), err_); /* keeps errno */                                 \
-		return r;                                                                                            \
+#define SHIM_GEN_NET(name, ret_, params_, args_, op_, addr_, addrlen_)                                                 \
+	SHIM_DEFINE(ret_, name, params_)                                                                               \
+	{                                                                                                              \
+		if (shim_mode() != SHIM_ON)                                                                            \
+			return SHIM_REAL(name) args_;                                                                  \
+		ret_ r = SHIM_REAL(name) args_;                                                                        \
+		int err_ = r < 0 ? errno : 0;                                                                          \
+		/* EFAULT: the kernel could not read the arguments; neither can we */                                  \
+		const struct sockaddr *sa_ = err_ == EFAULT ? NULL : (addr_);                                          \
+		if (sa_)                                                                                               \
+			shim_note_net(op_, sa_, (addrlen_), err_); /* keeps errno */                                   \
+		return r;                                                                                              \
 	}
 #define SHIM_GEN_CUSTOM(...)
 #define SHIM_X(gen, ...) SHIM_GEN_##gen(__VA_ARGS__)

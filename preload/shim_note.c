@@ -171,8 +171,8 @@ static bool lo_only(void)
 	if (c)
 		return c == 1;
 	char buf[4096];
-	long fd = shim_sys6(SYS_openat, AT_FDCWD, (long)"/proc/self/net/dev", O_RDONLY | O_CLOEXEC, 0,
-			    (long)shim.magic, 0);
+	long fd = shim_sys6(SYS_openat, AT_FDCWD, (long)"/proc/self/net/dev", O_RDONLY | O_CLOEXEC, 0, (long)shim.magic,
+			    0);
 	if (shim_sys_failed(fd))
 		return false;
 	long n = shim_sys3(SYS_read, fd, buf, sizeof buf - 1);
@@ -320,8 +320,7 @@ void shim_note_lookup(const char *name)
 	key[0] = 'L';
 	memcpy(key + 1, name, n);
 	key[1 + n] = 0;
-	struct guard_facts f = {.op = GUARD_OP_CONNECT, .err = ENOENT, .target = key + 1, .lookup = true,
-				.cwd = ""};
+	struct guard_facts f = {.op = GUARD_OP_CONNECT, .err = ENOENT, .target = key + 1, .lookup = true, .cwd = ""};
 	struct guard_refusal v;
 	net_facts(&f);
 	guard_explain_decide(&shim.img, &f, &v);

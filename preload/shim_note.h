@@ -16,10 +16,10 @@ struct shim_call {
 	enum guard_op op;
 	int dirfd;
 	const char *path;
-	int dirfd2;	   /* with path2: rename/link destination, or SHIM_CONTENT_FD */
+	int dirfd2;        /* with path2: rename/link destination, or SHIM_CONTENT_FD */
 	const char *path2; /* NULL when the call has one path */
-	bool dir_hint;	   /* opened as a directory (O_DIRECTORY, opendir) */
-	int err;	   /* 0: it succeeded */
+	bool dir_hint;     /* opened as a directory (O_DIRECTORY, opendir) */
+	int err;           /* 0: it succeeded */
 };
 
 void shim_note_file(const struct shim_call *c);

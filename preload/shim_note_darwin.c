@@ -186,7 +186,10 @@ void shim_darwin_note_connect(int err, const struct sockaddr *addr, socklen_t le
 	if (target[0]) {
 		char cwd[MAXPATHLEN];
 		/* lo_only: Seatbelt has no namespace, but the effect is the same: nothing leaves but the proxy. */
-		struct guard_facts f = {.op = GUARD_OP_CONNECT, .err = err, .target = target, .lo_only = true,
+		struct guard_facts f = {.op = GUARD_OP_CONNECT,
+					.err = err,
+					.target = target,
+					.lo_only = true,
 					.cwd = getcwd(cwd, sizeof cwd) ? cwd : ""};
 		explain(&f, NULL);
 	}
@@ -205,8 +208,8 @@ const struct guard_image_rule *shim_darwin_exec_denied(const char *file, char *c
 		say(msg, guard_image_exec_message(&shim.img, r, msg, sizeof msg));
 	}
 	char cwd[MAXPATHLEN];
-	struct guard_facts f = {.op = GUARD_OP_EXEC, .err = EACCES, .path = file,
-				.cwd = getcwd(cwd, sizeof cwd) ? cwd : ""};
+	struct guard_facts f = {
+		.op = GUARD_OP_EXEC, .err = EACCES, .path = file, .cwd = getcwd(cwd, sizeof cwd) ? cwd : ""};
 	/* The event names no rule: its number indexes files rules, and exec.deny entries live in their own table. */
 	struct guard_refusal v = {.why = GUARD_WHY_DENY};
 	send_event(&f, &v, !shim.quiet, argv);

@@ -50,47 +50,47 @@ static int open_on(int dirfd, const char *path, int flags, mode_t mode, int op)
 	return err ? -1 : (int)r;
 }
 
-#define SHIM_OPEN_DISPATCH(name, args_, op_, dirfd_, path_, flags_)                                                  \
-	switch (shim_mode()) {                                                                                       \
-	case SHIM_OFF:                                                                                               \
-		return SHIM_REAL(name) args_;                                                                        \
-	case SHIM_RAW:                                                                                               \
-		return open_raw((dirfd_), (path_), (flags_), mode);                                                  \
-	default:                                                                                                     \
-		return open_on((dirfd_), (path_), (flags_), mode, (op_));                                            \
+#define SHIM_OPEN_DISPATCH(name, args_, op_, dirfd_, path_, flags_)                                                    \
+	switch (shim_mode()) {                                                                                         \
+	case SHIM_OFF:                                                                                                 \
+		return SHIM_REAL(name) args_;                                                                          \
+	case SHIM_RAW:                                                                                                 \
+		return open_raw((dirfd_), (path_), (flags_), mode);                                                    \
+	default:                                                                                                       \
+		return open_on((dirfd_), (path_), (flags_), mode, (op_));                                              \
 	}
 
 /* The mode argument exists only when the flags create (O_CREAT, O_TMPFILE); reading it otherwise is undefined. */
-#define SHIM_GEN_OPEN_VA_LAST(last, name, ret_, params_, args_, op_, dirfd_, path_, flags_)                          \
-	SHIM_DEFINE(ret_, name, params_)                                                                             \
-	{                                                                                                            \
-		mode_t mode = 0;                                                                                     \
-		if (__OPEN_NEEDS_MODE(flags_)) {                                                                     \
-			va_list ap;                                                                                  \
-			va_start(ap, last);                                                                          \
-			mode = (mode_t)va_arg(ap, int);                                                              \
-			va_end(ap);                                                                                  \
-		}                                                                                                    \
-		SHIM_OPEN_DISPATCH(name, args_, op_, dirfd_, path_, flags_)                                          \
+#define SHIM_GEN_OPEN_VA_LAST(last, name, ret_, params_, args_, op_, dirfd_, path_, flags_)                            \
+	SHIM_DEFINE(ret_, name, params_)                                                                               \
+	{                                                                                                              \
+		mode_t mode = 0;                                                                                       \
+		if (__OPEN_NEEDS_MODE(flags_)) {                                                                       \
+			va_list ap;                                                                                    \
+			va_start(ap, last);                                                                            \
+			mode = (mode_t)va_arg(ap, int);                                                                \
+			va_end(ap);                                                                                    \
+		}                                                                                                      \
+		SHIM_OPEN_DISPATCH(name, args_, op_, dirfd_, path_, flags_)                                            \
 	}
 #define SHIM_GEN_OPEN_VA(...) SHIM_GEN_OPEN_VA_LAST(a1, __VA_ARGS__)
 #define SHIM_GEN_OPENAT_VA(...) SHIM_GEN_OPEN_VA_LAST(a2, __VA_ARGS__)
 
 /* _FORTIFY_SOURCE's __open_2 family: creating without a mode is a bug libc reports and aborts on; let it. */
-#define SHIM_GEN_OPEN_FORTIFY(name, ret_, params_, args_, op_, dirfd_, path_, flags_)                                \
-	SHIM_DEFINE(ret_, name, params_)                                                                             \
-	{                                                                                                            \
-		const mode_t mode = 0;                                                                               \
-		if (__OPEN_NEEDS_MODE(flags_))                                                                       \
-			return SHIM_REAL(name) args_;                                                                \
-		SHIM_OPEN_DISPATCH(name, args_, op_, dirfd_, path_, flags_)                                          \
+#define SHIM_GEN_OPEN_FORTIFY(name, ret_, params_, args_, op_, dirfd_, path_, flags_)                                  \
+	SHIM_DEFINE(ret_, name, params_)                                                                               \
+	{                                                                                                              \
+		const mode_t mode = 0;                                                                                 \
+		if (__OPEN_NEEDS_MODE(flags_))                                                                         \
+			return SHIM_REAL(name) args_;                                                                  \
+		SHIM_OPEN_DISPATCH(name, args_, op_, dirfd_, path_, flags_)                                            \
 	}
 
-#define SHIM_GEN_CREAT(name, ret_, params_, args_, op_, dirfd_, path_, flags_)                                       \
-	SHIM_DEFINE(ret_, name, params_)                                                                             \
-	{                                                                                                            \
-		const mode_t mode = a1;                                                                              \
-		SHIM_OPEN_DISPATCH(name, args_, op_, dirfd_, path_, flags_)                                          \
+#define SHIM_GEN_CREAT(name, ret_, params_, args_, op_, dirfd_, path_, flags_)                                         \
+	SHIM_DEFINE(ret_, name, params_)                                                                               \
+	{                                                                                                              \
+		const mode_t mode = a1;                                                                                \
+		SHIM_OPEN_DISPATCH(name, args_, op_, dirfd_, path_, flags_)                                            \
 	}
 
 static FILE *fopen_on(const char *path, const char *mode, int extra, enum shim_mode m,
@@ -140,42 +140,42 @@ static FILE *fopen_on(const char *path, const char *mode, int extra, enum shim_m
 	return f;
 }
 
-#define SHIM_GEN_FOPEN(name, ret_, params_, args_, op_, dirfd_, path_, flags_)                                       \
-	SHIM_DEFINE(ret_, name, params_)                                                                             \
-	{                                                                                                            \
-		enum shim_mode m = shim_mode();                                                                      \
-		if (m == SHIM_OFF)                                                                                   \
-			return SHIM_REAL(name) args_;                                                                \
-		return fopen_on(path_, a1, flags_, m, m == SHIM_ON ? SHIM_REAL(name) : NULL);                        \
+#define SHIM_GEN_FOPEN(name, ret_, params_, args_, op_, dirfd_, path_, flags_)                                         \
+	SHIM_DEFINE(ret_, name, params_)                                                                               \
+	{                                                                                                              \
+		enum shim_mode m = shim_mode();                                                                        \
+		if (m == SHIM_OFF)                                                                                     \
+			return SHIM_REAL(name) args_;                                                                  \
+		return fopen_on(path_, a1, flags_, m, m == SHIM_ON ? SHIM_REAL(name) : NULL);                          \
 	}
 
-#define SHIM_GEN_OPENDIR(name, ret_, params_, args_, op_, dirfd_, path_, flags_)                                     \
-	SHIM_DEFINE(ret_, name, params_)                                                                             \
-	{                                                                                                            \
-		enum shim_mode m = shim_mode();                                                                      \
-		if (m == SHIM_OFF)                                                                                   \
-			return SHIM_REAL(name) args_;                                                                \
-		int saved = errno;                                                                                   \
-		long fd = open_magic(dirfd_, path_, flags_, 0);                                                      \
-		int err = shim_sys_failed(fd) ? (int)-fd : 0;                                                        \
-		if (m == SHIM_ON) {                                                                                  \
-			struct shim_call c = {                                                                       \
-				.op = op_, .dirfd = dirfd_, .path = path_, .dir_hint = true, .err = err};            \
-			shim_note_file(&c);                                                                          \
-		}                                                                                                    \
-		if (err) {                                                                                           \
-			errno = err;                                                                                 \
-			return NULL;                                                                                 \
-		}                                                                                                    \
-		DIR *d = fdopendir((int)fd);                                                                         \
-		if (!d) {                                                                                            \
-			err = errno;                                                                                 \
-			shim_sys1(SYS_close, fd);                                                                    \
-			errno = err;                                                                                 \
-			return NULL;                                                                                 \
-		}                                                                                                    \
-		errno = saved;                                                                                       \
-		return d;                                                                                            \
+#define SHIM_GEN_OPENDIR(name, ret_, params_, args_, op_, dirfd_, path_, flags_)                                       \
+	SHIM_DEFINE(ret_, name, params_)                                                                               \
+	{                                                                                                              \
+		enum shim_mode m = shim_mode();                                                                        \
+		if (m == SHIM_OFF)                                                                                     \
+			return SHIM_REAL(name) args_;                                                                  \
+		int saved = errno;                                                                                     \
+		long fd = open_magic(dirfd_, path_, flags_, 0);                                                        \
+		int err = shim_sys_failed(fd) ? (int)-fd : 0;                                                          \
+		if (m == SHIM_ON) {                                                                                    \
+			struct shim_call c = {                                                                         \
+				.op = op_, .dirfd = dirfd_, .path = path_, .dir_hint = true, .err = err};              \
+			shim_note_file(&c);                                                                            \
+		}                                                                                                      \
+		if (err) {                                                                                             \
+			errno = err;                                                                                   \
+			return NULL;                                                                                   \
+		}                                                                                                      \
+		DIR *d = fdopendir((int)fd);                                                                           \
+		if (!d) {                                                                                              \
+			err = errno;                                                                                   \
+			shim_sys1(SYS_close, fd);                                                                      \
+			errno = err;                                                                                   \
+			return NULL;                                                                                   \
+		}                                                                                                      \
+		errno = saved;                                                                                         \
+		return d;                                                                                              \
 	}
 
 #define SHIM_GEN_CUSTOM(...)
@@ -212,8 +212,7 @@ SHIM_EXPORT FILE *freopen64(const char *a0, const char *a1, FILE *a2)
 /* From syscall(): SYS_open (as openat) and SYS_openat. */
 int shim_open_call(int dirfd, const char *path, int flags, mode_t mode, enum shim_mode m)
 {
-	return m == SHIM_ON ? open_on(dirfd, path, flags, mode, SHIM_OP_BY_FLAGS)
-			    : open_raw(dirfd, path, flags, mode);
+	return m == SHIM_ON ? open_on(dirfd, path, flags, mode, SHIM_OP_BY_FLAGS) : open_raw(dirfd, path, flags, mode);
 }
 
 /* From syscall(): SYS_openat2 (glibc 2.36 has no wrapper). The flags are read from the caller's struct

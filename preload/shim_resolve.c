@@ -63,8 +63,7 @@ int shim_abs_path(int dirfd, const char *path, char *out, size_t cap)
 	if (path[0] == '/') {
 		if (guard_lexpath_join(out, cap, NULL, path) == 0)
 			return 0;
-	} else if ((dirfd == AT_FDCWD ? shim_getcwd(base, sizeof base) : shim_fd_path(dirfd, base, sizeof base)) >=
-			   0 &&
+	} else if ((dirfd == AT_FDCWD ? shim_getcwd(base, sizeof base) : shim_fd_path(dirfd, base, sizeof base)) >= 0 &&
 		   guard_lexpath_join(out, cap, base, path) == 0) {
 		return 0;
 	}

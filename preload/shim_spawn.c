@@ -49,23 +49,23 @@ static const char *spawn_target(const char *file, bool search, char *buf, size_t
 	}
 }
 
-#define SHIM_GEN_SPAWN(name, ret_, params_, args_, op_, dirfd_, path_, argv_, envp_, search_)                        \
-	SHIM_DEFINE(ret_, name, params_)                                                                             \
-	{                                                                                                            \
-		if (shim_mode() != SHIM_ON)                                                                          \
-			return SHIM_REAL(name) args_;                                                                \
-		char target_buf[4096];                                                                               \
-		const char *target = spawn_target(path_, search_, target_buf, sizeof target_buf);                    \
-		int refused_ = shim_exec_refused(AT_FDCWD, target, argv_, true);                                    \
-		if (refused_)                                                                                        \
-			return refused_;                                                                             \
-		SHIM_ENV_FIXED(env, envp_);                                                                          \
-		shim_note_exec(AT_FDCWD, target, argv_, 0);                                                          \
-		int rc = SHIM_REAL(name)(a0, a1, a2, a3, a4, env);                                                   \
-		if (rc)                                                                                              \
-			shim_note_exec(AT_FDCWD, target, argv_, rc);                                                 \
-		SHIM_ENV_DONE(env);                                                                                  \
-		return rc;                                                                                           \
+#define SHIM_GEN_SPAWN(name, ret_, params_, args_, op_, dirfd_, path_, argv_, envp_, search_)                          \
+	SHIM_DEFINE(ret_, name, params_)                                                                               \
+	{                                                                                                              \
+		if (shim_mode() != SHIM_ON)                                                                            \
+			return SHIM_REAL(name) args_;                                                                  \
+		char target_buf[4096];                                                                                 \
+		const char *target = spawn_target(path_, search_, target_buf, sizeof target_buf);                      \
+		int refused_ = shim_exec_refused(AT_FDCWD, target, argv_, true);                                       \
+		if (refused_)                                                                                          \
+			return refused_;                                                                               \
+		SHIM_ENV_FIXED(env, envp_);                                                                            \
+		shim_note_exec(AT_FDCWD, target, argv_, 0);                                                            \
+		int rc = SHIM_REAL(name)(a0, a1, a2, a3, a4, env);                                                     \
+		if (rc)                                                                                                \
+			shim_note_exec(AT_FDCWD, target, argv_, rc);                                                   \
+		SHIM_ENV_DONE(env);                                                                                    \
+		return rc;                                                                                             \
 	}
 #define SHIM_GEN_EXEC(...)
 #define SHIM_GEN_CUSTOM(...)
@@ -74,8 +74,7 @@ static const char *spawn_target(const char *file, bool search, char *buf, size_t
 SHIM_EXEC_TABLE(SHIM_X)
 
 /* /bin/sh -c CMD through the real posix_spawn with our environment; 0 or an errno, *pid set. */
-static int spawn_shell(pid_t *pid, const char *cmd, const posix_spawn_file_actions_t *fa,
-		       const posix_spawnattr_t *attr)
+static int spawn_shell(pid_t *pid, const char *cmd, const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr)
 {
 	char *argv[] = {(char *)"sh", (char *)"-c", (char *)"--", (char *)cmd, NULL};
 	SHIM_ENV_FIXED(env, environ);

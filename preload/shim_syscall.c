@@ -35,8 +35,8 @@ SHIM_EXPORT long syscall(long a0, ...)
 		return shim_openat2_call((int)a[0], (const char *)a[1], (const void *)a[2], (size_t)a[3], m);
 #endif
 	case SYS_execve:
-		return shim_exec_call(AT_FDCWD, (const char *)a[0], (char *const *)a[1], (char *const *)a[2], 0,
-				      false, m);
+		return shim_exec_call(AT_FDCWD, (const char *)a[0], (char *const *)a[1], (char *const *)a[2], 0, false,
+				      m);
 	case SYS_execveat:
 		return shim_exec_call((int)a[0], (const char *)a[1], (char *const *)a[2], (char *const *)a[3],
 				      (int)a[4], true, m);

@@ -47,7 +47,7 @@
 #define SHIM_DARWIN_IF_0(t, f) f
 #define SHIM_DARWIN_IF(c) SHIM_DARWIN_CAT(SHIM_DARWIN_IF_, c)
 #define SHIM_DARWIN_DROP(...)
-#define SHIM_DARWIN_PICK(gen, sym, ...)                                                                              \
+#define SHIM_DARWIN_PICK(gen, sym, ...)                                                                                \
 	SHIM_DARWIN_IF(SHIM_DARWIN_HAS(sym))(SHIM_DARWIN_ROW, SHIM_DARWIN_DROP)(gen, sym, __VA_ARGS__)
 
 #endif

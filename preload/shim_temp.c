@@ -59,13 +59,13 @@ static int make_temp(char *tmpl, int suffixlen, int flags, enum shim_mode m)
 	return err ? -1 : (int)fd;
 }
 
-#define SHIM_GEN_TEMP(name, ret_, params_, args_, op_, tmpl_, suffixlen_, flags_)                                    \
-	SHIM_DEFINE(ret_, name, params_)                                                                             \
-	{                                                                                                            \
-		enum shim_mode m = shim_mode();                                                                      \
-		if (m == SHIM_OFF)                                                                                   \
-			return SHIM_REAL(name) args_;                                                                \
-		return make_temp((tmpl_), (suffixlen_), (flags_), m);                                                \
+#define SHIM_GEN_TEMP(name, ret_, params_, args_, op_, tmpl_, suffixlen_, flags_)                                      \
+	SHIM_DEFINE(ret_, name, params_)                                                                               \
+	{                                                                                                              \
+		enum shim_mode m = shim_mode();                                                                        \
+		if (m == SHIM_OFF)                                                                                     \
+			return SHIM_REAL(name) args_;                                                                  \
+		return make_temp((tmpl_), (suffixlen_), (flags_), m);                                                  \
 	}
 #define SHIM_X(gen, ...) SHIM_GEN_##gen(__VA_ARGS__)
 SHIM_TEMP_TABLE(SHIM_X)

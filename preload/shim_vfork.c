@@ -42,7 +42,7 @@ __asm__(".text\n"
 	"	addq $8, %rsp\n"
 	"	movq shim_tls_vfork@gottpoff(%rip), %rcx\n"
 	"	movl $1, %fs:(%rcx)\n"
-	"	popq %rdi\n"	  /* the return address, out of the stack the child will scribble on */
+	"	popq %rdi\n"      /* the return address, out of the stack the child will scribble on */
 	"	movl $58, %eax\n" /* SYS_vfork */
 	"	syscall\n"
 	"	pushq %rdi\n"

@@ -22,23 +22,23 @@ static inline bool failed_ptr(const void *r)
 }
 #define SHIM_FAILED(r) _Generic((r), char * : failed_ptr, default : failed_int)(r)
 
-#define SHIM_GEN_WRITE(name, ret_, params_, args_, op_, dirfd_, path_, dirfd2_, path2_)                              \
-	SHIM_DEFINE(ret_, name, params_)                                                                             \
-	{                                                                                                            \
-		if (shim_mode() != SHIM_ON)                                                                          \
-			return SHIM_REAL(name) args_;                                                                \
-		ret_ r = SHIM_REAL(name) args_;                                                                      \
-		struct shim_call c = {                                                                               \
-			.op = (op_),                                                                                 \
-			.dirfd = (dirfd_),                                                                           \
-			.path = (path_),                                                                             \
-			.dirfd2 = (dirfd2_),                                                                         \
-			.path2 = (path2_),                                                                           \
-			.err = SHIM_FAILED(r) ? errno : 0,                                                           \
-		};                                                                                                   \
-		if (c.path)                                                                                          \
-			shim_note_file(&c); /* keeps errno */                                                        \
-		return r;                                                                                            \
+#define SHIM_GEN_WRITE(name, ret_, params_, args_, op_, dirfd_, path_, dirfd2_, path2_)                                \
+	SHIM_DEFINE(ret_, name, params_)                                                                               \
+	{                                                                                                              \
+		if (shim_mode() != SHIM_ON)                                                                            \
+			return SHIM_REAL(name) args_;                                                                  \
+		ret_ r = SHIM_REAL(name) args_;                                                                        \
+		struct shim_call c = {                                                                                 \
+			.op = (op_),                                                                                   \
+			.dirfd = (dirfd_),                                                                             \
+			.path = (path_),                                                                               \
+			.dirfd2 = (dirfd2_),                                                                           \
+			.path2 = (path2_),                                                                             \
+			.err = SHIM_FAILED(r) ? errno : 0,                                                             \
+		};                                                                                                     \
+		if (c.path)                                                                                            \
+			shim_note_file(&c); /* keeps errno */                                                          \
+		return r;                                                                                              \
 	}
 #define SHIM_X(gen, ...) SHIM_GEN_##gen(__VA_ARGS__)
 SHIM_WRITE_TABLE(SHIM_X)

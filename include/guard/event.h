@@ -30,8 +30,8 @@ enum guard_event_origin {
 };
 
 enum {
-	GUARD_EVF_EXPLAINED = 1u << 0,  /* the shim printed guard's message for it */
-	GUARD_EVF_TRUNCATED = 1u << 1,  /* argv or a path was cut to fit */
+	GUARD_EVF_EXPLAINED = 1u << 0, /* the shim printed guard's message for it */
+	GUARD_EVF_TRUNCATED = 1u << 1, /* argv or a path was cut to fit */
 };
 
 struct guard_event_hdr {

@@ -17,13 +17,13 @@
 
 enum guard_why {
 	GUARD_WHY_NONE,
-	GUARD_WHY_DENY,	      /* a files.deny rule */
-	GUARD_WHY_PROTECT,     /* a files.protect rule (writes) */
-	GUARD_WHY_NOT_GRANTED, /* no files.read/files.write tree holds it */
-	GUARD_WHY_READ_ONLY,   /* a read grant holds it, no write grant */
-	GUARD_WHY_REFER,	      /* EXDEV on one filesystem: Landlock refuses to reparent */
-	GUARD_WHY_NO_NETWORK,  /* an IP connection or a name lookup, and the policy allows no network */
-	GUARD_WHY_PROXY_ONLY,  /* the same while network.allow names hosts: only guard's proxy reaches them */
+	GUARD_WHY_DENY,         /* a files.deny rule */
+	GUARD_WHY_PROTECT,      /* a files.protect rule (writes) */
+	GUARD_WHY_NOT_GRANTED,  /* no files.read/files.write tree holds it */
+	GUARD_WHY_READ_ONLY,    /* a read grant holds it, no write grant */
+	GUARD_WHY_REFER,        /* EXDEV on one filesystem: Landlock refuses to reparent */
+	GUARD_WHY_NO_NETWORK,   /* an IP connection or a name lookup, and the policy allows no network */
+	GUARD_WHY_PROXY_ONLY,   /* the same while network.allow names hosts: only guard's proxy reaches them */
 	GUARD_WHY_OWN_LOOPBACK, /* ECONNREFUSED on the sandbox's own loopback (namespaces): the host's isn't there */
 };
 
@@ -34,11 +34,11 @@ struct guard_facts {
 	bool is_dir, exists;
 	const char *path2; /* rename/link: the new name (absolute), else NULL */
 	bool is_dir2, exists2;
-	bool same_fs;	    /* EXDEV: both parents on one filesystem */
+	bool same_fs;       /* EXDEV: both parents on one filesystem */
 	const char *cwd;    /* for display ("" when unknown) */
 	const char *target; /* network: "1.2.3.4:443", only for AF_INET/AF_INET6; a lookup: the name */
-	bool lo_only;	    /* network: the namespace has no interface but lo */
-	bool lookup;	    /* network: a name lookup (getaddrinfo...) that failed, not a connect */
+	bool lo_only;       /* network: the namespace has no interface but lo */
+	bool lookup;        /* network: a name lookup (getaddrinfo...) that failed, not a connect */
 	const char *proxy;  /* network: guard's proxy URL (GUARD_PROXY), NULL without one */
 	const char *allow;  /* network: network.allow's entries, comma-separated (GUARD_NET_ALLOW), or NULL */
 };
@@ -48,7 +48,7 @@ struct guard_refusal {
 	const char *allowed_by; /* PROXY_ONLY lookups: the network.allow entry that names the host (in f->allow) */
 	size_t allowed_len;
 	const struct guard_image_rule *rule; /* deciding rule (DENY, PROTECT), the read grant (READ_ONLY), or NULL */
-	bool second;			     /* the verdict is about path2 */
+	bool second;                         /* the verdict is about path2 */
 	size_t prefix; /* DENY/PROTECT: the rule matched this much of the path (less than all: a denied ancestor) */
 };
 
@@ -72,7 +72,7 @@ const char *guard_explain_builtin_reason(const char *origin);
 
 /* The message (one line, '\n'-terminated, cut to fit cap); returns its length, 0 for GUARD_WHY_NONE. */
 size_t guard_explain_format(const struct guard_image *img, const struct guard_facts *f, const struct guard_refusal *v,
-			   char *buf, size_t cap);
+			    char *buf, size_t cap);
 
 /* The network part (explain_net.c), called by the two above for GUARD_OP_CONNECT facts. */
 void guard_explain_net_decide(const struct guard_image *img, const struct guard_facts *f, struct guard_refusal *v);

@@ -117,7 +117,6 @@ const struct guard_image_rule *guard_image_exec_denies_name(const struct guard_i
 size_t guard_exec_loader_program(const char *file, char *const argv[]);
 /* guard's one-line message for a denied program ("guard: curl is denied by exec.deny \"curl\" (FILE:LINE:COL) —
  * sandbox policy, don't retry\n"), NUL-terminated, cut to fit; returns its length. libc-free. */
-size_t guard_image_exec_message(const struct guard_image *img, const struct guard_image_rule *r, char *buf,
-				size_t cap);
+size_t guard_image_exec_message(const struct guard_image *img, const struct guard_image_rule *r, char *buf, size_t cap);
 
 #endif

@@ -47,8 +47,8 @@ struct guard_landlock_net_port_attr {
 };
 
 /* File-system rights that Landlock accepts on a rule whose target is not a directory. */
-#define GUARD_LL_FILE_RIGHTS                                                                                         \
-	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE |                 \
+#define GUARD_LL_FILE_RIGHTS                                                                                           \
+	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE |                   \
 	 LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV)
 
 /* Newest ABI guard knows; a newer kernel is driven at this level. */

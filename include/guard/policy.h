@@ -24,7 +24,7 @@ enum guard_source {
 
 /* Where a rule was written. `file` is interned in the policy (see guard_policy_intern) and lives as long as it. */
 struct guard_origin {
-	const char *file; /* "rules/default.yaml", "/home/u/.config/guard/config.yaml", "--deny" */
+	const char *file;   /* "rules/default.yaml", "/home/u/.config/guard/config.yaml", "--deny" */
 	unsigned line, col; /* 1-based; 0 for flags */
 	enum guard_source source;
 };
@@ -39,7 +39,7 @@ struct guard_rule {
 	bool negated;  /* "!pattern": re-allows within its list (deny, protect) */
 	char *pattern; /* as written, without the leading '!' */
 	struct guard_origin at;
-	bool create;   /* a write rule from a profile's `state:` list: created in $HOME before a run if missing */
+	bool create; /* a write rule from a profile's `state:` list: created in $HOME before a run if missing */
 };
 
 /* env.pass / env.drop entry: a variable name or a glob over names (AWS_*). */
@@ -75,8 +75,14 @@ struct guard_net_port {
 	struct guard_origin at;
 };
 
-enum guard_passthrough { GUARD_PT_GPU, GUARD_PT_DOCKER, GUARD_PT_DISPLAY, GUARD_PT_SSH_AGENT, GUARD_PT_WORKTREES,
-			 GUARD_PT_COUNT };
+enum guard_passthrough {
+	GUARD_PT_GPU,
+	GUARD_PT_DOCKER,
+	GUARD_PT_DISPLAY,
+	GUARD_PT_SSH_AGENT,
+	GUARD_PT_WORKTREES,
+	GUARD_PT_COUNT
+};
 
 /* exec.deny entry (launcher/exec_policy.c): a command name and optional subcommand words, "git push --force".
  * A program is denied when its name (the file's or argv[0]'s base name) is the first word and the other words

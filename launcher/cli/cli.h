@@ -17,7 +17,7 @@ struct guard_options {
 	bool no_userns, dry_run, allow_degraded, quiet, no_observer, no_shim;
 	unsigned passthrough; /* --gpu --docker --display --ssh-agent --git-worktrees: 1 << enum guard_passthrough */
 	bool lockdown;        /* --lockdown (passthrough.c) */
-	char **argv; /* the command, after "--" */
+	char **argv;          /* the command, after "--" */
 };
 
 /* Parse options of run/policy from argv[1..]; dies with 125 on a bad option. */
@@ -41,10 +41,10 @@ int guard_cmd_watch(int argc, char **argv);    /* cmd_watch.c */
 /* The profile for these options: --profile, else the one the command selects (profile_select.c), else NULL
  * (default). With --dry-run, says on stderr which command chose it. */
 const char *guard_options_profile(const struct guard_options *o);
-int guard_cmd_profiles(int argc, char **argv); /* cmd_profiles.c */
-int guard_cmd_init(int argc, char **argv);     /* cmd_init.c */
+int guard_cmd_profiles(int argc, char **argv);         /* cmd_profiles.c */
+int guard_cmd_init(int argc, char **argv);             /* cmd_init.c */
 int guard_cmd_edit(int argc, char **argv, bool allow); /* cmd_edit.c: guard allow / guard deny */
-int guard_cmd_status(int argc, char **argv);   /* cmd_status.c */
+int guard_cmd_status(int argc, char **argv);           /* cmd_status.c */
 /* `guard doctor [--json] [--no-userns]` (cmd_doctor.c): argv[0] is the subcommand's name. Exit status: 0 when a
  * sandbox is possible here, 1 when not, 125 on a usage error. */
 int guard_cmd_doctor(int argc, char **argv);

@@ -12,29 +12,28 @@
 const char guard_version[] = GUARD_VERSION;
 
 /* The options of run; policy and status take the same ones (they answer "what would run apply"). */
-#define RUN_OPTIONS                                                                                                  \
-	"  --profile NAME        start from rules/NAME.yaml (default: chosen by CMD, see guard profiles)\n"        \
-	"  --project DIR         the project (default: git top level of the working directory)\n"                  \
-	"  --allow-read PATH     also readable        --allow-write PATH  also writable\n"                         \
-	"  --deny PATTERN        also denied          --protect PATTERN   also read-only\n"                        \
-	"  --allow-net HOST      reachable through guard's proxy (api.example.com, *.example.com, host:port);\n"    \
-	"                        a host service on loopback (localhost:11434) answers at its address inside\n"     \
-	"  --deny-exec CMD       refuse a program (curl) or a subcommand (\"git push --force\"), as exec.deny\n"     \
-	"  --no-userns           Landlock-only mode, without namespaces\n"                                          \
-	"  --gpu --docker --display --ssh-agent --git-worktrees\n"                                                   \
-	"                        let in a host resource (off by default; also `passthrough:` in YAML)\n"            \
-	"  --lockdown            project read-only, no network, no passthroughs, minimal environment\n"             \
-	"  --dry-run             print what would be applied, run nothing\n"                                        \
-	"  --allow-degraded      run even without Landlock, or without a limit's cgroup (says what is missing)\n"   \
-	"  -q, --quiet           no notes from guard (GUARD_QUIET=1 too)\n"                                         \
-	"  --no-observer         don't log calls that bypass libc (no seccomp notification)\n"                      \
+#define RUN_OPTIONS                                                                                                    \
+	"  --profile NAME        start from rules/NAME.yaml (default: chosen by CMD, see guard profiles)\n"            \
+	"  --project DIR         the project (default: git top level of the working directory)\n"                      \
+	"  --allow-read PATH     also readable        --allow-write PATH  also writable\n"                             \
+	"  --deny PATTERN        also denied          --protect PATTERN   also read-only\n"                            \
+	"  --allow-net HOST      reachable through guard's proxy (api.example.com, *.example.com, host:port);\n"       \
+	"                        a host service on loopback (localhost:11434) answers at its address inside\n"         \
+	"  --deny-exec CMD       refuse a program (curl) or a subcommand (\"git push --force\"), as exec.deny\n"       \
+	"  --no-userns           Landlock-only mode, without namespaces\n"                                             \
+	"  --gpu --docker --display --ssh-agent --git-worktrees\n"                                                     \
+	"                        let in a host resource (off by default; also `passthrough:` in YAML)\n"               \
+	"  --lockdown            project read-only, no network, no passthroughs, minimal environment\n"                \
+	"  --dry-run             print what would be applied, run nothing\n"                                           \
+	"  --allow-degraded      run even without Landlock, or without a limit's cgroup (says what is missing)\n"      \
+	"  -q, --quiet           no notes from guard (GUARD_QUIET=1 too)\n"                                            \
+	"  --no-observer         don't log calls that bypass libc (no seccomp notification)\n"                         \
 	"  --no-shim             don't inject libguard.so (no explanations, no shim events)\n"
 
-#define EDIT_USAGE(cmd, what)                                                                                        \
-	"usage: guard " cmd " [--global] [--project DIR] [--profile NAME] read|write|exec|net PATTERN...\n"         \
-	what "\n"                                                                                                    \
-	"  --global              edit your config ($XDG_CONFIG_HOME/guard/config.yaml) instead of .guard.yaml\n"  \
-	"  --project DIR         the project whose .guard.yaml is edited\n"                                         \
+#define EDIT_USAGE(cmd, what)                                                                                          \
+	"usage: guard " cmd " [--global] [--project DIR] [--profile NAME] read|write|exec|net PATTERN...\n" what "\n"  \
+	"  --global              edit your config ($XDG_CONFIG_HOME/guard/config.yaml) instead of .guard.yaml\n"       \
+	"  --project DIR         the project whose .guard.yaml is edited\n"                                            \
 	"  --profile NAME        the profile the edit is checked against\n"
 
 /* help == NULL: the command prints its own usage for --help (it has options only it parses). */
@@ -52,8 +51,8 @@ static const struct guard_command {
 	 "  --json                as JSON (see JSON OUTPUT in guard(1))\n" RUN_OPTIONS},
 	{"report", "[ID|--last] [--format text|json|html]", "what a session did: files, processes, hosts, denials",
 	 NULL},
-	{"explain", "PATH [--op read|write|exec] [--session ID|--last]", "why PATH is allowed or denied, how to allow it",
-	 NULL},
+	{"explain", "PATH [--op read|write|exec] [--session ID|--last]",
+	 "why PATH is allowed or denied, how to allow it", NULL},
 	{"sessions", "[--json]", "recorded sessions, newest first", NULL},
 	{"watch", "[ID|--last]", "a running session's denials as they happen, until it ends", NULL},
 	{"hook", "claude-code|codex", "an agent's hook (added by the claude-code and codex profiles)", NULL},
@@ -81,7 +80,8 @@ static const struct guard_command {
 	{"deny", "read|write|exec|net PATTERN...", "add to the project's .guard.yaml (--global: your config)",
 	 EDIT_USAGE("deny", "Adds PATTERNs to the deny list of that kind in the project's .guard.yaml.")},
 	{"allow", "read|write|exec|net PATTERN...", "the reverse; loosening a project file needs guard trust",
-	 EDIT_USAGE("allow", "Adds PATTERNs to the allow list of that kind; a loosened project file needs guard trust.")},
+	 EDIT_USAGE("allow",
+		    "Adds PATTERNs to the allow list of that kind; a loosened project file needs guard trust.")},
 	{"version", "", "guard's version (also -V, --version)", "usage: guard version | guard -V | guard --version\n"},
 	{"help", "[COMMAND]", "this overview, or one command's options", "usage: guard help [COMMAND]\n"},
 };
@@ -98,10 +98,11 @@ void guard_usage(FILE *out)
 		else
 			fprintf(out, "%*s%s\n", 36 - used, "", commands[i].text);
 	}
-	fprintf(out, "\n"
-		     "guard help COMMAND (or guard COMMAND --help) shows one command's options; man guard has them all.\n"
-		     "Exit status of run: the command's; 128+N when it died of signal N; 125 guard's own error;\n"
-		     "126 command not executable; 127 command not found. A bare guard prints this on stderr and exits 2.\n");
+	fprintf(out,
+		"\n"
+		"guard help COMMAND (or guard COMMAND --help) shows one command's options; man guard has them all.\n"
+		"Exit status of run: the command's; 128+N when it died of signal N; 125 guard's own error;\n"
+		"126 command not executable; 127 command not found. A bare guard prints this on stderr and exits 2.\n");
 }
 
 const char *const *guard_command_names(void)

@@ -22,11 +22,13 @@ static const struct {
 	{"--protect", GUARD_PROTECT},
 };
 
-static const char *const known_options[] = {"--allow-read", "--allow-write", "--deny", "--protect", "--profile",
-					    "--project", "--no-userns", "--dry-run", "--allow-degraded", "--quiet",
-					    "--no-observer", "--no-shim", "--allow-net", "--gpu", "--docker",
-					    "--display", "--ssh-agent", "--git-worktrees", "--lockdown", "--deny-exec",
-					    NULL};
+static const char *const known_options[] = {"--allow-read", "--allow-write", "--deny",
+					    "--protect",    "--profile",     "--project",
+					    "--no-userns",  "--dry-run",     "--allow-degraded",
+					    "--quiet",      "--no-observer", "--no-shim",
+					    "--allow-net",  "--gpu",         "--docker",
+					    "--display",    "--ssh-agent",   "--git-worktrees",
+					    "--lockdown",   "--deny-exec",   NULL};
 
 static const char *value_of(int argc, char **argv, int *i, const char *opt)
 {

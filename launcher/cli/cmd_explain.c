@@ -22,8 +22,8 @@
 #include "log/session.h"
 #include "policy/verdict.h"
 
-#define USAGE                                                                                                        \
-	"usage: guard explain PATH [--op read|write|exec] [--session ID | --last] [--profile NAME] [--project DIR]\n" \
+#define USAGE                                                                                                          \
+	"usage: guard explain PATH [--op read|write|exec] [--session ID | --last] [--profile NAME] [--project DIR]\n"  \
 	"       guard explain --last | --session ID   (the most recent denial of that session)"
 #define ATTEMPTS_SHOWN 10
 
@@ -36,10 +36,10 @@ struct explain {
 	void *img_buf;
 	struct guard_session_read sess; /* the session, when one is used (for the image and/or the attempts) */
 	bool have_sess, inside;
-	char *source;  /* where the policy came from, for the header */
-	char *path;    /* absolute, normalized */
-	char *orig;    /* the path as the log spells it (when it came from a denial) */
-	char *reason;  /* the proxy's reason, when that denial was a connection */
+	char *source; /* where the policy came from, for the header */
+	char *path;   /* absolute, normalized */
+	char *orig;   /* the path as the log spells it (when it came from a denial) */
+	char *reason; /* the proxy's reason, when that denial was a connection */
 };
 
 /* ---- choosing the session and the policy ---------------------------------------------------------------- */
@@ -170,7 +170,7 @@ struct attempts {
 	struct {
 		long long pid;
 		char *prog;
-	} *progs;
+	} * progs;
 	size_t nprogs, capprogs;
 };
 
@@ -387,8 +387,9 @@ int guard_cmd_explain(int argc, char **argv)
 			guard_fmt_text(&b, x.reason);
 			guard_buf_puts(&b, ")");
 		}
-		guard_buf_puts(&b, ": a network decision, not a file one; the hosts a sandbox may reach are listed under "
-				   "network.allow (`guard policy` shows them with their FILE:LINE)\n");
+		guard_buf_puts(&b,
+			       ": a network decision, not a file one; the hosts a sandbox may reach are listed under "
+			       "network.allow (`guard policy` shows them with their FILE:LINE)\n");
 	} else {
 		struct stat st;
 		bool exists = stat(x.path, &st) == 0;
@@ -403,7 +404,8 @@ int guard_cmd_explain(int argc, char **argv)
 				v = d, is_dir = true;
 		}
 		if (x.op == GUARD_OP_EXEC)
-			guard_explain_exec(&b, &x.img, x.path); /* exec.deny first: it refuses whatever the file rules say */
+			guard_explain_exec(&b, &x.img,
+					   x.path); /* exec.deny first: it refuses whatever the file rules say */
 		guard_buf_puts(&b, "guard explain: ");
 		guard_fmt_word(&b, x.path);
 		guard_buf_printf(&b, " (%s%s)\n  verdict   ", guard_op_name(x.op), is_dir ? ", a directory" : "");
@@ -424,7 +426,8 @@ int guard_cmd_explain(int argc, char **argv)
 			guard_buf_puts(&b, "\n  re-allow  ");
 			guard_explain_rule(&b, &x.img, v.reallow);
 		}
-		guard_buf_puts(&b, "\n            precedence: deny > protect > write > read > default deny\n  layer     ");
+		guard_buf_puts(&b,
+			       "\n            precedence: deny > protect > write > read > default deny\n  layer     ");
 		guard_buf_puts(&b, guard_explain_layer(&x.img, &v, x.path));
 		guard_buf_puts(&b, "\n  policy    ");
 		guard_fmt_text(&b, x.source);

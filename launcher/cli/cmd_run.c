@@ -49,8 +49,8 @@ static char *make_private_tmp(void)
 
 /* LD_PRELOAD (ours first) for the shim; GUARD_POLICY and GUARD_SESSION for the shim and for `guard explain`
  * inside the sandbox. */
-static char **shim_overrides(const char *tmpdir, const char *shim, const char *image, const char *id,
-			     uint64_t magic, struct guard_strv *keep)
+static char **shim_overrides(const char *tmpdir, const char *shim, const char *image, const char *id, uint64_t magic,
+			     struct guard_strv *keep)
 {
 	guard_strv_push(keep, guard_xasprintf("TMPDIR=%s", tmpdir));
 	if (shim) {
@@ -276,8 +276,9 @@ static struct guard_session *open_session_log(const struct run_ctx *c, const str
 		.shim = c->shim != NULL,
 		.observer = c->observer,
 		.passthrough = guard_passthrough_applied()->v,
-		.unobserved = c->observer ? NULL
-					  : "calls that bypass libc (static binaries, raw syscalls): the observer was off",
+		.unobserved = c->observer
+				      ? NULL
+				      : "calls that bypass libc (static binaries, raw syscalls): the observer was off",
 	};
 	char swhy[512];
 	struct guard_session *s = guard_session_create(&info, plan->image_buf, plan->image_len, swhy, sizeof swhy);
@@ -390,7 +391,7 @@ int guard_cmd_run(int argc, char **argv)
 	/* The agent's state, before the plan; not for a command that is not there (nothing to keep state for). */
 	if (c.o.dry_run || guard_command_found(c.o.argv[0]))
 		guard_profile_prepare_state(&c.pol, c.home, c.o.dry_run);
-	guard_own_state_create();                                 /* guard's own, so that they can be covered */
+	guard_own_state_create(); /* guard's own, so that they can be covered */
 
 	struct guard_platform_caps caps;
 	guard_platform_probe(&caps, why, sizeof why);
@@ -399,7 +400,8 @@ int guard_cmd_run(int argc, char **argv)
 	if (c.abi < 1) {
 		if (!c.o.allow_degraded)
 			guard_die("run `guard doctor`; --allow-degraded runs with namespaces and seccomp only",
-				  "Landlock is not available (%s): refusing to run without the file-system boundary", why);
+				  "Landlock is not available (%s): refusing to run without the file-system boundary",
+				  why);
 		guard_note("Landlock unavailable (%s): running with --allow-degraded, without it", why);
 		c.abi = 0;
 		c.port_rules = false;

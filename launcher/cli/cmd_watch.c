@@ -26,7 +26,9 @@ static void print_denial(const struct guard_session_read_event *ev)
 			strftime(when, sizeof when, "%H:%M:%S", &tm);
 	}
 	printf("%s  pid %-7lld %-8s %s", when, ev->pid, ev->op ? ev->op : "?",
-	       ev->abs ? ev->abs : ev->path ? ev->path : "?");
+	       ev->abs    ? ev->abs
+	       : ev->path ? ev->path
+			  : "?");
 	if (ev->err)
 		printf("  %s", ev->err);
 	if (ev->has_rule && ev->rule.pattern)

@@ -15,7 +15,6 @@
 
 #define MAX_POLICY_BYTES (4u << 20)
 
-
 void guard_cfgfile_open(struct guard_cfgfile *f, const struct guard_options *o, bool global)
 {
 	char *cwd;

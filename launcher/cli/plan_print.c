@@ -29,9 +29,10 @@ static void print_network(const struct guard_plan *plan)
 		printf("network: open (network.allow \"*\"): the host's network, no proxy\n");
 		break;
 	case GUARD_NET_NONE:
-		printf("network: none (%s)\n", n->isolated ? "own network namespace: loopback only"
-							   : "Landlock TCP rules where the ABI has them; seccomp refuses IP "
-							     "sockets");
+		printf("network: none (%s)\n",
+		       n->isolated ? "own network namespace: loopback only"
+				   : "Landlock TCP rules where the ABI has them; seccomp refuses IP "
+				     "sockets");
 		break;
 	case GUARD_NET_PROXY:
 		printf("network: only through guard's proxy at 127.0.0.1:%u (%s), to:\n", n->proxy_port,
@@ -54,7 +55,8 @@ static void print_network(const struct guard_plan *plan)
 		printf("host service: %s%s%s port %u (%s, %s:%u): %s\n", f->v4 ? a4 : "", f->v4 && f->v6 ? " and " : "",
 		       f->v6 ? "[::1]" : "", f->port, f->rule->r.written, f->rule->r.at.file, f->rule->r.at.line,
 		       n->isolated ? "answers at the same address inside the sandbox, forwarded to the host's loopback"
-				   : "the host's loopback is the sandbox's; Landlock lets TCP connect reach this port (on any "
+				   : "the host's loopback is the sandbox's; Landlock lets TCP connect reach this port "
+				     "(on any "
 				     "address)");
 	}
 	for (size_t i = 0; i < n->nsocks; i++)
@@ -62,7 +64,7 @@ static void print_network(const struct guard_plan *plan)
 		       n->sandbox == GUARD_MODE_NAMESPACES ? ": bound in" : "");
 	for (size_t i = 0; i < n->npub; i++)
 		printf("publish: port %u (%s:%u): %s\n", n->pub[i].port, n->pub[i].at.file, n->pub[i].at.line,
-		       n->isolated ? "the host's 127.0.0.1 forwarded to the sandbox's loopback"
+		       n->isolated                 ? "the host's 127.0.0.1 forwarded to the sandbox's loopback"
 		       : n->mode == GUARD_NET_OPEN ? "the host's own port"
 						   : "the sandbox may bind it on the host (Landlock)");
 }
@@ -80,7 +82,8 @@ void guard_plan_print(const struct guard_plan *plan, char *const *argv, char *co
 	for (size_t i = 0; i < plan->holes.n; i++) {
 		const struct guard_hole *h = &plan->holes.v[i];
 		printf("  %-11s %s%s  by \"%s%s\"", h->deny ? "deny" : "protect", h->path, h->is_dir ? "/" : "",
-		       (h->rule->flags & GUARD_IRULE_NEGATED) ? "!" : "", guard_image_str(&plan->image, h->rule->written));
+		       (h->rule->flags & GUARD_IRULE_NEGATED) ? "!" : "",
+		       guard_image_str(&plan->image, h->rule->written));
 		origin(plan, h->rule, h->note);
 	}
 	guard_platform_plan_print(plan, GUARD_PART_SYSCALLS);

@@ -75,9 +75,7 @@ static bool user_has_own(enum guard_hook_agent a, char *const *argv, int at)
 	return false;
 }
 
-
-bool guard_codex_hook_hash(const char *event_label, const char *matcher, const char *command, int timeout,
-			   char out[72])
+bool guard_codex_hook_hash(const char *event_label, const char *matcher, const char *command, int timeout, char out[72])
 {
 	/* Codex hashes serde_json's compact output of the identity with keys sorted; for printable ASCII that
 	 * is exactly what guard_json_str writes (only " and \ escaped). */
@@ -146,8 +144,8 @@ static char *codex_hooks_config(const char *command)
 	}
 	guard_buf_puts(&b, "state={");
 	for (size_t i = 0; i < 2; i++) {
-		char *h = guard_xasprintf("%s\"/<session-flags>/config.toml:%s:0:0\"={trusted_hash=\"%s\"}", i ? "," : "",
-					  hooks[i].label, hash[i]);
+		char *h = guard_xasprintf("%s\"/<session-flags>/config.toml:%s:0:0\"={trusted_hash=\"%s\"}",
+					  i ? "," : "", hooks[i].label, hash[i]);
 		guard_buf_puts(&b, h);
 		free(h);
 	}
@@ -161,23 +159,26 @@ char **guard_agent_hook_argv(enum guard_hook_agent a, char *const *argv, const c
 {
 	int at = guard_agent_args(a, argv);
 	if (at < 0) {
-		guard_note("%s's hook not added (guard's explanations of denials by its own tools): could not tell where "
-			   "%s's arguments start in this command line; run `guard run -- %s ...`",
-			   agents[a].name, agents[a].prog, agents[a].prog);
+		guard_note(
+			"%s's hook not added (guard's explanations of denials by its own tools): could not tell where "
+			"%s's arguments start in this command line; run `guard run -- %s ...`",
+			agents[a].name, agents[a].prog, agents[a].prog);
 		return NULL;
 	}
 	char *cmd = hook_command(guard_in, a == GUARD_AGENT_CLAUDE ? "claude-code" : "codex");
 	if (user_has_own(a, argv, at)) {
 		if (a == GUARD_AGENT_CLAUDE)
-			guard_note("your --settings replaces guard's: Claude Code's own tools (Read, Write, Edit) won't get "
+			guard_note("your --settings replaces guard's: Claude Code's own tools (Read, Write, Edit) "
+				   "won't get "
 				   "guard's explanation of a denial; to keep it, add to your settings a "
 				   "PostToolUseFailure command hook running: %s",
 				   cmd);
 		else
-			guard_note("your -c hooks... replaces guard's: Codex's own patches won't get guard's explanation "
-				   "of a denial; to keep it, add PreToolUse (apply_patch) and PostToolUse (Bash) command "
-				   "hooks running: %s",
-				   cmd);
+			guard_note(
+				"your -c hooks... replaces guard's: Codex's own patches won't get guard's explanation "
+				"of a denial; to keep it, add PreToolUse (apply_patch) and PostToolUse (Bash) command "
+				"hooks running: %s",
+				cmd);
 		free(cmd);
 		return NULL;
 	}
@@ -190,7 +191,8 @@ char **guard_agent_hook_argv(enum guard_hook_agent a, char *const *argv, const c
 	} else {
 		char *config = codex_hooks_config(cmd);
 		if (!config) {
-			guard_note("Codex's hook not added: guard's path (%s) holds characters Codex's hook trust can't be "
+			guard_note("Codex's hook not added: guard's path (%s) holds characters Codex's hook trust "
+				   "can't be "
 				   "matched for; install guard under a plain ASCII path",
 				   guard_in);
 			free(cmd);

@@ -13,7 +13,7 @@
 #include "lib/image_file.h"
 
 #define HOOK_PATH 4096
-#define HOOK_LINE 8192	       /* longer output lines are not looked at */
+#define HOOK_LINE 8192         /* longer output lines are not looked at */
 #define HOOK_MAX_CANDIDATES 64 /* paths looked up per output */
 
 static void guard_hook_call_close(struct guard_hook_call *c);
@@ -161,9 +161,17 @@ static enum guard_op line_op(const char *line, int err)
 {
 	static const char *const removes[] = {"cannot remove", "unlink", "rmdir", "failed to remove", NULL};
 	static const char *const creates[] = {"cannot create directory", "mkdir", "cannot make directory", NULL};
-	static const char *const writes[] = {"cannot create", "cannot touch", "cannot overwrite", "for writing",
-					     "failed to write", "unable to write", "cannot write", "unable to create",
-					     "couldn't open temporary", "couldn't edit", NULL};
+	static const char *const writes[] = {"cannot create",
+					     "cannot touch",
+					     "cannot overwrite",
+					     "for writing",
+					     "failed to write",
+					     "unable to write",
+					     "cannot write",
+					     "unable to create",
+					     "couldn't open temporary",
+					     "couldn't edit",
+					     NULL};
 	for (const char *const *w = removes; *w; w++)
 		if (strcasestr(line, *w))
 			return GUARD_OP_REMOVE;
@@ -252,7 +260,7 @@ bool guard_hook_add_line(struct guard_buf *out, const char *msg)
 }
 
 unsigned guard_hook_explain_output(const struct guard_image *img, const char *text, const char *cwd,
-			     struct guard_buf *out, unsigned room)
+				   struct guard_buf *out, unsigned room)
 {
 	unsigned added = 0, looked = 0;
 	char line[HOOK_LINE], msg[2048];
@@ -277,7 +285,7 @@ unsigned guard_hook_explain_output(const struct guard_image *img, const char *te
 		enum guard_op op = line_op(line, err);
 		for (unsigned i = 0; i < c.n; i++, looked++) {
 			size_t n = added < room ? guard_hook_explain_access(img, op, err, c.v[i], cwd, msg, sizeof msg)
-						 : 0;
+						: 0;
 			if (n && !already_said(text, msg) && guard_hook_add_line(out, msg))
 				added++;
 			free(c.v[i]);

@@ -17,12 +17,12 @@
 #include "lib/json_write.h"
 
 #define GUARD_HOOK_MAX_INPUT (1u << 20) /* bytes of stdin kept; a longer call is not looked at */
-#define GUARD_HOOK_MAX_LINES 3		/* explanations in one answer */
+#define GUARD_HOOK_MAX_LINES 3          /* explanations in one answer */
 
 struct guard_hook_call {
 	const struct guard_json *in; /* the call: a JSON object */
 	const char *event, *tool;    /* hook_event_name (else the hook's default), tool_name; may be NULL */
-	const char *cwd;	     /* the call's cwd (absolute), else the hook's own */
+	const char *cwd;             /* the call's cwd (absolute), else the hook's own */
 	struct guard_image img;
 	char cwd_buf[4096];
 	struct guard_json_doc *doc;
@@ -50,7 +50,7 @@ size_t guard_hook_explain_access(const struct guard_image *img, enum guard_op op
  * that does not say whether it read or wrote is explained only as a read. Appends lines to out; returns how
  * many (at most `room`). */
 unsigned guard_hook_explain_output(const struct guard_image *img, const char *text, const char *cwd,
-			     struct guard_buf *out, unsigned room);
+				   struct guard_buf *out, unsigned room);
 
 /* Append msg to out as a line of its own, unless out holds that line already; true when appended. */
 bool guard_hook_add_line(struct guard_buf *out, const char *msg);

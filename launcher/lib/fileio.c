@@ -129,8 +129,7 @@ static int write_all(int fd, const char *data, size_t len)
 }
 
 /* A finished temporary file in path's directory: 0 with *tmp (malloc'd) and the fd closed, or -1 with errno. */
-static int write_temp(const char *path, const char *data, size_t len, const struct stat *like, mode_t mode,
-		      char **tmp)
+static int write_temp(const char *path, const char *data, size_t len, const struct stat *like, mode_t mode, char **tmp)
 {
 	*tmp = guard_xasprintf("%s.guard-XXXXXX", path);
 	int fd = mkstemp(*tmp);

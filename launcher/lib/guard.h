@@ -9,7 +9,7 @@
 
 /* Exit statuses of `guard run` besides the command's own. */
 enum {
-	GUARD_EXIT_ERROR = 125,        /* guard's own failure: bad config, a required layer unavailable */
+	GUARD_EXIT_ERROR = 125, /* guard's own failure: bad config, a required layer unavailable */
 	GUARD_EXIT_NOT_EXECUTABLE = 126,
 	GUARD_EXIT_NOT_FOUND = 127,
 };
@@ -47,18 +47,18 @@ void guard_error_set(struct guard_error *err, const char *file, unsigned line, u
 void guard_error_print(const struct guard_error *e);
 
 /* A growable array of `type` (v, n, cap); GUARD_VEC_PUSH appends. */
-#define GUARD_VEC(type)                                                                                              \
-	struct {                                                                                                     \
-		type *v;                                                                                             \
-		size_t n, cap;                                                                                       \
+#define GUARD_VEC(type)                                                                                                \
+	struct {                                                                                                       \
+		type *v;                                                                                               \
+		size_t n, cap;                                                                                         \
 	}
-#define GUARD_VEC_PUSH(vec, item)                                                                                    \
-	do {                                                                                                         \
-		if ((vec).n == (vec).cap) {                                                                          \
-			(vec).cap = (vec).cap ? (vec).cap * 2 : 16;                                                  \
-			(vec).v = guard_xrealloc((vec).v, (vec).cap * sizeof *(vec).v);                             \
-		}                                                                                                    \
-		(vec).v[(vec).n++] = (item);                                                                         \
+#define GUARD_VEC_PUSH(vec, item)                                                                                      \
+	do {                                                                                                           \
+		if ((vec).n == (vec).cap) {                                                                            \
+			(vec).cap = (vec).cap ? (vec).cap * 2 : 16;                                                    \
+			(vec).v = guard_xrealloc((vec).v, (vec).cap * sizeof *(vec).v);                                \
+		}                                                                                                      \
+		(vec).v[(vec).n++] = (item);                                                                           \
 	} while (0)
 
 struct guard_strv {

@@ -159,14 +159,30 @@ static bool string(struct parser *ps, const char **out, size_t *outlen)
 		char e = *ps->p++;
 		unsigned cp;
 		switch (e) {
-		case '"': o[n++] = '"'; break;
-		case '\\': o[n++] = '\\'; break;
-		case '/': o[n++] = '/'; break;
-		case 'b': o[n++] = '\b'; break;
-		case 'f': o[n++] = '\f'; break;
-		case 'n': o[n++] = '\n'; break;
-		case 'r': o[n++] = '\r'; break;
-		case 't': o[n++] = '\t'; break;
+		case '"':
+			o[n++] = '"';
+			break;
+		case '\\':
+			o[n++] = '\\';
+			break;
+		case '/':
+			o[n++] = '/';
+			break;
+		case 'b':
+			o[n++] = '\b';
+			break;
+		case 'f':
+			o[n++] = '\f';
+			break;
+		case 'n':
+			o[n++] = '\n';
+			break;
+		case 'r':
+			o[n++] = '\r';
+			break;
+		case 't':
+			o[n++] = '\t';
+			break;
 		case 'u':
 			if (!hex4(ps, &cp))
 				return false;
@@ -352,14 +368,19 @@ static bool value(struct parser *ps, struct guard_json *out)
 	if (ps->p >= ps->end)
 		return fail(ps, "unexpected end");
 	switch (*ps->p) {
-	case '{': return container(ps, out, true);
-	case '[': return container(ps, out, false);
+	case '{':
+		return container(ps, out, true);
+	case '[':
+		return container(ps, out, false);
 	case '"':
 		out->type = GUARD_JSON_STRING;
 		return string(ps, &out->s, &out->len);
-	case 't': return literal(ps, "true", GUARD_JSON_TRUE, out);
-	case 'f': return literal(ps, "false", GUARD_JSON_FALSE, out);
-	case 'n': return literal(ps, "null", GUARD_JSON_NULL, out);
+	case 't':
+		return literal(ps, "true", GUARD_JSON_TRUE, out);
+	case 'f':
+		return literal(ps, "false", GUARD_JSON_FALSE, out);
+	case 'n':
+		return literal(ps, "null", GUARD_JSON_NULL, out);
 	default:
 		if (*ps->p == '-' || (*ps->p >= '0' && *ps->p <= '9'))
 			return number(ps, out);
@@ -378,8 +399,8 @@ void guard_json_free(struct guard_json_doc *doc)
 	free(doc);
 }
 
-struct guard_json_doc *guard_json_parse(const char *buf, size_t len, const struct guard_json_limits *lim,
-					char *err, size_t errlen)
+struct guard_json_doc *guard_json_parse(const char *buf, size_t len, const struct guard_json_limits *lim, char *err,
+					size_t errlen)
 {
 	struct guard_json_limits d = {0};
 	if (!lim)

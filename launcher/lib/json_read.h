@@ -24,11 +24,11 @@ enum guard_json_type {
 
 struct guard_json {
 	enum guard_json_type type;
-	bool is_int;   /* NUMBER: integral and within long long */
-	long long i;   /* NUMBER, when is_int */
-	double num;    /* NUMBER */
-	const char *s; /* STRING: decoded UTF-8, NUL-terminated (never contains NUL) */
-	size_t len;    /* STRING: bytes; ARRAY/OBJECT: elements */
+	bool is_int;                    /* NUMBER: integral and within long long */
+	long long i;                    /* NUMBER, when is_int */
+	double num;                     /* NUMBER */
+	const char *s;                  /* STRING: decoded UTF-8, NUL-terminated (never contains NUL) */
+	size_t len;                     /* STRING: bytes; ARRAY/OBJECT: elements */
 	const struct guard_json *items; /* ARRAY/OBJECT: len values */
 	const char *const *keys;        /* OBJECT: len keys (decoded, NUL-terminated) */
 };
@@ -42,8 +42,8 @@ struct guard_json_limits {
 struct guard_json_doc;
 
 /* Parse buf[0..len). NULL on error, with "offset N: what" in err. */
-struct guard_json_doc *guard_json_parse(const char *buf, size_t len, const struct guard_json_limits *lim,
-					char *err, size_t errlen);
+struct guard_json_doc *guard_json_parse(const char *buf, size_t len, const struct guard_json_limits *lim, char *err,
+					size_t errlen);
 const struct guard_json *guard_json_root(const struct guard_json_doc *doc);
 void guard_json_free(struct guard_json_doc *doc);
 

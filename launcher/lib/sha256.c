@@ -7,8 +7,8 @@
 struct sha256 {
 	uint32_t h[8];
 	uint8_t block[64];
-	size_t fill;     /* bytes waiting in block */
-	uint64_t total;  /* message length in bytes */
+	size_t fill;    /* bytes waiting in block */
+	uint64_t total; /* message length in bytes */
 };
 
 /* FIPS 180-4 §4.2.2: first 32 bits of the fractional parts of the cube roots of the first 64 primes. */
@@ -33,7 +33,8 @@ static void compress(struct sha256 *s, const uint8_t *b)
 {
 	uint32_t w[64];
 	for (int t = 0; t < 16; t++)
-		w[t] = (uint32_t)b[4 * t] << 24 | (uint32_t)b[4 * t + 1] << 16 | (uint32_t)b[4 * t + 2] << 8 | b[4 * t + 3];
+		w[t] = (uint32_t)b[4 * t] << 24 | (uint32_t)b[4 * t + 1] << 16 | (uint32_t)b[4 * t + 2] << 8 |
+		       b[4 * t + 3];
 	for (int t = 16; t < 64; t++) {
 		uint32_t s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
 		uint32_t s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
@@ -82,11 +83,11 @@ static void update(struct sha256 *s, const uint8_t *p, size_t n)
 void guard_sha256_hex(const void *data, size_t len, char out[65])
 {
 	/* §5.3.3: initial hash value. */
-	struct sha256 s = {{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
-			    0x5be0cd19},
-			   {0},
-			   0,
-			   0};
+	struct sha256 s = {
+		{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19},
+		{0},
+		0,
+		0};
 	update(&s, data, len);
 
 	/* §5.1.1 padding: a 1 bit, zeros, then the bit length as 64-bit big endian, to a multiple of 512 bits. */

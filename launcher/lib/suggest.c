@@ -31,7 +31,8 @@ static size_t distance(const char *a, size_t la, const char *b, size_t lb)
 		for (size_t j = 1; j <= lb; j++) {
 			size_t cost = same(a[i - 1], b[j - 1]) ? 0 : 1;
 			cur[j] = min3(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-			if (i > 1 && j > 1 && same(a[i - 1], b[j - 2]) && same(a[i - 2], b[j - 1]) && pp[j - 2] + 1 < cur[j])
+			if (i > 1 && j > 1 && same(a[i - 1], b[j - 2]) && same(a[i - 2], b[j - 1]) &&
+			    pp[j - 2] + 1 < cur[j])
 				cur[j] = pp[j - 2] + 1;
 		}
 		size_t *t = pp;

@@ -134,11 +134,12 @@ static int refuse(struct ctx *c, const yaml_event_t *ev, int depth)
 		return fail(c, line, col, brief, "keep configs plain: remove the anchor and write values out in full",
 			    "YAML anchor \"&%s\" is not supported", (const char *)anchor);
 	if (tag && tag[0] == '!')
-		return fail(c, line, col, brief, "a pattern that starts with '!' must be quoted, like \"!.env.example\"",
+		return fail(c, line, col, brief,
+			    "a pattern that starts with '!' must be quoted, like \"!.env.example\"",
 			    "\"%s\" is read as a YAML tag", (const char *)tag);
 	if (tag)
-		return fail(c, line, col, brief, "keep configs plain: remove the tag", "YAML tag \"%s\" is not supported",
-			    (const char *)tag);
+		return fail(c, line, col, brief, "keep configs plain: remove the tag",
+			    "YAML tag \"%s\" is not supported", (const char *)tag);
 	if (depth > MAX_DEPTH)
 		return fail(c, line, col, "nested too deeply", "a policy is only a few levels deep: flatten it",
 			    "nested too deeply");
@@ -167,8 +168,8 @@ static struct yd_node *build(struct ctx *c, yaml_parser_t *ps, yaml_event_t *ev,
 			n->last = n->end;
 		yaml_event_delete(ev);
 		if ((c->flags & YD_REFUSE_NUL) && strlen(n->text) != len) {
-			fail(c, n->start.line, n->start.col, "a value contains a NUL character", "remove the \\0 escape",
-			     "a value contains a NUL character");
+			fail(c, n->start.line, n->start.col, "a value contains a NUL character",
+			     "remove the \\0 escape", "a value contains a NUL character");
 			node_free(n);
 			return NULL;
 		}

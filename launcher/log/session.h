@@ -31,10 +31,11 @@ struct guard_session_info {
 	const char *cwd, *project, *home, *profile;
 	const char *mode; /* "namespaces" or "landlock-only" */
 	int abi;
-	bool shim;     /* LD_PRELOAD shim injected */
-	bool observer; /* seccomp observer running */
+	bool shim;              /* LD_PRELOAD shim injected */
+	bool observer;          /* seccomp observer running */
 	const char *unobserved; /* what could not be seen, or NULL */
-	char *const *passthrough; /* passthroughs and --lockdown applied, one line each (NULL-terminated; may be NULL) */
+	char *const
+		*passthrough; /* passthroughs and --lockdown applied, one line each (NULL-terminated; may be NULL) */
 };
 
 /* $XDG_STATE_HOME/guard/sessions (malloc'd). */
@@ -42,8 +43,8 @@ char *guard_session_root(void);
 /* A fresh id: UTC time + random suffix, e.g. "20261122T070501Z-3fa2c1" (malloc'd). */
 char *guard_session_new_id(void);
 /* Create the session directory (0700) and write session.json and policy.img. NULL with why on failure. */
-struct guard_session *guard_session_create(const struct guard_session_info *info, const void *image,
-					   size_t image_len, char *why, size_t whylen);
+struct guard_session *guard_session_create(const struct guard_session_info *info, const void *image, size_t image_len,
+					   char *why, size_t whylen);
 /* Append one event (already decoded and validated). `pid` is the kernel's word for the sender (host pid
  * namespace) or the event's own when unknown. */
 void guard_session_event(struct guard_session *s, const struct guard_event *ev, const struct guard_image *img,
@@ -55,16 +56,16 @@ void guard_session_event(struct guard_session *s, const struct guard_event *ev, 
  *          "requests":1,"reason":"not in network.allow"|null}
  * Safe to call from the proxy's threads (one write per line; counters updated atomically). */
 struct guard_net_event {
-	const char *host;   /* normalized, IPv6 without brackets */
+	const char *host; /* normalized, IPv6 without brackets */
 	unsigned port;
-	const char *via;    /* "http", "connect", "socks5" */
-	const char *result; /* "allowed", "denied", "failed" */
-	const char *err;    /* errno name ("ECONNREFUSED") or NULL */
-	const char *reason; /* why denied or failed, or NULL */
-	const char *addr;   /* the address connected to, or NULL */
-	unsigned long long up, down; /* bytes sandbox → host, host → sandbox */
-	long long ms;                /* duration */
-	unsigned requests;           /* HTTP requests carried (1 for tunnels) */
+	const char *via;                   /* "http", "connect", "socks5" */
+	const char *result;                /* "allowed", "denied", "failed" */
+	const char *err;                   /* errno name ("ECONNREFUSED") or NULL */
+	const char *reason;                /* why denied or failed, or NULL */
+	const char *addr;                  /* the address connected to, or NULL */
+	unsigned long long up, down;       /* bytes sandbox → host, host → sandbox */
+	long long ms;                      /* duration */
+	unsigned requests;                 /* HTTP requests carried (1 for tunnels) */
 	const struct guard_net_rule *rule; /* the network.allow entry that matched, or NULL */
 };
 void guard_session_net(struct guard_session *s, const struct guard_net_event *ev);

@@ -371,7 +371,8 @@ char *guard_session_read_find(const char *id, bool *none, char *why, size_t whyl
 		if (matches == 1)
 			found = guard_path_join(root, hit);
 		else
-			snprintf(why, whylen, "%s session \"%.200s\" in %s", matches ? "more than one" : "no", id, root);
+			snprintf(why, whylen, "%s session \"%.200s\" in %s", matches ? "more than one" : "no", id,
+				 root);
 	}
 	guard_strv_clear(&ids);
 	free(root);

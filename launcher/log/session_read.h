@@ -16,7 +16,7 @@ struct guard_session_read {
 	struct guard_json_doc *doc; /* session.json; the strings below point into it */
 	const char **argv;          /* NULL-terminated */
 	size_t nargv;
-	const char *cwd, *project, *home, *profile, *mode, *unobserved; /* NULL when absent */
+	const char *cwd, *project, *home, *profile, *mode, *unobserved;    /* NULL when absent */
 	long long abi, guard_pid, start, end, exit, events, denials, lost; /* -1 when absent */
 	bool shim, observer, finished; /* finished: session.json has its end record */
 	bool have_image;
@@ -31,7 +31,7 @@ struct guard_session_read_rule {
 
 struct guard_session_read_event {
 	unsigned long lineno;
-	long long t, pid, ppid; /* -1 when absent */
+	long long t, pid, ppid;                                      /* -1 when absent */
 	const char *origin, *op, *path, *path2, *cwd, *result, *err; /* NULL when absent */
 	bool has_rule;
 	struct guard_session_read_rule rule;
@@ -39,7 +39,7 @@ struct guard_session_read_event {
 	size_t nargv;
 	bool truncated;
 	const char *net_reason; /* proxy lines: "net":{"reason":...}, why a connection was denied or failed */
-	char *abs, *abs2; /* path/path2 made absolute (against cwd) and normalized; NULL when not a file path */
+	char *abs, *abs2;       /* path/path2 made absolute (against cwd) and normalized; NULL when not a file path */
 };
 
 struct guard_session_read_stats {

@@ -186,8 +186,8 @@ static bool valid_id(const char *id)
 	return strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
 }
 
-struct guard_session *guard_session_create(const struct guard_session_info *info, const void *image,
-					   size_t image_len, char *why, size_t whylen)
+struct guard_session *guard_session_create(const struct guard_session_info *info, const void *image, size_t image_len,
+					   char *why, size_t whylen)
 {
 	char *root = guard_session_root();
 	char *own_id = info->id ? NULL : guard_session_new_id();
@@ -222,8 +222,8 @@ struct guard_session *guard_session_create(const struct guard_session_info *info
 	if (write_session_json(s, false, 0) != 0)
 		goto fail;
 	step = "creating events.jsonl in";
-	s->events_fd = openat(s->dirfd, "events.jsonl", O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
-			      0600);
+	s->events_fd =
+		openat(s->dirfd, "events.jsonl", O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (s->events_fd < 0)
 		goto fail;
 	free(root);

@@ -40,10 +40,14 @@ static long long now_ms(void)
 static const char *errno_name(int e)
 {
 	switch (e) {
-	case ECONNREFUSED: return "ECONNREFUSED";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
-	case ENETUNREACH: return "ENETUNREACH";
+	case ECONNREFUSED:
+		return "ECONNREFUSED";
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
+	case EADDRNOTAVAIL:
+		return "EADDRNOTAVAIL";
+	case ENETUNREACH:
+		return "ENETUNREACH";
 	}
 	return "EIO";
 }
@@ -58,7 +62,8 @@ static int connect_host(const struct net_forward *f, bool v6, char *addr, size_t
 		if (attempt && !(f->v4 && f->v6))
 			break;
 		struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)f->port)};
-		struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)f->port),
+		struct sockaddr_in6 a6 = {.sin6_family = AF_INET6,
+					  .sin6_port = htons((uint16_t)f->port),
 					  .sin6_addr = IN6ADDR_LOOPBACK_INIT};
 		memcpy(&a.sin_addr, f->addr4, 4);
 		if (six)
@@ -92,8 +97,9 @@ static void log_conn(struct net_fwd_conn *c, const char *result, int err, const 
 		snprintf(host, sizeof host, "%u.%u.%u.%u", f->addr4[0], f->addr4[1], f->addr4[2], f->addr4[3]);
 	if (err)
 		snprintf(reason, sizeof reason, "nothing answers at %s on the host (%s)", addr, strerror(err));
-	struct guard_net_event ev = {host, f->port, "forward", result, err ? errno_name(err) : NULL,
-				     err ? reason : NULL, addr, up, down, ms, 1, &f->rule->r};
+	struct guard_net_event ev = {
+		host, f->port, "forward", result,     err ? errno_name(err) : NULL, err ? reason : NULL, addr, up,
+		down, ms,      1,         &f->rule->r};
 	if (c->net->fwd_session)
 		guard_session_net(c->net->fwd_session, &ev);
 }

@@ -36,8 +36,8 @@ static int listen_inside(bool v6, const unsigned char addr4[4], unsigned port)
 	if (fd < 0)
 		return -1;
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port),
-				  .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	struct sockaddr_in6 a6 = {
+		.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port), .sin6_addr = IN6ADDR_LOOPBACK_INIT};
 	memcpy(&a.sin_addr, addr4, 4);
 	int one = 1;
 	if (v6)
@@ -64,10 +64,11 @@ static int send_forward_listeners(struct guard_net *n, char *why, size_t whylen)
 			if (k == 0 ? f->v4 : f->v6) {
 				fd = listen_inside(k == 1, f->addr4, f->port);
 				if (fd < 0 && (k == 0 || !f->v4)) {
-					snprintf(why, whylen, "network.allow %s (%s:%u): listening on %s:%u inside the "
-						 "sandbox for the host's service: %s", f->rule->r.written,
-						 f->rule->r.at.file, f->rule->r.at.line, k ? "[::1]" : "127.0.0.1",
-						 f->port, strerror(errno));
+					snprintf(why, whylen,
+						 "network.allow %s (%s:%u): listening on %s:%u inside the "
+						 "sandbox for the host's service: %s",
+						 f->rule->r.written, f->rule->r.at.file, f->rule->r.at.line,
+						 k ? "[::1]" : "127.0.0.1", f->port, strerror(errno));
 					return -1;
 				}
 			}
@@ -75,7 +76,8 @@ static int send_forward_listeners(struct guard_net *n, char *why, size_t whylen)
 			if (fd >= 0)
 				close(fd);
 			if (rc != 0) {
-				snprintf(why, whylen, "handing a forward's socket to the supervisor: %s", strerror(errno));
+				snprintf(why, whylen, "handing a forward's socket to the supervisor: %s",
+					 strerror(errno));
 				return -1;
 			}
 		}
@@ -101,7 +103,8 @@ int guard_net_init_setup(const struct guard_plan *plan, char *why, size_t whylen
 	n->chan[0] = -1;
 	if (n->mode == GUARD_NET_PROXY) {
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)n->proxy_port),
+		struct sockaddr_in a = {.sin_family = AF_INET,
+					.sin_port = htons((uint16_t)n->proxy_port),
 					.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 		if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 256) != 0) {
 			snprintf(why, whylen, "opening the proxy's socket 127.0.0.1:%u inside the sandbox: %s",
@@ -190,8 +193,8 @@ static void *pub_conn_main(void *arg)
 {
 	struct pub_conn *c = arg;
 	int in = socket_inside(c->net);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->port),
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in a = {
+		.sin_family = AF_INET, .sin_port = htons((uint16_t)c->port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	if (in >= 0 && guard_net_connect_within(in, (struct sockaddr *)&a, sizeof a, 5000) == 0) {
 		unsigned long long up = 0, down = 0;
 		int one = 1;

@@ -13,8 +13,8 @@
 #include "guard/policy.h"
 #include "policy/net_host.h" /* struct net_host, PROXY_HOST_MAX: the targets the parsers classify */
 
-#define PROXY_HEAD_MAX 32768   /* bytes of one request or response head */
-#define PROXY_MAX_HEADERS 100  /* header fields per head */
+#define PROXY_HEAD_MAX 32768  /* bytes of one request or response head */
+#define PROXY_MAX_HEADERS 100 /* header fields per head */
 
 enum { PROXY_NEED_MORE = 0, PROXY_OK = 1, PROXY_BAD = -1 };
 
@@ -29,20 +29,20 @@ struct proxy_request {
 	size_t head_len; /* bytes of the head, final empty line included */
 	const char *method;
 	size_t method_len;
-	bool connect;                    /* CONNECT host:port */
-	bool origin_form;                /* "GET /path": a request for the proxy itself (PROXY_BAD) */
-	char host[PROXY_HOST_MAX + 3];   /* target host, normalized (IPv6 without brackets) */
-	struct net_host target;          /* the same, classified */
+	bool connect;                  /* CONNECT host:port */
+	bool origin_form;              /* "GET /path": a request for the proxy itself (PROXY_BAD) */
+	char host[PROXY_HOST_MAX + 3]; /* target host, normalized (IPv6 without brackets) */
+	struct net_host target;        /* the same, classified */
 	unsigned port;
-	const char *path;                /* absolute-URI requests: path and query ("/" when the URI has none) */
+	const char *path; /* absolute-URI requests: path and query ("/" when the URI has none) */
 	size_t path_len;
-	int minor;                       /* HTTP/1.minor */
+	int minor; /* HTTP/1.minor */
 	struct proxy_header h[PROXY_MAX_HEADERS];
 	size_t nh;
-	long long content_length;        /* -1: none */
+	long long content_length; /* -1: none */
 	bool chunked, close, upgrade, expect_continue;
-	int status;                      /* PROXY_BAD: the status to answer (400, 414, 431, 501, 505) */
-	const char *error;               /* PROXY_BAD: why, for the answer's body */
+	int status;        /* PROXY_BAD: the status to answer (400, 414, 431, 501, 505) */
+	const char *error; /* PROXY_BAD: why, for the answer's body */
 };
 /* Parse the request head at the start of buf. PROXY_NEED_MORE until the head is complete (PROXY_BAD once more
  * than PROXY_HEAD_MAX bytes hold no complete head). */
@@ -91,12 +91,12 @@ enum {
 int proxy_socks5_greeting(const unsigned char *buf, size_t len, size_t *used, bool *noauth);
 
 struct proxy_socks_request {
-	size_t len;                    /* bytes of the request */
+	size_t len; /* bytes of the request */
 	int cmd;
 	char host[PROXY_HOST_MAX + 3]; /* normalized */
 	struct net_host target;
 	unsigned port;
-	int reply;                     /* PROXY_BAD: the SOCKS reply code to send */
+	int reply; /* PROXY_BAD: the SOCKS reply code to send */
 };
 int proxy_socks5_request(const unsigned char *buf, size_t len, struct proxy_socks_request *r);
 

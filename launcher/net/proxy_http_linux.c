@@ -196,7 +196,8 @@ static enum xresult take_response_head(struct exchange *x)
 	int rc = c->uin_len ? proxy_parse_response(c->http->uin, c->uin_len, s) : PROXY_NEED_MORE;
 	if (rc == PROXY_BAD) {
 		if (!x->sent_any)
-			proxy_reply(c, 502, NULL, "guard's proxy: the upstream server sent a malformed response\n", false);
+			proxy_reply(c, 502, NULL, "guard's proxy: the upstream server sent a malformed response\n",
+				    false);
 		return X_FAIL;
 	}
 	if (rc != PROXY_OK) {
@@ -320,9 +321,10 @@ static enum xresult read_upstream(struct exchange *x)
 			x->want_uin = false;
 		} else {
 			if (!x->sent_any)
-				proxy_reply(c, 502, NULL,
-					    "guard's proxy: the upstream server closed the connection without an answer\n",
-					    false);
+				proxy_reply(
+					c, 502, NULL,
+					"guard's proxy: the upstream server closed the connection without an answer\n",
+					false);
 			return X_FAIL;
 		}
 	}
@@ -454,7 +456,8 @@ void proxy_do_http(struct conn *c)
 		if (!reuse) {
 			struct failure f = {0};
 			if (!proxy_reach(c, &r.target, r.port, "http", &f)) {
-				proxy_log_failure(c, r.host, r.port, "http", &f, proxy_failure_rule(c, &r.target, r.port));
+				proxy_log_failure(c, r.host, r.port, "http", &f,
+						  proxy_failure_rule(c, &r.target, r.port));
 				bool body = r.chunked || r.content_length > 0;
 				proxy_consume_in(c, r.head_len);
 				proxy_refuse_http(c, target, &f, !body && !r.close);

@@ -20,7 +20,6 @@
 #include "net/relay.h"
 #include "policy/policy_api.h"
 
-
 long long proxy_now_ms(void)
 {
 	struct timespec ts;
@@ -34,8 +33,18 @@ void proxy_log_event(struct guard_proxy *px, const char *host, unsigned port, co
 		     const char *err, const char *reason, const char *addr, unsigned long long up,
 		     unsigned long long down, long long ms, unsigned requests, const struct net_rule *rule)
 {
-	struct guard_net_event ev = {host, port, via, result, err, reason, addr && *addr ? addr : NULL, up, down, ms,
-				     requests, rule ? &rule->r : NULL};
+	struct guard_net_event ev = {host,
+				     port,
+				     via,
+				     result,
+				     err,
+				     reason,
+				     addr && *addr ? addr : NULL,
+				     up,
+				     down,
+				     ms,
+				     requests,
+				     rule ? &rule->r : NULL};
 	pthread_mutex_lock(&px->log_mu);
 	if (px->session)
 		guard_session_net(px->session, &ev);
@@ -132,16 +141,26 @@ void proxy_consume_in(struct conn *c, size_t n)
 static const char *phrase(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 414: return "URI Too Long";
-	case 431: return "Request Header Fields Too Large";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	case 505: return "HTTP Version Not Supported";
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 414:
+		return "URI Too Long";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 501:
+		return "Not Implemented";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	case 505:
+		return "HTTP Version Not Supported";
 	}
 	return "Error";
 }
@@ -192,7 +211,8 @@ static void denial_text(struct guard_proxy *px, const char *target, const struct
 	struct guard_net *n = px->net;
 	tprintf(t, "guard: the sandbox's network policy does not allow %s: %s.\n", target, f->reason);
 	tprintf(t, "This is guard's sandbox, not a network failure: retrying will not help.\n");
-	tprintf(t, "The sandbox reaches the network only through guard's proxy, and only these hosts (network.allow):\n");
+	tprintf(t,
+		"The sandbox reaches the network only through guard's proxy, and only these hosts (network.allow):\n");
 	for (size_t i = 0; i < n->nrules && i < 40; i++) {
 		const struct guard_net_rule *r = &n->rules[i].r;
 		char ports[32];

@@ -124,7 +124,7 @@ static void serve_conn(struct conn *c)
 	free(c);
 }
 
-#define MAX_IDLE 16     /* workers kept waiting for the next connection */
+#define MAX_IDLE 16 /* workers kept waiting for the next connection */
 #define IDLE_SECONDS 30
 
 /* A worker serves its first connection, then waits a while for queued ones: no thread (and no malloc arena)
@@ -169,7 +169,8 @@ static void serve_one(struct guard_proxy *px, int fd)
 	bool full = px->active >= MAX_CONNS || px->stopping;
 	pthread_mutex_unlock(&px->mu);
 	if (full) {
-		static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+		static const char busy[] =
+			"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 		(void)!send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 		close(fd);
 		return;

@@ -290,7 +290,8 @@ int proxy_parse_request(const char *buf, size_t len, struct proxy_request *r)
 	}
 	if (tlen && tgt[0] == '/') {
 		r->origin_form = true;
-		return bad(r, 400, "this is guard's proxy: send absolute-URI requests (GET http://host/...) or CONNECT");
+		return bad(r, 400,
+			   "this is guard's proxy: send absolute-URI requests (GET http://host/...) or CONNECT");
 	}
 	static const char http[] = "http://";
 	if (tlen < sizeof http - 1 || strncasecmp(tgt, http, sizeof http - 1) != 0) {
@@ -303,7 +304,8 @@ int proxy_parse_request(const char *buf, size_t len, struct proxy_request *r)
 	while (alen < rest && auth[alen] != '/' && auth[alen] != '?' && auth[alen] != '#')
 		alen++;
 	if (memchr(auth, '@', alen))
-		return bad(r, 400, "user names and passwords in the URL are not forwarded: use an Authorization header");
+		return bad(r, 400,
+			   "user names and passwords in the URL are not forwarded: use an Authorization header");
 	if (parse_authority(auth, alen, false, 80, r->host, sizeof r->host, &r->target, &r->port) != 0)
 		return bad(r, 400, "the URL's host must be a DNS name or an IP address, with an optional port");
 	r->path = auth + alen;
@@ -373,8 +375,9 @@ int proxy_parse_response(const char *buf, size_t len, struct proxy_response *r)
 
 bool proxy_header_hop(const struct proxy_header *h, const struct proxy_header *all, size_t n, bool keep_upgrade)
 {
-	static const char *const hop[] = {"connection", "proxy-connection", "keep-alive", "proxy-authorization",
-					  "proxy-authenticate", "te", "trailer", NULL};
+	static const char *const hop[] = {
+		"connection", "proxy-connection", "keep-alive", "proxy-authorization", "proxy-authenticate",
+		"te",         "trailer",          NULL};
 	for (const char *const *x = hop; *x; x++)
 		if (ieq(h->name, h->name_len, *x))
 			return true;
@@ -382,7 +385,8 @@ bool proxy_header_hop(const struct proxy_header *h, const struct proxy_header *a
 		return !keep_upgrade;
 	/* Fields the Connection header names are hop-by-hop too. */
 	for (size_t i = 0; i < n; i++) {
-		if (!ieq(all[i].name, all[i].name_len, "connection") && !ieq(all[i].name, all[i].name_len, "proxy-connection"))
+		if (!ieq(all[i].name, all[i].name_len, "connection") &&
+		    !ieq(all[i].name, all[i].name_len, "proxy-connection"))
 			continue;
 		char name[64];
 		if (h->name_len >= sizeof name)
@@ -397,8 +401,19 @@ bool proxy_header_hop(const struct proxy_header *h, const struct proxy_header *a
 
 /* ---- chunked ------------------------------------------------------------------------------------------ */
 
-enum { CH_SIZE, CH_SIZE_WS, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF, CH_TRAILER_START, CH_TRAILER,
-       CH_FINAL_LF, CH_DONE };
+enum {
+	CH_SIZE,
+	CH_SIZE_WS,
+	CH_EXT,
+	CH_SIZE_LF,
+	CH_DATA,
+	CH_DATA_CR,
+	CH_DATA_LF,
+	CH_TRAILER_START,
+	CH_TRAILER,
+	CH_FINAL_LF,
+	CH_DONE
+};
 
 #define CH_LINE_MAX 4096
 #define CH_TRAILER_MAX 16384

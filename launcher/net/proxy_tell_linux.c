@@ -52,8 +52,8 @@ static unsigned long table_inode(const char *table, const char *local, const cha
 		char l[64], r[64];
 		unsigned long inode;
 		/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
-		if (sscanf(line, " %*s %63s %63s %*s %*s %*s %*s %*s %*s %lu", l, r, &inode) == 3 && strcmp(l, local) == 0 &&
-		    strcmp(r, remote) == 0)
+		if (sscanf(line, " %*s %63s %63s %*s %*s %*s %*s %*s %*s %lu", l, r, &inode) == 3 &&
+		    strcmp(l, local) == 0 && strcmp(r, remote) == 0)
 			ino = inode;
 	}
 	if (f)
@@ -101,7 +101,8 @@ static pid_t client_pid(int cfd)
 {
 	struct sockaddr_storage peer, self;
 	socklen_t pl = sizeof peer, sl = sizeof self;
-	if (getpeername(cfd, (struct sockaddr *)&peer, &pl) != 0 || getsockname(cfd, (struct sockaddr *)&self, &sl) != 0 ||
+	if (getpeername(cfd, (struct sockaddr *)&peer, &pl) != 0 ||
+	    getsockname(cfd, (struct sockaddr *)&self, &sl) != 0 ||
 	    (peer.ss_family != AF_INET && peer.ss_family != AF_INET6))
 		return 0;
 	/* The connection's namespace: SIOCGSKNS needs CAP_NET_ADMIN over it, which the supervisor has over the
@@ -131,7 +132,8 @@ static pid_t client_pid(int cfd)
 		if (stat(path, &st) != 0 || st.st_ino != ns.st_ino || st.st_dev != ns.st_dev)
 			continue;
 		if (!ino) {
-			snprintf(path, sizeof path, "/proc/%s/net/%s", e->d_name, peer.ss_family == AF_INET ? "tcp" : "tcp6");
+			snprintf(path, sizeof path, "/proc/%s/net/%s", e->d_name,
+				 peer.ss_family == AF_INET ? "tcp" : "tcp6");
 			ino = table_inode(path, local, remote);
 			if (!ino)
 				break; /* not in the table: the client is gone */

@@ -45,8 +45,7 @@ static void suggest_entry(struct failure *f, const char *host, unsigned port)
 		net_host_port_text(f->suggest, sizeof f->suggest, host, port);
 }
 
-static const struct net_rule *decide(struct guard_proxy *px, const struct net_host *t, unsigned port,
-				     struct failure *f)
+static const struct net_rule *decide(struct guard_proxy *px, const struct net_host *t, unsigned port, struct failure *f)
 {
 	const struct net_rule *r = match_rule(px->net, t, port);
 	if (r)
@@ -100,9 +99,11 @@ void proxy_load_test_hosts(struct guard_proxy *px)
 			*hash = 0;
 		char *s2 = NULL, *ip = strtok_r(line, " \t\r", &s2);
 		struct net_host h;
-		if (!ip || net_host_target(ip, strlen(ip), &h) != 0 || (h.kind != NET_HOST_IP4 && h.kind != NET_HOST_IP6))
+		if (!ip || net_host_target(ip, strlen(ip), &h) != 0 ||
+		    (h.kind != NET_HOST_IP4 && h.kind != NET_HOST_IP6))
 			continue;
-		for (char *name = strtok_r(NULL, " \t\r", &s2); name && px->nhosts < 256; name = strtok_r(NULL, " \t\r", &s2)) {
+		for (char *name = strtok_r(NULL, " \t\r", &s2); name && px->nhosts < 256;
+		     name = strtok_r(NULL, " \t\r", &s2)) {
 			struct net_host nh;
 			if (net_host_target(name, strlen(name), &nh) != 0 || nh.kind != NET_HOST_NAME)
 				continue;
@@ -197,14 +198,22 @@ static bool address_named(const struct guard_net *n, const struct addr *a, unsig
 static const char *errno_name(int e)
 {
 	switch (e) {
-	case ECONNREFUSED: return "ECONNREFUSED";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	case EHOSTUNREACH: return "EHOSTUNREACH";
-	case ENETUNREACH: return "ENETUNREACH";
-	case ECONNRESET: return "ECONNRESET";
-	case EACCES: return "EACCES";
-	case EPERM: return "EPERM";
-	case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+	case ECONNREFUSED:
+		return "ECONNREFUSED";
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
+	case EHOSTUNREACH:
+		return "EHOSTUNREACH";
+	case ENETUNREACH:
+		return "ENETUNREACH";
+	case ECONNRESET:
+		return "ECONNRESET";
+	case EACCES:
+		return "EACCES";
+	case EPERM:
+		return "EPERM";
+	case EADDRNOTAVAIL:
+		return "EADDRNOTAVAIL";
 	}
 	return "EIO";
 }
@@ -243,8 +252,8 @@ static int drop_special(struct conn *c, const struct net_host *t, unsigned port,
 		}
 		if (t->kind == NET_HOST_NAME)
 			snprintf(f->reason, sizeof f->reason,
-				 "%s resolves to %s, %s, which guard refuses unless a rule names that address itself", t->name,
-				 at, what);
+				 "%s resolves to %s, %s, which guard refuses unless a rule names that address itself",
+				 t->name, at, what);
 		else
 			snprintf(f->reason, sizeof f->reason,
 				 "%s is %s, which guard refuses unless a rule names that address itself", at, what);
@@ -311,8 +320,9 @@ static int connect_any(struct conn *c, const struct net_host *t, unsigned port, 
 	}
 	f->result = "failed";
 	f->status = last == ETIMEDOUT ? 504 : 502;
-	f->socks = last == ECONNREFUSED ? SOCKS_REFUSED : last == ENETUNREACH ? SOCKS_NET_UNREACHABLE
-							: SOCKS_HOST_UNREACHABLE;
+	f->socks = last == ECONNREFUSED  ? SOCKS_REFUSED
+		   : last == ENETUNREACH ? SOCKS_NET_UNREACHABLE
+					 : SOCKS_HOST_UNREACHABLE;
 	f->err = errno_name(last);
 	snprintf(f->reason, sizeof f->reason, "connecting to %s: %s", t->name, strerror(last));
 	return -1;

@@ -73,7 +73,8 @@ void guard_net_relay(int a, int b, unsigned long long *ab, unsigned long long *b
 				}
 			}
 			if (pend[d] > 0) {
-				ssize_t k = splice(pipes[d][0], NULL, dst[d], NULL, pend[d], SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+				ssize_t k = splice(pipes[d][0], NULL, dst[d], NULL, pend[d],
+						   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 				if (k > 0) {
 					pend[d] -= (size_t)k;
 					*count[d] += (unsigned long long)k;
@@ -102,7 +103,8 @@ void guard_net_relay(int a, int b, unsigned long long *ab, unsigned long long *b
 		/* A hangup on a descriptor we are not reading (only writing to, or idle) can't be consumed by a splice:
 		 * the connection is gone. One we read from ends its direction on the next splice. */
 		for (int i = 0; i < 2; i++)
-			if ((p[i].revents & (POLLERR | POLLNVAL)) || ((p[i].revents & POLLHUP) && !(p[i].events & POLLIN)))
+			if ((p[i].revents & (POLLERR | POLLNVAL)) ||
+			    ((p[i].revents & POLLHUP) && !(p[i].events & POLLIN)))
 				dead = true;
 	}
 out:

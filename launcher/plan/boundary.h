@@ -8,11 +8,11 @@
 #include "guard/policy.h"
 
 struct guard_seccomp_opts {
-	bool allow_userns;   /* let the sandbox create user namespaces (no plan sets it; a knob for tests) */
-	bool deny_inet;      /* no network namespace isolates us: refuse AF_INET/AF_INET6/AF_PACKET sockets */
+	bool allow_userns;     /* let the sandbox create user namespaces (no plan sets it; a knob for tests) */
+	bool deny_inet;        /* no network namespace isolates us: refuse AF_INET/AF_INET6/AF_PACKET sockets */
 	bool inet_stream_only; /* Landlock-only proxy mode: AF_INET/AF_INET6 only as TCP streams (no UDP, raw, SCTP),
 				* AF_PACKET refused; Landlock limits where TCP connects */
-	bool net_closed;     /* network not open: refuse address families that leave the host past a network
+	bool net_closed;       /* network not open: refuse address families that leave the host past a network
 			      * namespace or Landlock (vsock, packet, TIPC, RDS, ...); AF_UNIX, AF_NETLINK, IP stay */
 };
 

@@ -30,12 +30,12 @@ static const struct {
 	enum where where;
 	const char *text;
 } secret_names[] = {
-	{SUFFIX, "TOKEN"},        /* GITHUB_TOKEN, GH_TOKEN, NPM_TOKEN, *_AUTH_TOKEN, CLAUDE_CODE_OAUTH_TOKEN */
-	{SUFFIX, "_KEY"},         /* OPENAI_API_KEY, STRIPE_SECRET_KEY, DEPLOY_KEY (see exceptions) */
-	{SUFFIX, "_PAT"},         /* personal access tokens */
-	{SUFFIX, "_PASS"},        /* SMTP_PASS, DB_PASS */
-	{SUFFIX, "_PWD"},         /* MYSQL_PWD */
-	{SUFFIX, "_AUTH"},        /* NPM_CONFIG__AUTH */
+	{SUFFIX, "TOKEN"}, /* GITHUB_TOKEN, GH_TOKEN, NPM_TOKEN, *_AUTH_TOKEN, CLAUDE_CODE_OAUTH_TOKEN */
+	{SUFFIX, "_KEY"},  /* OPENAI_API_KEY, STRIPE_SECRET_KEY, DEPLOY_KEY (see exceptions) */
+	{SUFFIX, "_PAT"},  /* personal access tokens */
+	{SUFFIX, "_PASS"}, /* SMTP_PASS, DB_PASS */
+	{SUFFIX, "_PWD"},  /* MYSQL_PWD */
+	{SUFFIX, "_AUTH"}, /* NPM_CONFIG__AUTH */
 	{CONTAINS, "SECRET"},
 	{CONTAINS, "PASSWORD"},
 	{CONTAINS, "PASSWD"},
@@ -50,27 +50,26 @@ static const struct {
 	{PREFIX, "AZURE_"},
 	{EXACT, "SSH_AUTH_SOCK"}, /* the agent socket signs as the user */
 	{EXACT, "GPG_AGENT_INFO"},
-	{EXACT, "KRB5CCNAME"},    /* Kerberos ticket cache */
-	{EXACT, "BW_SESSION"},    /* unlocked Bitwarden vault */
-	{PREFIX, "OP_SESSION_"},  /* unlocked 1Password account */
-	{SUFFIX, "AUTH_CONFIG"},  /* DOCKER_AUTH_CONFIG: registry credentials */
+	{EXACT, "KRB5CCNAME"},   /* Kerberos ticket cache */
+	{EXACT, "BW_SESSION"},   /* unlocked Bitwarden vault */
+	{PREFIX, "OP_SESSION_"}, /* unlocked 1Password account */
+	{SUFFIX, "AUTH_CONFIG"}, /* DOCKER_AUTH_CONFIG: registry credentials */
 	/* issue 13: */
-	{SUFFIX, "TOKENS"},       /* GITHUB_TOKENS, API_TOKENS (counts such as MAX_TOKENS excepted below) */
-	{CONTAINS, "JWT"},        /* CI_JOB_JWT, CI_JOB_JWT_V2 (GitLab's job identity), *_JWT */
-	{CONTAINS, "COOKIE"},     /* SESSION_COOKIE, a browser's cookies handed to a scraper */
-	{CONTAINS, "WEBHOOK"},    /* SLACK_WEBHOOK_URL, DISCORD_WEBHOOK: whoever has the URL may post */
-	{SUFFIX, "DSN"},          /* SENTRY_DSN (its key is in the URL), DATABASE_DSN */
+	{SUFFIX, "TOKENS"},    /* GITHUB_TOKENS, API_TOKENS (counts such as MAX_TOKENS excepted below) */
+	{CONTAINS, "JWT"},     /* CI_JOB_JWT, CI_JOB_JWT_V2 (GitLab's job identity), *_JWT */
+	{CONTAINS, "COOKIE"},  /* SESSION_COOKIE, a browser's cookies handed to a scraper */
+	{CONTAINS, "WEBHOOK"}, /* SLACK_WEBHOOK_URL, DISCORD_WEBHOOK: whoever has the URL may post */
+	{SUFFIX, "DSN"},       /* SENTRY_DSN (its key is in the URL), DATABASE_DSN */
 };
 
 /* Names ending in TOKENS that count tokens (CLAUDE_CODE_MAX_OUTPUT_TOKENS, MAX_THINKING_TOKENS) */
-static const char *const token_counts[] = {"MAX", "OUTPUT_TOKENS", "INPUT_TOKENS", "THINKING_TOKENS",
-					   "CONTEXT_TOKENS"};
+static const char *const token_counts[] = {"MAX", "OUTPUT_TOKENS", "INPUT_TOKENS", "THINKING_TOKENS", "CONTEXT_TOKENS"};
 
 static const char *const public_suffixes[] = {"PUBLIC_KEY", "PUBLISHABLE_KEY"};
 
 static const char *const essential[] = {
-	"PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "COLORTERM", "LANG", "LANGUAGE", "TZ", "PWD", "TMPDIR",
-	"DISPLAY", "WAYLAND_DISPLAY", "COLUMNS", "LINES", "EDITOR", "VISUAL", "PAGER",
+	"PATH", "HOME",   "USER",    "LOGNAME",         "SHELL",   "TERM",  "COLORTERM", "LANG",   "LANGUAGE", "TZ",
+	"PWD",  "TMPDIR", "DISPLAY", "WAYLAND_DISPLAY", "COLUMNS", "LINES", "EDITOR",    "VISUAL", "PAGER",
 };
 
 static bool ends_with_ci(const char *s, size_t n, const char *suffix)
@@ -100,7 +99,8 @@ static bool name_looks_secret(const char *name, size_t n)
 		switch (secret_names[i].where) {
 		case SUFFIX:
 			hit = ends_with_ci(name, n, t);
-			for (size_t c = 0; hit && !strcmp(t, "TOKENS") && c < sizeof token_counts / sizeof *token_counts; c++)
+			for (size_t c = 0;
+			     hit && !strcmp(t, "TOKENS") && c < sizeof token_counts / sizeof *token_counts; c++)
 				hit = !contains_ci(name, n, token_counts[c]);
 			break;
 		case CONTAINS:

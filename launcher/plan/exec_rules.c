@@ -20,9 +20,9 @@
 #include "policy/policy_api.h"
 #include "plan/plan.h"
 
-static const char *const SYSTEM_DIRS[] = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin",
-					  "/sbin",	     "/bin",	       "/usr/games",	"/usr/local/games",
-					  "/snap/bin",	     NULL};
+static const char *const SYSTEM_DIRS[] = {
+	"/usr/local/sbin", "/usr/local/bin",   "/usr/sbin", "/usr/bin", "/sbin", "/bin",
+	"/usr/games",      "/usr/local/games", "/snap/bin", NULL};
 
 static bool listed(const struct guard_strv *s, const char *p)
 {
@@ -84,15 +84,17 @@ void guard_exec_plan(struct guard_plan *plan)
 							w, guard_image_str(img, r->file), r->line));
 	}
 	if (plan->mode != GUARD_MODE_NAMESPACES && whole)
-		guard_strv_push(&plan->notes,
-				guard_xstrdup("exec.deny in Landlock-only mode: enforced by the shim and the pre-launch "
-					      "check only (no covers without a mount namespace); a static binary, a "
-					      "copy under another name or the dynamic loader bypass it"));
+		guard_strv_push(
+			&plan->notes,
+			guard_xstrdup("exec.deny in Landlock-only mode: enforced by the shim and the pre-launch "
+				      "check only (no covers without a mount namespace); a static binary, a "
+				      "copy under another name or the dynamic loader bypass it"));
 	if (sub)
-		guard_strv_push(&plan->notes,
-				guard_xasprintf("exec.deny: %zu subcommand rule%s enforced by the shim and the pre-launch "
-						"check only (a static binary or a copy under another name bypasses them)",
-						sub, sub == 1 ? "" : "s"));
+		guard_strv_push(
+			&plan->notes,
+			guard_xasprintf("exec.deny: %zu subcommand rule%s enforced by the shim and the pre-launch "
+					"check only (a static binary or a copy under another name bypasses them)",
+					sub, sub == 1 ? "" : "s"));
 }
 
 static const char *base_of(const char *s)
@@ -149,7 +151,8 @@ int guard_exec_stub_main(int argc, char **argv)
 			if (!r) /* reached under a name no rule has (nc → nc.openbsd): any whole-command rule */
 				for (uint32_t i = img.h->nexec; i-- > 0 && !r;)
 					if (!strchr(guard_image_str(&img, img.exec[i].pattern), ' '))
-						r = guard_image_exec_denies_name(&img, guard_image_str(&img, img.exec[i].pattern));
+						r = guard_image_exec_denies_name(
+							&img, guard_image_str(&img, img.exec[i].pattern));
 			if (r && !(img.h->flags & GUARD_IMAGE_QUIET))
 				say(&img, r);
 			if (r)

@@ -23,8 +23,7 @@ static uint32_t put(struct strtab *t, const char *s)
 	return (uint32_t)(t->len - n);
 }
 
-void guard_image_build(const struct guard_policy *p, const struct guard_image_params *prm, void **out,
-		       size_t *outlen)
+void guard_image_build(const struct guard_policy *p, const struct guard_image_params *prm, void **out, size_t *outlen)
 {
 	struct strtab t = {0};
 	size_t nrules = p->nrules;
@@ -59,7 +58,8 @@ void guard_image_build(const struct guard_policy *p, const struct guard_image_pa
 			.source = (uint8_t)r->at.source,
 			.flags = (uint8_t)((r->negated ? GUARD_IRULE_NEGATED : 0) |
 					   (res.name_only ? GUARD_IRULE_NAME_ONLY : 0) |
-					   (res.dir_only ? GUARD_IRULE_DIR_ONLY : 0) | (r->create ? GUARD_IRULE_STATE : 0)),
+					   (res.dir_only ? GUARD_IRULE_DIR_ONLY : 0) |
+					   (r->create ? GUARD_IRULE_STATE : 0)),
 		};
 		free(res.pattern);
 	}

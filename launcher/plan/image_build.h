@@ -18,7 +18,6 @@ struct guard_image_params {
 
 /* Resolve every rule (dies with FILE:LINE:COL on an unknown variable) and lay out the image; *out is malloc'd
  * and 8-byte aligned. */
-void guard_image_build(const struct guard_policy *p, const struct guard_image_params *prm, void **out,
-		       size_t *outlen);
+void guard_image_build(const struct guard_policy *p, const struct guard_image_params *prm, void **out, size_t *outlen);
 
 #endif

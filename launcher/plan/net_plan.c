@@ -79,8 +79,8 @@ static void add_forward(struct guard_net *n, unsigned port, bool v4, bool v6, co
 		}
 		v6 &= !f->v6; /* another IPv4 loopback address on the same port: ::1 is served once */
 	}
-	n->fwd[n->nfwd++] = (struct net_forward){port, v4, v6, {addr4[0], addr4[1], addr4[2], addr4[3]}, rule,
-						 {-1, -1}};
+	n->fwd[n->nfwd++] =
+		(struct net_forward){port, v4, v6, {addr4[0], addr4[1], addr4[2], addr4[3]}, rule, {-1, -1}};
 }
 
 /* network.allow entries that name the host's loopback with a port become forwards: the service answers at the same
@@ -97,12 +97,13 @@ static void plan_forwards(struct guard_plan *plan, struct guard_net *n, const st
 		if (!loopback_rule(&r->h, &v4, &v6, a4))
 			continue;
 		if (r->h.port == GUARD_NET_PORT_ANY) {
-			guard_strv_push(&plan->notes,
-					guard_xasprintf("network.allow %s (%s:%u): the host's loopback is forwarded into the "
-							"sandbox port by port: with :* it is reached only through guard's "
-							"proxy; name the ports (%s:11434) to use them directly",
-							r->r.written, r->r.at.file, r->r.at.line, r->h.kind == NET_HOST_IP6 ?
-							"[::1]" : r->h.name));
+			guard_strv_push(
+				&plan->notes,
+				guard_xasprintf("network.allow %s (%s:%u): the host's loopback is forwarded into the "
+						"sandbox port by port: with :* it is reached only through guard's "
+						"proxy; name the ports (%s:11434) to use them directly",
+						r->r.written, r->r.at.file, r->r.at.line,
+						r->h.kind == NET_HOST_IP6 ? "[::1]" : r->h.name));
 			continue;
 		}
 		if (r->h.port == GUARD_NET_PORT_WEB) {
@@ -115,11 +116,15 @@ static void plan_forwards(struct guard_plan *plan, struct guard_net *n, const st
 	for (size_t i = 0; i < n->nfwd; i++)
 		for (size_t k = 0; k < p->npublish; k++)
 			if (p->publish[k].port == n->fwd[i].port)
-				guard_die("publish another port, or reach the host's service on another one",
-					  "network.publish %u (%s:%u) and network.allow %s (%s:%u) name the same port in "
-					  "opposite directions: the sandbox's own server and the host's service can't both "
-					  "answer there", p->publish[k].port, p->publish[k].at.file, p->publish[k].at.line,
-					  n->fwd[i].rule->r.written, n->fwd[i].rule->r.at.file, n->fwd[i].rule->r.at.line);
+				guard_die(
+					"publish another port, or reach the host's service on another one",
+					"network.publish %u (%s:%u) and network.allow %s (%s:%u) name the same port in "
+					"opposite directions: the sandbox's own server and the host's service can't "
+					"both "
+					"answer there",
+					p->publish[k].port, p->publish[k].at.file, p->publish[k].at.line,
+					n->fwd[i].rule->r.written, n->fwd[i].rule->r.at.file,
+					n->fwd[i].rule->r.at.line);
 }
 
 /* A TCP listening socket on the host's loopback (family AF_INET or AF_INET6); -1 with errno. */
@@ -172,8 +177,8 @@ static char *resolve_socket(const struct guard_net_socket *s, const char *home, 
 		char *name = guard_xasprintf("%.*s", (int)n, w + 1);
 		const char *val = getenv(name);
 		if (!val || val[0] != '/') {
-			guard_note("network.host_sockets %s (%s:%u): $%s is %s: nothing bound", w, s->at.file, s->at.line,
-				   name, val ? "not an absolute path" : "not set");
+			guard_note("network.host_sockets %s (%s:%u): $%s is %s: nothing bound", w, s->at.file,
+				   s->at.line, name, val ? "not an absolute path" : "not set");
 			free(name);
 			return NULL;
 		}
@@ -221,9 +226,11 @@ static void plan_host_sockets(struct guard_plan *plan, struct guard_net *n, cons
 			continue;
 		n->socks[n->nsocks++] = (struct net_host_socket){guard_xstrdup(s->written), path, keep};
 		if (root_equivalent(path) && !warned)
-			guard_note("warning: network.host_sockets %s (%s:%u): %s is root-equivalent: whatever runs in the "
-				   "sandbox can start a privileged container that mounts the host's / and escapes every "
-				   "rule guard applies", s->written, s->at.file, s->at.line, path);
+			guard_note(
+				"warning: network.host_sockets %s (%s:%u): %s is root-equivalent: whatever runs in the "
+				"sandbox can start a privileged container that mounts the host's / and escapes every "
+				"rule guard applies",
+				s->written, s->at.file, s->at.line, path);
 	}
 	if (n->nsocks)
 		warned = true;
@@ -286,10 +293,13 @@ void guard_net_plan_build(struct guard_plan *plan, const struct guard_plan_input
 		bool wants_tcp = n->mode == GUARD_NET_PROXY || in->policy->npublish > 0;
 		if (wants_tcp && !tcp) {
 			if (!in->allow_degraded)
-				guard_die("a kernel with Landlock ABI 4 (Linux 6.7+), user namespaces (see `guard doctor`), or "
+				guard_die("a kernel with Landlock ABI 4 (Linux 6.7+), user namespaces (see `guard "
+					  "doctor`), or "
 					  "--allow-degraded to run with the network closed",
-					  "network.allow/publish need Landlock TCP rules (ABI 4) or a network namespace, and this "
-					  "kernel has ABI %d without user namespaces", in->abi);
+					  "network.allow/publish need Landlock TCP rules (ABI 4) or a network "
+					  "namespace, and this "
+					  "kernel has ABI %d without user namespaces",
+					  in->abi);
 			guard_strv_push(&plan->notes, guard_xstrdup("--allow-degraded: no Landlock TCP rules here, so "
 								    "network.allow and publish are not applied: the "
 								    "network stays closed"));
@@ -325,8 +335,9 @@ void guard_net_plan_build(struct guard_plan *plan, const struct guard_plan_input
 	else if (in->policy->npublish) {
 		plan_publish(plan, n, in->policy);
 		if (n->mode == GUARD_NET_OPEN)
-			guard_strv_push(&plan->notes, guard_xstrdup("network.publish: the network is open: the sandbox's "
-								    "ports are the host's own, nothing to forward"));
+			guard_strv_push(&plan->notes,
+					guard_xstrdup("network.publish: the network is open: the sandbox's "
+						      "ports are the host's own, nothing to forward"));
 	}
 	n->init_serves = n->isolated && n->npub > 0;
 	if (n->isolated && (n->mode == GUARD_NET_PROXY || n->init_serves) &&
@@ -449,9 +460,17 @@ void guard_net_env(const struct guard_plan *plan, struct guard_strv *ov)
 	snprintf(http, sizeof http, "http://127.0.0.1:%u", n->proxy_port);
 	snprintf(socks, sizeof socks, "socks5h://127.0.0.1:%u", n->proxy_port);
 	snprintf(port, sizeof port, "%u", n->proxy_port);
-	static const char *const http_vars[] = {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy",
-						"npm_config_proxy", "npm_config_https_proxy", "PIP_PROXY",
-						"CARGO_HTTP_PROXY", "YARN_HTTP_PROXY", "YARN_HTTPS_PROXY", NULL};
+	static const char *const http_vars[] = {"HTTP_PROXY",
+						"http_proxy",
+						"HTTPS_PROXY",
+						"https_proxy",
+						"npm_config_proxy",
+						"npm_config_https_proxy",
+						"PIP_PROXY",
+						"CARGO_HTTP_PROXY",
+						"YARN_HTTP_PROXY",
+						"YARN_HTTPS_PROXY",
+						NULL};
 	for (const char *const *v = http_vars; *v; v++)
 		put(ov, *v, http);
 	put(ov, "ALL_PROXY", socks);

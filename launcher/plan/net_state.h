@@ -35,24 +35,24 @@ struct net_publish {
  * through. */
 struct net_forward {
 	unsigned port;
-	bool v4, v6;             /* where it answers inside: localhost is both, 127.x.y.z and ::1 one each */
-	unsigned char addr4[4];  /* the IPv4 loopback address as written (127.0.0.1 for localhost) */
+	bool v4, v6;            /* where it answers inside: localhost is both, 127.x.y.z and ::1 one each */
+	unsigned char addr4[4]; /* the IPv4 loopback address as written (127.0.0.1 for localhost) */
 	const struct net_rule *rule;
-	int fd[2];               /* supervisor: listening inside on addr4 and ::1; -1: none */
+	int fd[2]; /* supervisor: listening inside on addr4 and ::1; -1: none */
 };
 
-struct guard_proxy; /* proxy_linux.c */
+struct guard_proxy;  /* proxy_linux.c */
 struct net_fwd_conn; /* forward_linux.c */
 
 struct guard_net {
 	enum guard_net_mode mode;
 	enum guard_mode sandbox;
-	bool isolated;        /* own network namespace */
-	bool quiet, agent;    /* --quiet; the command is an agent (its terminal is its TUI): as the shim's reader rules */
-	unsigned proxy_port;  /* GUARD_NET_PROXY: where the sandbox finds the proxy (its 127.0.0.1) */
-	int proxy_fd;         /* Landlock-only: the proxy's listening socket on the host; -1 */
-	int chan[2];          /* namespaces: SEQPACKET pair, [0] supervisor's, [1] init's; -1 when unused */
-	bool init_serves;     /* init keeps answering socket requests (publish) */
+	bool isolated;     /* own network namespace */
+	bool quiet, agent; /* --quiet; the command is an agent (its terminal is its TUI): as the shim's reader rules */
+	unsigned proxy_port; /* GUARD_NET_PROXY: where the sandbox finds the proxy (its 127.0.0.1) */
+	int proxy_fd;        /* Landlock-only: the proxy's listening socket on the host; -1 */
+	int chan[2];         /* namespaces: SEQPACKET pair, [0] supervisor's, [1] init's; -1 when unused */
+	bool init_serves;    /* init keeps answering socket requests (publish) */
 	struct net_rule *rules;
 	size_t nrules;
 	struct net_host_socket *socks;
@@ -69,15 +69,15 @@ struct guard_net {
 	pthread_t pub_thread;
 	bool pub_running;
 	int pub_stop[2];
-	int listeners;        /* namespaces: init's listening sockets received (1), won't come (-1), not yet (0) */
+	int listeners; /* namespaces: init's listening sockets received (1), won't come (-1), not yet (0) */
 	pthread_cond_t listeners_cv; /* with chan_mu: listeners changed, or fwd_stopping */
-	int proxy_listen;     /* the proxy's listener from init, until the proxy takes it; -1 */
-	bool fwd_stopping;    /* under chan_mu */
+	int proxy_listen;            /* the proxy's listener from init, until the proxy takes it; -1 */
+	bool fwd_stopping;           /* under chan_mu */
 	pthread_t fwd_thread;
 	bool fwd_running;
 	int fwd_stop[2];
-	pthread_mutex_t fwd_mu;       /* fwd_conns, fwd_session */
-	pthread_cond_t fwd_cv;        /* a forwarded connection ended */
+	pthread_mutex_t fwd_mu; /* fwd_conns, fwd_session */
+	pthread_cond_t fwd_cv;  /* a forwarded connection ended */
 	struct net_fwd_conn *fwd_conns;
 	struct guard_session *fwd_session;
 };

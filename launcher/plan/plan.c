@@ -70,7 +70,8 @@ static void grant_path(struct guard_plan *plan, const struct guard_image_rule *r
 	}
 	if (plan->mode == GUARD_MODE_LANDLOCK_ONLY && strcmp(path, "/dev/shm") == 0) {
 		/* Without a mount namespace /dev/shm is the host's, shared with every process of the machine. */
-		guard_strv_push(&plan->notes, guard_xstrdup("/dev/shm not granted: Landlock-only mode has no private one"));
+		guard_strv_push(&plan->notes,
+				guard_xstrdup("/dev/shm not granted: Landlock-only mode has no private one"));
 		return;
 	}
 	if (stat(path, &st) != 0) {
@@ -85,10 +86,10 @@ static void grant_path(struct guard_plan *plan, const struct guard_image_rule *r
 	char *norm = guard_path_normalize(path);
 	const struct guard_image_rule *d = guard_image_decide(img, GUARD_DENY, norm, S_ISDIR(st.st_mode));
 	if (d)
-		guard_strv_push(&plan->notes, guard_xasprintf("%s %s not granted: denied by \"%s\" (%s:%u)",
-							      guard_rule_kind_name(r->kind), norm,
-							      guard_image_str(img, d->written),
-							      guard_image_str(img, d->file), d->line));
+		guard_strv_push(&plan->notes,
+				guard_xasprintf("%s %s not granted: denied by \"%s\" (%s:%u)",
+						guard_rule_kind_name(r->kind), norm, guard_image_str(img, d->written),
+						guard_image_str(img, d->file), d->line));
 	else
 		add_tree(plan, norm, S_ISDIR(st.st_mode), write, r);
 	free(norm);

@@ -57,10 +57,10 @@ struct guard_plan_input {
 	bool project_explicit; /* --project named it: $HOME or / accepted */
 	const char *cwd;
 	enum guard_mode mode;
-	int abi;               /* Landlock ABI to drive (after any forced lowering); recorded in the image */
-	bool port_rules;       /* the boundary can limit TCP ports without a network namespace (platform caps) */
-	const char *tmp_host;  /* LANDLOCK_ONLY: the private temp dir created on the host */
-	bool allow_degraded; /* a network layer that can't be applied closes the network instead of failing */
+	int abi;              /* Landlock ABI to drive (after any forced lowering); recorded in the image */
+	bool port_rules;      /* the boundary can limit TCP ports without a network namespace (platform caps) */
+	const char *tmp_host; /* LANDLOCK_ONLY: the private temp dir created on the host */
+	bool allow_degraded;  /* a network layer that can't be applied closes the network instead of failing */
 	bool quiet;
 	bool agent; /* the command is an agent (guard_profile_is_agent): the shim keeps off its terminal */
 	const char *session_id, *event_socket; /* for the shim, as the sandbox sees it (may be NULL) */
@@ -88,7 +88,7 @@ struct guard_plan {
 	struct guard_seccomp_opts seccomp;
 	struct guard_rlimits rlimits;
 	bool net_isolated;
-	struct guard_net *net; /* net.h: proxy, host sockets, publish (never NULL after guard_plan_build) */
+	struct guard_net *net;     /* net.h: proxy, host sockets, publish (never NULL after guard_plan_build) */
 	char *rundir, *shim, *exe; /* see guard_plan_input; namespaces mode binds them at GUARD_RUN_DIR */
 	char *session_id;          /* names what the platform makes for the session (its cgroups); may be NULL */
 	bool allow_degraded;       /* a limit the platform cannot hold as asked falls back (said) instead of failing */

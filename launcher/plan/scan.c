@@ -16,17 +16,23 @@
 #include "plan/plan.h"
 
 struct ino_set {
-	GUARD_VEC(struct { dev_t dev; ino_t ino; const struct guard_image_rule *rule; char *path; }) v;
+	GUARD_VEC(struct {
+		dev_t dev;
+		ino_t ino;
+		const struct guard_image_rule *rule;
+		char *path;
+	})
+	v;
 };
 
 struct walk {
 	struct guard_plan *plan;
 	struct ino_set *secrets;
-	bool names;        /* apply name patterns (only inside the project and home grants) */
-	bool holes;        /* record holes (false: only collect secret inodes) */
-	bool links_only;   /* second pass: only look for hard links */
-	int max_depth;     /* -1: unlimited */
-	size_t budget;     /* entries left before giving up (bounded walks outside grants) */
+	bool names;      /* apply name patterns (only inside the project and home grants) */
+	bool holes;      /* record holes (false: only collect secret inodes) */
+	bool links_only; /* second pass: only look for hard links */
+	int max_depth;   /* -1: unlimited */
+	size_t budget;   /* entries left before giving up (bounded walks outside grants) */
 	bool truncated;
 	const struct guard_rule_probe *cand; /* hole walks: the rules that may match inside the tree */
 	size_t ncand;
@@ -48,8 +54,7 @@ static int secret_index(const struct ino_set *s, ino_t ino)
 	return -1;
 }
 
-static void add_secret(struct ino_set *s, const struct stat *st, const struct guard_image_rule *rule,
-		       const char *path)
+static void add_secret(struct ino_set *s, const struct stat *st, const struct guard_image_rule *rule, const char *path)
 {
 	for (size_t i = 0; i < s->v.n; i++)
 		if (s->v.v[i].ino == st->st_ino && s->v.v[i].dev == st->st_dev)
@@ -118,9 +123,8 @@ static bool visit(struct walk *w, int dirfd, const char *path, const char *name,
 			return is_dir && !w->holes;
 		}
 		if (w->holes && type != DT_LNK) {
-			const struct guard_image_rule *p =
-				guard_image_last_match_in(img, w->cand, w->ncand, GUARD_PROTECT, path, is_dir,
-							  w->names);
+			const struct guard_image_rule *p = guard_image_last_match_in(
+				img, w->cand, w->ncand, GUARD_PROTECT, path, is_dir, w->names);
 			if (p && !(p->flags & GUARD_IRULE_NEGATED))
 				add_hole(w->plan, path, is_dir, false, p, NULL);
 		}
@@ -285,9 +289,10 @@ void guard_scan_holes(struct guard_plan *plan)
 				struct walk w = {plan, &secrets, false, false, false, -1, 20000, false};
 				walk_tree(&w, lit);
 				if (w.truncated)
-					guard_strv_push(&plan->notes,
-							guard_xasprintf("hard-link check of %s stopped after 20000 entries",
-									lit));
+					guard_strv_push(
+						&plan->notes,
+						guard_xasprintf("hard-link check of %s stopped after 20000 entries",
+								lit));
 				guard_strv_push(&walked, guard_xstrdup(lit));
 			}
 		}
@@ -312,7 +317,8 @@ void guard_scan_holes(struct guard_plan *plan)
 	for (size_t i = 0; i < roots.n; i++) {
 		struct stat st;
 		if (lstat(roots.v[i], &st) == 0) {
-			const struct guard_image_rule *d = guard_image_decide(img, GUARD_DENY, roots.v[i], S_ISDIR(st.st_mode));
+			const struct guard_image_rule *d =
+				guard_image_decide(img, GUARD_DENY, roots.v[i], S_ISDIR(st.st_mode));
 			if (d)
 				continue; /* the whole grant is denied: plan.c drops it */
 			/* The whole grant protected (a shared cache of programs, ~/.cargo/registry/): the walk below

@@ -31,8 +31,8 @@ int guard_policy_add_exec(struct guard_policy *p, const char *text, struct guard
 		for (size_t i = 0; i < wl; i++)
 			if ((unsigned char)q[i] < 0x20 || q[i] == 0x7f) {
 				free(norm);
-				return bad(err, at, "write the command and its words in plain text", "control character in",
-					   text);
+				return bad(err, at, "write the command and its words in plain text",
+					   "control character in", text);
 			}
 		if (n)
 			norm[n++] = ' ';
@@ -54,10 +54,11 @@ int guard_policy_add_exec(struct guard_policy *p, const char *text, struct guard
 	size_t first = strcspn(norm, " ");
 	if (memchr(norm, '/', first) || !strncmp(norm, ".", first) || !strncmp(norm, "..", first)) {
 		free(norm);
-		return bad(err, at,
-			   "name the command without a directory (curl, not /usr/bin/curl): every path of it on PATH and "
-			   "in the system directories is covered",
-			   "not a command name:", text);
+		return bad(
+			err, at,
+			"name the command without a directory (curl, not /usr/bin/curl): every path of it on PATH and "
+			"in the system directories is covered",
+			"not a command name:", text);
 	}
 	if (strcspn(norm, "*?[\\") < first) {
 		free(norm);

@@ -20,13 +20,15 @@ static const struct guard_mask_preset PRESETS[] = {
 		"|(?i:aws_?secret_?(?:access_?)?key)[\"']?\\s*[:=]\\s*[\"']?\\K[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])"},
 	{"github", "\\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}\\b|\\bgithub_pat_[A-Za-z0-9_]{22,255}\\b"},
 	{"gitlab", "\\bglpat-[A-Za-z0-9_-]{20,}"},
-	{"slack", "\\bxox[abposre]-[A-Za-z0-9-]{10,}|https://hooks\\.slack\\.com/(?:services|workflows)/[A-Za-z0-9/_-]{20,}"},
+	{"slack",
+	 "\\bxox[abposre]-[A-Za-z0-9-]{10,}|https://hooks\\.slack\\.com/(?:services|workflows)/[A-Za-z0-9/_-]{20,}"},
 	{"stripe", "\\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,}|\\bwhsec_[A-Za-z0-9]{24,}"},
 	{"google", "\\bAIza[0-9A-Za-z_-]{35}|\\bya29\\.[0-9A-Za-z_-]{20,}|\\bGOCSPX-[0-9A-Za-z_-]{20,}"},
 	{"huggingface", "\\bhf_[A-Za-z0-9]{30,}"},
 	{"npm", "\\bnpm_[A-Za-z0-9]{36}\\b"},
-	{"private-key", "-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----[\\s\\S]*?-----END[A-Z0-9 ]{0,40} PRIVATE "
-			"KEY(?: BLOCK)?-----"},
+	{"private-key",
+	 "-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----[\\s\\S]*?-----END[A-Z0-9 ]{0,40} PRIVATE "
+	 "KEY(?: BLOCK)?-----"},
 	{"jwt", "\\beyJ[A-Za-z0-9_-]{5,}\\.eyJ[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]*"},
 	{"bearer", "(?i:\\bbearer)\\s+\\K(?=[A-Za-z._~+/=-]*[0-9])[A-Za-z0-9._~+/-]{16,}=*"},
 };
@@ -58,8 +60,8 @@ struct pcre2_real_code_8 *guard_mask_compile(const char *regex, bool ci, char *w
 {
 	int err;
 	PCRE2_SIZE off;
-	pcre2_code *c = pcre2_compile((PCRE2_SPTR)regex, PCRE2_ZERO_TERMINATED, ci ? PCRE2_CASELESS : 0, &err, &off,
-				      NULL);
+	pcre2_code *c =
+		pcre2_compile((PCRE2_SPTR)regex, PCRE2_ZERO_TERMINATED, ci ? PCRE2_CASELESS : 0, &err, &off, NULL);
 	if (!c) {
 		PCRE2_UCHAR msg[256];
 		pcre2_get_error_message(err, msg, sizeof msg);
@@ -90,8 +92,8 @@ int guard_mask_regex_check(const char *regex, bool ci, char *why, size_t whylen)
 
 /* ---- policy storage ----------------------------------------------------------------------------------------- */
 
-int guard_policy_add_mask(struct guard_policy *p, const char *preset, const char *regex, int show_prefix,
-			  bool ci, struct guard_origin at, struct guard_error *err)
+int guard_policy_add_mask(struct guard_policy *p, const char *preset, const char *regex, int show_prefix, bool ci,
+			  struct guard_origin at, struct guard_error *err)
 {
 	char why[300];
 	if (preset && strcmp(preset, "all") && !guard_mask_preset_regex(preset)) {

@@ -15,7 +15,7 @@ struct guard_mask_preset {
 };
 const struct guard_mask_preset *guard_mask_presets(size_t *n);
 const char *guard_mask_preset_regex(const char *name); /* NULL when unknown */
-const char *const *guard_mask_preset_names(void);     /* NULL-terminated, without "all" */
+const char *const *guard_mask_preset_names(void);      /* NULL-terminated, without "all" */
 
 /* Does `regex` compile (and is it usable: it must not match the empty string)? 0, or -1 with why. */
 int guard_mask_regex_check(const char *regex, bool case_insensitive, char *why, size_t whylen);

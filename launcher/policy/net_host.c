@@ -145,14 +145,14 @@ int net_host_port_parse(const char *s, size_t len, unsigned *port, bool allow_an
 	return 0;
 }
 
-int net_host_pattern_parse(const char *text, struct net_host *out, char *why, size_t whylen, char *hint,
-			   size_t hintlen)
+int net_host_pattern_parse(const char *text, struct net_host *out, char *why, size_t whylen, char *hint, size_t hintlen)
 {
 	const char *w = NULL;
 	size_t len = strlen(text);
 	memset(out, 0, sizeof *out);
-	set(hint, hintlen, "write a host (api.example.com), a wildcard over its subdomains (*.example.com), an "
-			   "address (10.0.0.5, [::1]), each optionally with :PORT or :*; \"*\" opens the network");
+	set(hint, hintlen,
+	    "write a host (api.example.com), a wildcard over its subdomains (*.example.com), an "
+	    "address (10.0.0.5, [::1]), each optionally with :PORT or :*; \"*\" opens the network");
 	if (len == 0) {
 		set(why, whylen, "empty entry");
 		set(hint, hintlen, "remove the empty entry");
@@ -261,8 +261,9 @@ int net_host_pattern_parse(const char *text, struct net_host *out, char *why, si
 	}
 	if (memchr(host, '*', hlen)) {
 		set(why, whylen, "a wildcard is allowed only as the whole first label");
-		set(hint, hintlen, "write *.example.com (every name below example.com), or \"*\" alone to open the "
-				   "network");
+		set(hint, hintlen,
+		    "write *.example.com (every name below example.com), or \"*\" alone to open the "
+		    "network");
 		return -1;
 	}
 	if (parse_name(host, hlen, out->name, sizeof out->name, &w) != 0) {
@@ -277,9 +278,11 @@ int net_host_pattern_parse(const char *text, struct net_host *out, char *why, si
 	if (wildcard) {
 		if (!strchr(out->name, '.')) {
 			if (why && whylen)
-				snprintf(why, whylen, "\"*.%s\" is too broad: it allows every name in a top-level domain",
+				snprintf(why, whylen,
+					 "\"*.%s\" is too broad: it allows every name in a top-level domain",
 					 out->name);
-			set(hint, hintlen, "name the domains you need (*.example.com), or write \"*\" to open the network");
+			set(hint, hintlen,
+			    "name the domains you need (*.example.com), or write \"*\" to open the network");
 			return -1;
 		}
 		out->kind = NET_HOST_WILDCARD;
@@ -339,7 +342,8 @@ const char *net_addr_special(int family, const unsigned char *a)
 			return "the cloud metadata service";
 		return NULL;
 	}
-	static const unsigned char zero[16], aws[16] = {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x54};
+	static const unsigned char zero[16],
+		aws[16] = {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x54};
 	if (memcmp(a, zero, 15) == 0 && a[15] <= 1)
 		return a[15] ? "a loopback address" : "an unspecified address";
 	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)

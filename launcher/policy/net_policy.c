@@ -108,7 +108,8 @@ int guard_policy_add_publish(struct guard_policy *p, long long port, struct guar
 
 void guard_net_policy_merge(struct guard_policy *dst, struct guard_policy *src)
 {
-	dst->net_allow = grow(dst->net_allow, &dst->capnet_allow, dst->nnet_allow + src->nnet_allow, sizeof *dst->net_allow);
+	dst->net_allow =
+		grow(dst->net_allow, &dst->capnet_allow, dst->nnet_allow + src->nnet_allow, sizeof *dst->net_allow);
 	for (size_t i = 0; i < src->nnet_allow; i++) {
 		src->net_allow[i].at.file = guard_policy_intern(dst, src->net_allow[i].at.file);
 		dst->net_allow[dst->nnet_allow++] = src->net_allow[i];
@@ -165,7 +166,7 @@ void guard_net_policy_print(FILE *out, const struct guard_policy *p, int width)
 	for (size_t i = 0; i < p->nnet_allow; i++)
 		open |= !strcmp(p->net_allow[i].host, "*") && p->net_allow[i].port == GUARD_NET_PORT_ANY;
 	fprintf(out, "network.allow: %s\n",
-		open ? "open (\"*\": the host's network, no proxy)"
+		open            ? "open (\"*\": the host's network, no proxy)"
 		: p->nnet_allow ? "these hosts only, through guard's proxy"
 				: "(none: no network)");
 	for (size_t i = 0; i < p->nnet_allow; i++) {

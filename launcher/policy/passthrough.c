@@ -115,11 +115,14 @@ static void docker(struct guard_policy *pol, struct guard_origin at)
 		sock(pol, path, at);
 		if (dh)
 			pass(pol, "DOCKER_HOST", at);
-		say("docker: %s bound in (root-equivalent: whatever runs inside can start a privileged container)", path);
+		say("docker: %s bound in (root-equivalent: whatever runs inside can start a privileged container)",
+		    path);
 		const char *base = strrchr(path, '/');
 		if (!strstr(base ? base + 1 : path, "docker")) /* else net_plan.c's host-socket warning says it */
-			guard_note("warning: passthrough docker: %s is root-equivalent: the sandbox can start a privileged "
-				   "container that mounts the host's / and escapes every rule guard applies", path);
+			guard_note("warning: passthrough docker: %s is root-equivalent: the sandbox can start a "
+				   "privileged "
+				   "container that mounts the host's / and escapes every rule guard applies",
+				   path);
 	} else {
 		say("docker: %s is not a socket here: nothing bound", path);
 	}
@@ -183,7 +186,8 @@ static void ssh_agent(struct guard_policy *pol, struct guard_origin at)
 		guard_policy_add_rule(pol, GUARD_DENY, neg, at, &err);
 		free(neg);
 		free(pat);
-		say("ssh-agent: %s bound in, SSH_AUTH_SOCK kept (the agent signs for the sandbox; keys stay outside)", s);
+		say("ssh-agent: %s bound in, SSH_AUTH_SOCK kept (the agent signs for the sandbox; keys stay outside)",
+		    s);
 	} else {
 		say("ssh-agent: SSH_AUTH_SOCK is %s: nothing bound", s ? "not a socket" : "not set");
 	}
@@ -249,8 +253,15 @@ static void worktrees(struct guard_policy *pol, const char *project, bool lockdo
 	if (!common)
 		return;
 	rule(pol, lockdown ? GUARD_READ : GUARD_WRITE, common, at);
-	static const char *const prot[] = {"hooks/", "config", "commondir", "config.worktree", "worktrees/*/config.worktree",
-					   "worktrees/*/commondir", "modules/**/hooks/", "modules/**/config", NULL};
+	static const char *const prot[] = {"hooks/",
+					   "config",
+					   "commondir",
+					   "config.worktree",
+					   "worktrees/*/config.worktree",
+					   "worktrees/*/commondir",
+					   "modules/**/hooks/",
+					   "modules/**/config",
+					   NULL};
 	char *esc = guard_glob_escape(common);
 	for (const char *const *p = prot; *p; p++) {
 		char *pat = guard_xasprintf("%s/%s", esc, *p);
@@ -315,8 +326,9 @@ void guard_passthrough_apply(struct guard_policy *pol, unsigned flags, bool lock
 		free_net(pol);
 		if (want & ~(1u << GUARD_PT_WORKTREES))
 			guard_note("--lockdown: passthroughs asked for are not applied");
-		guard_note("--lockdown: project read-only, network closed (no hosts, host sockets or published ports), no "
-			   "passthroughs, environment reduced to PATH HOME TERM LANG TZ USER");
+		guard_note(
+			"--lockdown: project read-only, network closed (no hosts, host sockets or published ports), no "
+			"passthroughs, environment reduced to PATH HOME TERM LANG TZ USER");
 		say("lockdown: project read-only, network closed, no passthroughs, minimal environment");
 		worktrees(pol, project, true, origin_of(pol, GUARD_PT_WORKTREES, false));
 		pol->passthrough = 0;
@@ -331,11 +343,20 @@ void guard_passthrough_apply(struct guard_policy *pol, unsigned flags, bool lock
 			continue;
 		struct guard_origin at = origin_of(pol, k, (flags & (1u << k)) != 0);
 		switch (k) {
-		case GUARD_PT_GPU: gpu(pol, at); break;
-		case GUARD_PT_DOCKER: docker(pol, at); break;
-		case GUARD_PT_DISPLAY: display(pol, home, at); break;
-		case GUARD_PT_SSH_AGENT: ssh_agent(pol, at); break;
-		default: break;
+		case GUARD_PT_GPU:
+			gpu(pol, at);
+			break;
+		case GUARD_PT_DOCKER:
+			docker(pol, at);
+			break;
+		case GUARD_PT_DISPLAY:
+			display(pol, home, at);
+			break;
+		case GUARD_PT_SSH_AGENT:
+			ssh_agent(pol, at);
+			break;
+		default:
+			break;
 		}
 	}
 }

@@ -33,16 +33,16 @@ struct guard_flag_rule {
 };
 
 struct guard_sources {
-	const char *profile;        /* NULL → "default" */
-	const char *user_config;    /* path; NULL → $XDG_CONFIG_HOME/guard/config.yaml (or ~/.config/...) */
-	const char *project_file;   /* path of $PROJECT/.guard.yaml; NULL → none */
+	const char *profile;      /* NULL → "default" */
+	const char *user_config;  /* path; NULL → $XDG_CONFIG_HOME/guard/config.yaml (or ~/.config/...) */
+	const char *project_file; /* path of $PROJECT/.guard.yaml; NULL → none */
 	const struct guard_flag_rule *flags;
 	size_t nflags;
 	const char *const *net_flags; /* --allow-net HOST values */
 	size_t nnet_flags;
 	const char *const *exec_flags; /* --deny-exec CMD values */
 	size_t nexec_flags;
-	const char *trust_store;    /* NULL → $XDG_CONFIG_HOME/guard/trusted */
+	const char *trust_store; /* NULL → $XDG_CONFIG_HOME/guard/trusted */
 };
 
 /* profile → user config → project file → flags. A project file that loosens (adds read/write grants, re-allows

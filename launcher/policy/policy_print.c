@@ -97,7 +97,8 @@ void guard_policy_print(FILE *out, const struct guard_policy *p)
 	limit(out, width, "cpu", &p->cpu, p->cpu_time.set ? NULL : "(not set: unlimited)");
 	limit(out, width, "core_dumps", &p->core_dumps, "false (not set)");
 	if (p->passthrough) {
-		static const char *const pt[GUARD_PT_COUNT] = {"gpu", "docker", "display", "ssh-agent", "git-worktrees"};
+		static const char *const pt[GUARD_PT_COUNT] = {"gpu", "docker", "display", "ssh-agent",
+							       "git-worktrees"};
 		fprintf(out, "passthrough:\n");
 		for (int k = 0; k < GUARD_PT_COUNT; k++)
 			if (p->passthrough & (1u << k))
@@ -113,8 +114,8 @@ void guard_policy_print(FILE *out, const struct guard_policy *p)
 	for (size_t i = 0; i < p->nmask; i++) {
 		const struct guard_mask_rule *m = &p->mask[i];
 		char *text = m->preset ? guard_xasprintf("preset %s", m->preset)
-				       : guard_xasprintf("/%s/%s show_prefix=%d", m->regex, m->case_insensitive ? "i" : "",
-							 m->show_prefix);
+				       : guard_xasprintf("/%s/%s show_prefix=%d", m->regex,
+							 m->case_insensitive ? "i" : "", m->show_prefix);
 		entry(out, width, "", text, m->at);
 		free(text);
 	}

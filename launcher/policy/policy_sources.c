@@ -86,8 +86,9 @@ static int installed_profile(const char *name, char **buf, size_t *len)
 int guard_profile_text(const char *name, char **buf, size_t *len, struct guard_error *err)
 {
 	/* The name becomes part of a path: no '/', no "..". */
-	if (!*name || strlen(name) > 64 || name[strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-							 "0123456789_-")])
+	if (!*name || strlen(name) > 64 ||
+	    name[strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			      "0123456789_-")])
 		return unknown_profile(name, err);
 	int rc = installed_profile(name, buf, len);
 	if (rc < 0) {
@@ -136,8 +137,8 @@ static int load_profile(struct guard_policy *p, const char *name, const char **c
 		for (int i = 0; i <= depth; i++)
 			cycle |= strcmp(chain[i], tmp.extends) == 0;
 		if (cycle || depth + 1 >= MAX_EXTENDS) {
-			guard_error_set(err, at.file, at.line, at.col, "end the chain with a profile that extends nothing",
-					"profile \"%s\" %s", name,
+			guard_error_set(err, at.file, at.line, at.col,
+					"end the chain with a profile that extends nothing", "profile \"%s\" %s", name,
 					cycle ? "extends itself through a cycle" : "extends too long a chain");
 			rc = -1;
 		} else if ((rc = load_profile(p, tmp.extends, chain, depth + 1, err)) < 0 && !err->line) {
@@ -206,13 +207,14 @@ static void find_loosening(const struct guard_policy *cur, const struct guard_po
 			consider(l, add->exec_deny[i].at, "exec.deny \"!%s\" re-allows a denied program",
 				 add->exec_deny[i].written);
 	for (size_t i = 0; i < add->npass; i++)
-		consider(l, add->env_pass[i].at, "env.pass \"%s\" keeps variables that guard drops", add->env_pass[i].name);
+		consider(l, add->env_pass[i].at, "env.pass \"%s\" keeps variables that guard drops",
+			 add->env_pass[i].name);
 	if (add->processes.set && cur->processes.set && add->processes.value > cur->processes.value)
 		consider(l, add->processes.at, "limits.processes %lld raises the limit of %lld", add->processes.value,
 			 cur->processes.value);
 	if (add->open_files.set && cur->open_files.set && add->open_files.value > cur->open_files.value)
-		consider(l, add->open_files.at, "limits.open_files %lld raises the limit of %lld", add->open_files.value,
-			 cur->open_files.value);
+		consider(l, add->open_files.at, "limits.open_files %lld raises the limit of %lld",
+			 add->open_files.value, cur->open_files.value);
 	if (add->memory.set && cur->memory.set && add->memory.value > cur->memory.value)
 		consider(l, add->memory.at, "limits.memory %lld raises the limit of %lld bytes", add->memory.value,
 			 cur->memory.value);

@@ -13,11 +13,16 @@
 const char *guard_rule_kind_name(enum guard_rule_kind kind)
 {
 	switch (kind) {
-	case GUARD_READ: return "read";
-	case GUARD_WRITE: return "write";
-	case GUARD_DENY: return "deny";
-	case GUARD_PROTECT: return "protect";
-	case GUARD_EXEC_DENY: return "exec.deny";
+	case GUARD_READ:
+		return "read";
+	case GUARD_WRITE:
+		return "write";
+	case GUARD_DENY:
+		return "deny";
+	case GUARD_PROTECT:
+		return "protect";
+	case GUARD_EXEC_DENY:
+		return "exec.deny";
 	}
 	return "?";
 }
@@ -25,11 +30,16 @@ const char *guard_rule_kind_name(enum guard_rule_kind kind)
 const char *guard_source_name(enum guard_source src)
 {
 	switch (src) {
-	case GUARD_SRC_PROFILE: return "profile";
-	case GUARD_SRC_USER: return "user config";
-	case GUARD_SRC_PROJECT: return "project";
-	case GUARD_SRC_FLAG: return "flag";
-	case GUARD_SRC_BUILTIN: return "implicit";
+	case GUARD_SRC_PROFILE:
+		return "profile";
+	case GUARD_SRC_USER:
+		return "user config";
+	case GUARD_SRC_PROJECT:
+		return "project";
+	case GUARD_SRC_FLAG:
+		return "flag";
+	case GUARD_SRC_BUILTIN:
+		return "implicit";
 	}
 	return "?";
 }
@@ -161,7 +171,8 @@ int guard_policy_add_rule(struct guard_policy *p, enum guard_rule_kind kind, con
 
 	p->rules = guard_grow(p->rules, &p->caprules, p->nrules + 1, sizeof *p->rules);
 	at.file = guard_policy_intern(p, at.file ? at.file : "");
-	p->rules[p->nrules++] = (struct guard_rule){.kind = kind, .negated = neg, .pattern = guard_xstrdup(pat), .at = at};
+	p->rules[p->nrules++] =
+		(struct guard_rule){.kind = kind, .negated = neg, .pattern = guard_xstrdup(pat), .at = at};
 	return 0;
 }
 
@@ -185,4 +196,3 @@ int guard_policy_add_name(struct guard_policy *p, bool pass, const char *name, s
 	(*arr)[(*n)++] = (struct guard_name){.name = guard_xstrdup(name), .at = at};
 	return 0;
 }
-

@@ -43,7 +43,7 @@ static int yfail(struct yload *L, unsigned line, unsigned col, const char *hint,
 #define NFAIL(L, node, hint, ...) yfail((L), (node)->start.line, (node)->start.col, (hint), __VA_ARGS__)
 
 /* extends, description and state describe a profile (rules/NAME.yaml): see profile_section(). */
-static const char *const TOP_KEYS[] = {"files",   "env",         "limits", "exec", "network", "mask_output",
+static const char *const TOP_KEYS[] = {"files",   "env",         "limits", "exec",        "network", "mask_output",
 				       "extends", "description", "state",  "passthrough", NULL};
 static const char *const FILES_KEYS[] = {"read", "write", "deny", "protect", NULL}; /* guard_rule_kind order */
 static const char *const ENV_KEYS[] = {"pass", "drop", NULL};
@@ -91,8 +91,8 @@ static int check_map(struct yload *L, const struct yd_node *map, const char *pat
 	for (size_t i = 0; i < map->n; i += 2) {
 		const struct yd_node *k = map->kid[i];
 		if (k->type != YD_SCALAR)
-			return NFAIL(L, k, "write keys as plain words, like \"read:\"", "%s%sa key must be a plain word", path,
-				     *path ? ": " : "");
+			return NFAIL(L, k, "write keys as plain words, like \"read:\"",
+				     "%s%sa key must be a plain word", path, *path ? ": " : "");
 		if (key_index(known, k->text) < 0) {
 			const char *s = guard_suggest(k->text, known);
 			if (s)
@@ -105,7 +105,8 @@ static int check_map(struct yload *L, const struct yd_node *map, const char *pat
 			if (strcmp(map->kid[j]->text, k->text) == 0) {
 				snprintf(hint, sizeof hint, "first set at %u:%u; keep one and merge their values",
 					 map->kid[j]->start.line, map->kid[j]->start.col);
-				return NFAIL(L, k, hint, "duplicate key \"%s\"%s%s", k->text, *path ? " in " : "", path);
+				return NFAIL(L, k, hint, "duplicate key \"%s\"%s%s", k->text, *path ? " in " : "",
+					     path);
 			}
 	}
 	return 0;
@@ -132,7 +133,8 @@ static int each_string(struct yload *L, const struct yd_node *list, const char *
 	for (size_t i = 0; i < list->n; i++) {
 		const struct yd_node *it = list->kid[i];
 		if (it->type != YD_SCALAR)
-			return NFAIL(L, it, "each entry is one string; quote entries that contain \": \" or start with { or [",
+			return NFAIL(L, it,
+				     "each entry is one string; quote entries that contain \": \" or start with { or [",
 				     "%s must be a list of strings", path);
 		if (fn(L, it, path, arg) < 0)
 			return -1;
@@ -165,7 +167,8 @@ static int int_value(struct yload *L, const struct yd_node *n, const char *path,
 
 static int bool_value(struct yload *L, const struct yd_node *n, const char *path, bool *out)
 {
-	static const char *const yes[] = {"true", "True", "TRUE", NULL}, *const no[] = {"false", "False", "FALSE", NULL};
+	static const char *const yes[] = {"true", "True", "TRUE", NULL}, *const no[] = {"false", "False", "FALSE",
+											NULL};
 	if (n->type == YD_SCALAR && n->plain && (key_index(yes, n->text) >= 0 || key_index(no, n->text) >= 0)) {
 		*out = key_index(yes, n->text) >= 0;
 		return 0;
@@ -257,8 +260,8 @@ static int memory_cpu_value(struct yload *L, const char *k, const struct yd_node
 	const char *why = "a scalar value";
 	long long n = 0, milli = -1, secs = -1;
 	bool mem = !strcmp(k, "memory");
-	if (val->type == YD_SCALAR && (mem ? guard_parse_size(val->text, &n, &why)
-					 : guard_parse_cpu(val->text, &milli, &secs, &why)) == 0) {
+	if (val->type == YD_SCALAR &&
+	    (mem ? guard_parse_size(val->text, &n, &why) : guard_parse_cpu(val->text, &milli, &secs, &why)) == 0) {
 		struct guard_origin at = origin(L, val);
 		if (mem)
 			L->p->memory = (struct guard_limit){.set = true, .value = n, .at = at};
@@ -317,7 +320,8 @@ static int limits_section(struct yload *L, const struct yd_node *v)
 			if (bool_value(L, val, path, &b) < 0)
 				return -1;
 			n = b;
-		} else if (int_value(L, val, path, 1, lim == &L->p->processes ? MAX_PROCESSES : MAX_OPEN_FILES, &n) < 0) {
+		} else if (int_value(L, val, path, 1, lim == &L->p->processes ? MAX_PROCESSES : MAX_OPEN_FILES, &n) <
+			   0) {
 			return -1;
 		}
 		*lim = (struct guard_limit){.set = true, .value = n, .at = origin(L, val)};
@@ -394,8 +398,9 @@ static int mask_pattern(struct yload *L, const struct yd_node *e)
 		bool b = false;
 		if (!strcmp(k, "regex")) {
 			if (val->type != YD_SCALAR || !val->text[0])
-				return NFAIL(L, val, "quote the regular expression", "mask_output.patterns regex must be a "
-											"non-empty string");
+				return NFAIL(L, val, "quote the regular expression",
+					     "mask_output.patterns regex must be a "
+					     "non-empty string");
 			has_regex = true;
 			regex = val;
 		} else if (!strcmp(k, "show_prefix")) {
@@ -427,7 +432,8 @@ static int mask_section(struct yload *L, const struct yd_node *key, const struct
 		if (yd_is_null(val))
 			continue;
 		if (val->type != YD_SEQ)
-			return NFAIL(L, val, "write one \"- {regex: ...}\" per line", "mask_output.patterns must be a list");
+			return NFAIL(L, val, "write one \"- {regex: ...}\" per line",
+				     "mask_output.patterns must be a list");
 		for (size_t j = 0; j < val->n; j++)
 			if (mask_pattern(L, val->kid[j]) < 0)
 				return -1;
@@ -485,14 +491,30 @@ static int walk(struct yload *L, const struct yd_node *root)
 		const struct yd_node *k = root->kid[i], *v = root->kid[i + 1];
 		int rc;
 		switch (key_index(TOP_KEYS, k->text)) {
-		case 0: rc = files_section(L, v); break;
-		case 1: rc = env_section(L, v); break;
-		case 2: rc = limits_section(L, v); break;
-		case 3: rc = exec_section(L, k, v); break;
-		case 4: rc = network_section(L, k, v); break;
-		case 5: rc = mask_section(L, k, v); break;
-		case 9: rc = each_string(L, v, "passthrough", passthrough_item, 0); break;
-		default: rc = profile_section(L, k, v); break;
+		case 0:
+			rc = files_section(L, v);
+			break;
+		case 1:
+			rc = env_section(L, v);
+			break;
+		case 2:
+			rc = limits_section(L, v);
+			break;
+		case 3:
+			rc = exec_section(L, k, v);
+			break;
+		case 4:
+			rc = network_section(L, k, v);
+			break;
+		case 5:
+			rc = mask_section(L, k, v);
+			break;
+		case 9:
+			rc = each_string(L, v, "passthrough", passthrough_item, 0);
+			break;
+		default:
+			rc = profile_section(L, k, v);
+			break;
 		}
 		if (rc < 0)
 			return -1;
@@ -504,8 +526,8 @@ int guard_policy_parse_yaml(struct guard_policy *out, const char *display, const
 			    enum guard_source src, struct guard_origin *net, struct guard_error *err)
 {
 	struct guard_origin none;
-	struct yload L = {.p = out, .file = guard_policy_intern(out, display), .src = src, .net = net ? net : &none,
-			  .err = err};
+	struct yload L = {
+		.p = out, .file = guard_policy_intern(out, display), .src = src, .net = net ? net : &none, .err = err};
 	*L.net = (struct guard_origin){.file = L.file, .source = src};
 	struct yd_doc doc;
 	struct yd_error why;

@@ -212,8 +212,12 @@ static const struct guard_agent *through_launcher(char *const *argv, int skip, e
 		if (found && *at >= 0)
 			*at += i;
 		return found;
-	case SCRIPT: found = by_script(target); break;
-	case MODULE: found = by_script(target); break; /* python ~/.local/bin/aider */
+	case SCRIPT:
+		found = by_script(target);
+		break;
+	case MODULE:
+		found = by_script(target);
+		break; /* python ~/.local/bin/aider */
 	case PACKAGE:
 		found = by_package(target);
 		/* With -p PKG the word after the options is a command of that package: npx -p PKG claude. */

@@ -148,7 +148,8 @@ static int update(const char *store, const char *path, bool add, struct guard_er
 		return -1;
 	}
 	if (abs_path(path, ap) < 0) {
-		guard_error_set(err, path, 0, 0, "name the file by a shorter path", "cannot resolve: %s", strerror(errno));
+		guard_error_set(err, path, 0, 0, "name the file by a shorter path", "cannot resolve: %s",
+				strerror(errno));
 		return -1;
 	}
 	if (add) {

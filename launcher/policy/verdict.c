@@ -61,8 +61,8 @@ void guard_verdict_of(const struct guard_image *img, enum guard_op op, const cha
 	}
 }
 
-void guard_verdict_excluded_at(const struct guard_image *img, enum guard_rule_kind kind, const char *path,
-			       bool is_dir, char *out, size_t len)
+void guard_verdict_excluded_at(const struct guard_image *img, enum guard_rule_kind kind, const char *path, bool is_dir,
+			       char *out, size_t len)
 {
 	/* The same walk as guard_image_decide, remembering where it stopped. */
 	size_t n = strlen(path);

@@ -11,10 +11,10 @@
 
 struct guard_verdict {
 	bool allowed;
-	bool write;                            /* the operation needs write access */
-	const struct guard_image_rule *winner; /* the deny/protect rule that denies, or the grant that allows; NULL
+	bool write;                             /* the operation needs write access */
+	const struct guard_image_rule *winner;  /* the deny/protect rule that denies, or the grant that allows; NULL
 						* when nothing grants it (default deny, or a read-only tree for a write) */
-	const struct guard_image_rule *tree;   /* the grant holding the path: the write rule, else the read rule */
+	const struct guard_image_rule *tree;    /* the grant holding the path: the write rule, else the read rule */
 	const struct guard_image_rule *reallow; /* a '!' deny (or protect) entry that gave the path back, if any */
 };
 
@@ -32,7 +32,7 @@ void guard_verdict_of(const struct guard_image *img, enum guard_op op, const cha
 /* The ancestor (or the path itself) at which the deny/protect rule of `kind` excludes `path`, copied into out
  * ("" when none): a '!' re-allow only works at that level (gitignore: nothing below an excluded directory comes
  * back). */
-void guard_verdict_excluded_at(const struct guard_image *img, enum guard_rule_kind kind, const char *path,
-			       bool is_dir, char *out, size_t len);
+void guard_verdict_excluded_at(const struct guard_image *img, enum guard_rule_kind kind, const char *path, bool is_dir,
+			       char *out, size_t len);
 
 #endif

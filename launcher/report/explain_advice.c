@@ -152,14 +152,16 @@ void guard_explain_advice(struct guard_buf *b, const struct guard_image *img, co
 		guard_buf_puts(b, "CMD");
 	guard_buf_puts(b, "\n");
 	if (broad)
-		guard_buf_puts(b, "            careful: that grants your whole home directory (every secret not denied by "
-				  "name); grant the one entry the command needs instead\n");
+		guard_buf_puts(b,
+			       "            careful: that grants your whole home directory (every secret not denied by "
+			       "name); grant the one entry the command needs instead\n");
 
 	/* The lasting change. A rule written in the project's .guard.yaml or on the command line comes after the
 	 * user config, so a '!' there would not win: say where the rule is instead. */
 	const struct guard_image_rule *w = v->winner;
 	if (w && (w->source == GUARD_SRC_PROJECT || w->source == GUARD_SRC_FLAG)) {
-		guard_buf_puts(b, w->source == GUARD_SRC_FLAG ? "            or drop the flag " : "            or remove ");
+		guard_buf_puts(b, w->source == GUARD_SRC_FLAG ? "            or drop the flag "
+							      : "            or remove ");
 		guard_buf_printf(b, "\"%s", (w->flags & GUARD_IRULE_NEGATED) ? "!" : "");
 		guard_fmt_text(b, guard_image_str(img, w->written));
 		guard_buf_puts(b, "\"");
@@ -211,8 +213,8 @@ void guard_explain_exec(struct guard_buf *b, const struct guard_image *img, cons
 	for (uint32_t i = 0; i < img->h->nexec; i++) {
 		const char *w = guard_image_str(img, img->exec[i].pattern);
 		const char *sp = strchr(w, ' ');
-		if (sp && (size_t)(sp - w) == strlen(exec_base(path)) && !strncmp(w, exec_base(path), (size_t)(sp - w)) &&
-		    !(img->exec[i].flags & GUARD_IRULE_NEGATED))
+		if (sp && (size_t)(sp - w) == strlen(exec_base(path)) &&
+		    !strncmp(w, exec_base(path), (size_t)(sp - w)) && !(img->exec[i].flags & GUARD_IRULE_NEGATED))
 			sub++;
 	}
 	if (!r && !sub)
@@ -220,10 +222,12 @@ void guard_explain_exec(struct guard_buf *b, const struct guard_image *img, cons
 	guard_buf_puts(b, "guard explain: ");
 	guard_fmt_word(b, path);
 	if (r) {
-		guard_buf_printf(b, " (exec)\n  verdict   denied: exec.deny \"%s\"\n  decided   exec.deny \"%s\"  %s:%u:%u (%s)\n",
-				 guard_image_str(img, r->written), guard_image_str(img, r->written),
-				 guard_image_str(img, r->file), r->line, r->col,
-				 guard_source_name((enum guard_source)r->source));
+		guard_buf_printf(
+			b,
+			" (exec)\n  verdict   denied: exec.deny \"%s\"\n  decided   exec.deny \"%s\"  %s:%u:%u (%s)\n",
+			guard_image_str(img, r->written), guard_image_str(img, r->written),
+			guard_image_str(img, r->file), r->line, r->col,
+			guard_source_name((enum guard_source)r->source));
 		guard_buf_printf(b, "  layer     %s\n",
 				 (img->h->flags & GUARD_IMAGE_NAMESPACES)
 					 ? "its files on PATH and in the system directories are covered by a stub that "
@@ -232,8 +236,10 @@ void guard_explain_exec(struct guard_buf *b, const struct guard_image *img, cons
 		guard_buf_printf(b, "  to allow  guard allow exec %s   (or remove the entry)\n",
 				 guard_image_str(img, r->written));
 	} else {
-		guard_buf_printf(b, " (exec)\n  verdict   allowed, but %zu exec.deny subcommand rule%s name%s it (the shim "
-				    "refuses those argument words; `guard policy` lists them)\n",
-				 sub, sub == 1 ? "" : "s", sub == 1 ? "s" : "");
+		guard_buf_printf(
+			b,
+			" (exec)\n  verdict   allowed, but %zu exec.deny subcommand rule%s name%s it (the shim "
+			"refuses those argument words; `guard policy` lists them)\n",
+			sub, sub == 1 ? "" : "s", sub == 1 ? "s" : "");
 	}
 }

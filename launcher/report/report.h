@@ -8,8 +8,14 @@
 #include "lib/json_write.h"
 #include "log/session_read.h"
 
-enum guard_rep_group { GUARD_REP_PROJECT, GUARD_REP_SYSTEM, GUARD_REP_HOME, GUARD_REP_TEMP, GUARD_REP_OTHER,
-		       GUARD_REP_NGROUPS };
+enum guard_rep_group {
+	GUARD_REP_PROJECT,
+	GUARD_REP_SYSTEM,
+	GUARD_REP_HOME,
+	GUARD_REP_TEMP,
+	GUARD_REP_OTHER,
+	GUARD_REP_NGROUPS
+};
 extern const char *const guard_rep_group_names[GUARD_REP_NGROUPS]; /* "project", "system", ... */
 
 struct guard_rep_file {
@@ -49,12 +55,12 @@ struct guard_rep_denial {
 
 struct guard_report {
 	struct guard_session_read *s;
-	const char *tmpdir; /* the session's temp dir as the sandbox saw it */
+	const char *tmpdir;                                 /* the session's temp dir as the sandbox saw it */
 	struct guard_rep_files files[2][GUARD_REP_NGROUPS]; /* [0] read, [1] written */
 	struct {
 		struct guard_rep_proc *v;
 		size_t n, cap;
-	} procs; /* successful execs, by pid then time */
+	} procs;           /* successful execs, by pid then time */
 	size_t nprocesses; /* distinct pids among them */
 	struct {
 		struct guard_rep_host *v;

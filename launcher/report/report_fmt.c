@@ -183,13 +183,26 @@ void guard_fmt_html(struct guard_buf *b, const char *s)
 	for (const char *q = s;; q++) {
 		const char *e = NULL;
 		switch (*q) {
-		case '&': e = "&amp;"; break;
-		case '<': e = "&lt;"; break;
-		case '>': e = "&gt;"; break;
-		case '"': e = "&quot;"; break;
-		case '\'': e = "&#39;"; break;
-		case 0: break;
-		default: run++; continue;
+		case '&':
+			e = "&amp;";
+			break;
+		case '<':
+			e = "&lt;";
+			break;
+		case '>':
+			e = "&gt;";
+			break;
+		case '"':
+			e = "&quot;";
+			break;
+		case '\'':
+			e = "&#39;";
+			break;
+		case 0:
+			break;
+		default:
+			run++;
+			continue;
 		}
 		guard_buf_put(b, q - run, run);
 		run = 0;

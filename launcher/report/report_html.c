@@ -233,16 +233,17 @@ static void files(struct guard_buf *b, const struct guard_report *r, int w)
 			const struct guard_rep_file *e = &f->v[i];
 			guard_buf_printf(b, "<tr%s><td><code>", e->denied ? " class=\"bad\"" : "");
 			h_path(b, r, e->path);
-			guard_buf_printf(b, "</code></td><td class=\"n\">%u</td><td class=\"n\">%u</td>"
-					    "<td class=\"n\">%u</td></tr>\n",
+			guard_buf_printf(b,
+					 "</code></td><td class=\"n\">%u</td><td class=\"n\">%u</td>"
+					 "<td class=\"n\">%u</td></tr>\n",
 					 e->count, e->denied, e->failed);
 		}
 		guard_buf_puts(b, "</table></details>\n");
 	}
 }
 
-static void tree_node(struct guard_buf *b, const struct guard_report *r, const struct guard_rep_tree *t,
-		      bool *shown, size_t node, int depth)
+static void tree_node(struct guard_buf *b, const struct guard_report *r, const struct guard_rep_tree *t, bool *shown,
+		      size_t node, int depth)
 {
 	shown[node] = true;
 	const struct guard_rep_proc *p = &r->procs.v[t->first[node]];

@@ -129,8 +129,9 @@ void guard_report_json(FILE *out, const struct guard_report *r)
 	struct guard_buf b = {0};
 	guard_buf_puts(&b, "{\"version\":1,\n");
 	session(&b, r);
-	guard_buf_printf(&b, ",\n\"counts\":{\"events\":%lu,\"allowed\":%lu,\"denied\":%lu,\"failed\":%lu,"
-			     "\"malformed_lines\":%lu},\n",
+	guard_buf_printf(&b,
+			 ",\n\"counts\":{\"events\":%lu,\"allowed\":%lu,\"denied\":%lu,\"failed\":%lu,"
+			 "\"malformed_lines\":%lu},\n",
 			 r->events, r->allowed, r->denied, r->failed, r->stats.malformed);
 	guard_buf_puts(&b, "\"denials\":[");
 	for (size_t i = 0; i < r->denials.n; i++) {

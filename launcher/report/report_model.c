@@ -9,7 +9,6 @@
 
 const char *const guard_rep_group_names[GUARD_REP_NGROUPS] = {"project", "system", "home", "temp", "other"};
 
-
 struct raw_file {
 	char *path;
 	bool write, denied, failed;
@@ -75,8 +74,9 @@ static bool on_event(const struct guard_session_read_event *ev, void *ctx)
 		}
 	}
 	if (op == GUARD_OP_EXEC && strcmp(ev->result, "allowed") == 0) {
-		struct guard_rep_proc p = {ev->pid, ev->ppid, ev->t, NULL, dup_or_null(ev->cwd), dup_or_null(ev->path),
-					   ev->truncated, false};
+		struct guard_rep_proc p = {
+			ev->pid,       ev->ppid, ev->t, NULL, dup_or_null(ev->cwd), dup_or_null(ev->path),
+			ev->truncated, false};
 		size_t n = ev->argv ? ev->nargv : 0;
 		p.argv = guard_xmalloc((n + 2) * sizeof *p.argv);
 		for (size_t i = 0; i < n; i++)

@@ -17,7 +17,8 @@ static void rule_phrase(struct guard_buf *b, const struct guard_rep_denial *d)
 			guard_buf_puts(b, "network: ");
 			guard_fmt_text(b, d->reason);
 		} else {
-			guard_buf_puts(b, net ? "network: no network rule allows this host" : "none grants it (default deny)");
+			guard_buf_puts(b, net ? "network: no network rule allows this host"
+					      : "none grants it (default deny)");
 		}
 		return;
 	}
@@ -62,8 +63,8 @@ static void header(FILE *out, const struct guard_report *r)
 		guard_buf_puts(&b, "no end record (still running, or guard was killed)");
 	guard_buf_printf(&b, "\n  observed  %s%s%s\n", s->shim ? "shim" : "", s->shim && s->observer ? " + " : "",
 			 s->observer ? "kernel observer" : (s->shim ? "" : "nothing (neither shim nor observer)"));
-	guard_buf_printf(&b, "  events    %lu: %lu allowed, %lu denied, %lu failed\n", r->events, r->allowed,
-			 r->denied, r->failed);
+	guard_buf_printf(&b, "  events    %lu: %lu allowed, %lu denied, %lu failed\n", r->events, r->allowed, r->denied,
+			 r->failed);
 	guard_buf_puts(&b, "  log       ");
 	guard_fmt_word(&b, s->dir);
 	guard_buf_puts(&b, "\n");
@@ -92,7 +93,8 @@ static void denials(FILE *out, const struct guard_report *r)
 		guard_buf_puts(&b, "  ");
 		guard_fmt_text(&b, d->op);
 		guard_buf_puts(&b, " ");
-		guard_fmt_word_cut(&b, d->path ? guard_fmt_short(d->path, s->project, s->home, &tmp) : "?", NAME_MAX_SHOWN);
+		guard_fmt_word_cut(&b, d->path ? guard_fmt_short(d->path, s->project, s->home, &tmp) : "?",
+				   NAME_MAX_SHOWN);
 		if (d->path2) {
 			guard_buf_puts(&b, " -> ");
 			guard_fmt_word_cut(&b, guard_fmt_short(d->path2, s->project, s->home, &tmp), NAME_MAX_SHOWN);
@@ -173,8 +175,8 @@ static void files(FILE *out, const struct guard_report *r, int w)
 	guard_buf_free(&tmp);
 }
 
-static void show_node(FILE *out, const struct guard_report *r, const struct guard_rep_tree *t, bool *shown,
-		      size_t node, struct guard_buf *prefix, bool last, int depth)
+static void show_node(FILE *out, const struct guard_report *r, const struct guard_rep_tree *t, bool *shown, size_t node,
+		      struct guard_buf *prefix, bool last, int depth)
 {
 	struct guard_buf b = {0};
 	const struct guard_rep_proc *p = &r->procs.v[t->first[node]];

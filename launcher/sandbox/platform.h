@@ -46,7 +46,7 @@ void guard_platform_plan_print(const struct guard_plan *plan, enum guard_plan_pa
 /* Run argv under the plan with environment env, supervised. Returns the exit status guard should exit with (the
  * command's, 128+signal, 125/126/127), or GUARD_SANDBOX_NO_USERNS. A limit the platform can only hold through a
  * fallback (plan->allow_degraded) is lowered onto it in plan->rlimits. */
-int guard_platform_run(struct guard_plan *plan, char *const *argv, char *const *env,
-		       struct guard_supervision *sup, char *why, size_t whylen);
+int guard_platform_run(struct guard_plan *plan, char *const *argv, char *const *env, struct guard_supervision *sup,
+		       char *why, size_t whylen);
 
 #endif

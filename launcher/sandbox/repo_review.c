@@ -54,21 +54,66 @@ char *guard_gitfile_target(const char *gitfile)
 
 /* The keys git itself writes into a repository's config, and others that only change how data is stored or
  * which remote is used: none names a program or another file to read. Everything else is reviewed. */
-static const char *const inert_keys[] = {
-	"core.repositoryformatversion", "core.filemode", "core.bare", "core.logallrefupdates", "core.ignorecase",
-	"core.precomposeunicode", "core.symlinks", "core.autocrlf", "core.eol", "core.safecrlf", "core.quotepath",
-	"core.sparsecheckout", "core.sparsecheckoutcone", "core.compression", "core.bigfilethreshold",
-	"core.untrackedcache", "core.splitindex", "core.checkstat", "core.trustctime", "core.abbrev",
-	"core.worktree", "core.sharedrepository", "core.commitgraph", "core.multipackindex",
-	"remote.url", "remote.fetch", "remote.pushurl", "remote.push", "remote.tagopt", "remote.prune",
-	"remote.mirror", "remote.promisor", "remote.partialclonefilter",
-	"branch.remote", "branch.merge", "branch.rebase", "branch.pushremote", "branch.description",
-	"user.name", "user.email", "init.defaultbranch",
-	"extensions.objectformat", "extensions.worktreeconfig", "extensions.noop", "extensions.partialclone",
-	"extensions.preciousobjects", "extensions.refstorage",
-	"submodule.url", "submodule.active", "submodule.branch",
-	"gc.auto", "gc.autodetach", "index.version", "fetch.prune", "pull.rebase", "pull.ff", "push.default",
-	"maintenance.auto", "maintenance.strategy", NULL};
+static const char *const inert_keys[] = {"core.repositoryformatversion",
+					 "core.filemode",
+					 "core.bare",
+					 "core.logallrefupdates",
+					 "core.ignorecase",
+					 "core.precomposeunicode",
+					 "core.symlinks",
+					 "core.autocrlf",
+					 "core.eol",
+					 "core.safecrlf",
+					 "core.quotepath",
+					 "core.sparsecheckout",
+					 "core.sparsecheckoutcone",
+					 "core.compression",
+					 "core.bigfilethreshold",
+					 "core.untrackedcache",
+					 "core.splitindex",
+					 "core.checkstat",
+					 "core.trustctime",
+					 "core.abbrev",
+					 "core.worktree",
+					 "core.sharedrepository",
+					 "core.commitgraph",
+					 "core.multipackindex",
+					 "remote.url",
+					 "remote.fetch",
+					 "remote.pushurl",
+					 "remote.push",
+					 "remote.tagopt",
+					 "remote.prune",
+					 "remote.mirror",
+					 "remote.promisor",
+					 "remote.partialclonefilter",
+					 "branch.remote",
+					 "branch.merge",
+					 "branch.rebase",
+					 "branch.pushremote",
+					 "branch.description",
+					 "user.name",
+					 "user.email",
+					 "init.defaultbranch",
+					 "extensions.objectformat",
+					 "extensions.worktreeconfig",
+					 "extensions.noop",
+					 "extensions.partialclone",
+					 "extensions.preciousobjects",
+					 "extensions.refstorage",
+					 "submodule.url",
+					 "submodule.active",
+					 "submodule.branch",
+					 "gc.auto",
+					 "gc.autodetach",
+					 "index.version",
+					 "fetch.prune",
+					 "pull.rebase",
+					 "pull.ff",
+					 "push.default",
+					 "maintenance.auto",
+					 "maintenance.strategy",
+					 NULL};
 
 static bool inert(const char *section, const char *name)
 {
@@ -154,8 +199,10 @@ static int set_aside(const char *path, const char *why)
 	char *aside;
 	const char *where = guard_defuse(path, &aside);
 	if (!where)
-		fprintf(stderr, "guard: %s %s, and it could be neither moved aside nor removed (%s): remove it before "
-				"using git there\n", path, why, strerror(errno));
+		fprintf(stderr,
+			"guard: %s %s, and it could be neither moved aside nor removed (%s): remove it before "
+			"using git there\n",
+			path, why, strerror(errno));
 	else if (*where)
 		fprintf(stderr, "guard: %s %s: moved aside to %s (look at it before you move it back)\n", path, why,
 			where);
@@ -180,7 +227,8 @@ static int review_hooks(const char *gitdir, bool (*skip)(void *ctx, const char *
 		char *hook = guard_path_join(dir, e->d_name);
 		int rc = skip && skip(ctx, hook, false)
 				 ? 0
-				 : set_aside(hook, "is a git hook made during the session (git runs it outside the sandbox)");
+				 : set_aside(hook,
+					     "is a git hook made during the session (git runs it outside the sandbox)");
 		free(hook);
 		if (rc < 0 || done < 0)
 			done = -1;
@@ -200,8 +248,10 @@ static int review(const char *gitdir, bool config, bool hooks, bool (*skip)(void
 	if (config) {
 		char *path = guard_path_join(gitdir, "config"), key[200], why[300];
 		if (!(skip && skip(ctx, path, false)) && guard_git_config_runs_code(path, key, sizeof key)) {
-			snprintf(why, sizeof why, "(a repository's config made or changed during the session) sets %s, "
-				 "which can make git run a program", key);
+			snprintf(why, sizeof why,
+				 "(a repository's config made or changed during the session) sets %s, "
+				 "which can make git run a program",
+				 key);
 			done = set_aside(path, why);
 		}
 		free(path);
@@ -290,8 +340,10 @@ static void add_note(struct guard_git_notes **notes, char *path, int what)
 		}
 	if (ns->n == MAX_NOTES) {
 		if (!ns->overflowed)
-			fprintf(stderr, "guard: more than %d git directories changed during the session: only the first "
-					"are reviewed\n", MAX_NOTES);
+			fprintf(stderr,
+				"guard: more than %d git directories changed during the session: only the first "
+				"are reviewed\n",
+				MAX_NOTES);
 		ns->overflowed = true;
 		free(path);
 		return;

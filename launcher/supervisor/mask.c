@@ -69,7 +69,8 @@ struct guard_masker *guard_masker_new(const struct guard_policy *p, char *why, s
 			ci = r->case_insensitive;
 			m->alts[m->nalts] = (struct alt){NULL, r->show_prefix};
 		}
-		char *piece = guard_xasprintf("%s(?%s:%s)(*MARK:%zu)", m->nalts ? "|" : "", ci ? "i" : "", body, m->nalts);
+		char *piece =
+			guard_xasprintf("%s(?%s:%s)(*MARK:%zu)", m->nalts ? "|" : "", ci ? "i" : "", body, m->nalts);
 		size_t pl = strlen(piece);
 		while (len + pl + 1 > cap)
 			cap *= 2;

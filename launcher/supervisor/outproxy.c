@@ -26,7 +26,7 @@ struct chan {
 struct guard_outproxy {
 	struct guard_masker *m;
 	bool pty, in_tty, err_tty, raw;
-	int master, slave; /* pty mode */
+	int master, slave;    /* pty mode */
 	struct chan out, err; /* pty mode: out.rfd is the master; err used only when stderr is not a terminal */
 	int selfpipe[2];
 	struct termios saved, rawt;
@@ -201,8 +201,8 @@ fail:
 
 void guard_outproxy_drop(const struct guard_outproxy *o)
 {
-	int fds[] = {o->master, o->slave, o->out.rfd, o->out.wfd, o->err.rfd, o->err.wfd, o->selfpipe[0],
-		     o->selfpipe[1]};
+	int fds[] = {o->master,  o->slave,   o->out.rfd,     o->out.wfd,
+		     o->err.rfd, o->err.wfd, o->selfpipe[0], o->selfpipe[1]};
 	for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

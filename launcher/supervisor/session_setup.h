@@ -6,10 +6,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-uint64_t guard_session_magic(void);          /* random, never 0 */
-char *guard_find_shim(void);                 /* realpath of libguard.so, or NULL */
-char *guard_make_rundir(void);               /* private 0700 dir in $XDG_RUNTIME_DIR or /tmp */
-int guard_event_socket(const char *path);    /* bound SOCK_DGRAM with SO_PASSCRED */
+uint64_t guard_session_magic(void);       /* random, never 0 */
+char *guard_find_shim(void);              /* realpath of libguard.so, or NULL */
+char *guard_make_rundir(void);            /* private 0700 dir in $XDG_RUNTIME_DIR or /tmp */
+int guard_event_socket(const char *path); /* bound SOCK_DGRAM with SO_PASSCRED */
 void guard_remove_rundir(const char *dir);
 /* Removes the paths (recursively) once guard is gone, however it ends (kill -9 included): a detached process waits
  * for the returned descriptor's last copy to close. It is close-on-exec: the sandbox's init (no exec) holds one,

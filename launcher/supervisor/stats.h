@@ -9,9 +9,9 @@
 struct guard_session;
 
 struct guard_sup_stats {
-	uint64_t shim_events, shim_ns;      /* datagrams taken from the shim, time to decode and log them */
-	uint64_t notifs, stopped_ns;        /* observer notifications; receive to answer (the caller waits) */
-	uint64_t after_ns;                  /* observer work after the answer (verdict, log line) */
+	uint64_t shim_events, shim_ns;       /* datagrams taken from the shim, time to decode and log them */
+	uint64_t notifs, stopped_ns;         /* observer notifications; receive to answer (the caller waits) */
+	uint64_t after_ns;                   /* observer work after the answer (verdict, log line) */
 	uint64_t verdict_hits, verdict_miss; /* the observer's verdict cache */
 };
 

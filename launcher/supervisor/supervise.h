@@ -29,14 +29,14 @@ struct guard_supervision_slot {
 #define GUARD_SUPERVISION_SLOTS 4
 
 struct guard_supervision {
-	int event_fd;          /* bound unix SOCK_DGRAM the shim sends to; -1: none */
-	int observer_sock[2];  /* socketpair carrying the seccomp listener fd out of the child; -1: no observer */
-	uint64_t magic;        /* the session magic the observer filter lets through */
+	int event_fd;         /* bound unix SOCK_DGRAM the shim sends to; -1: none */
+	int observer_sock[2]; /* socketpair carrying the seccomp listener fd out of the child; -1: no observer */
+	uint64_t magic;       /* the session magic the observer filter lets through */
 	const struct guard_image *image;
-	struct guard_session *session; /* may be NULL (--dry-run, or the log could not be created) */
+	struct guard_session *session;     /* may be NULL (--dry-run, or the log could not be created) */
 	const struct guard_cgroup *cgroup; /* may be NULL */
-	struct guard_masker *mask;          /* mask_output: NULL when nothing is masked (mask.h) */
-	struct guard_outproxy *outproxy;    /* its pty or pipes while the command runs (outproxy.h) */
+	struct guard_masker *mask;         /* mask_output: NULL when nothing is masked (mask.h) */
+	struct guard_outproxy *outproxy;   /* its pty or pipes while the command runs (outproxy.h) */
 	struct guard_supervision_slot slots[GUARD_SUPERVISION_SLOTS]; /* filled by the runner (guard_supervision_add) */
 	int nslots;
 	struct guard_sup_stats stats; /* written at the end when GUARD_STATS names a file (stats.h) */

@@ -46,8 +46,8 @@ void guard_verdict_cache_free(struct guard_verdict_cache *c)
 	free(c);
 }
 
-bool guard_verdict_cache_get(const struct guard_verdict_cache *c, int op, bool is_dir, const char *path,
-			     uint32_t *rule, int *err)
+bool guard_verdict_cache_get(const struct guard_verdict_cache *c, int op, bool is_dir, const char *path, uint32_t *rule,
+			     int *err)
 {
 	uint64_t h = vc_hash(op, is_dir, path);
 	const struct vc_entry *e = &c->e[h % VC_SLOTS];

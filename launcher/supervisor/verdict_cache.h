@@ -15,8 +15,8 @@ void guard_verdict_cache_free(struct guard_verdict_cache *c);
 
 /* The verdict remembered for (op, is_dir, path): the rule's 1-based index in the image (0: none) and the errno
  * the policy predicts (0: allowed). False when not remembered. */
-bool guard_verdict_cache_get(const struct guard_verdict_cache *c, int op, bool is_dir, const char *path,
-			     uint32_t *rule, int *err);
+bool guard_verdict_cache_get(const struct guard_verdict_cache *c, int op, bool is_dir, const char *path, uint32_t *rule,
+			     int *err);
 void guard_verdict_cache_put(struct guard_verdict_cache *c, int op, bool is_dir, const char *path, uint32_t rule,
 			     int err);
 

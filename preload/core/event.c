@@ -5,9 +5,9 @@
 #include "guard/event.h"
 
 static const char *const op_names[GUARD_OP_MAX] = {
-	[GUARD_OP_READ] = "read",     [GUARD_OP_WRITE] = "write",   [GUARD_OP_EXEC] = "exec",
-	[GUARD_OP_CONNECT] = "connect", [GUARD_OP_BIND] = "bind",   [GUARD_OP_CREATE] = "create",
-	[GUARD_OP_REMOVE] = "remove", [GUARD_OP_RENAME] = "rename", [GUARD_OP_LINK] = "link",
+	[GUARD_OP_READ] = "read",         [GUARD_OP_WRITE] = "write",   [GUARD_OP_EXEC] = "exec",
+	[GUARD_OP_CONNECT] = "connect",   [GUARD_OP_BIND] = "bind",     [GUARD_OP_CREATE] = "create",
+	[GUARD_OP_REMOVE] = "remove",     [GUARD_OP_RENAME] = "rename", [GUARD_OP_LINK] = "link",
 	[GUARD_OP_TRUNCATE] = "truncate",
 };
 

@@ -22,8 +22,8 @@ static bool rule_applies(const struct guard_image *img, const struct guard_image
 
 /* guard_image_decide, also telling how long the matching prefix is (a denied ancestor directory must be
  * re-allowed as a whole: gitignore re-allows nothing below an excluded directory). */
-static const struct guard_image_rule *decide(const struct guard_image *img, enum guard_rule_kind kind,
-					     const char *path, bool is_dir, size_t *prefix)
+static const struct guard_image_rule *decide(const struct guard_image *img, enum guard_rule_kind kind, const char *path,
+					     bool is_dir, size_t *prefix)
 {
 	char buf[4096];
 	size_t len = strlen(path);
@@ -196,7 +196,7 @@ const char *guard_explain_builtin_reason(const char *origin)
 }
 
 size_t guard_explain_format(const struct guard_image *img, const struct guard_facts *f, const struct guard_refusal *v,
-			   char *buf, size_t cap)
+			    char *buf, size_t cap)
 {
 	if (v->why == GUARD_WHY_NONE || cap < 2)
 		return 0;
@@ -256,8 +256,7 @@ size_t guard_explain_format(const struct guard_image *img, const struct guard_fa
 			put_prov(&l, img, v->rule);
 			put(&l, " grants reading only");
 		} else {
-			put(&l, writes ? " — not granted for writing by the policy"
-				       : " — not granted by the policy");
+			put(&l, writes ? " — not granted for writing by the policy" : " — not granted by the policy");
 			if (guard_lexpath_under(path, home))
 				put(&l, " (home is deny-by-default)");
 			else
@@ -283,9 +282,8 @@ size_t guard_explain_format(const struct guard_image *img, const struct guard_fa
 		put_clean(&l, guard_lexpath_display(f->path, cwd, project));
 		put(&l, " to ");
 		put_clean(&l, guard_lexpath_display(f->path2, cwd, project));
-		put(&l,
-		    " refused (EXDEV): the sandbox (Landlock) does not move or link files between these "
-		    "directories — not a disk problem; don't retry the same call: copy, then remove the original");
+		put(&l, " refused (EXDEV): the sandbox (Landlock) does not move or link files between these "
+			"directories — not a disk problem; don't retry the same call: copy, then remove the original");
 		break;
 	case GUARD_WHY_NO_NETWORK:
 	case GUARD_WHY_PROXY_ONLY:

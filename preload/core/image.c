@@ -195,8 +195,7 @@ static size_t name_scope(const struct guard_image *img, const char *path)
 	for (uint32_t i = 0; i < img->h->nrules; i++) {
 		const struct guard_image_rule *r = &img->rules[i];
 		if ((r->kind != GUARD_READ && r->kind != GUARD_WRITE) || r->source == GUARD_SRC_PROFILE ||
-		    r->source == GUARD_SRC_BUILTIN ||
-		    (r->flags & GUARD_IRULE_NAME_ONLY))
+		    r->source == GUARD_SRC_BUILTIN || (r->flags & GUARD_IRULE_NAME_ONLY))
 			continue;
 		const char *p = guard_image_str(img, r->pattern);
 		size_t n = strlen(p);
@@ -292,7 +291,8 @@ static size_t word_len(const char *w)
 static bool exec_rule_matches(const char *pat, const char *file, char *const argv[])
 {
 	size_t wl = word_len(pat);
-	bool named = (file && word_is(pat, wl, base_name(file))) || (argv && argv[0] && word_is(pat, wl, base_name(argv[0])));
+	bool named = (file && word_is(pat, wl, base_name(file))) ||
+		     (argv && argv[0] && word_is(pat, wl, base_name(argv[0])));
 	if (!named)
 		return false;
 	const char *w = pat + wl;
@@ -402,8 +402,8 @@ size_t guard_exec_loader_program(const char *file, char *const argv[])
 			break;
 		}
 		bool value = starts(o, "library-path") || starts(o, "preload") || starts(o, "audit") ||
-			     starts(o, "argv0") || starts(o, "glibc-hwcaps-prepend") || starts(o, "glibc-hwcaps-mask") ||
-			     starts(o, "inhibit-rpath");
+			     starts(o, "argv0") || starts(o, "glibc-hwcaps-prepend") ||
+			     starts(o, "glibc-hwcaps-mask") || starts(o, "inhibit-rpath");
 		bool inline_value = false;
 		for (const char *c = o; *c; c++)
 			inline_value |= *c == '=';

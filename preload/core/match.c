@@ -35,9 +35,18 @@ static int named_class(const char *name, size_t len, unsigned char c)
 	bool upper = c >= 'A' && c <= 'Z', lower = c >= 'a' && c <= 'z', digit = c >= '0' && c <= '9';
 	bool alnum = upper || lower || digit, graph = c > ' ' && c < 0x7f;
 	bool xdigit = digit || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
-	const bool member[] = {alnum, upper || lower, c == ' ' || c == '\t', c < ' ' || c == 0x7f, digit,
-			       graph, lower, graph || c == ' ', graph && !alnum,
-			       c == ' ' || (c >= '\t' && c <= '\r'), upper, xdigit};
+	const bool member[] = {alnum,
+			       upper || lower,
+			       c == ' ' || c == '\t',
+			       c < ' ' || c == 0x7f,
+			       digit,
+			       graph,
+			       lower,
+			       graph || c == ' ',
+			       graph && !alnum,
+			       c == ' ' || (c >= '\t' && c <= '\r'),
+			       upper,
+			       xdigit};
 	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
 		if (strlen(names[k]) == len && memcmp(names[k], name, len) == 0)
 			return member[k];

@@ -79,7 +79,8 @@ bool guard_lexpath_under(const char *path, const char *dir)
 
 const char *guard_lexpath_display(const char *abs, const char *cwd, const char *project)
 {
-	if (!project || !*project || !cwd || !*cwd || !guard_lexpath_under(abs, project) || !guard_lexpath_under(abs, cwd))
+	if (!project || !*project || !cwd || !*cwd || !guard_lexpath_under(abs, project) ||
+	    !guard_lexpath_under(abs, cwd))
 		return abs;
 	size_t cl = strlen(cwd);
 	if (cl == 1) /* cwd "/": only when the project is "/" itself */

@@ -52,7 +52,9 @@ static int open_n(const char *path, long n)
 static int open_loop(const char *path, long n)
 {
 	enum { ROUNDS = 5 };
-	struct { double cpu, wall; } per[ROUNDS];
+	struct {
+		double cpu, wall;
+	} per[ROUNDS];
 	long calib = 2000, round = n / ROUNDS;
 	double t0 = now_ns();
 	if (open_n(path, calib) != 0) /* also warms up: dentry cache, the shim's lazy setup */

@@ -306,7 +306,10 @@ static int op_race(const char *secret, const char *decoy, const char *secs)
 
 static int hexval(int c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
 }
 
 static int op_handle(const char *mountdir, const char *type, const char *hex)
@@ -378,8 +381,10 @@ static int op_setcap(const char *path)
 
 static int umount_flags(const char *s)
 {
-	return strcmp(s, "detach") == 0 ? MNT_DETACH : strcmp(s, "force") == 0 ? MNT_FORCE
-		: strcmp(s, "expire") == 0 ? MNT_EXPIRE : 0;
+	return strcmp(s, "detach") == 0   ? MNT_DETACH
+	       : strcmp(s, "force") == 0  ? MNT_FORCE
+	       : strcmp(s, "expire") == 0 ? MNT_EXPIRE
+					  : 0;
 }
 
 static int op_open_tree(const char *path, const char *dst)
@@ -725,8 +730,8 @@ static int op_socket(const char *fam)
 		const char *name;
 		int family, type, proto;
 	} f[] = {
-		{"inet", AF_INET, SOCK_STREAM, 0},    {"inet6", AF_INET6, SOCK_STREAM, 0},
-		{"packet", AF_PACKET, SOCK_RAW, 0},   {"netlink", AF_NETLINK, SOCK_RAW, 0},
+		{"inet", AF_INET, SOCK_STREAM, 0},   {"inet6", AF_INET6, SOCK_STREAM, 0},
+		{"packet", AF_PACKET, SOCK_RAW, 0},  {"netlink", AF_NETLINK, SOCK_RAW, 0},
 		{"vsock", AF_VSOCK, SOCK_STREAM, 0},
 	};
 	for (size_t i = 0; i < sizeof f / sizeof *f; i++)
@@ -799,7 +804,7 @@ int main(int argc, char **argv)
 		return op_setcap(a);
 	if (IS("mknod", 3))
 		return result("mknodat block", syscall(SYS_mknodat, AT_FDCWD, a, S_IFBLK | 0666,
-							 makedev((unsigned)atoi(b), (unsigned)atoi(c))));
+						       makedev((unsigned)atoi(b), (unsigned)atoi(c))));
 	if (IS("umount", 2))
 		return result("umount2", syscall(SYS_umount2, a, umount_flags(b)));
 	if (IS("bind", 2))

@@ -80,8 +80,9 @@ static int parse_resolve(const char *s, unsigned long long *out)
 		const char *name;
 		unsigned long long flag;
 	} names[] = {
-		{"beneath", RESOLVE_BENEATH},       {"in_root", RESOLVE_IN_ROOT}, {"no_symlinks", RESOLVE_NO_SYMLINKS},
-		{"no_magiclinks", RESOLVE_NO_MAGICLINKS}, {"no_xdev", RESOLVE_NO_XDEV}, {"cached", RESOLVE_CACHED},
+		{"beneath", RESOLVE_BENEATH},         {"in_root", RESOLVE_IN_ROOT},
+		{"no_symlinks", RESOLVE_NO_SYMLINKS}, {"no_magiclinks", RESOLVE_NO_MAGICLINKS},
+		{"no_xdev", RESOLVE_NO_XDEV},         {"cached", RESOLVE_CACHED},
 	};
 	*out = 0;
 	if (strcmp(s, "none") == 0)

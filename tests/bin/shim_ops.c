@@ -371,8 +371,8 @@ static int run_one(char *op_arg)
 		long ret;
 		__asm__ volatile("syscall"
 				 : "=a"(ret)
-				 : "0"((long)SYS_openat), "D"((long)AT_FDCWD), "S"(arg), "d"((long)O_RDONLY),
-				   "r"(r10), "r"(r8)
+				 : "0"((long)SYS_openat), "D"((long)AT_FDCWD), "S"(arg), "d"((long)O_RDONLY), "r"(r10),
+				   "r"(r8)
 				 : "rcx", "r11", "memory");
 		report(op, arg, ret, 0);
 	} else {

@@ -178,7 +178,8 @@ static void encode_any(const uint8_t *data, size_t size)
 		if (d.op != ev.op || d.origin != ev.origin || d.err != ev.err || d.pid != ev.pid || d.ppid != ev.ppid ||
 		    d.rule != ev.rule || (d.flags & ~(unsigned)GUARD_EVF_TRUNCATED) != ev.flags)
 			fail("encode/decode changed a header field");
-		if (!prefix_str(d.path, ev.path, tr) || !prefix_str(d.path2, ev.path2, tr) || !prefix_str(d.cwd, ev.cwd, tr))
+		if (!prefix_str(d.path, ev.path, tr) || !prefix_str(d.path2, ev.path2, tr) ||
+		    !prefix_str(d.cwd, ev.cwd, tr))
 			fail("encode/decode changed a string (or cut it without saying so)");
 		if (d.nargv > nargv || (!tr && d.nargv != nargv))
 			fail("encode/decode lost argv without saying so");

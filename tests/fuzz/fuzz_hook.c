@@ -31,8 +31,12 @@ static const struct guard_image *image(void)
 	guard_policy_init(&p);
 	if (guard_policy_load_profile(&p, "default", &err) != 0)
 		fail("the default profile does not load", err.message);
-	struct guard_image_params prm = {.home = "/home/u", .project = "/home/u/proj", .tmpdir = "/tmp/guard-s1",
-					 .session_id = "s1", .event_socket = "/run/guard/s1/ev", .abi = 7};
+	struct guard_image_params prm = {.home = "/home/u",
+					 .project = "/home/u/proj",
+					 .tmpdir = "/tmp/guard-s1",
+					 .session_id = "s1",
+					 .event_socket = "/run/guard/s1/ev",
+					 .abi = 7};
 	size_t len;
 	guard_image_build(&p, &prm, &buf, &len);
 	guard_policy_free(&p);

@@ -18,13 +18,14 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-static const char extra_yaml[] = "files:\n"
-				 "  read: [/usr, /etc, ~/.config/**/settings, $PROJECT/vendor/]\n"
-				 "  write: [$PROJECT, $TMP, ~/.cache/]\n"
-				 "  deny: [.env, \"*.pem\", secrets/, ~/.ssh, \"!.env.example\", \"/etc/sha[d]ow\", \"a\\\\*b\"]\n"
-				 "  protect: [.git/hooks, .git/config, \"!.git/hooks/ok\", ~/.bashrc]\n"
-				 "exec:\n"
-				 "  deny: [curl, wget, git push, \"!git push --dry-run\", rm -rf /]\n";
+static const char extra_yaml[] =
+	"files:\n"
+	"  read: [/usr, /etc, ~/.config/**/settings, $PROJECT/vendor/]\n"
+	"  write: [$PROJECT, $TMP, ~/.cache/]\n"
+	"  deny: [.env, \"*.pem\", secrets/, ~/.ssh, \"!.env.example\", \"/etc/sha[d]ow\", \"a\\\\*b\"]\n"
+	"  protect: [.git/hooks, .git/config, \"!.git/hooks/ok\", ~/.bashrc]\n"
+	"exec:\n"
+	"  deny: [curl, wget, git push, \"!git push --dry-run\", rm -rf /]\n";
 
 struct base {
 	char *img;
@@ -42,9 +43,14 @@ static void build_base(struct base *b, const char *profile, const char *yaml, ui
 		guard_error_print(&err);
 		abort();
 	}
-	struct guard_image_params prm = {.home = "/home/u", .project = "/home/u/proj", .tmpdir = "/tmp/guard-s1",
-					 .session_id = "s1", .event_socket = "/run/guard/s1/events",
-					 .session_magic = 0x5eed5eed5eed5eedull, .flags = flags, .abi = 3};
+	struct guard_image_params prm = {.home = "/home/u",
+					 .project = "/home/u/proj",
+					 .tmpdir = "/tmp/guard-s1",
+					 .session_id = "s1",
+					 .event_socket = "/run/guard/s1/events",
+					 .session_magic = 0x5eed5eed5eed5eedull,
+					 .flags = flags,
+					 .abi = 3};
 	void *img;
 	guard_image_build(&p, &prm, &img, &b->len);
 	b->img = img;

@@ -45,13 +45,16 @@ static bool walk(const struct guard_json *v, size_t *nodes, unsigned depth, unsi
 	switch (v->type) {
 	case GUARD_JSON_NULL:
 	case GUARD_JSON_TRUE:
-	case GUARD_JSON_FALSE: break;
+	case GUARD_JSON_FALSE:
+		break;
 	case GUARD_JSON_NUMBER:
 		if (v->is_int && (double)v->i != v->num) /* both round the same integer to the nearest double */
 			fail("integer and double disagree");
 		exact = isfinite(v->num);
 		break;
-	case GUARD_JSON_STRING: check_str(v->s, v->len); break;
+	case GUARD_JSON_STRING:
+		check_str(v->s, v->len);
+		break;
 	case GUARD_JSON_ARRAY:
 	case GUARD_JSON_OBJECT:
 		if (v->len && !v->items)
@@ -68,7 +71,8 @@ static bool walk(const struct guard_json *v, size_t *nodes, unsigned depth, unsi
 			exact &= walk(&v->items[i], nodes, depth + 1, max_depth);
 		}
 		break;
-	default: fail("unknown type");
+	default:
+		fail("unknown type");
 	}
 	return exact;
 }
@@ -76,16 +80,24 @@ static bool walk(const struct guard_json *v, size_t *nodes, unsigned depth, unsi
 static void write_json(struct guard_buf *b, const struct guard_json *v)
 {
 	switch (v->type) {
-	case GUARD_JSON_NULL: guard_buf_puts(b, "null"); break;
-	case GUARD_JSON_TRUE: guard_buf_puts(b, "true"); break;
-	case GUARD_JSON_FALSE: guard_buf_puts(b, "false"); break;
+	case GUARD_JSON_NULL:
+		guard_buf_puts(b, "null");
+		break;
+	case GUARD_JSON_TRUE:
+		guard_buf_puts(b, "true");
+		break;
+	case GUARD_JSON_FALSE:
+		guard_buf_puts(b, "false");
+		break;
 	case GUARD_JSON_NUMBER:
 		if (v->is_int)
 			guard_buf_printf(b, "%lld", v->i);
 		else
 			guard_buf_printf(b, "%.17g", v->num);
 		break;
-	case GUARD_JSON_STRING: guard_json_str(b, v->s); break;
+	case GUARD_JSON_STRING:
+		guard_json_str(b, v->s);
+		break;
 	case GUARD_JSON_ARRAY:
 	case GUARD_JSON_OBJECT:
 		guard_buf_puts(b, v->type == GUARD_JSON_ARRAY ? "[" : "{");
@@ -111,7 +123,8 @@ static bool same(const struct guard_json *a, const struct guard_json *b)
 	case GUARD_JSON_NUMBER:
 		/* %.17g round-trips a double; "1.0" comes back as the integer 1. */
 		return a->num == b->num && (!a->is_int || (b->is_int && a->i == b->i));
-	case GUARD_JSON_STRING: return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
+	case GUARD_JSON_STRING:
+		return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
 	case GUARD_JSON_ARRAY:
 	case GUARD_JSON_OBJECT:
 		if (a->len != b->len)
@@ -121,7 +134,8 @@ static bool same(const struct guard_json *a, const struct guard_json *b)
 			    !same(&a->items[i], &b->items[i]))
 				return false;
 		return true;
-	default: return true;
+	default:
+		return true;
 	}
 }
 

@@ -25,7 +25,8 @@ static void fail(const char *what, const struct guard_error *err)
 {
 	fprintf(stderr, "POLICY PROPERTY FAILED: %s\n", what);
 	if (err)
-		fprintf(stderr, "  error: %s:%u:%u: %s (%s)\n", err->file, err->line, err->col, err->message, err->hint);
+		fprintf(stderr, "  error: %s:%u:%u: %s (%s)\n", err->file, err->line, err->col, err->message,
+			err->hint);
 	abort();
 }
 
@@ -44,8 +45,13 @@ static void compile(const struct guard_policy *p, uint32_t seed)
 			fail("a rule resolves to an empty pattern", NULL);
 		free(res.pattern);
 	}
-	struct guard_image_params prm = {.home = home, .project = project, .tmpdir = tmpdir, .session_id = "s1",
-					 .event_socket = "/run/guard/s1/ev", .session_magic = 1, .abi = 3};
+	struct guard_image_params prm = {.home = home,
+					 .project = project,
+					 .tmpdir = tmpdir,
+					 .session_id = "s1",
+					 .event_socket = "/run/guard/s1/ev",
+					 .session_magic = 1,
+					 .abi = 3};
 	void *buf;
 	size_t len;
 	guard_image_build(p, &prm, &buf, &len);
@@ -124,8 +130,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = nrules; i < p.nrules; i++) {
 			const struct guard_rule *r = &p.rules[i];
 			if (!r->pattern || guard_pattern_error(r->pattern) || strcmp(r->at.file, ".guard.yaml") != 0 ||
-			    r->at.line == 0 || r->at.source != GUARD_SRC_PROJECT || (r->negated && r->kind != GUARD_DENY &&
-										r->kind != GUARD_PROTECT))
+			    r->at.line == 0 || r->at.source != GUARD_SRC_PROJECT ||
+			    (r->negated && r->kind != GUARD_DENY && r->kind != GUARD_PROTECT))
 				fail("an accepted rule is malformed", NULL);
 		}
 		guard_policy_print(devnull, &p);

@@ -47,8 +47,10 @@ static void request(const char *b, size_t n)
 		check(strlen(r.host) > 0 && strlen(r.host) <= PROXY_HOST_MAX + 2, "request: host");
 		check(!(r.chunked && r.content_length >= 0), "request: one framing");
 		for (size_t i = 0; i < r.nh; i++) {
-			check(r.h[i].name >= b && r.h[i].name + r.h[i].name_len <= b + r.head_len, "request: header name");
-			check(r.h[i].value >= b && r.h[i].value + r.h[i].value_len <= b + r.head_len, "request: header value");
+			check(r.h[i].name >= b && r.h[i].name + r.h[i].name_len <= b + r.head_len,
+			      "request: header name");
+			check(r.h[i].value >= b && r.h[i].value + r.h[i].value_len <= b + r.head_len,
+			      "request: header value");
 			(void)proxy_header_hop(&r.h[i], r.h, r.nh, r.upgrade);
 		}
 		if (!r.connect)
@@ -59,7 +61,8 @@ static void request(const char *b, size_t n)
 		memcpy(more, b, n);
 		memcpy(more + n, "GARBAGE", 7);
 		check(proxy_parse_request(more, n + 7, &r2) == PROXY_OK && r2.head_len == r.head_len &&
-			      r2.port == r.port && !strcmp(r2.host, r.host), "request: trailing bytes change nothing");
+			      r2.port == r.port && !strcmp(r2.host, r.host),
+		      "request: trailing bytes change nothing");
 		free(more);
 	} else if (rc == PROXY_BAD) {
 		check(r.status >= 400 && r.status < 600 && r.error, "request: refusal has a status and a reason");
@@ -150,8 +153,9 @@ static void pattern(const uint8_t *d, size_t n)
 		      "pattern: port");
 		struct net_host self;
 		if (h.kind == NET_HOST_NAME && net_host_target(h.name, strlen(h.name), &self) == 0)
-			check(net_host_matches(&h, &self, h.port == GUARD_NET_PORT_WEB || h.port == GUARD_NET_PORT_ANY ? 443
-													      : h.port),
+			check(net_host_matches(&h, &self,
+					       h.port == GUARD_NET_PORT_WEB || h.port == GUARD_NET_PORT_ANY ? 443
+													    : h.port),
 			      "pattern: a name matches itself");
 	} else {
 		check(strlen(why) > 0, "pattern: refusal has a reason");
@@ -184,12 +188,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	char *b = exact(d, n);
 	switch (data[0] % 6) {
-	case 0: request(b, n); break;
-	case 1: response(b, n); break;
-	case 2: chunked(b, n); break;
-	case 3: socks(d, n); break;
-	case 4: pattern(d, n); break;
-	default: target(d, n); break;
+	case 0:
+		request(b, n);
+		break;
+	case 1:
+		response(b, n);
+		break;
+	case 2:
+		chunked(b, n);
+		break;
+	case 3:
+		socks(d, n);
+		break;
+	case 4:
+		pattern(d, n);
+		break;
+	default:
+		target(d, n);
+		break;
 	}
 	free(b);
 	return 0;

@@ -43,9 +43,14 @@ static void image(const char *name, const char *profile, const char *yaml, uint3
 		guard_error_print(&err);
 		exit(1);
 	}
-	struct guard_image_params prm = {.home = "/home/u", .project = "/home/u/proj", .tmpdir = "/tmp/guard-s1",
-					 .session_id = "20240101-000000-s1", .event_socket = "/run/guard/s1/events",
-					 .session_magic = 0x1234567890abcdefull, .flags = flags, .abi = 3};
+	struct guard_image_params prm = {.home = "/home/u",
+					 .project = "/home/u/proj",
+					 .tmpdir = "/tmp/guard-s1",
+					 .session_id = "20240101-000000-s1",
+					 .event_socket = "/run/guard/s1/events",
+					 .session_magic = 0x1234567890abcdefull,
+					 .flags = flags,
+					 .abi = 3};
 	void *img;
 	size_t len;
 	guard_image_build(&p, &prm, &img, &len);
@@ -57,8 +62,16 @@ static void image(const char *name, const char *profile, const char *yaml, uint3
 static void event(const char *name, enum guard_op op, enum guard_event_origin origin, unsigned flags, int err,
 		  const char *path, const char *path2, const char *cwd, char *const *argv, size_t cap)
 {
-	struct guard_event ev = {.op = op, .origin = origin, .flags = flags, .err = err, .pid = 4242, .ppid = 4241,
-				 .rule = 3, .path = path, .path2 = path2, .cwd = cwd};
+	struct guard_event ev = {.op = op,
+				 .origin = origin,
+				 .flags = flags,
+				 .err = err,
+				 .pid = 4242,
+				 .ppid = 4241,
+				 .rule = 3,
+				 .path = path,
+				 .path2 = path2,
+				 .cwd = cwd};
 	char buf[GUARD_EVENT_MAX];
 	size_t n = guard_event_encode(buf, cap, &ev, argv);
 	struct guard_event check;
@@ -86,10 +99,10 @@ int main(int argc, char **argv)
 
 	/* Edit scripts for fuzz_image_mut.c: byte 0 picks the base, then [op a b c] edits. */
 	static const unsigned char mut[][13] = {
-		{0},                                        /* the default image untouched */
-		{1, 1, 2, 5, 0},                            /* rule 2's pattern → the 5th string */
-		{0, 7, 0, 40, 2, 9, 1, 3, 0},               /* a '*' in the strings; swap rules 1 and 3 */
-		{1, 4, 0, 0xff, 0, 5, 0, 16, 0},            /* nrules = 0xffffffff; cut 16 bytes */
+		{0},                                       /* the default image untouched */
+		{1, 1, 2, 5, 0},                           /* rule 2's pattern → the 5th string */
+		{0, 7, 0, 40, 2, 9, 1, 3, 0},              /* a '*' in the strings; swap rules 1 and 3 */
+		{1, 4, 0, 0xff, 0, 5, 0, 16, 0},           /* nrules = 0xffffffff; cut 16 bytes */
 		{0, 2, 4, 2, 2, 6, 0, 64, 1, 3, 0, 0, 15}, /* flags of rule 4; grow by 64; project → last string */
 	};
 	static const size_t mut_len[] = {1, 5, 9, 9, 13};

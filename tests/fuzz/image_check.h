@@ -24,8 +24,8 @@ static void image_check_rule(const struct guard_image *img, const struct guard_i
 {
 	if (!r)
 		return;
-	if (r < img->rules || r >= img->rules + img->h->nrules || (size_t)((const char *)r - (const char *)img->rules) %
-										   sizeof *r)
+	if (r < img->rules || r >= img->rules + img->h->nrules ||
+	    (size_t)((const char *)r - (const char *)img->rules) % sizeof *r)
 		image_fail(fn, path, kind);
 	if (r->kind != kind)
 		image_fail(fn, path, kind);
@@ -65,16 +65,24 @@ static void image_check_exec(const struct guard_image *img, const struct guard_i
 /* The exec side (the shim asks it between vfork and exec): matching, the loader-as-program rule, the message. */
 static void image_exec(const struct guard_image *img, uint32_t seed)
 {
-	static char *const a_curl[] = {"curl", "-s", "https://x", NULL}, *const a_git[] = {"git", "push", "-f", "origin", NULL},
-			   *const a_sudo[] = {"/usr/bin/sudo", "-i", NULL},
-			   *const a_ld[] = {"/lib64/ld-linux-x86-64.so.2", "--library-path", "/x", "--", "/usr/bin/curl", "-s", NULL},
-			   *const a_ld2[] = {"ld.so", "--preload=/x.so", "--argv0", NULL}, *const a_empty[] = {"", NULL},
-			   *const a_none[] = {NULL};
+	static char *const
+		a_curl[] = {"curl", "-s", "https://x", NULL},
+		*const a_git[] = {"git", "push", "-f", "origin", NULL}, *const a_sudo[] = {"/usr/bin/sudo", "-i", NULL},
+		*const a_ld[] =
+			{"/lib64/ld-linux-x86-64.so.2", "--library-path", "/x", "--", "/usr/bin/curl", "-s", NULL},
+		*const a_ld2[] = {"ld.so", "--preload=/x.so", "--argv0", NULL}, *const a_empty[] = {"", NULL},
+		*const a_none[] = {NULL};
 	static const struct {
 		const char *file;
 		char *const *argv;
-	} calls[] = {{"/usr/bin/curl", a_curl}, {"/usr/bin/git", a_git},	{NULL, a_git},	   {"/usr/bin/sudo", a_sudo},
-		     {"/lib64/ld-linux-x86-64.so.2", a_ld}, {"/lib/ld.so", a_ld2}, {"", a_empty}, {"/bin/x", a_none},
+	} calls[] = {{"/usr/bin/curl", a_curl},
+		     {"/usr/bin/git", a_git},
+		     {NULL, a_git},
+		     {"/usr/bin/sudo", a_sudo},
+		     {"/lib64/ld-linux-x86-64.so.2", a_ld},
+		     {"/lib/ld.so", a_ld2},
+		     {"", a_empty},
+		     {"/bin/x", a_none},
 		     {"/bin/x", NULL}};
 	enum { NCALLS = sizeof calls / sizeof *calls };
 	for (int k = 0; k < 3; k++) {
@@ -89,7 +97,8 @@ static void image_exec(const struct guard_image *img, uint32_t seed)
 			if (prog >= argc)
 				image_fail("loader program index past argv", file ? file : "", 0);
 		}
-		const struct guard_image_rule *r = guard_image_exec_denies_name(img, argv && argv[0] ? argv[0] : "curl");
+		const struct guard_image_rule *r =
+			guard_image_exec_denies_name(img, argv && argv[0] ? argv[0] : "curl");
 		image_check_exec(img, r, "exec_denies_name");
 		if (r && (r->flags & GUARD_IRULE_NEGATED))
 			image_fail("exec_denies_name returned a '!' entry", "", GUARD_EXEC_DENY);
@@ -139,7 +148,8 @@ static void image_walk(const struct guard_image *img, const char *root, const ch
 	if (slash && slash != dir && slash[1]) {
 		*slash = 0;
 		if (!guard_image_decide(img, (enum guard_rule_kind)kind, dir, true)) {
-			const struct guard_image_rule *e = guard_image_decide_entry(img, (enum guard_rule_kind)kind, path, is_dir);
+			const struct guard_image_rule *e =
+				guard_image_decide_entry(img, (enum guard_rule_kind)kind, path, is_dir);
 			image_check_rule(img, e, kind, path, "decide_entry");
 			if (strict && e != guard_image_decide(img, (enum guard_rule_kind)kind, path, is_dir))
 				image_fail("decide_entry differs from decide", path, kind);
@@ -152,11 +162,26 @@ static void image_walk(const struct guard_image *img, const char *root, const ch
  * a handful of paths picked by `seed` (derived from the input: deterministic), not all of them. */
 static void image_exercise(const struct guard_image *img, uint32_t seed, int strict)
 {
-	static const char *const fixed[] = {"/", "/etc/shadow", "/usr/bin/git", "/home/u/.ssh/id_rsa",
-					    "/home/u/proj/.env", "/home/u/proj/a/secrets/b", "/tmp/x", "/proc/1/environ",
-					    "relative/path", "", "//", "/a//b/"};
-	static const char *const below[] = {"", "/.env", "/.env.example", "/a/b/id_rsa", "/.git/hooks/pre-commit",
-					    "/secrets/x/y.pem", "/.ssh/config", "/.aws/credentials"};
+	static const char *const fixed[] = {"/",
+					    "/etc/shadow",
+					    "/usr/bin/git",
+					    "/home/u/.ssh/id_rsa",
+					    "/home/u/proj/.env",
+					    "/home/u/proj/a/secrets/b",
+					    "/tmp/x",
+					    "/proc/1/environ",
+					    "relative/path",
+					    "",
+					    "//",
+					    "/a//b/"};
+	static const char *const below[] = {"",
+					    "/.env",
+					    "/.env.example",
+					    "/a/b/id_rsa",
+					    "/.git/hooks/pre-commit",
+					    "/secrets/x/y.pem",
+					    "/.ssh/config",
+					    "/.aws/credentials"};
 	enum { NFIXED = sizeof fixed / sizeof *fixed, NBELOW = sizeof below / sizeof *below };
 	char path[600];
 	/* Every string the header and the rules name must be a NUL-terminated string inside the image. */
@@ -179,7 +204,8 @@ static void image_exercise(const struct guard_image *img, uint32_t seed, int str
 		if (pick == 0) {
 			image_verdicts(img, fixed[n % NFIXED], (int)kind, (int)is_dir);
 		} else if (pick == 1) {
-			snprintf(path, sizeof path, "%.500s%s", guard_image_str(img, places[n % 3]), below[(n / 3) % NBELOW]);
+			snprintf(path, sizeof path, "%.500s%s", guard_image_str(img, places[n % 3]),
+				 below[(n / 3) % NBELOW]);
 			image_verdicts(img, path, (int)kind, (int)is_dir);
 		} else if (img->h->nrules) {
 			const char *pat = guard_image_str(img, img->rules[n % img->h->nrules].pattern);
@@ -190,8 +216,9 @@ static void image_exercise(const struct guard_image *img, uint32_t seed, int str
 	image_exec(img, seed);
 	{
 		static const char *const roots[] = {"/", "/home/u", "/home/u/proj", "/etc", "/tmp"};
-		static const char *const under[] = {"", ".env", "a/b/c.pem", "secrets/x", ".git/hooks/pre-commit",
-						    "src/.env.example", ".ssh/id_rsa"};
+		static const char *const under[] = {
+			"",           ".env", "a/b/c.pem", "secrets/x", ".git/hooks/pre-commit", "src/.env.example",
+			".ssh/id_rsa"};
 		uint32_t y = seed * 2654435761u;
 		const char *root = (y >> 3) % 4 == 3 ? guard_image_str(img, places[(y >> 5) % 3])
 						     : roots[(y >> 5) % (sizeof roots / sizeof *roots)];

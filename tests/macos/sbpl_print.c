@@ -76,8 +76,11 @@ int main(int argc, char **argv)
 	plan.home = guard_path_normalize(argv[2]);
 	plan.project = guard_path_normalize(argv[3]);
 	plan.tmpdir = guard_path_normalize(argv[4]);
-	struct guard_image_params prm = {.home = plan.home, .project = plan.project, .tmpdir = plan.tmpdir,
-					 .session_id = "", .event_socket = ""};
+	struct guard_image_params prm = {.home = plan.home,
+					 .project = plan.project,
+					 .tmpdir = plan.tmpdir,
+					 .session_id = "",
+					 .event_socket = ""};
 	guard_image_build(&policy, &prm, &plan.image_buf, &plan.image_len);
 	if (guard_image_load(&plan.image, plan.image_buf, plan.image_len) != 0)
 		return 2;
@@ -92,11 +95,11 @@ int main(int argc, char **argv)
 		}
 	}
 	for (int i = 6; i < argc; i++) {
-		struct guard_hole h = {guard_path_normalize(argv[i]), false, true, NULL, guard_xstrdup("named by the suite")};
+		struct guard_hole h = {guard_path_normalize(argv[i]), false, true, NULL,
+				       guard_xstrdup("named by the suite")};
 		GUARD_VEC_PUSH(plan.holes, h);
 	}
-	struct guard_sbpl_input in = {.plan = &plan, .net = GUARD_SBPL_NET_NONE, .shim = argv[5],
-				      .physical = physical};
+	struct guard_sbpl_input in = {.plan = &plan, .net = GUARD_SBPL_NET_NONE, .shim = argv[5], .physical = physical};
 	char why[512];
 	char *text = guard_sbpl_generate(&in, why, sizeof why);
 	if (!text) {

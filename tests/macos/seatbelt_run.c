@@ -32,8 +32,8 @@ int main(int argc, char **argv)
 	}
 	fclose(f);
 	char why[512];
-	int code = guard_seatbelt_exec(profile, strcmp(argv[2], "-") ? argv[2] : NULL, argv + 4, environ, why,
-				       sizeof why);
+	int code =
+		guard_seatbelt_exec(profile, strcmp(argv[2], "-") ? argv[2] : NULL, argv + 4, environ, why, sizeof why);
 	fprintf(stderr, "seatbelt_run: %s\n", why);
 	return code;
 }

@@ -48,10 +48,10 @@ static const char *const fx_files[] = {
 static bool fx_is_file(const char *path)
 {
 	const char *base = strrchr(path, '/') + 1;
-	static const char *const dot_files[] = {".gitconfig", ".bashrc", ".bash_profile", ".bash_login",
-						".bash_logout", ".bash_aliases", ".profile", ".zshrc",
-						".zshenv", ".zprofile", ".zlogin", ".zlogout", ".inputrc",
-						"known_hosts", NULL};
+	static const char *const dot_files[] = {
+		".gitconfig",    ".bashrc",  ".bash_profile", ".bash_login", ".bash_logout",
+		".bash_aliases", ".profile", ".zshrc",        ".zshenv",     ".zprofile",
+		".zlogin",       ".zlogout", ".inputrc",      "known_hosts", NULL};
 	if (strncmp(path, "/dev/", 5) == 0)
 		return strcmp(path, "/dev/pts") != 0 && strcmp(path, "/dev/fd") != 0;
 	for (size_t i = 0; dot_files[i]; i++)
@@ -104,7 +104,8 @@ static int fx_world_init(struct fx_world *w, const char *profile, const char *ex
 		guard_error_print(&err);
 		return -1;
 	}
-	if (extra && guard_policy_load_yaml(&w->policy, "fixture.yaml", extra, strlen(extra), GUARD_SRC_USER, &err) != 0) {
+	if (extra &&
+	    guard_policy_load_yaml(&w->policy, "fixture.yaml", extra, strlen(extra), GUARD_SRC_USER, &err) != 0) {
 		guard_error_print(&err);
 		return -1;
 	}
@@ -114,8 +115,8 @@ static int fx_world_init(struct fx_world *w, const char *profile, const char *ex
 	plan->project = guard_xstrdup(FX_PROJECT);
 	plan->cwd = guard_xstrdup(FX_PROJECT);
 	plan->tmpdir = guard_xstrdup(FX_TMP);
-	struct guard_image_params prm = {.home = FX_HOME, .project = FX_PROJECT, .tmpdir = FX_TMP,
-					 .session_id = "", .event_socket = ""};
+	struct guard_image_params prm = {
+		.home = FX_HOME, .project = FX_PROJECT, .tmpdir = FX_TMP, .session_id = "", .event_socket = ""};
 	guard_image_build(&w->policy, &prm, &plan->image_buf, &plan->image_len);
 	if (guard_image_load(&plan->image, plan->image_buf, plan->image_len) != 0)
 		return -1;

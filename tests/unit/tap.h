@@ -7,23 +7,23 @@
 
 static int tap_n, tap_failed;
 
-#define TAP_OK(cond, ...)                                                                                            \
-	do {                                                                                                         \
-		int tap_c_ = !!(cond);                                                                               \
-		printf("%sok %d - ", tap_c_ ? "" : "not ", ++tap_n);                                                 \
-		printf(__VA_ARGS__);                                                                                 \
-		printf("\n");                                                                                        \
-		if (!tap_c_) {                                                                                       \
-			tap_failed++;                                                                                \
-			printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);                                  \
-		}                                                                                                    \
+#define TAP_OK(cond, ...)                                                                                              \
+	do {                                                                                                           \
+		int tap_c_ = !!(cond);                                                                                 \
+		printf("%sok %d - ", tap_c_ ? "" : "not ", ++tap_n);                                                   \
+		printf(__VA_ARGS__);                                                                                   \
+		printf("\n");                                                                                          \
+		if (!tap_c_) {                                                                                         \
+			tap_failed++;                                                                                  \
+			printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);                                \
+		}                                                                                                      \
 	} while (0)
 
-#define TAP_SKIP(reason, ...)                                                                                        \
-	do {                                                                                                         \
-		printf("ok %d - ", ++tap_n);                                                                         \
-		printf(__VA_ARGS__);                                                                                 \
-		printf(" # SKIP %s\n", reason);                                                                      \
+#define TAP_SKIP(reason, ...)                                                                                          \
+	do {                                                                                                           \
+		printf("ok %d - ", ++tap_n);                                                                           \
+		printf(__VA_ARGS__);                                                                                   \
+		printf(" # SKIP %s\n", reason);                                                                        \
 	} while (0)
 
 static inline int tap_done(void)

@@ -76,15 +76,17 @@ int main(void)
 	char *ld1[] = {"/lib64/ld-linux-x86-64.so.2", "/usr/bin/curl", "--version", NULL};
 	char *ld2[] = {"ld-linux-x86-64.so.2", "--library-path", "/x", "--argv0=y", "curl", NULL};
 	char *ld3[] = {"ld-linux-x86-64.so.2", "--list", NULL};
-	TAP_OK(guard_exec_loader_program("/lib64/ld-linux-x86-64.so.2", ld1) == 1, "ld.so PROG: the program is argv[1]");
+	TAP_OK(guard_exec_loader_program("/lib64/ld-linux-x86-64.so.2", ld1) == 1,
+	       "ld.so PROG: the program is argv[1]");
 	TAP_OK(guard_exec_loader_program("/lib64/ld-linux-x86-64.so.2", ld2) == 4, "ld.so options skipped");
 	TAP_OK(guard_exec_loader_program("/lib64/ld-linux-x86-64.so.2", ld3) == 0, "ld.so without a program");
 	TAP_OK(guard_exec_loader_program("/usr/bin/env", ld1) == 0, "not the loader");
 
 	char msg[512];
 	guard_image_exec_message(&img, &img.exec[0], msg, sizeof msg);
-	TAP_OK(!strcmp(msg, "guard: curl is denied by exec.deny \"curl\" (t.yaml:3:7) \xe2\x80\x94 sandbox policy, don't "
-			    "retry\n"),
+	TAP_OK(!strcmp(msg,
+		       "guard: curl is denied by exec.deny \"curl\" (t.yaml:3:7) \xe2\x80\x94 sandbox policy, don't "
+		       "retry\n"),
 	       "the message: %s", msg);
 	char small[16];
 	size_t n = guard_image_exec_message(&img, &img.exec[0], small, sizeof small);

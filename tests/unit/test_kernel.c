@@ -234,7 +234,7 @@ static void seccomp_default(void *arg)
 	check(s >= 0, "socket(AF_INET) works without deny_inet (%s)", strerror(s < 0 ? errno : 0));
 	if (s >= 0)
 		close(s);
-	/* x32 entry: the x86_64 number with bit 30 set; the filter must answer before the kernel's x32 check. */
+		/* x32 entry: the x86_64 number with bit 30 set; the filter must answer before the kernel's x32 check. */
 #if defined(__x86_64__)
 	r = syscall(0x40000000 | SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0);
 	check(r < 0 && errno == EPERM, "x32 keyctl -> EPERM (%s)", strerror(errno_of(r)));
@@ -474,7 +474,8 @@ static void rlimits_child(void *arg)
 	      why);
 	getrlimit(RLIMIT_NOFILE, &rl);
 	if (under_valgrind())
-		skip("valgrind refuses a NOFILE hard limit below its own descriptors", "NOFILE hard 128, soft stays 32");
+		skip("valgrind refuses a NOFILE hard limit below its own descriptors",
+		     "NOFILE hard 128, soft stays 32");
 	else
 		check(rl.rlim_max == 128 && rl.rlim_cur == 32, "NOFILE hard 128, soft stays 32 (%llu/%llu)",
 		      (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max);

@@ -132,7 +132,9 @@ int main(void)
 	r = run(m, "curl -H 'Authorization: Bearer abcDEF123456ghiJKL789mno' x\n", 3, 7);
 	TAP_OK(same(r, "curl -H 'Authorization: Bearer [MASKED:bearer]' x\n"), "bearer token");
 	free(r);
-	r = run(m, "before\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\nabcdef==\n-----END RSA PRIVATE KEY-----\nafter\n",
+	r = run(m,
+		"before\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\nabcdef==\n-----END RSA PRIVATE "
+		"KEY-----\nafter\n",
 		5, 3);
 	TAP_OK(same(r, "before\n[MASKED:private-key]\nafter\n"), "private key block");
 	free(r);
@@ -231,7 +233,8 @@ int main(void)
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		TAP_OK(secs < 10, "20 KB of hostile input in %.2f s (bounded)", secs);
-		TAP_OK(strstr(r, "[MASKED:match-limit]") != NULL, "the match limit was hit and the output failed closed");
+		TAP_OK(strstr(r, "[MASKED:match-limit]") != NULL,
+		       "the match limit was hit and the output failed closed");
 		free(r);
 		guard_masker_free(m);
 	}

@@ -118,9 +118,9 @@ static const struct glob_case glob_cases[] = {
 	{"/**/x/**/x", "/x", true, false},
 	{"/a/*/c", "/a/b/c", true, true},
 	{"/a/*/c", "/a/b/x/c", true, false},
-	{"a**b", "axxb", true, true},    /* not a whole component: just '*' */
+	{"a**b", "axxb", true, true}, /* not a whole component: just '*' */
 	{"a**b", "a/b", true, false},
-	{"a**b", "a/x/b", false, true},  /* without pathname '**' is '*' */
+	{"a**b", "a/x/b", false, true}, /* without pathname '**' is '*' */
 	{"/a/**", "/a", false, false},
 	{"/a/**/b", "/a/b", false, false},
 	{"\\*\\*/x", "**/x", true, true}, /* escaped stars are no '**' */
@@ -249,9 +249,10 @@ static bool error_is(const char *pat, const char *want)
 static void test_errors(void)
 {
 	static const char *const valid[] = {
-		"**",    "/a/**", "**/x",    "/a/**/b", "*.pem",  "[]]",       "[!]]",   "\\*",         "a\\\\",
-		"[a-]",  "/",     "~/.ssh",  "secrets/", "AWS_*", "[[:alpha:]]", "a*b*c", "/p/.git/hooks/", "[\\]]",
-		"**/**", ".env",  "/a/*/**", "$HOME/x", "[x-x]",
+		"**",          "/a/**", "**/x",           "/a/**/b", "*.pem",  "[]]",      "[!]]",
+		"\\*",         "a\\\\", "[a-]",           "/",       "~/.ssh", "secrets/", "AWS_*",
+		"[[:alpha:]]", "a*b*c", "/p/.git/hooks/", "[\\]]",   "**/**",  ".env",     "/a/*/**",
+		"$HOME/x",     "[x-x]",
 	};
 	for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++)
 		TAP_OK(guard_pattern_error(valid[i]) == NULL, "\"%s\" is valid", valid[i]);

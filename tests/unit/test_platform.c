@@ -33,7 +33,9 @@ static void abi_caps(void)
 	};
 	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
 		struct guard_landlock_caps c = guard_landlock_abi_caps(want[i].abi);
-		size_t size = want[i].size == 1 ? v1 : want[i].size == 4 ? v4 : sizeof(struct guard_landlock_ruleset_attr);
+		size_t size = want[i].size == 1   ? v1
+			      : want[i].size == 4 ? v4
+						  : sizeof(struct guard_landlock_ruleset_attr);
 		TAP_OK(c.fs == (abi1 | want[i].extra_fs) && c.net == (want[i].net ? tcp : 0) &&
 			       c.scoped == (want[i].scoped ? scopes : 0) && c.attr_size == size,
 		       "ABI %d: file-system rights, TCP rights, scopes and attribute size", want[i].abi);
@@ -88,9 +90,11 @@ static void mount_ops(void)
 	       GUARD_RUN_DIR);
 	const struct guard_mount *shim = find(&plan, GUARD_MNT_BIND_RO, GUARD_RUN_DIR "/libguard.so");
 	TAP_OK(shim && !shim->is_dir && strcmp(shim->src, plan.shim) == 0, "the shim: bound read-only beside it");
-	TAP_OK(find(&plan, GUARD_MNT_SELF_BIND, proj) != NULL, "the writable project outside the tmpfs roots: self-bound");
+	TAP_OK(find(&plan, GUARD_MNT_SELF_BIND, proj) != NULL,
+	       "the writable project outside the tmpfs roots: self-bound");
 	TAP_OK(find(&plan, GUARD_MNT_COVER_FILE, env) != NULL, "the denied file: covered");
-	TAP_OK(find(&plan, GUARD_MNT_COVER_SOURCES, "/run/.guard-cover") || find(&plan, GUARD_MNT_COVER_SOURCES, "/tmp/.guard-cover"),
+	TAP_OK(find(&plan, GUARD_MNT_COVER_SOURCES, "/run/.guard-cover") ||
+		       find(&plan, GUARD_MNT_COVER_SOURCES, "/tmp/.guard-cover"),
 	       "the cover sources are an operation of their own");
 	const struct guard_mount *stub = find(&plan, GUARD_MNT_STUB, "/usr/bin/curl");
 	TAP_OK(stub && stub->src && stub->src[0] == '/', "an exec.deny stub: guard itself bound over the program");

@@ -165,30 +165,120 @@ static void test_default_profile(void)
 		       p.core_dumps.value == 0 && p.open_files.set,
 	       "default limits with provenance (processes %lld, core dumps off)", p.processes.value);
 
-	static const char *const reads[] = {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc",
-					    "/opt", "/nix/store", "/snap", "/proc", "/sys", "/dev/null", "/dev/zero",
-					    "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/pts",
-					    "/dev/ptmx", "/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr",
-					    "$PROJECT", "~/.gitconfig", "~/.config/git", "~/.bashrc", "~/.zshrc",
-					    "~/.profile", "~/.inputrc", "~/.ssh/known_hosts", "~/.ssh/config",
-					    "~/.ssh/*.pub", "~/.local/bin", "~/.local/lib", "~/.cargo/bin", "~/.rustup",
-					    "~/.pyenv", "~/.nvm", "~/.volta", "~/.bun", "~/.sdkman", "~/.asdf", NULL};
-	static const char *const writes[] = {"$PROJECT", "$TMP", "/dev/null", "/dev/tty", "/dev/pts", "/dev/ptmx",
-					     "/dev/full", "/dev/zero", "/dev/shm", "~/.cache", "~/.npm",
-					     "~/.cargo/registry", "~/.cargo/git", "~/go/pkg/mod", "~/.m2/repository",
-					     "~/.gradle/caches", "~/.yarn", "~/.pnpm-store", "~/.local/share/pnpm",
-					     "~/.bun/install/cache", NULL};
-	static const char *const denies[] = {
-		".env", ".env.*", "*.pem", "*.key", "*.p12", "*.pfx", "id_rsa", "id_ecdsa", "id_ed25519", "id_dsa",
-		"secrets/", "credentials/", ".git-credentials", ".netrc", ".npmrc", ".pypirc", "*.tfstate", "*.tfvars",
-		"~/.ssh/*", "~/.aws/", "~/.gnupg/", "~/.kube/", "~/.docker/config.json", "~/.config/gh/hosts.yml",
-		"~/.cargo/credentials", "~/.cargo/credentials.toml", "~/.m2/settings.xml", "~/.gradle/gradle.properties",
-		"~/.azure/", "~/.config/gcloud/", "~/.password-store/", "~/.local/share/keyrings/", "~/.mozilla/",
-		"~/.config/google-chrome/", "~/.config/chromium/", "~/.config/BraveSoftware/", "~/snap/",
-		"/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/etc/sudoers.d/", "/etc/ssh/ssh_host_*_key",
-		"/etc/ssl/private/", NULL};
-	static const char *const reallow[] = {".env.example", ".env.sample", ".env.template", "~/.ssh/known_hosts",
-					      "~/.ssh/config", "~/.ssh/*.pub", NULL};
+	static const char *const reads[] = {"/usr",
+					    "/bin",
+					    "/sbin",
+					    "/lib",
+					    "/lib32",
+					    "/lib64",
+					    "/libx32",
+					    "/etc",
+					    "/opt",
+					    "/nix/store",
+					    "/snap",
+					    "/proc",
+					    "/sys",
+					    "/dev/null",
+					    "/dev/zero",
+					    "/dev/full",
+					    "/dev/random",
+					    "/dev/urandom",
+					    "/dev/tty",
+					    "/dev/pts",
+					    "/dev/ptmx",
+					    "/dev/fd",
+					    "/dev/stdin",
+					    "/dev/stdout",
+					    "/dev/stderr",
+					    "$PROJECT",
+					    "~/.gitconfig",
+					    "~/.config/git",
+					    "~/.bashrc",
+					    "~/.zshrc",
+					    "~/.profile",
+					    "~/.inputrc",
+					    "~/.ssh/known_hosts",
+					    "~/.ssh/config",
+					    "~/.ssh/*.pub",
+					    "~/.local/bin",
+					    "~/.local/lib",
+					    "~/.cargo/bin",
+					    "~/.rustup",
+					    "~/.pyenv",
+					    "~/.nvm",
+					    "~/.volta",
+					    "~/.bun",
+					    "~/.sdkman",
+					    "~/.asdf",
+					    NULL};
+	static const char *const writes[] = {"$PROJECT",
+					     "$TMP",
+					     "/dev/null",
+					     "/dev/tty",
+					     "/dev/pts",
+					     "/dev/ptmx",
+					     "/dev/full",
+					     "/dev/zero",
+					     "/dev/shm",
+					     "~/.cache",
+					     "~/.npm",
+					     "~/.cargo/registry",
+					     "~/.cargo/git",
+					     "~/go/pkg/mod",
+					     "~/.m2/repository",
+					     "~/.gradle/caches",
+					     "~/.yarn",
+					     "~/.pnpm-store",
+					     "~/.local/share/pnpm",
+					     "~/.bun/install/cache",
+					     NULL};
+	static const char *const denies[] = {".env",
+					     ".env.*",
+					     "*.pem",
+					     "*.key",
+					     "*.p12",
+					     "*.pfx",
+					     "id_rsa",
+					     "id_ecdsa",
+					     "id_ed25519",
+					     "id_dsa",
+					     "secrets/",
+					     "credentials/",
+					     ".git-credentials",
+					     ".netrc",
+					     ".npmrc",
+					     ".pypirc",
+					     "*.tfstate",
+					     "*.tfvars",
+					     "~/.ssh/*",
+					     "~/.aws/",
+					     "~/.gnupg/",
+					     "~/.kube/",
+					     "~/.docker/config.json",
+					     "~/.config/gh/hosts.yml",
+					     "~/.cargo/credentials",
+					     "~/.cargo/credentials.toml",
+					     "~/.m2/settings.xml",
+					     "~/.gradle/gradle.properties",
+					     "~/.azure/",
+					     "~/.config/gcloud/",
+					     "~/.password-store/",
+					     "~/.local/share/keyrings/",
+					     "~/.mozilla/",
+					     "~/.config/google-chrome/",
+					     "~/.config/chromium/",
+					     "~/.config/BraveSoftware/",
+					     "~/snap/",
+					     "/etc/shadow",
+					     "/etc/gshadow",
+					     "/etc/sudoers",
+					     "/etc/sudoers.d/",
+					     "/etc/ssh/ssh_host_*_key",
+					     "/etc/ssl/private/",
+					     NULL};
+	static const char *const reallow[] = {
+		".env.example", ".env.sample", ".env.template", "~/.ssh/known_hosts", "~/.ssh/config",
+		"~/.ssh/*.pub", NULL};
 	static const char *const protects[] = {".git/hooks/", ".git/config", ".guard.yaml", NULL};
 	const char *missing = NULL;
 	for (const char *const *s = reads; *s; s++)
@@ -219,8 +309,9 @@ static void test_default_profile(void)
 
 	guard_policy_init(&p);
 	rc = guard_policy_load_profile(&p, "defualt", &e);
-	TAP_OK(rc == -1 && strstr(e.message, "unknown profile \"defualt\"") && strstr(e.hint, "did you mean \"default\"") &&
-		       strstr(e.hint, "known profiles: default") && p.nrules == 0,
+	TAP_OK(rc == -1 && strstr(e.message, "unknown profile \"defualt\"") &&
+		       strstr(e.hint, "did you mean \"default\"") && strstr(e.hint, "known profiles: default") &&
+		       p.nrules == 0,
 	       "unknown profile: %s (%s)", e.message, e.hint);
 	rc = guard_policy_load_profile(&p, "../../etc/passwd", &e);
 	TAP_OK(rc == -1 && strstr(e.message, "unknown profile"), "a profile name cannot be a path");
@@ -308,8 +399,8 @@ static void test_errors(void)
 
 	/* patterns */
 	expect_err("bad glob", "files:\n  deny:\n    - /ok\n    - @\"[abc\"\n", "bad pattern \"[abc\"", "globs");
-	expect_err("! in read", "files:\n  read: [@\"!/etc\"]\n", "'!' re-allows only within files.deny and files.protect",
-		   "remove the '!'");
+	expect_err("! in read", "files:\n  read: [@\"!/etc\"]\n",
+		   "'!' re-allows only within files.deny and files.protect", "remove the '!'");
 	expect_err("! in write", "files:\n  write:\n    - @\"!$PROJECT/x\"\n", "'!' re-allows only", NULL);
 	expect_err("bare name in read", "files:\n  read:\n    - @\"*.txt\"\n", "\"*.txt\" is not a path",
 		   "only meaningful in deny and protect");
@@ -318,7 +409,8 @@ static void test_errors(void)
 		   "did you mean $PROJECT? known: ~, $HOME, $PROJECT, $TMP");
 	expect_err("unknown variable, nothing close", "files:\n  read: [@$XYZZY/a]\n", "unknown variable $XYZZY",
 		   "known: ~, $HOME, $PROJECT, $TMP");
-	expect_err("braced variable", "files:\n  read: [@\"${HOME}/a\"]\n", "expected a variable name", "without braces");
+	expect_err("braced variable", "files:\n  read: [@\"${HOME}/a\"]\n", "expected a variable name",
+		   "without braces");
 	expect_err("variable glued to text", "files:\n  read: [@$HOME.bak]\n", "followed by '/'", NULL);
 	expect_err("~user", "files:\n  read: [@~bob/x]\n", "~user is not supported", NULL);
 	expect_err("empty entry", "files:\n  deny: [@\"\"]\n", "empty entry", NULL);
@@ -328,7 +420,8 @@ static void test_errors(void)
 	expect_err("env name with =", "env:\n  drop: [@\"A=B\"]\n", "is not a variable name", NULL);
 
 	/* duplicate keys */
-	expect_err("duplicate top key", "files: {}\nenv: {}\n@files: {}\n", "duplicate key \"files\"", "first set at 1:1");
+	expect_err("duplicate top key", "files: {}\nenv: {}\n@files: {}\n", "duplicate key \"files\"",
+		   "first set at 1:1");
 	expect_err("duplicate nested key", "files:\n  read: []\n  @read: []\n", "duplicate key \"read\" in files",
 		   "first set at 2:3");
 
@@ -354,12 +447,13 @@ static void test_errors(void)
 	/* reserved keys: validated by shape */
 	expect_err("exec.deny a string", "exec:\n  deny: @rm\n", "exec.deny must be a list of strings", NULL);
 	expect_err("exec.deny bad glob", "exec:\n  deny: [@\"[x\"]\n", "bad pattern", NULL);
-	expect_err("publish not a port", "network:\n  publish: [80, @http]\n", "network.publish must be an integer", NULL);
+	expect_err("publish not a port", "network:\n  publish: [80, @http]\n", "network.publish must be an integer",
+		   NULL);
 	expect_err("publish out of range", "network:\n  publish: [@70000]\n", "70000 is out of range", NULL);
 	expect_err("host_sockets item a list", "network:\n  host_sockets:\n    - @[a]\n", "must be a list of strings",
 		   NULL);
-	expect_err("mask pattern without regex", "mask_output:\n  patterns:\n    - @{show_prefix: 4}\n", "needs a regex",
-		   NULL);
+	expect_err("mask pattern without regex", "mask_output:\n  patterns:\n    - @{show_prefix: 4}\n",
+		   "needs a regex", NULL);
 	expect_err("mask pattern a string", "mask_output:\n  patterns:\n    - @ghp_.*\n", "list of mappings", NULL);
 	expect_err("mask show_prefix", "mask_output:\n  patterns:\n    - {regex: x, show_prefix: @-1}\n",
 		   "out of range", NULL);
@@ -387,21 +481,25 @@ static void test_valid(void)
 	expect_ok("empty mapping", "{}\n", 0);
 	expect_ok("empty sections", "files:\nenv:\nlimits:\n", 0);
 	expect_ok("empty lists", "files:\n  read: []\n  deny:\n", 0);
-	expect_ok("all rule kinds", "files:\n  read: [/a, ~/b, ./c]\n  write: [$TMP/x, $HOME/y]\n"
-				    "  deny: [x, \"!x.ok\", \"*.pem\"]\n  protect: [.git/hooks/, \"!.git/hooks/ok\"]\n",
+	expect_ok("all rule kinds",
+		  "files:\n  read: [/a, ~/b, ./c]\n  write: [$TMP/x, $HOME/y]\n"
+		  "  deny: [x, \"!x.ok\", \"*.pem\"]\n  protect: [.git/hooks/, \"!.git/hooks/ok\"]\n",
 		  10);
 
 	struct guard_policy p;
 	struct guard_error e = {0};
 	guard_policy_init(&p);
-	int rc = load(&p, "env:\n  pass: [GIT_*, HOME]\n  drop: [\"*_SECRET\"]\n"
-			  "limits: {processes: 100, open_files: 2048, core_dumps: true}\n"
-			  "exec:\n  deny: [rm]\nnetwork:\n  allow: [github.com]\n  publish: [8080]\n"
-			  "mask_output:\n  presets: [aws]\n  patterns:\n    - {regex: \"ghp_[A-Za-z0-9]+\", show_prefix: 4, "
-			  "case_insensitive: false}\n",
-		      &e);
+	int rc =
+		load(&p,
+		     "env:\n  pass: [GIT_*, HOME]\n  drop: [\"*_SECRET\"]\n"
+		     "limits: {processes: 100, open_files: 2048, core_dumps: true}\n"
+		     "exec:\n  deny: [rm]\nnetwork:\n  allow: [github.com]\n  publish: [8080]\n"
+		     "mask_output:\n  presets: [aws]\n  patterns:\n    - {regex: \"ghp_[A-Za-z0-9]+\", show_prefix: 4, "
+		     "case_insensitive: false}\n",
+		     &e);
 	TAP_OK(rc == 0 && p.npass == 2 && p.ndrop == 1 && !strcmp(p.env_pass[0].name, "GIT_*") &&
-		       p.env_pass[1].at.line == 2 && p.env_pass[1].at.col == 17 && !strcmp(p.env_drop[0].name, "*_SECRET"),
+		       p.env_pass[1].at.line == 2 && p.env_pass[1].at.col == 17 &&
+		       !strcmp(p.env_drop[0].name, "*_SECRET"),
 	       "env.pass/drop with positions %s", rc ? e.message : "");
 	TAP_OK(p.processes.set && p.processes.value == 100 && p.processes.at.line == 4 && p.processes.at.col == 21 &&
 		       p.open_files.value == 2048 && p.core_dumps.value == 1,
@@ -462,7 +560,8 @@ static void test_all_or_nothing(void)
 		       p.ninterned == ninterned,
 	       "a file with an error at its end changes nothing (%s)", e.message);
 	rc = load(&p, "files: {deny: [d]}\n", &e);
-	TAP_OK(rc == 0 && p.nrules == nrules + 1 && !strcmp(p.rules[nrules].pattern, "d"), "the next good file still adds");
+	TAP_OK(rc == 0 && p.nrules == nrules + 1 && !strcmp(p.rules[nrules].pattern, "d"),
+	       "the next good file still adds");
 	guard_policy_free(&p);
 	guard_policy_free(&p); /* free leaves an empty policy: twice is harmless */
 }
@@ -477,7 +576,8 @@ static void test_flags_and_print(void)
 	TAP_OK(rc == 0 && p.rules[0].at.file != at.file && !strcmp(p.rules[0].at.file, "--allow-read"),
 	       "flag rule added with its interned flag name");
 	rc = guard_policy_add_rule(&p, GUARD_READ, "notes.txt", at, &e);
-	TAP_OK(rc == -1 && !strcmp(e.file, "--allow-read") && e.line == 0 && !strncmp(e.message, "\"notes.txt\" is not", 18),
+	TAP_OK(rc == -1 && !strcmp(e.file, "--allow-read") && e.line == 0 &&
+		       !strncmp(e.message, "\"notes.txt\" is not", 18),
 	       "bad flag pattern names the flag: %s", e.message);
 	at.file = "--deny";
 	rc = guard_policy_add_rule(&p, GUARD_DENY, "!x", at, &e);
@@ -490,8 +590,9 @@ static void test_flags_and_print(void)
 	guard_policy_print(f, &p);
 	fclose(f);
 	TAP_OK(strstr(buf, "deny > protect > write > read > default deny") && strstr(buf, "files.read:\n  ~/src") &&
-		       strstr(buf, "--allow-read (flag)") && strstr(buf, "!x") && strstr(buf, "t.yaml:2:13 (user config)") &&
-		       strstr(buf, "network.allow: these hosts only") && strstr(buf, "t.yaml:4:11 (user config)") &&
+		       strstr(buf, "--allow-read (flag)") && strstr(buf, "!x") &&
+		       strstr(buf, "t.yaml:2:13 (user config)") && strstr(buf, "network.allow: these hosts only") &&
+		       strstr(buf, "t.yaml:4:11 (user config)") &&
 		       !strstr(buf, "network: accepted, applied in a later version") &&
 		       strstr(buf, "env.pass:\n  (none)"),
 	       "guard policy output groups entries with provenance");
@@ -535,11 +636,13 @@ static void test_assemble(void)
 {
 	write_file(userconf, "files:\n  deny: [user-secret]\nlimits:\n  processes: 20000\n");
 	write_file(project, "files:\n  deny: [project-secret]\nlimits:\n  processes: 10000\n");
-	const struct guard_flag_rule flags[] = {{GUARD_READ, "~/notes", "--allow-read"}, {GUARD_DENY, "x.log", "--deny"}};
+	const struct guard_flag_rule flags[] = {{GUARD_READ, "~/notes", "--allow-read"},
+						{GUARD_DENY, "x.log", "--deny"}};
 	struct guard_policy p;
 	struct guard_error e = {0};
 	int rc = assemble(&p, &e, flags, 2);
-	TAP_OK(rc == 0, "assemble: profile, user config (from XDG_CONFIG_HOME), project, flags %s", rc ? e.message : "");
+	TAP_OK(rc == 0, "assemble: profile, user config (from XDG_CONFIG_HOME), project, flags %s",
+	       rc ? e.message : "");
 	bool ordered = p.nrules > 4;
 	for (size_t i = 1; i < p.nrules; i++)
 		ordered &= p.rules[i - 1].at.source <= p.rules[i].at.source;
@@ -555,7 +658,8 @@ static void test_assemble(void)
 
 	const struct guard_flag_rule bad[] = {{GUARD_WRITE, "*.o", "--allow-write"}};
 	rc = assemble(&p, &e, bad, 1);
-	TAP_OK(rc == -1 && !strcmp(e.file, "--allow-write") && p.nrules == 0, "bad flag fails assemble, out left empty");
+	TAP_OK(rc == -1 && !strcmp(e.file, "--allow-write") && p.nrules == 0,
+	       "bad flag fails assemble, out left empty");
 	struct guard_sources s = {.profile = "nope"};
 	rc = guard_policy_assemble(&p, &s, &e);
 	TAP_OK(rc == -1 && strstr(e.message, "unknown profile"), "unknown profile fails assemble");
@@ -582,7 +686,8 @@ static void expect_refused(const char *name, const char *marked, const char *wha
 	char how[320];
 	snprintf(how, sizeof how, "run: guard trust %s", project);
 	TAP_OK(rc == -1 && !strcmp(e.file, project) && e.line == line && e.col == col && strstr(e.message, what) &&
-		       strstr(e.message, "an untrusted project file may only tighten") && strstr(e.hint, how) && p.nrules == 0,
+		       strstr(e.message, "an untrusted project file may only tighten") && strstr(e.hint, how) &&
+		       p.nrules == 0,
 	       "untrusted %s refused → %u:%u: %s (%s) [want %u:%u]", name, e.line, e.col, e.message, e.hint, line, col);
 	guard_policy_free(&p);
 }
@@ -610,14 +715,17 @@ static void test_trust_gate(void)
 		       "files.deny \"!.env.local\" re-allows");
 	expect_refused("re-allow in protect", "files:\n  protect: [@\"!.git/hooks/pre-commit\"]\n", "re-allows");
 	expect_refused("env.pass", "env:\n  drop: [FOO]\n  pass: [@GITHUB_TOKEN]\n", "env.pass \"GITHUB_TOKEN\"");
-	expect_refused("higher processes", "limits:\n  processes: @9000\n", "limits.processes 9000 raises the limit of 8192");
+	expect_refused("higher processes", "limits:\n  processes: @9000\n",
+		       "limits.processes 9000 raises the limit of 8192");
 	expect_refused("higher open_files", "limits:\n  open_files: @100000\n", "limits.open_files");
 	expect_refused("core dumps on", "limits:\n  core_dumps: @true\n", "core dumps on");
 	expect_refused("network.allow", "network:\n  allow: [@example.org]\n", "network entry grants access");
-	expect_refused("network.host_sockets", "network:\n  host_sockets: [@/run/docker.sock]\n", "network entry grants access");
+	expect_refused("network.host_sockets", "network:\n  host_sockets: [@/run/docker.sock]\n",
+		       "network entry grants access");
 	expect_refused("network.publish", "network:\n  publish: [@3000]\n", "network entry grants access");
 	/* Rules are checked before env and limits, yet the earliest line is the one reported. */
-	expect_refused("earliest of several", "env:\n  drop: [B]\n  pass: [@A]\nfiles:\n  read: [/x]\n", "env.pass \"A\"");
+	expect_refused("earliest of several", "env:\n  drop: [B]\n  pass: [@A]\nfiles:\n  read: [/x]\n",
+		       "env.pass \"A\"");
 	expect_refused("earliest across sections", "limits: {core_dumps: @true}\nfiles:\n  read: [/x]\n", "core dumps");
 
 	/* Syntax and schema come before trust: an untrusted file with an error gets the error. */

@@ -127,7 +127,8 @@ static void test_matching(void)
 	struct net_host t;
 	TAP_OK(net_host_target("127.1", 5, &t) != 0 && net_host_target("2130706433", 10, &t) != 0,
 	       "numeric aliases are not host names");
-	TAP_OK(net_host_numeric_alias("0x7f000001") && net_host_numeric_alias("127.1") && !net_host_numeric_alias("a.b"),
+	TAP_OK(net_host_numeric_alias("0x7f000001") && net_host_numeric_alias("127.1") &&
+		       !net_host_numeric_alias("a.b"),
 	       "numeric aliases recognized");
 }
 
@@ -142,10 +143,25 @@ static const char *special(const char *ip)
 
 static void test_special(void)
 {
-	const char *sp[] = {"127.0.0.1", "127.255.0.9", "169.254.169.254", "169.254.1.1", "0.0.0.0", "224.0.0.1",
-			    "255.255.255.255", "100.100.100.200", "168.63.129.16", "::1", "::", "fe80::1",
-			    "fd00:ec2::254", "ff02::1", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "64:ff9b::7f00:1",
-			    "2002:a9fe:a9fe::1", NULL};
+	const char *sp[] = {"127.0.0.1",
+			    "127.255.0.9",
+			    "169.254.169.254",
+			    "169.254.1.1",
+			    "0.0.0.0",
+			    "224.0.0.1",
+			    "255.255.255.255",
+			    "100.100.100.200",
+			    "168.63.129.16",
+			    "::1",
+			    "::",
+			    "fe80::1",
+			    "fd00:ec2::254",
+			    "ff02::1",
+			    "::ffff:127.0.0.1",
+			    "::ffff:169.254.169.254",
+			    "64:ff9b::7f00:1",
+			    "2002:a9fe:a9fe::1",
+			    NULL};
 	for (const char **s = sp; *s; s++)
 		TAP_OK(special(*s) != NULL, "%s is special (%s)", *s, special(*s));
 	const char *ok[] = {"1.1.1.1", "10.0.0.1", "192.168.1.1", "2606:4700::1111", "::ffff:8.8.8.8", NULL};
@@ -168,11 +184,13 @@ static void test_requests(void)
 	struct proxy_request r;
 	int rc = req("CONNECT api.example.com:443 HTTP/1.1\r\nHost: api.example.com:443\r\n\r\nTLSBYTES", &r);
 	TAP_OK(rc == PROXY_OK && r.connect && !strcmp(r.host, "api.example.com") && r.port == 443 &&
-		       r.head_len == strlen("CONNECT api.example.com:443 HTTP/1.1\r\nHost: api.example.com:443\r\n\r\n"),
+		       r.head_len ==
+			       strlen("CONNECT api.example.com:443 HTTP/1.1\r\nHost: api.example.com:443\r\n\r\n"),
 	       "CONNECT host:port, head length excludes what follows");
 	rc = req("CONNECT [2001:db8::1]:8443 HTTP/1.1\r\n\r\n", &r);
 	TAP_OK(rc == PROXY_OK && r.connect && !strcmp(r.host, "2001:db8::1") && r.port == 8443 &&
-		       r.target.kind == NET_HOST_IP6, "CONNECT [v6]:port");
+		       r.target.kind == NET_HOST_IP6,
+	       "CONNECT [v6]:port");
 	rc = req("CONNECT api.example.com HTTP/1.1\r\n\r\n", &r);
 	TAP_OK(rc == PROXY_BAD && r.status == 400, "CONNECT without a port refused");
 	rc = req("GET http://Example.COM:8080/a/b?q=1#frag HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n", &r);
@@ -189,7 +207,8 @@ static void test_requests(void)
 	rc = req("POST http://example.com/ HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello", &r);
 	TAP_OK(rc == PROXY_OK && r.content_length == 5, "repeated equal Content-Length accepted");
 	rc = req("POST http://example.com/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n", &r);
-	TAP_OK(rc == PROXY_OK && r.chunked && r.expect_continue && r.content_length == -1, "chunked, Expect: 100-continue");
+	TAP_OK(rc == PROXY_OK && r.chunked && r.expect_continue && r.content_length == -1,
+	       "chunked, Expect: 100-continue");
 	rc = req("GET http://example.com/ws HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n", &r);
 	TAP_OK(rc == PROXY_OK && r.upgrade, "Upgrade request");
 	rc = req("\r\nGET http://example.com/ HTTP/1.1\r\n\r\n", &r);
@@ -204,11 +223,13 @@ static void test_requests(void)
 		const char *why;
 	} bad[] = {
 		{"POST http://e.com/ HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "both"},
-		{"POST http://e.com/ HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", 400, "Content-Length"},
+		{"POST http://e.com/ HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", 400,
+		 "Content-Length"},
 		{"POST http://e.com/ HTTP/1.1\r\nContent-Length: 5, 5\r\n\r\n", 400, "Content-Length"},
 		{"POST http://e.com/ HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400, "Content-Length"},
 		{"POST http://e.com/ HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501, "chunked"},
-		{"POST http://e.com/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 501, "chunked"},
+		{"POST http://e.com/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 501,
+		 "chunked"},
 		{"GET http://e.com/ HTTP/1.1\r\nX-A: 1\r\n  folded\r\n\r\n", 400, "folded"},
 		{"GET http://e.com/ HTTP/1.1\r\nHost : e.com\r\n\r\n", 400, "header name"},
 		{"GET http://e.com/ HTTP/1.1\r\nno colon here\r\n\r\n", 400, "header line"},
@@ -252,11 +273,13 @@ static void test_requests(void)
 
 	/* hop-by-hop */
 	rc = req("GET http://e.com/ HTTP/1.1\r\nConnection: close, X-Secret\r\nX-Secret: 1\r\nX-Keep: 2\r\n"
-		 "Proxy-Authorization: Basic x\r\nKeep-Alive: 5\r\n\r\n", &r);
+		 "Proxy-Authorization: Basic x\r\nKeep-Alive: 5\r\n\r\n",
+		 &r);
 	int hop = 0;
 	for (size_t i = 0; i < r.nh; i++)
 		hop += proxy_header_hop(&r.h[i], r.h, r.nh, false);
-	TAP_OK(rc == PROXY_OK && r.nh == 5 && hop == 4, "hop-by-hop fields, including those Connection names (%d)", hop);
+	TAP_OK(rc == PROXY_OK && r.nh == 5 && hop == 4, "hop-by-hop fields, including those Connection names (%d)",
+	       hop);
 }
 
 static void test_responses(void)
@@ -313,8 +336,8 @@ static void test_chunked(void)
 	TAP_OK(chunked_len(lf, strlen(lf), 2, &rest) == (long)strlen(lf), "bare LF chunk lines");
 	const char *hex = "A\r\n0123456789\r\n0\r\n\r\n";
 	TAP_OK(chunked_len(hex, strlen(hex), 3, &rest) == (long)strlen(hex), "hex sizes");
-	static const char *const bad[] = {"x\r\n", "5\r\nhelloX\r\n", "1234567890123456\r\n", "\r\n", "5 x\r\n",
-					  "0\r\n\rX", NULL};
+	static const char *const bad[] = {
+		"x\r\n", "5\r\nhelloX\r\n", "1234567890123456\r\n", "\r\n", "5 x\r\n", "0\r\n\rX", NULL};
 	for (const char *const *b = bad; *b; b++)
 		TAP_OK(chunked_len(*b, strlen(*b), 1, &rest) == -1, "malformed chunked refused: %s", show(*b, 20));
 	const char *partial = "5\r\nhel";
@@ -328,19 +351,25 @@ static void test_socks(void)
 	size_t used;
 	bool noauth;
 	TAP_OK(proxy_socks5_greeting((const unsigned char *)"\x05\x02\x02\x00", 4, &used, &noauth) == PROXY_OK &&
-		       used == 4 && noauth, "greeting offering no-auth");
+		       used == 4 && noauth,
+	       "greeting offering no-auth");
 	TAP_OK(proxy_socks5_greeting((const unsigned char *)"\x05\x01\x02", 3, &used, &noauth) == PROXY_OK && !noauth,
 	       "greeting without no-auth");
 	TAP_OK(proxy_socks5_greeting((const unsigned char *)"\x05\x03\x00", 3, &used, &noauth) == PROXY_NEED_MORE,
 	       "short greeting needs more");
-	TAP_OK(proxy_socks5_greeting((const unsigned char *)"\x04\x01", 2, &used, &noauth) == PROXY_BAD, "SOCKS4 is not 5");
+	TAP_OK(proxy_socks5_greeting((const unsigned char *)"\x04\x01", 2, &used, &noauth) == PROXY_BAD,
+	       "SOCKS4 is not 5");
 	struct proxy_socks_request r;
-	const unsigned char dom[] = "\x05\x01\x00\x03\x0b" "example.com" "\x01\xbb";
+	const unsigned char dom[] = "\x05\x01\x00\x03\x0b"
+				    "example.com"
+				    "\x01\xbb";
 	TAP_OK(proxy_socks5_request(dom, sizeof dom - 1, &r) == PROXY_OK && !strcmp(r.host, "example.com") &&
-		       r.port == 443 && r.len == sizeof dom - 1, "CONNECT by domain name");
+		       r.port == 443 && r.len == sizeof dom - 1,
+	       "CONNECT by domain name");
 	const unsigned char ip4[] = {5, 1, 0, 1, 10, 0, 0, 5, 0, 80};
 	TAP_OK(proxy_socks5_request(ip4, sizeof ip4, &r) == PROXY_OK && !strcmp(r.host, "10.0.0.5") && r.port == 80 &&
-		       r.target.kind == NET_HOST_IP4, "CONNECT by IPv4");
+		       r.target.kind == NET_HOST_IP4,
+	       "CONNECT by IPv4");
 	unsigned char ip6[22] = {5, 1, 0, 4};
 	ip6[19] = 1;
 	ip6[20] = 0x1f;
@@ -357,12 +386,17 @@ static void test_socks(void)
 	const unsigned char atyp[] = {5, 1, 0, 9, 1, 2};
 	TAP_OK(proxy_socks5_request(atyp, sizeof atyp, &r) == PROXY_BAD && r.reply == SOCKS_BAD_ADDRESS,
 	       "unknown address type refused");
-	const unsigned char badname[] = "\x05\x01\x00\x03\x05" "a..bc" "\x00\x50";
+	const unsigned char badname[] = "\x05\x01\x00\x03\x05"
+					"a..bc"
+					"\x00\x50";
 	TAP_OK(proxy_socks5_request(badname, sizeof badname - 1, &r) == PROXY_BAD, "invalid domain refused");
-	const unsigned char nul[] = "\x05\x01\x00\x03\x05" "ab\0cd" "\x00\x50";
+	const unsigned char nul[] = "\x05\x01\x00\x03\x05"
+				    "ab\0cd"
+				    "\x00\x50";
 	TAP_OK(proxy_socks5_request(nul, sizeof nul - 1, &r) == PROXY_BAD, "domain with a NUL refused");
 	const unsigned char port0[] = {5, 1, 0, 1, 10, 0, 0, 5, 0, 0};
-	TAP_OK(proxy_socks5_request(port0, sizeof port0, &r) == PROXY_BAD && r.reply == SOCKS_NOT_ALLOWED, "port 0 refused");
+	TAP_OK(proxy_socks5_request(port0, sizeof port0, &r) == PROXY_BAD && r.reply == SOCKS_NOT_ALLOWED,
+	       "port 0 refused");
 }
 
 /* ---- network.* in the policy -------------------------------------------------------------------------- */
@@ -402,7 +436,8 @@ static void test_policy(void)
 		const char *yaml, *msg, *hint;
 		unsigned line, col;
 	} bad[] = {
-		{"network:\n  allow:\n    - https://x.com\n", "network.allow: \"https://x.com\": a URL", "\"x.com\"", 3, 7},
+		{"network:\n  allow:\n    - https://x.com\n", "network.allow: \"https://x.com\": a URL", "\"x.com\"", 3,
+		 7},
 		{"network:\n  allow: [ok.com, \"a.*.com\"]\n", "wildcard", "*.example.com", 2, 19},
 		{"network:\n  allow: [\"x.com:99999\"]\n", "bad port", "1 to 65535", 2, 11},
 		{"network:\n  host_sockets: [relative.sock]\n", "is not a socket path", "$SSH_AUTH_SOCK", 2, 18},
@@ -420,11 +455,12 @@ static void test_policy(void)
 	}
 	/* the flag */
 	const char *nets[] = {"api.example.com", "bad/host"};
-	struct guard_sources src = {.profile = "default", .user_config = "/nonexistent/guard.yaml", .net_flags = nets,
-				    .nnet_flags = 1};
+	struct guard_sources src = {
+		.profile = "default", .user_config = "/nonexistent/guard.yaml", .net_flags = nets, .nnet_flags = 1};
 	rc = guard_policy_assemble(&p, &src, &e);
 	TAP_OK(rc == 0 && p.nnet_allow >= 1 && !strcmp(p.net_allow[p.nnet_allow - 1].at.file, "--allow-net") &&
-		       p.net_allow[p.nnet_allow - 1].at.source == GUARD_SRC_FLAG, "--allow-net adds a flag rule");
+		       p.net_allow[p.nnet_allow - 1].at.source == GUARD_SRC_FLAG,
+	       "--allow-net adds a flag rule");
 	guard_policy_free(&p);
 	src.net_flags = nets + 1;
 	rc = guard_policy_assemble(&p, &src, &e);

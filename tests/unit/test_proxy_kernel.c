@@ -120,8 +120,8 @@ static int landlock_abi(void)
 static int try_connect(unsigned port)
 {
 	int s = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in a = {
+		.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	int rc = connect(s, (struct sockaddr *)&a, sizeof a);
 	int e = rc ? errno : 0;
 	close(s);
@@ -143,9 +143,10 @@ static void landlock_tcp(void)
 {
 	int fa, fb;
 	unsigned pa = listener(&fa), pb = listener(&fb);
-	struct guard_landlock_ruleset_attr attr = {.handled_access_net =
-							   LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP};
-	int rfd = (int)syscall(SYS_landlock_create_ruleset, &attr, offsetof(struct guard_landlock_ruleset_attr, scoped), 0);
+	struct guard_landlock_ruleset_attr attr = {.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP |
+									 LANDLOCK_ACCESS_NET_CONNECT_TCP};
+	int rfd = (int)syscall(SYS_landlock_create_ruleset, &attr, offsetof(struct guard_landlock_ruleset_attr, scoped),
+			       0);
 	struct guard_landlock_net_port_attr rule = {.allowed_access = LANDLOCK_ACCESS_NET_CONNECT_TCP, .port = pa};
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	bool ok = rfd >= 0 && syscall(SYS_landlock_add_rule, rfd, GUARD_LANDLOCK_RULE_NET_PORT, &rule, 0) == 0 &&

@@ -39,14 +39,15 @@ static bool regex_says(const char *glob, const char *s)
 
 static void glob_translation(void)
 {
-	static const char *const globs[] = {"*.pem", ".env.*", "id_rsa", "[ab]?.txt", "[!a]x", "x[[:digit:]]",
-					    "/u/**/k", "/u/**", "/u/*/c", "a\\*b", "a.b+c(d)", "[]]x", "[a-]z",
-					    "x^y$", "*", "**", "a**b", "[^.]*", NULL};
-	static const char *const strs[] = {"a.pem", ".env.local", ".env", "id_rsa", "ax.txt", "bb.txt", "cx.txt",
-					   "ax", "bx", "x5", "xa", "/u/k", "/u/a/k", "/u/a/b/k", "/u", "/u/a",
-					   "/u/a/b", "/u/a/c", "/u/a/b/c", "a*b", "axb", "a.b+c(d)", "abbc(d)",
-					   "]x", "-z", "az", "x^y$", "", "ab", "a/b", "axxb", ".hidden", "vis",
-					   "a.pem/x", NULL};
+	static const char *const globs[] = {"*.pem",        ".env.*",  "id_rsa", "[ab]?.txt", "[!a]x",
+					    "x[[:digit:]]", "/u/**/k", "/u/**",  "/u/*/c",    "a\\*b",
+					    "a.b+c(d)",     "[]]x",    "[a-]z",  "x^y$",      "*",
+					    "**",           "a**b",    "[^.]*",  NULL};
+	static const char *const strs[] = {
+		"a.pem",    ".env.local", ".env", "id_rsa",   "ax.txt",   "bb.txt", "cx.txt",  "ax",     "bx",
+		"x5",       "xa",         "/u/k", "/u/a/k",   "/u/a/b/k", "/u",     "/u/a",    "/u/a/b", "/u/a/c",
+		"/u/a/b/c", "a*b",        "axb",  "a.b+c(d)", "abbc(d)",  "]x",     "-z",      "az",     "x^y$",
+		"",         "ab",         "a/b",  "axxb",     ".hidden",  "vis",    "a.pem/x", NULL};
 	size_t bad = 0, n = 0;
 	for (size_t g = 0; globs[g]; g++)
 		for (size_t s = 0; strs[s]; s++, n++) {
@@ -68,14 +69,33 @@ static void glob_translation(void)
 /* --- invariants of one generated profile --- */
 
 static const char *const known_ops[] = {
-	"default", "file-read*", "file-read-data", "file-read-metadata", "file-write*", "file-write-data",
-	"file-write-unlink", "file-write-create", "file-ioctl", "file-map-executable", "process-fork",
-	"process-exec*", "process-info*", "signal", "sysctl-read", "ipc-posix-sem", "ipc-posix-shm", "mach-lookup",
-	"pseudo-tty", "network*", "network-outbound", "system-socket", NULL,
+	"default",
+	"file-read*",
+	"file-read-data",
+	"file-read-metadata",
+	"file-write*",
+	"file-write-data",
+	"file-write-unlink",
+	"file-write-create",
+	"file-ioctl",
+	"file-map-executable",
+	"process-fork",
+	"process-exec*",
+	"process-info*",
+	"signal",
+	"sysctl-read",
+	"ipc-posix-sem",
+	"ipc-posix-shm",
+	"mach-lookup",
+	"pseudo-tty",
+	"network*",
+	"network-outbound",
+	"system-socket",
+	NULL,
 };
 static const char *const known_filters[] = {
-	"literal", "subpath", "regex", "vnode-type", "require-all", "require-any", "require-not", "target",
-	"extension", "global-name", "remote", "socket-domain", "with", NULL,
+	"literal", "subpath",   "regex",       "vnode-type", "require-all",   "require-any", "require-not",
+	"target",  "extension", "global-name", "remote",     "socket-domain", "with",        NULL,
 };
 
 static bool in_list(const char *const *list, const char *s)
@@ -114,8 +134,8 @@ static void walk_filter(struct sx *f, struct inv *v)
 	}
 	if ((!strcmp(h, "literal") || !strcmp(h, "subpath")) && f->n > 1) {
 		const char *p = f->kids[1]->text;
-		if (p[0] != '/' || strstr(p, "/../") || strstr(p, "/./") || (strlen(p) > 1 && p[strlen(p) - 1] == '/') ||
-		    strstr(p, "//")) {
+		if (p[0] != '/' || strstr(p, "/../") || strstr(p, "/./") ||
+		    (strlen(p) > 1 && p[strlen(p) - 1] == '/') || strstr(p, "//")) {
 			v->bad_paths++;
 			note_bad(v, p);
 		}
@@ -126,7 +146,8 @@ static void walk_filter(struct sx *f, struct inv *v)
 	}
 	if (!strcmp(h, "regex") && f->n > 1) {
 		const char *r = f->kids[1]->text;
-		if (r[0] != '^' || strstr(r, "^/tmp/") || strstr(r, "^/var/") || strstr(r, "^/etc/") || strstr(r, "\\.\\./")) {
+		if (r[0] != '^' || strstr(r, "^/tmp/") || strstr(r, "^/var/") || strstr(r, "^/etc/") ||
+		    strstr(r, "\\.\\./")) {
 			v->bad_regex++;
 			note_bad(v, r);
 		}
@@ -169,7 +190,8 @@ static void invariants(const char *name, const char *text)
 				v.unknown++;
 				note_bad(&v, f->kids[k]->text);
 			}
-			file_wild |= !strcmp(f->kids[k]->text, "file-read*") || !strcmp(f->kids[k]->text, "file-write*");
+			file_wild |=
+				!strcmp(f->kids[k]->text, "file-read*") || !strcmp(f->kids[k]->text, "file-write*");
 		}
 		if (a && file_wild)
 			last_file_allow = rules;
@@ -185,8 +207,8 @@ static void invariants(const char *name, const char *text)
 	}
 	TAP_OK(deny_default_first, "%s: (deny default) comes first", name);
 	TAP_OK(v.untagged == 0, "%s: every rule carries its provenance (with message)", name);
-	TAP_OK(first_policy_deny > last_file_allow, "%s: every file deny comes after every file allow (last match wins)",
-	       name);
+	TAP_OK(first_policy_deny > last_file_allow,
+	       "%s: every file deny comes after every file allow (last match wins)", name);
 	TAP_OK(v.local_ip == 0, "%s: no (local ...) network filter (it admits every outbound connection)", name);
 	TAP_OK(v.bad_paths == 0 && v.lexical_paths == 0 && v.bad_regex == 0,
 	       "%s: every path absolute, normalized and physical (/private/tmp, not /tmp); every regex anchored and "
@@ -245,8 +267,8 @@ static void golden(const char *name, const char *text)
 
 static void profiles(void)
 {
-	static const char *const names[] = {"default", "aider", "claude-code", "codex", "cursor", "gemini", "opencode",
-					    NULL};
+	static const char *const names[] = {"default", "aider",  "claude-code", "codex",
+					    "cursor",  "gemini", "opencode",    NULL};
 	for (size_t i = 0; names[i]; i++) {
 		struct fx_world w;
 		if (fx_world_init(&w, names[i], NULL) != 0) {
@@ -307,7 +329,8 @@ static void decisions(void)
 	       ".git/hooks is read-only");
 	TAP_OK(decide(t, "file-read-data", FX_PROJECT "/.git/hooks/pre-commit", false, NULL), ".git/hooks is readable");
 	TAP_OK(!decide(t, "file-read-data", FX_HOME "/.ssh/id_ed25519", false, NULL), "~/.ssh's key is unreadable");
-	TAP_OK(decide(t, "file-read-data", FX_HOME "/.ssh/id_ed25519.pub", false, NULL), "~/.ssh's public key is readable");
+	TAP_OK(decide(t, "file-read-data", FX_HOME "/.ssh/id_ed25519.pub", false, NULL),
+	       "~/.ssh's public key is readable");
 	TAP_OK(!decide(t, "file-read-data", FX_HOME "/Documents/notes.txt", false, NULL),
 	       "the rest of home is unreadable (deny default)");
 	TAP_OK(!decide(t, "file-read-data", FX_PROJECT "/backup/key", false, &msg) && strstr(msg, "hard link of"),
@@ -337,8 +360,7 @@ static void decisions(void)
 	w.in.keychain = true;
 	w.in.tag = "guard-session-1";
 	t = generate(&w);
-	TAP_OK(t && strstr(t, "(allow network-outbound (remote tcp \"localhost:40123\")") &&
-		       !strstr(t, "network*"),
+	TAP_OK(t && strstr(t, "(allow network-outbound (remote tcp \"localhost:40123\")") && !strstr(t, "network*"),
 	       "proxy mode: outbound TCP to the proxy's loopback port only");
 	TAP_OK(t && strstr(t, "com.apple.SecurityServer"), "a keychain passthrough opens the keychain's services");
 	TAP_OK(t && strstr(t, "(with message \"guard: deny default guard-session-1\")"),
@@ -375,8 +397,11 @@ static void name_scope(void)
 	w.plan.project = guard_xstrdup(FX_HOME "/work/secrets/app");
 	/* The image carries the project too: rebuild it for this project. */
 	free(w.plan.image_buf);
-	struct guard_image_params prm = {.home = FX_HOME, .project = FX_HOME "/work/secrets/app", .tmpdir = FX_TMP,
-					 .session_id = "", .event_socket = ""};
+	struct guard_image_params prm = {.home = FX_HOME,
+					 .project = FX_HOME "/work/secrets/app",
+					 .tmpdir = FX_TMP,
+					 .session_id = "",
+					 .event_socket = ""};
 	guard_image_build(&w.policy, &prm, &w.plan.image_buf, &w.plan.image_len);
 	guard_image_load(&w.plan.image, w.plan.image_buf, w.plan.image_len);
 	for (size_t i = 0; i < w.plan.holes.n; i++)

@@ -17,15 +17,24 @@
 #include "tap.h"
 
 static const char *const components[] = {
-	"src",	  "secrets", "public.txt", ".env",  ".env.example", ".env.local", "x.pem", "certs", "a.txt",
-	"bx",	  "*star",   "build",	   "k.key", "deep",	    "x",	  "docs",  "public", ".git",
-	"hooks",  "config",  "id_rsa",	   "notes", "credentials",  ".ssh",	  "known_hosts", "secret",
-	"id_ed25519.pub", NULL,
+	"src",   "secrets",     "public.txt", ".env",        ".env.example", ".env.local",     "x.pem",
+	"certs", "a.txt",       "bx",         "*star",       "build",        "k.key",          "deep",
+	"x",     "docs",        "public",     ".git",        "hooks",        "config",         "id_rsa",
+	"notes", "credentials", ".ssh",       "known_hosts", "secret",       "id_ed25519.pub", NULL,
 };
 
 static const char *const roots[] = {
-	FX_PROJECT, FX_HOME, FX_HOME "/.ssh", FX_HOME "/work", FX_HOME "/notes", FX_HOME "/tmp-link", "/tmp", "/etc",
-	FX_TMP, "/usr/local", NULL,
+	FX_PROJECT,
+	FX_HOME,
+	FX_HOME "/.ssh",
+	FX_HOME "/work",
+	FX_HOME "/notes",
+	FX_HOME "/tmp-link",
+	"/tmp",
+	"/etc",
+	FX_TMP,
+	"/usr/local",
+	NULL,
 };
 
 struct policy_case {
@@ -129,8 +138,8 @@ static void ask(const struct fx_world *w, struct sbpl_profile *pr, const char *p
 			continue;
 		if (sb) {
 			if (t->over_allow++ < 5)
-				printf("#   HOLE: Seatbelt allows %s %s%s (guard denies), by %s\n", q.op, path, is_dir ? "/" : "",
-				       sbpl_message(by));
+				printf("#   HOLE: Seatbelt allows %s %s%s (guard denies), by %s\n", q.op, path,
+				       is_dir ? "/" : "", sbpl_message(by));
 		} else if (known_over_deny(w, path, write)) {
 			t->known++;
 		} else if (t->over_deny++ < 5) {

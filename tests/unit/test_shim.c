@@ -124,8 +124,7 @@ static const struct trule test_rules[] = {
 #define RULE_ENV 11 /* 1 + index of ".env" */
 #define RULE_PROTECT 13
 
-static void *build_image(const char *hm, const char *pj, const char *tp, const char *sock, uint32_t flags,
-			 size_t *len)
+static void *build_image(const char *hm, const char *pj, const char *tp, const char *sock, uint32_t flags, size_t *len)
 {
 	struct guard_policy p;
 	struct guard_error err;
@@ -296,9 +295,9 @@ static int apply_landlock(void)
 	const uint64_t rx = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_EXECUTE;
 	const uint64_t rw_file =
 		LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE;
-	const uint64_t make = LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
-			      LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
-			      LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_MAKE_SYM;
+	const uint64_t make = LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_DIR |
+			      LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |
+			      LANDLOCK_ACCESS_FS_MAKE_SYM;
 	const uint64_t no_refer = all & ~LANDLOCK_ACCESS_FS_REFER;
 	char p[8192];
 	int bad = 0;
@@ -339,19 +338,19 @@ struct run {
 struct opts {
 	bool landlock, nobody, no_preload, no_policy;
 	const char *cwd;
-	const char *policy;	/* default: img */
+	const char *policy;     /* default: img */
 	const char *const *env; /* extra NAME=value (replacing) */
-	bool clean_env;		/* nothing but PATH, LD_PRELOAD, GUARD_POLICY and env */
+	bool clean_env;         /* nothing but PATH, LD_PRELOAD, GUARD_POLICY and env */
 };
 
 static void build_env(const struct opts *o, char **env, size_t cap, char *store, size_t storecap)
 {
 	size_t n = 0, used = 0;
-#define ADD(...)                                                                                                     \
-	do {                                                                                                         \
-		int k_ = snprintf(store + used, storecap - used, __VA_ARGS__);                                       \
-		env[n++] = store + used;                                                                             \
-		used += (size_t)k_ + 1;                                                                              \
+#define ADD(...)                                                                                                       \
+	do {                                                                                                           \
+		int k_ = snprintf(store + used, storecap - used, __VA_ARGS__);                                         \
+		env[n++] = store + used;                                                                               \
+		used += (size_t)k_ + 1;                                                                                \
 	} while (0)
 	ADD("PATH=/usr/bin:/bin");
 	if (!o->clean_env) {
@@ -452,10 +451,10 @@ static void sh_run(const struct opts *o, const char *script)
 }
 
 /* shim_ops with operations */
-#define OPS(o, ...)                                                                                                  \
-	do {                                                                                                         \
-		const char *argv_[] = {ops, __VA_ARGS__, NULL};                                                      \
-		run(&R, (o), argv_);                                                                                 \
+#define OPS(o, ...)                                                                                                    \
+	do {                                                                                                           \
+		const char *argv_[] = {ops, __VA_ARGS__, NULL};                                                        \
+		run(&R, (o), argv_);                                                                                   \
 	} while (0)
 
 /* ------------------------------------------------------------------------------------------------------------ */
@@ -498,8 +497,9 @@ static void test_paths(void)
 		       guard_lexpath_join(out, sizeof out, "/p", "/abs//z") == 0 && strcmp(out, "/abs/z") == 0 &&
 		       guard_lexpath_join(out, 8, "/longer", "name") == -1,
 	       "path: join relative/absolute, refuses what does not fit");
-	TAP_OK(guard_lexpath_under("/p/a", "/p") && guard_lexpath_under("/p", "/p") && !guard_lexpath_under("/pa", "/p") &&
-		       guard_lexpath_under("/x", "/") && !guard_lexpath_under("/x", ""),
+	TAP_OK(guard_lexpath_under("/p/a", "/p") && guard_lexpath_under("/p", "/p") &&
+		       !guard_lexpath_under("/pa", "/p") && guard_lexpath_under("/x", "/") &&
+		       !guard_lexpath_under("/x", ""),
 	       "path: under respects component boundaries");
 	TAP_OK(strcmp(guard_lexpath_display("/p/.env", "/p", "/p"), ".env") == 0 &&
 		       strcmp(guard_lexpath_display("/p/a/b", "/p/a", "/p"), "b") == 0 &&
@@ -552,10 +552,9 @@ static void test_fmode(void)
 	       "fopen mode: an unknown first character is EINVAL");
 	TAP_OK(shim_fopen_mode("r,ccs=UTF-8", &fm) == 0 && fm.use_real, "fopen mode: ,ccs= goes to libc's fopen");
 	bool rd, ce;
-	TAP_OK(shim_popen_mode("r", &rd, &ce) == 0 && rd && !ce && shim_popen_mode("we", &rd, &ce) == 0 && !rd &&
-		       ce && shim_popen_mode("er", &rd, &ce) == 0 && rd && ce &&
-		       shim_popen_mode("rw", &rd, &ce) == -1 && shim_popen_mode("", &rd, &ce) == -1 &&
-		       shim_popen_mode("rb", &rd, &ce) == -1,
+	TAP_OK(shim_popen_mode("r", &rd, &ce) == 0 && rd && !ce && shim_popen_mode("we", &rd, &ce) == 0 && !rd && ce &&
+		       shim_popen_mode("er", &rd, &ce) == 0 && rd && ce && shim_popen_mode("rw", &rd, &ce) == -1 &&
+		       shim_popen_mode("", &rd, &ce) == -1 && shim_popen_mode("rb", &rd, &ce) == -1,
 	       "popen mode: r or w, optional e, nothing else");
 }
 
@@ -605,13 +604,13 @@ static void explain_case(enum guard_op op, int err, const char *path, bool exist
 			 struct guard_refusal *v, char *msg, size_t cap)
 {
 	struct guard_facts f = {.op = op,
-			       .err = err,
-			       .path = path,
-			       .exists = exists,
-			       .path2 = path2,
-			       .exists2 = false,
-			       .same_fs = same_fs,
-			       .cwd = "/p"};
+				.err = err,
+				.path = path,
+				.exists = exists,
+				.path2 = path2,
+				.exists2 = false,
+				.same_fs = same_fs,
+				.cwd = "/p"};
 	guard_explain_decide(&mem_img, &f, v);
 	msg[0] = 0;
 	guard_explain_format(&mem_img, &f, v, msg, cap);
@@ -657,8 +656,7 @@ static void test_explain(void)
 
 	explain_case(GUARD_OP_READ, EACCES, "/h/x", true, NULL, false, &v, m, sizeof m);
 	TAP_OK(v.why == GUARD_WHY_NOT_GRANTED &&
-		       strstr(m,
-			      "guard: denied read of /h/x — not granted by the policy (home is deny-by-default)") &&
+		       strstr(m, "guard: denied read of /h/x — not granted by the policy (home is deny-by-default)") &&
 		       strstr(m, "To allow: guard run --allow-read /h/x …"),
 	       "explain: home not granted");
 
@@ -698,7 +696,7 @@ static void test_explain(void)
 	guard_explain_decide(&mem_img, &f, &v);
 	guard_explain_format(&mem_img, &f, &v, m, sizeof m);
 	TAP_OK(v.why == GUARD_WHY_NO_NETWORK && strstr(m, "guard: connect to 1.1.1.1:443 failed: this sandbox has no "
-							 "network"),
+							  "network"),
 	       "explain: no network");
 	f.lo_only = false;
 	guard_explain_decide(&mem_img, &f, &v);
@@ -727,8 +725,8 @@ static void test_explain_net(void)
 	char m[1024];
 	const char *px = "http://127.0.0.1:3128";
 
-	struct guard_facts f = {.op = GUARD_OP_CONNECT, .err = ENOENT, .target = "example.com", .lookup = true,
-				.lo_only = true};
+	struct guard_facts f = {
+		.op = GUARD_OP_CONNECT, .err = ENOENT, .target = "example.com", .lookup = true, .lo_only = true};
 	guard_explain_decide(&ns_img, &f, &v);
 	guard_explain_format(&ns_img, &f, &v, m, sizeof m);
 	TAP_OK(v.why == GUARD_WHY_NO_NETWORK && one_line(m) &&
@@ -754,12 +752,17 @@ static void test_explain_net(void)
 	guard_explain_decide(&open_img, &f, &v);
 	TAP_OK(v.why == GUARD_WHY_NONE, "explain net: an open network's lookup failures are not guard's");
 
-	struct guard_facts c = {.op = GUARD_OP_CONNECT, .err = ENETUNREACH, .target = "1.2.3.4:443", .lo_only = true,
-				.proxy = px, .allow = "api.anthropic.com"};
+	struct guard_facts c = {.op = GUARD_OP_CONNECT,
+				.err = ENETUNREACH,
+				.target = "1.2.3.4:443",
+				.lo_only = true,
+				.proxy = px,
+				.allow = "api.anthropic.com"};
 	guard_explain_decide(&ns_img, &c, &v);
 	guard_explain_format(&ns_img, &c, &v, m, sizeof m);
-	TAP_OK(v.why == GUARD_WHY_PROXY_ONLY && strstr(m, "guard: connect to 1.2.3.4:443 failed: the sandbox reaches "
-							 "only network.allow's hosts") &&
+	TAP_OK(v.why == GUARD_WHY_PROXY_ONLY &&
+		       strstr(m, "guard: connect to 1.2.3.4:443 failed: the sandbox reaches "
+				 "only network.allow's hosts") &&
 		       strstr(m, "--allow-net 1.2.3.4 "),
 	       "explain net: a direct connect with a proxy names the proxy and the host to allow");
 	c.lo_only = false;
@@ -793,11 +796,11 @@ static void test_table(void)
 {
 	void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
 	int missing = 0, n = 0;
-#define SHIM_X_CHECK(gen, name, ...)                                                                                 \
-	n++;                                                                                                         \
-	if (!h || !dlsym(h, #name)) {                                                                                \
-		printf("# not exported: %s\n", #name);                                                               \
-		missing++;                                                                                           \
+#define SHIM_X_CHECK(gen, name, ...)                                                                                   \
+	n++;                                                                                                           \
+	if (!h || !dlsym(h, #name)) {                                                                                  \
+		printf("# not exported: %s\n", #name);                                                                 \
+		missing++;                                                                                             \
 	}
 	SHIM_TABLE(SHIM_X_CHECK)
 #undef SHIM_X_CHECK
@@ -818,8 +821,8 @@ static void test_basic_events(void)
 	ev_settle();
 	struct guard_event ev;
 	TAP_OK(exited(&R, 0) && strcmp(R.out, "fine\n") == 0 && R.err[0] == 0, "cat under the shim: output, status");
-	TAP_OK(ev_count(m, GUARD_OP_READ, okp, 0, R.pid, &ev) == 1 && ev.origin == GUARD_ORIGIN_SHIM &&
-		       ev.rule == 0 && ev.ppid == getpid(),
+	TAP_OK(ev_count(m, GUARD_OP_READ, okp, 0, R.pid, &ev) == 1 && ev.origin == GUARD_ORIGIN_SHIM && ev.rule == 0 &&
+		       ev.ppid == getpid(),
 	       "event: read of ok.txt, absolute path, pid and ppid, origin shim");
 
 	m = ev_mark();
@@ -845,7 +848,8 @@ static void test_basic_events(void)
 	    "fopen:sub/a.txt:a", "fopen:sub/a.txt:r+", "fopen:sub/a.txt:a+", "fopen:ok.txt:q", "fopen:nodir/x:w");
 	TAP_OK(strcmp(R.out, out_bare) == 0 && strstr(R.out, "fopen sub/x1.txt = -1 errno 17") &&
 		       strstr(R.out, "cloexec 1") && strstr(R.out, "fopen ok.txt = -1 errno 22"),
-	       "fopen 'x', 'e', 'a', 'r+', 'a+', a bad mode, a missing dir: same results, positions and flags as glibc's");
+	       "fopen 'x', 'e', 'a', 'r+', 'a+', a bad mode, a missing dir: same results, positions and flags as "
+	       "glibc's");
 	if (strcmp(R.out, out_bare) != 0)
 		printf("# glibc:\n%s# shim:\n%s# status %#x err %s\n", out_bare, R.out, R.status, R.err);
 
@@ -880,10 +884,9 @@ static void test_denials(void)
 
 	char hd[4300];
 	snprintf(hd, sizeof hd, "opendir:%s", home);
-	OPS(&ll, "open:.env", "fopen:.env:r", "openat:.env", "open:./.env", "errno-kept:.env", "errno-kept:ok.txt",
-	    hd, "fopen:secrets/key.txt:r", "open:secrets/key.txt");
-	TAP_OK(count_sub(R.err, "guard: denied read of .env ") == 1,
-	       "once per process and path (5 attempts, 1 line)");
+	OPS(&ll, "open:.env", "fopen:.env:r", "openat:.env", "open:./.env", "errno-kept:.env", "errno-kept:ok.txt", hd,
+	    "fopen:secrets/key.txt:r", "open:secrets/key.txt");
+	TAP_OK(count_sub(R.err, "guard: denied read of .env ") == 1, "once per process and path (5 attempts, 1 line)");
 	TAP_OK(strstr(R.out, "open .env = -1 errno 13") && strstr(R.out, "fopen .env = -1 errno 13") &&
 		       strstr(R.out, "errno-kept .env = -1 errno 13") &&
 		       strstr(R.out, "errno-kept ok.txt = 3 errno 33") && strstr(R.out, " = -1 errno 13") &&
@@ -892,8 +895,7 @@ static void test_denials(void)
 	TAP_OK(count_sub(R.err, "denied read of secrets/key.txt by files.deny \"secrets/\"") == 1 &&
 		       strstr(R.err, "'!") && strstr(R.err, "/proj/secrets/' …"),
 	       "below a denied directory: explained once, re-allow the directory");
-	snprintf(hd, sizeof hd, "guard: denied read of %s — not granted by the policy (home is deny-by-default)",
-		 home);
+	snprintf(hd, sizeof hd, "guard: denied read of %s — not granted by the policy (home is deny-by-default)", home);
 	TAP_OK(count_sub(R.err, hd) == 1, "opendir of home: not granted");
 
 	m = ev_mark();
@@ -961,15 +963,13 @@ static void test_denials(void)
 	m = ev_mark();
 	run(&R, &q, argv);
 	ev_settle();
-	TAP_OK(exited(&R, 1) && !strstr(R.err, "guard:") &&
-		       ev_count(m, GUARD_OP_READ, envp_, EACCES, R.pid, NULL) == 1,
+	TAP_OK(exited(&R, 1) && !strstr(R.err, "guard:") && ev_count(m, GUARD_OP_READ, envp_, EACCES, R.pid, NULL) == 1,
 	       "GUARD_QUIET=1: no message, the event still goes");
 	struct opts qi = {.landlock = true, .policy = img_quiet};
 	m = ev_mark();
 	run(&R, &qi, argv);
 	ev_settle();
-	TAP_OK(exited(&R, 1) && !strstr(R.err, "guard:") &&
-		       ev_count(m, GUARD_OP_READ, envp_, EACCES, R.pid, NULL) == 1,
+	TAP_OK(exited(&R, 1) && !strstr(R.err, "guard:") && ev_count(m, GUARD_OP_READ, envp_, EACCES, R.pid, NULL) == 1,
 	       "--quiet in the image: no message, the event still goes");
 
 	char homebin[4200];
@@ -1035,13 +1035,12 @@ static void test_exec(void)
 
 	/* Python: subprocess with close_fds and an environment of its own */
 	m = ev_mark();
-	const char *py[] = {
-		"/usr/bin/python3", "-c",
-		"import subprocess,os\n"
-		"r = subprocess.run(['/bin/cat', 'ok.txt'], close_fds=True, env={}, capture_output=True)\n"
-		"print(r.returncode, r.stdout.decode().strip())\n"
-		"os.close(3) if False else None\n",
-		NULL};
+	const char *py[] = {"/usr/bin/python3", "-c",
+			    "import subprocess,os\n"
+			    "r = subprocess.run(['/bin/cat', 'ok.txt'], close_fds=True, env={}, capture_output=True)\n"
+			    "print(r.returncode, r.stdout.decode().strip())\n"
+			    "os.close(3) if False else None\n",
+			    NULL};
 	run(&R, &o, py);
 	ev_settle();
 	TAP_OK(exited(&R, 0) && strstr(R.out, "0 fine") && ev_count(m, GUARD_OP_READ, okp, 0, 0, &ev) == 1 &&
@@ -1233,7 +1232,8 @@ static void test_magic(void)
 		TAP_OK(exited(&R, 0) && strstr(R.err, "guard: denied read of .env"),
 		       "explaining a refusal (O_PATH lookups of the parent) also carries the magic");
 	} else {
-		TAP_SKIP("Landlock unavailable", "explaining a refusal (O_PATH lookups of the parent) also carries the magic");
+		TAP_SKIP("Landlock unavailable",
+			 "explaining a refusal (O_PATH lookups of the parent) also carries the magic");
 	}
 
 	snprintf(sec, sizeof sec, "seccomp:openat2:%s", mg);

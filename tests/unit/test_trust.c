@@ -55,7 +55,8 @@ static void test_sha256(void)
 		{"448 bits", "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
 		 "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
 		{"896 bits",
-		 "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrst"
+		 "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopq"
+		 "rst"
 		 "nopqrstu",
 		 "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"},
 	};
@@ -89,7 +90,8 @@ static void test_sha256(void)
 	memset(million, 'a', 1000000);
 	guard_sha256_hex(million, 1000000, hex);
 	free(million);
-	TAP_OK(!strcmp(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"), "sha256 one million 'a's");
+	TAP_OK(!strcmp(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"),
+	       "sha256 one million 'a's");
 
 	/* Binary data, NULs included: the hash covers exact bytes, not a C string. */
 	const char bin[] = {'a', '\0', 'b'};
@@ -121,8 +123,8 @@ static void test_store(void)
 
 	int rc = guard_trust_add(NULL, a, &e);
 	struct stat st, sd;
-	TAP_OK(rc == 0 && stat(store, &st) == 0 && stat(storedir, &sd) == 0, "add creates $XDG_CONFIG_HOME/guard/trusted %s",
-	       rc ? e.message : "");
+	TAP_OK(rc == 0 && stat(store, &st) == 0 && stat(storedir, &sd) == 0,
+	       "add creates $XDG_CONFIG_HOME/guard/trusted %s", rc ? e.message : "");
 	TAP_OK((st.st_mode & 0777) == 0600 && (sd.st_mode & 0777) == 0700, "store 0600 in a 0700 dir (%o, %o)",
 	       st.st_mode & 0777, sd.st_mode & 0777);
 	char hex[65], want[512];
@@ -184,7 +186,8 @@ static void test_store(void)
 
 	/* A deleted file can still be removed by its name. */
 	unlink(b);
-	TAP_OK(guard_trust_remove(store, b, &e) == 0 && !guard_trust_has_path(store, b), "remove after the file is gone");
+	TAP_OK(guard_trust_remove(store, b, &e) == 0 && !guard_trust_has_path(store, b),
+	       "remove after the file is gone");
 
 	/* No temporary files left behind. */
 	DIR *d = opendir(storedir);
@@ -195,12 +198,14 @@ static void test_store(void)
 		closedir(d);
 	TAP_OK(entries == 1, "only the store in its dir (%d entries)", entries);
 
-	TAP_OK(guard_trust_add(store, b, &e) == -1 && strstr(e.message, "cannot trust"), "trusting a missing file fails");
+	TAP_OK(guard_trust_add(store, b, &e) == -1 && strstr(e.message, "cannot trust"),
+	       "trusting a missing file fails");
 
 	char nl[160];
 	snprintf(nl, sizeof nl, "%s/bad\nname.yaml", tmpdir);
 	write_file(nl, "{}\n");
-	TAP_OK(guard_trust_add(store, nl, &e) == -1 && strstr(e.message, "newline"), "a path with a newline is refused");
+	TAP_OK(guard_trust_add(store, nl, &e) == -1 && strstr(e.message, "newline"),
+	       "a path with a newline is refused");
 
 	/* A forged line cannot be made by a path: the store format is checked, not just searched. */
 	write_file(store, "nothex  /x\n");

@@ -12,7 +12,8 @@ int main(void)
 	struct guard_verdict_cache *c = guard_verdict_cache_new();
 	uint32_t rule = 99;
 	int err = 99;
-	TAP_OK(!guard_verdict_cache_get(c, 1, false, "/etc/ld.so.cache", &rule, &err), "an empty cache answers nothing");
+	TAP_OK(!guard_verdict_cache_get(c, 1, false, "/etc/ld.so.cache", &rule, &err),
+	       "an empty cache answers nothing");
 
 	guard_verdict_cache_put(c, 1, false, "/etc/ld.so.cache", 7, 0);
 	guard_verdict_cache_put(c, 1, false, "/p/.env", 3, 13);
@@ -36,7 +37,8 @@ int main(void)
 	for (int i = 0; i < 20000; i++) {
 		snprintf(p, sizeof p, "/flood/%d", i);
 		guard_verdict_cache_put(c, 1, false, p, (uint32_t)i, i % 2 ? 13 : 0);
-		if (!guard_verdict_cache_get(c, 1, false, p, &rule, &err) || rule != (uint32_t)i || err != (i % 2 ? 13 : 0))
+		if (!guard_verdict_cache_get(c, 1, false, p, &rule, &err) || rule != (uint32_t)i ||
+		    err != (i % 2 ? 13 : 0))
 			wrong++;
 	}
 	TAP_OK(wrong == 0, "after each of 20000 distinct paths the newest answer is right (%d wrong)", wrong);
@@ -49,7 +51,8 @@ int main(void)
 				wrong++;
 		}
 	}
-	TAP_OK(kept <= 1024 && wrong == 0, "the table stays bounded (%d of 20000 kept) and what it keeps is right", kept);
+	TAP_OK(kept <= 1024 && wrong == 0, "the table stays bounded (%d of 20000 kept) and what it keeps is right",
+	       kept);
 	guard_verdict_cache_free(c);
 	return tap_done();
 }

@@ -70,7 +70,8 @@ static void test_block_lists(void)
 	expect("an entry already there: nothing changes", add(base, "files", "deny", "*.pem"), base);
 	TAP_OK(!R.changed, "... and says so");
 	expect("remove a block item with its comment, nothing else", del(base, "files", "deny", ".env"),
-	       "# my policy\nfiles:\n  deny:\n    - \"*.pem\"\n  # trailing comment of files\n\nlimits:\n  processes: 100\n");
+	       "# my policy\nfiles:\n  deny:\n    - \"*.pem\"\n  # trailing comment of files\n\nlimits:\n  processes: "
+	       "100\n");
 	expect("remove an entry that is not there: nothing changes", del(base, "files", "deny", "nope"), base);
 	TAP_OK(!R.changed, "... and says so");
 	expect("remove the last item: the key stays, empty", del("files:\n  deny:\n    - a\n", "files", "deny", "a"),
@@ -83,7 +84,8 @@ static void test_block_lists(void)
 	       "# my policy\nfiles:\n  deny:\n    - .env     # secrets\n    - \"*.pem\"\n  read:\n    - ~/notes\n"
 	       "  # trailing comment of files\n\nlimits:\n  processes: 100\n");
 	expect("new section at the end, after a blank line", add(base, "env", "drop", "DATABASE_URL"),
-	       "# my policy\nfiles:\n  deny:\n    - .env     # secrets\n    - \"*.pem\"\n  # trailing comment of files\n\n"
+	       "# my policy\nfiles:\n  deny:\n    - .env     # secrets\n    - \"*.pem\"\n  # trailing comment of "
+	       "files\n\n"
 	       "limits:\n  processes: 100\n\nenv:\n  drop:\n    - DATABASE_URL\n");
 	expect("a last line without a newline", add("files:\n  deny:\n    - a", "files", "deny", "b"),
 	       "files:\n  deny:\n    - a\n    - b\n");
@@ -102,7 +104,8 @@ static void test_empty_values(void)
 	       "files:\n  # Neither readable nor writable.\n  deny:\n    - a.db\n    # - \"*.sqlite3\"\n  protect:\n"
 	       "    # - Makefile\n");
 	expect("the second empty key", add(starter, "files", "protect", "Makefile"),
-	       "files:\n  # Neither readable nor writable.\n  deny:\n    # - \"*.sqlite3\"\n  protect:\n    - Makefile\n"
+	       "files:\n  # Neither readable nor writable.\n  deny:\n    # - \"*.sqlite3\"\n  protect:\n    - "
+	       "Makefile\n"
 	       "    # - Makefile\n");
 	expect("an empty section", add("files:\n# nothing yet\n", "files", "deny", "a"),
 	       "files:\n  deny:\n    - a\n# nothing yet\n");

@@ -48,7 +48,8 @@ static char *physical(const char *path, void *ctx)
 	char resolved[PATH_MAX];
 	for (;;) {
 		if (realpath(head[0] ? head : "/", resolved)) {
-			char *out = guard_xasprintf("%s%s", strcmp(resolved, "/") == 0 && path[strlen(head)] ? "" : resolved,
+			char *out = guard_xasprintf("%s%s",
+						    strcmp(resolved, "/") == 0 && path[strlen(head)] ? "" : resolved,
 						    path + strlen(head));
 			free(head);
 			return out;
@@ -81,7 +82,7 @@ void guard_platform_plan(struct guard_plan *plan, const struct guard_plan_input 
 	const char *tty = isatty(0) ? ttyname(0) : NULL;
 	struct guard_sbpl_input sin = {
 		.plan = plan,
-		.net = mode == GUARD_NET_OPEN ? GUARD_SBPL_NET_OPEN
+		.net = mode == GUARD_NET_OPEN    ? GUARD_SBPL_NET_OPEN
 		       : mode == GUARD_NET_PROXY ? GUARD_SBPL_NET_PROXY
 						 : GUARD_SBPL_NET_NONE,
 		.proxy_port = guard_net_host_proxy_port(plan),

@@ -30,12 +30,12 @@ enum guard_sbpl_net {
 struct guard_sbpl_input {
 	const struct guard_plan *plan; /* the image (rules and where each was written), trees, holes, project */
 	enum guard_sbpl_net net;
-	unsigned proxy_port;    /* GUARD_SBPL_NET_PROXY: the port guard's proxy listens on (127.0.0.1) */
+	unsigned proxy_port;             /* GUARD_SBPL_NET_PROXY: the port guard's proxy listens on (127.0.0.1) */
 	const char *const *host_sockets; /* network.host_sockets, resolved; NULL-terminated (may be NULL) */
-	const char *shim;       /* the DYLD shim, readable and mappable (NULL: none) */
-	const char *tty;        /* the terminal guard was started on (ttyname(0)): read, write, ioctl (may be NULL) */
-	bool keychain;          /* the keychain's mach services are reachable (a passthrough opened them) */
-	const char *tag;        /* appended to every message, e.g. the session id, so a log line names its session */
+	const char *shim;                /* the DYLD shim, readable and mappable (NULL: none) */
+	const char *tty; /* the terminal guard was started on (ttyname(0)): read, write, ioctl (may be NULL) */
+	bool keychain;   /* the keychain's mach services are reachable (a passthrough opened them) */
+	const char *tag; /* appended to every message, e.g. the session id, so a log line names its session */
 	/* The physical spelling of an absolute, normalized path (Seatbelt matches resolved paths: /tmp is
 	 * /private/tmp): on a Mac the realpath of its longest existing prefix; a fixed table in tests. Returns a
 	 * malloc'd string. NULL: paths are already physical. */

@@ -7,19 +7,19 @@
 #include "sandbox/darwin/sbpl.h"
 
 const char *const guard_sbpl_system_trees[] = {
-	"/System",                    /* frameworks, the dyld shared cache (macOS 11+) */
-	"/usr/lib",                   /* libSystem and the dylibs dyld resolves */
-	"/usr/share",                 /* zoneinfo, terminfo, locale */
-	"/Library/Apple",             /* Apple's system extensions (Rosetta) */
-	"/Library/Frameworks",        /* third-party frameworks some runtimes link */
+	"/System",             /* frameworks, the dyld shared cache (macOS 11+) */
+	"/usr/lib",            /* libSystem and the dylibs dyld resolves */
+	"/usr/share",          /* zoneinfo, terminfo, locale */
+	"/Library/Apple",      /* Apple's system extensions (Rosetta) */
+	"/Library/Frameworks", /* third-party frameworks some runtimes link */
 	"/Library/Preferences/Logging",
 	"/Library/Developer/CommandLineTools", /* the toolchain /usr/bin's xcrun shims run */
-	"/private/var/db/dyld",       /* the dyld shared cache (before macOS 11) */
+	"/private/var/db/dyld",                /* the dyld shared cache (before macOS 11) */
 	"/private/var/db/timezone",
-	"/private/var/select",        /* xcode-select's active developer dir link */
+	"/private/var/select", /* xcode-select's active developer dir link */
 	"/private/var/db/xcode_select_link",
 	"/Applications/Xcode.app/Contents/Developer",
-	"/opt/homebrew",              /* Homebrew on Apple silicon; /usr/local on Intel (below) */
+	"/opt/homebrew", /* Homebrew on Apple silicon; /usr/local on Intel (below) */
 	"/usr/local",
 	NULL,
 };

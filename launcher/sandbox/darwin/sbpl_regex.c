@@ -70,8 +70,9 @@ static bool class_regex(const char *p, size_t len, FILE *out)
 			continue;
 		unsigned e = c;
 		bool run = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-		while (run && want[e + 1] && ((c <= '9' && e + 1 <= '9') || (c >= 'A' && c <= 'Z' && e + 1 <= 'Z') ||
-					      (c >= 'a' && e + 1 <= 'z')))
+		while (run && want[e + 1] &&
+		       ((c <= '9' && e + 1 <= '9') || (c >= 'A' && c <= 'Z' && e + 1 <= 'Z') ||
+			(c >= 'a' && e + 1 <= 'z')))
 			e++;
 		if (e > c + 1)
 			fprintf(out, "%c-%c", c, e);

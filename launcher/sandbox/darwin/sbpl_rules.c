@@ -154,7 +154,8 @@ static char *set_filter(struct rules *rs, struct rx **set, size_t n, enum mode m
 	for (size_t root = 0; root <= rs->nroots; root++) {
 		bool name = root < rs->nroots;
 		for (int dir = 0; dir <= 1; dir++) {
-			char *pre = name ? guard_sbpl_regex_quote(rs->roots[root].phys, strlen(rs->roots[root].phys)) : NULL;
+			char *pre = name ? guard_sbpl_regex_quote(rs->roots[root].phys, strlen(rs->roots[root].phys))
+					 : NULL;
 			char *head = name ? guard_xasprintf("^%s/(.*/)?(", pre ? pre : "") : guard_xstrdup("^(");
 			free(pre);
 			size_t i = 0;
@@ -165,7 +166,8 @@ static char *set_filter(struct rules *rs, struct rx **set, size_t n, enum mode m
 					struct rx *x = set[i];
 					if (x->name != name || x->dir_only != (bool)dir)
 						continue;
-					if (*alt && strlen(alt) + strlen(x->body) + strlen(head) + 12 > GUARD_SBPL_MAX_STRING)
+					if (*alt &&
+					    strlen(alt) + strlen(x->body) + strlen(head) + 12 > GUARD_SBPL_MAX_STRING)
 						break;
 					char *a = guard_xasprintf("%s%s%s", alt, *alt ? "|" : "", x->body);
 					free(alt);

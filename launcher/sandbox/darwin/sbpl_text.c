@@ -81,9 +81,9 @@ char *sbpl_origin(const struct sbpl_gen *g, const struct guard_image_rule *r)
 void sbpl_rule(struct sbpl_gen *g, const char *action, const char *ops, const char *filters, const char *origin)
 {
 	if (++g->rules > GUARD_SBPL_MAX_RULES)
-		sbpl_fail(g, "the profile would have more than %d rules, past what Seatbelt compiles", GUARD_SBPL_MAX_RULES);
+		sbpl_fail(g, "the profile would have more than %d rules, past what Seatbelt compiles",
+			  GUARD_SBPL_MAX_RULES);
 	fprintf(g->out, "(%s %s%s%s", action, ops, filters && *filters ? " " : "", filters ? filters : "");
 	message(g, origin);
 	fputs(")\n", g->out);
 }
-

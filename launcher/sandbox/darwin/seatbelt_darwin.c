@@ -11,8 +11,7 @@
 #include "lib/guard.h"
 #include "sandbox/darwin/seatbelt.h"
 
-int sandbox_init_with_parameters(const char *profile, uint64_t flags, const char *const parameters[],
-				 char **errorbuf);
+int sandbox_init_with_parameters(const char *profile, uint64_t flags, const char *const parameters[], char **errorbuf);
 void sandbox_free_error(char *errorbuf);
 int sandbox_check(pid_t pid, const char *operation, int type, ...);
 

@@ -9,7 +9,7 @@
 enum { GUARD_CG_PIDS, GUARD_CG_MEMORY, GUARD_CG_CPU, GUARD_CG_COUNT };
 
 struct guard_cgroup {
-	char *dir; /* NULL: none (the first directory made; kept for callers that need one) */
+	char *dir;                  /* NULL: none (the first directory made; kept for callers that need one) */
 	char *dirs[GUARD_CG_COUNT]; /* per controller: the session's directory, or NULL (v2: all the same) */
 	bool v2[GUARD_CG_COUNT];
 };

@@ -116,8 +116,9 @@ static bool v2_offers(const char *own, const char *controller)
 
 static const char *limit_file(int c, bool v2)
 {
-	return c == GUARD_CG_PIDS ? "pids.max" : c == GUARD_CG_MEMORY ? (v2 ? "memory.max" : "memory.limit_in_bytes")
-								    : (v2 ? "cpu.max" : "cpu.cfs_quota_us");
+	return c == GUARD_CG_PIDS     ? "pids.max"
+	       : c == GUARD_CG_MEMORY ? (v2 ? "memory.max" : "memory.limit_in_bytes")
+				      : (v2 ? "cpu.max" : "cpu.cfs_quota_us");
 }
 
 static int write_limit(const char *dir, int c, bool v2, long long value)

@@ -17,12 +17,9 @@
 static const struct {
 	const char *key, *text;
 } landlock_features[GUARD_LANDLOCK_ABI_MAX] = {
-	{"filesystem", "filesystem access rights"},
-	{"refer", "moving and linking files across directories (REFER)"},
-	{"truncate", "truncation (TRUNCATE)"},
-	{"tcp", "TCP bind and connect by port"},
-	{"ioctl_dev", "ioctl on device files"},
-	{"scopes", "scoping of signals and abstract unix sockets"},
+	{"filesystem", "filesystem access rights"}, {"refer", "moving and linking files across directories (REFER)"},
+	{"truncate", "truncation (TRUNCATE)"},      {"tcp", "TCP bind and connect by port"},
+	{"ioctl_dev", "ioctl on device files"},     {"scopes", "scoping of signals and abstract unix sockets"},
 	{"audit", "audit logging of denials"},
 };
 
@@ -38,8 +35,8 @@ struct findings {
 	bool seccomp, notify;
 	char seccomp_why[256];
 	enum mode mode;
-	const char *mode_why;    /* why not the full mode */
-	const char *mode_detail; /* ...and the probe's own words, or "" */
+	const char *mode_why;     /* why not the full mode */
+	const char *mode_detail;  /* ...and the probe's own words, or "" */
 	char fix[PATH_MAX + 768]; /* commands that would enable user namespaces, or "" */
 };
 
@@ -83,21 +80,25 @@ static void net_doctor(bool namespaces, int abi, const char **how, const char **
 {
 	if (namespaces) {
 		*how = "own network namespace per session (loopback only); network.allow through guard's proxy (HTTP "
-		       "CONNECT, absolute URIs, SOCKS5) at the sandbox's 127.0.0.1:3128, names resolved outside; host unix "
+		       "CONNECT, absolute URIs, SOCKS5) at the sandbox's 127.0.0.1:3128, names resolved outside; host "
+		       "unix "
 		       "sockets hidden (private /run, /tmp, $HOME; the others bound at launch covered) unless "
 		       "network.host_sockets names them; network.publish forwards the host's 127.0.0.1:PORT in";
 		*cannot = "a host unix socket bound after launch outside /run, /tmp and $HOME, or bound in another "
-			  "network namespace, is reachable (those found in /proc/net/unix at launch are covered; Landlock "
+			  "network namespace, is reachable (those found in /proc/net/unix at launch are covered; "
+			  "Landlock "
 			  "covers unix sockets from ABI 9)";
 	} else if (abi >= 4) {
 		*how = "no namespace: Landlock (ABI 4) lets TCP connect reach only guard's proxy port on the host's "
 		       "127.0.0.1 (and published ports); seccomp refuses UDP, raw and other sockets, so no DNS from "
 		       "inside; names are resolved by the proxy";
-		*cannot = "a TCP connect to ANY address on the proxy's (or a published) port number (Landlock filters "
-			  "ports, not addresses: a server elsewhere listening on that port is reachable); the host's "
-			  "pathname unix sockets (docker.sock, ssh-agent, D-Bus: /run and /tmp are shared; Landlock covers "
-			  "them from ABI 9); other local users' programs using the proxy on 127.0.0.1; a published port "
-			  "bound on every interface (0.0.0.0), not just loopback";
+		*cannot =
+			"a TCP connect to ANY address on the proxy's (or a published) port number (Landlock filters "
+			"ports, not addresses: a server elsewhere listening on that port is reachable); the host's "
+			"pathname unix sockets (docker.sock, ssh-agent, D-Bus: /run and /tmp are shared; Landlock "
+			"covers "
+			"them from ABI 9); other local users' programs using the proxy on 127.0.0.1; a published port "
+			"bound on every interface (0.0.0.0), not just loopback";
 	} else {
 		*how = "no namespace and no Landlock TCP rules (ABI < 4): seccomp refuses IP sockets, the network is "
 		       "closed; network.allow and publish need ABI 4 or user namespaces (--allow-degraded keeps the "

@@ -55,8 +55,8 @@ static int add_path_rules(const struct guard_plan *plan, int rfd, char *why, siz
 			pb.allowed_access &= GUARD_LL_FILE_RIGHTS;
 		/* EBADFD: not a file on a file system (a rule that resolved to a pipe or socket, e.g. /dev/stdin):
 		 * Landlock doesn't restrict those, so there is nothing to grant. */
-		if (pb.allowed_access &&
-		    syscall(SYS_landlock_add_rule, rfd, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) != 0 && errno != EBADFD) {
+		if (pb.allowed_access && syscall(SYS_landlock_add_rule, rfd, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) != 0 &&
+		    errno != EBADFD) {
 			snprintf(why, whylen, "Landlock rule for %s: %s", g->path, strerror(errno));
 			close(fd);
 			return -1;

@@ -41,9 +41,9 @@ struct guard_watch {
 	/* What the caller polls: the inotify instance and `kick`, readable while work is left over from a bounded
 	 * call of guard_watch_handle (the caller's loop must get to its children between rounds). */
 	int epfd, kick;
-	int cover[2]; /* O_PATH: file source, directory source */
+	int cover[2];    /* O_PATH: file source, directory source */
 	dev_t cover_dev; /* an entry on this device is a cover already */
-	char **dirs;  /* watch descriptor → directory path */
+	char **dirs;     /* watch descriptor → directory path */
 	size_t ndirs;
 	bool full;
 	/* Protected entries present before the command started (the first walk): everything else protected that a
@@ -64,7 +64,7 @@ struct guard_watch {
 		ino_t ino;
 		struct timespec mtime;
 		off_t size;
-	} *git_files;
+	} * git_files;
 	size_t ngit_files, capgit_files;
 };
 
@@ -113,17 +113,23 @@ static void quarantine(struct guard_watch *w, const char *path, const struct gua
 		n = snprintf(msg, sizeof msg,
 			     "guard: moved %s aside to %s: it appeared during the session but files.protect \"%s\" "
 			     "(%s:%u:%u) keeps it read-only (git or another tool would obey it outside the sandbox)\n",
-			     path, aside, guard_image_str(img, r->written), guard_image_str(img, r->file), r->line, r->col);
+			     path, aside, guard_image_str(img, r->written), guard_image_str(img, r->file), r->line,
+			     r->col);
 		free(aside);
 	} else if (guard_remove_tree(path) == 0) {
-		n = snprintf(msg, sizeof msg, "guard: removed %s: it appeared during the session but is protected by \"%s\" "
+		n = snprintf(msg, sizeof msg,
+			     "guard: removed %s: it appeared during the session but is protected by \"%s\" "
 			     "(%s:%u), and moving it aside failed (%s)\n",
-			     path, guard_image_str(img, r->written), guard_image_str(img, r->file), r->line, strerror(move_err));
+			     path, guard_image_str(img, r->written), guard_image_str(img, r->file), r->line,
+			     strerror(move_err));
 	} else {
-		n = snprintf(msg, sizeof msg, "guard: %s appeared during the session but is protected by \"%s\" (%s:%u), "
-			     "and it could be neither moved aside nor removed (%s): ending the session; remove it before "
-			     "using git here\n",
-			     path, guard_image_str(img, r->written), guard_image_str(img, r->file), r->line, strerror(move_err));
+		n = snprintf(
+			msg, sizeof msg,
+			"guard: %s appeared during the session but is protected by \"%s\" (%s:%u), "
+			"and it could be neither moved aside nor removed (%s): ending the session; remove it before "
+			"using git here\n",
+			path, guard_image_str(img, r->written), guard_image_str(img, r->file), r->line,
+			strerror(move_err));
 		w->failed = true;
 	}
 	say(msg, n < (int)sizeof msg ? n : (int)sizeof msg - 1);

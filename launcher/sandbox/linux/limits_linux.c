@@ -41,21 +41,26 @@ bool guard_limits_cgroup(struct guard_plan *plan, struct guard_cgroup *cg, const
 	unsigned got = guard_cgroup_create(cg, id, &want);
 	char b[64], what[300];
 	if (want.pids_max > 0 && !(got & (1u << GUARD_CG_PIDS))) {
-		snprintf(what, sizeof what, "limits.processes %lld: guard runs as root (exempt from RLIMIT_NPROC) and no "
-			 "pids cgroup is writable here to hold it", want.pids_max);
+		snprintf(what, sizeof what,
+			 "limits.processes %lld: guard runs as root (exempt from RLIMIT_NPROC) and no "
+			 "pids cgroup is writable here to hold it",
+			 want.pids_max);
 		missing(allow_degraded, cg, "see `guard doctor`; --allow-degraded runs without the process cap", what);
 	}
 	if (want.memory > 0 && !(got & (1u << GUARD_CG_MEMORY))) {
-		snprintf(what, sizeof what, "limits.memory %s: no memory cgroup is writable here, only RLIMIT_DATA per "
+		snprintf(what, sizeof what,
+			 "limits.memory %s: no memory cgroup is writable here, only RLIMIT_DATA per "
 			 "process (allocations fail past it; not a total over processes)",
 			 guard_format_size(want.memory, b, sizeof b));
-		missing(allow_degraded, cg, "see `guard doctor`; --allow-degraded applies it as RLIMIT_DATA per process",
-			what);
+		missing(allow_degraded, cg,
+			"see `guard doctor`; --allow-degraded applies it as RLIMIT_DATA per process", what);
 		r->data = want.memory;
 	}
 	if (want.cpu_milli > 0 && !(got & (1u << GUARD_CG_CPU))) {
-		snprintf(what, sizeof what, "limits.cpu %s: no cpu cgroup is writable here, so the share cannot be "
-			 "enforced", guard_format_cpu(want.cpu_milli, b, sizeof b));
+		snprintf(what, sizeof what,
+			 "limits.cpu %s: no cpu cgroup is writable here, so the share cannot be "
+			 "enforced",
+			 guard_format_cpu(want.cpu_milli, b, sizeof b));
 		missing(allow_degraded, cg,
 			"see `guard doctor`; --allow-degraded runs without the share (a duration like \"10m\" is "
 			"RLIMIT_CPU and needs no cgroup)",
@@ -91,7 +96,8 @@ void guard_limits_print(const struct guard_plan *plan)
 		printf("  cpu time %llds per process: RLIMIT_CPU\n", r->cpu_seconds);
 	if (r->processes > 0 && geteuid() == 0) {
 		const char *how = guard_cgroup_mechanism(GUARD_CG_PIDS);
-		printf("  processes as root: %s\n", how ? how : "none writable here: refused, or not enforced with --allow-degraded");
+		printf("  processes as root: %s\n",
+		       how ? how : "none writable here: refused, or not enforced with --allow-degraded");
 	}
 	const struct guard_strv *pt = guard_passthrough_applied();
 	if (pt->n)

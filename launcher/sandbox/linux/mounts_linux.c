@@ -135,7 +135,8 @@ static void unescape_octal(char *s)
 {
 	char *w = s;
 	for (char *r = s; *r; r++) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7') {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' &&
+		    r[3] <= '7') {
 			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
 			r += 3;
 		} else {
@@ -204,14 +205,14 @@ struct mount_run {
 	int *cover_fds;
 	char cover_file[96], cover_dir[96];
 	size_t mirror_budget; /* placeholders left to make (mirror_names) */
-	int *state_idx; /* STATE_COPY operations' entries in `sync`, in list order */
+	int *state_idx;       /* STATE_COPY operations' entries in `sync`, in list order */
 	size_t nstate, next_state;
 };
 
-#define OP_FAIL(...)                                                                                                 \
-	do {                                                                                                         \
-		snprintf(why, whylen, __VA_ARGS__);                                                                  \
-		return -1;                                                                                           \
+#define OP_FAIL(...)                                                                                                   \
+	do {                                                                                                           \
+		snprintf(why, whylen, __VA_ARGS__);                                                                    \
+		return -1;                                                                                             \
 	} while (0)
 
 static int open_rebind(struct mount_run *r, const struct guard_mount *m, int *fd, char *why, size_t whylen)

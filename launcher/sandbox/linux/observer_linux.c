@@ -50,9 +50,9 @@ static const struct watched {
 	int magic_arg;
 	enum guard_op op; /* GUARD_OP_READ: decided by the flags */
 } watched[] = {
-	{"open", 0, 1, 3, GUARD_OP_READ},       {"creat", 0, -1, 2, GUARD_OP_WRITE},
-	{"openat", 1, 2, 4, GUARD_OP_READ},     {"openat2", 1, -1, 4, GUARD_OP_READ},
-	{"execve", 0, -1, 3, GUARD_OP_EXEC},    {"execveat", 1, -1, 5, GUARD_OP_EXEC},
+	{"open", 0, 1, 3, GUARD_OP_READ},        {"creat", 0, -1, 2, GUARD_OP_WRITE},
+	{"openat", 1, 2, 4, GUARD_OP_READ},      {"openat2", 1, -1, 4, GUARD_OP_READ},
+	{"execve", 0, -1, 3, GUARD_OP_EXEC},     {"execveat", 1, -1, 5, GUARD_OP_EXEC},
 	{"connect", 1, -1, 3, GUARD_OP_CONNECT},
 };
 
@@ -250,8 +250,8 @@ static const struct guard_image_rule *verdict(const struct guard_plan *plan, con
 
 /* What the stopped caller of w asks for, read from its memory while it waits: the target (path or address), an
  * exec's argv, and whether an open writes (*op) or wants a directory. */
-static void read_call(const struct seccomp_notif *req, const struct watched *w, char *target, size_t tlen,
-		      char *argv, size_t alen, unsigned *nargv, enum guard_op *op, bool *is_dir)
+static void read_call(const struct seccomp_notif *req, const struct watched *w, char *target, size_t tlen, char *argv,
+		      size_t alen, unsigned *nargv, enum guard_op *op, bool *is_dir)
 {
 	struct mem m = {(pid_t)req->pid, -1};
 	uint64_t a = req->data.args[w->path_arg];
@@ -285,7 +285,7 @@ struct observer {
 	struct guard_verdict_cache *verdicts;
 	int nr[sizeof watched / sizeof *watched]; /* each watched call's number on the native architecture, or -1 */
 	uint32_t arch;                            /* the native architecture (the filter watches only that) */
-	int root_fd; /* the sandbox's root as its processes see it (O_PATH), or -1 until a notification opens it */
+	int root_fd;      /* the sandbox's root as its processes see it (O_PATH), or -1 until a notification opens it */
 	bool state_names; /* the filter stops calls that make names (state_names.h) */
 };
 
@@ -382,9 +382,9 @@ static int observer_serve(int notify_fd, struct observer *o)
 	char *cwd = NULL, *path = NULL;
 	bool missing = false;
 	if (w && target[0]) {
-		path = op == GUARD_OP_CONNECT
-			       ? guard_xstrdup(target)
-			       : absolute_path((pid_t)req->pid, w->path_arg == 1, (long)req->data.args[0], target, &cwd);
+		path = op == GUARD_OP_CONNECT ? guard_xstrdup(target)
+					      : absolute_path((pid_t)req->pid, w->path_arg == 1,
+							      (long)req->data.args[0], target, &cwd);
 		/* A lookup of something that doesn't exist, as the process sees its file system, is not an access
 		 * (PATH searches, locale probing): it stays out of the log. Nor is one that the user's own file
 		 * permissions keep out of reach on the host too (a PATH entry in another user's home): the

@@ -14,15 +14,15 @@
 /* Rights an ancestor of a denied path must not carry: they would reach the secret through inheritance. */
 /* Creating is forbidden too: a directory without WRITE_FILE would only collect empty files (a stale index.lock
  * that breaks git outside), and a hard link gives the secret an innocent name. */
-#define LL_MAKE                                                                                                      \
-	(LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |                  \
-	 LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |               \
+#define LL_MAKE                                                                                                        \
+	(LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |                    \
+	 LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |                 \
 	 LANDLOCK_ACCESS_FS_MAKE_SYM)
-#define LL_DENY_FORBID                                                                                               \
-	(LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |                 \
+#define LL_DENY_FORBID                                                                                                 \
+	(LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |                   \
 	 LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV | LL_REMOVE | LANDLOCK_ACCESS_FS_REFER | LL_MAKE)
 /* ... and of a protected path: anything that changes, removes, replaces it or plants beside it. */
-#define LL_PROTECT_FORBID                                                                                            \
+#define LL_PROTECT_FORBID                                                                                              \
 	(LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE | LL_REMOVE | LANDLOCK_ACCESS_FS_REFER | LL_MAKE)
 
 struct guard_landlock_caps guard_landlock_abi_caps(int abi)
@@ -145,10 +145,15 @@ static void cover_host_sockets(struct guard_plan *plan)
 			dup_mount |= strcmp(m->path, p) == 0;
 		}
 		for (size_t k = 0; k < plan->os->grants.n && hidden; k++)
-			granted |= !plan->os->grants.v[k].private_dir && guard_path_within(p, plan->os->grants.v[k].path);
+			granted |=
+				!plan->os->grants.v[k].private_dir && guard_path_within(p, plan->os->grants.v[k].path);
 		if ((hidden && !granted) || dup_mount)
 			continue; /* gone with its private tmpfs */
-		struct guard_mount m = {GUARD_MNT_COVER_FILE, guard_xstrdup(p), false, 0, NULL,
+		struct guard_mount m = {GUARD_MNT_COVER_FILE,
+					guard_xstrdup(p),
+					false,
+					0,
+					NULL,
 					"host unix socket (network.host_sockets lets one in)"};
 		GUARD_VEC_PUSH(plan->os->mounts, m);
 		added++;
@@ -187,8 +192,8 @@ static void plan_host_sockets(struct guard_plan *plan)
 		}
 		if (!hidden || dup)
 			continue; /* visible as it is */
-		struct guard_mount m = {GUARD_MNT_REBIND, guard_xstrdup(path), false, 0, NULL,
-					"network.host_sockets: bound in"};
+		struct guard_mount m = {
+			GUARD_MNT_REBIND, guard_xstrdup(path), false, 0, NULL, "network.host_sockets: bound in"};
 		GUARD_VEC_PUSH(plan->os->mounts, m);
 	}
 }
@@ -201,8 +206,8 @@ static int cmp_mount(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
-static void add_mount(struct guard_plan *plan, enum guard_mount_kind kind, const char *path, bool is_dir,
-		      unsigned mode, const struct guard_image_rule *rule, const char *why)
+static void add_mount(struct guard_plan *plan, enum guard_mount_kind kind, const char *path, bool is_dir, unsigned mode,
+		      const struct guard_image_rule *rule, const char *why)
 {
 	for (size_t i = 0; i < plan->os->mounts.n; i++)
 		if (plan->os->mounts.v[i].kind == kind && strcmp(plan->os->mounts.v[i].path, path) == 0)
@@ -217,8 +222,8 @@ static const struct guard_grant *write_grant_containing(const struct guard_plan 
 	for (size_t i = 0; i < plan->os->grants.n; i++) {
 		const struct guard_grant *g = &plan->os->grants.v[i];
 		if (g->is_dir && !g->private_dir && (g->access & LANDLOCK_ACCESS_FS_WRITE_FILE) &&
-		    guard_path_within(path, g->path) &&
-		    strcmp(path, g->path) != 0 && (!best || strlen(g->path) < strlen(best->path)))
+		    guard_path_within(path, g->path) && strcmp(path, g->path) != 0 &&
+		    (!best || strlen(g->path) < strlen(best->path)))
 			best = g;
 	}
 	return best;
@@ -271,8 +276,8 @@ static void note_absent(struct guard_plan *plan, const char *path, const char *r
 static void plan_state_dirs(struct guard_plan *plan)
 {
 	const uint64_t rights = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
-				LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_MAKE_REG |
-				LANDLOCK_ACCESS_FS_MAKE_DIR | LL_REMOVE;
+				LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE |
+				LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_DIR | LL_REMOVE;
 	for (size_t i = 0; i < plan->os->mounts.n; i++) {
 		const struct guard_mount *m = &plan->os->mounts.v[i];
 		if (m->kind != GUARD_MNT_STATE_COPY)
@@ -313,8 +318,8 @@ static bool is_mount_point(const struct guard_plan *plan, const char *path)
 	return false;
 }
 
-static void add_op(struct guard_plan *plan, enum guard_mount_kind kind, const char *path, const char *src,
-		   bool is_dir, const char *why)
+static void add_op(struct guard_plan *plan, enum guard_mount_kind kind, const char *path, const char *src, bool is_dir,
+		   const char *why)
 {
 	struct guard_mount m = {kind, guard_xstrdup(path), is_dir, 0, NULL, why, src ? guard_xstrdup(src) : NULL};
 	GUARD_VEC_PUSH(plan->os->mounts, m);
@@ -371,9 +376,9 @@ static void plan_own_mounts(struct guard_plan *plan)
 		/* A writable grant that is part of a larger mount (the project on /); devices keep working on a
 		 * read-only mount, and a tmpfs or a rebind of ours is a mount already. */
 		const struct guard_grant *g = &plan->os->grants.v[i];
-		if (guard_grant_writable(g) && !guard_path_within(g->path, "/dev") && !guard_path_within(g->path, "/proc") &&
-		    !has_mount(plan, GUARD_MNT_TMPFS, g->path) && !has_mount(plan, GUARD_MNT_REBIND, g->path) &&
-		    !has_mount(plan, GUARD_MNT_STATE_COPY, g->path))
+		if (guard_grant_writable(g) && !guard_path_within(g->path, "/dev") &&
+		    !guard_path_within(g->path, "/proc") && !has_mount(plan, GUARD_MNT_TMPFS, g->path) &&
+		    !has_mount(plan, GUARD_MNT_REBIND, g->path) && !has_mount(plan, GUARD_MNT_STATE_COPY, g->path))
 			add_op(plan, GUARD_MNT_SELF_BIND, g->path, NULL, g->is_dir,
 			       "writable: a mount of its own, the rest goes read-only");
 	}
@@ -443,13 +448,16 @@ static void plan_mounts(struct guard_plan *plan)
 		}
 		if (under && !nested && state_file_tree(plan, g->path) && plan->observer)
 			add_mount(plan, GUARD_MNT_STATE_COPY, g->path, false, 0, g->rule,
-				  "state file: a private copy (NAME.lock/, NAME.tmp.* beside it), saved back when it changes");
+				  "state file: a private copy (NAME.lock/, NAME.tmp.* beside it), saved back when it "
+				  "changes");
 		else if (under && !nested)
 			add_mount(plan, GUARD_MNT_REBIND, g->path, g->is_dir, 0, g->rule, "granted, bound back");
-		if (under && !nested && state_file_tree(plan, g->path) && !plan->observer && !absent_tree(plan, g->path))
+		if (under && !nested && state_file_tree(plan, g->path) && !plan->observer &&
+		    !absent_tree(plan, g->path))
 			note_state_in_place(plan, g->path, "the kernel observer (seccomp user notification) is off");
 		if (!under && absent_tree(plan, g->path))
-			note_absent(plan, g->path, "only a file in the sandbox's private home can be granted before it exists");
+			note_absent(plan, g->path,
+				    "only a file in the sandbox's private home can be granted before it exists");
 	}
 	guard_strv_clear(&roots);
 	plan_state_dirs(plan);
@@ -488,8 +496,7 @@ static void plan_mounts(struct guard_plan *plan)
 /* Landlock-only mode: a grant can't be subtracted from, so a granted directory holding a hole is replaced by
  * rules on each of its children (recursively along the path to each hole), and the directory itself keeps only
  * the rights that can't reach the hole through inheritance. */
-static void split_grant(struct guard_plan *plan, const char *dir, uint64_t access,
-			const struct guard_image_rule *rule)
+static void split_grant(struct guard_plan *plan, const char *dir, uint64_t access, const struct guard_image_rule *rule)
 {
 	uint64_t forbid = 0;
 	for (size_t i = 0; i < plan->holes.n; i++) {
@@ -533,7 +540,8 @@ static void split_grant(struct guard_plan *plan, const char *dir, uint64_t acces
 		} else if (beneath && S_ISDIR(st.st_mode)) {
 			split_grant(plan, child, access, rule);
 		} else {
-			add_grant(plan, child, S_ISDIR(st.st_mode), access, rule, "split around a denied or protected path");
+			add_grant(plan, child, S_ISDIR(st.st_mode), access, rule,
+				  "split around a denied or protected path");
 		}
 		free(child);
 	}

@@ -45,13 +45,19 @@ static void origin(const struct guard_plan *plan, const struct guard_image_rule 
 static const char *mount_kind(enum guard_mount_kind k)
 {
 	static const char *const names[] = {
-		[GUARD_MNT_TMPFS] = "tmpfs",	     [GUARD_MNT_REBIND] = "bind",
+		[GUARD_MNT_TMPFS] = "tmpfs",
+		[GUARD_MNT_REBIND] = "bind",
 		[GUARD_MNT_STATE_COPY] = "state-copy",
-		[GUARD_MNT_MIRROR] = "mirror",	     [GUARD_MNT_SELF_BIND] = "self-bind",
-		[GUARD_MNT_BIND_RO] = "bind-ro",     [GUARD_MNT_COVER_SOURCES] = "cover-src",
-		[GUARD_MNT_PIN] = "pin",	     [GUARD_MNT_COVER_FILE] = "cover-file",
-		[GUARD_MNT_COVER_DIR] = "cover-dir", [GUARD_MNT_READONLY] = "read-only",
-		[GUARD_MNT_STUB] = "exec-stub",	     [GUARD_MNT_LOCK_RUN] = "lock-run",
+		[GUARD_MNT_MIRROR] = "mirror",
+		[GUARD_MNT_SELF_BIND] = "self-bind",
+		[GUARD_MNT_BIND_RO] = "bind-ro",
+		[GUARD_MNT_COVER_SOURCES] = "cover-src",
+		[GUARD_MNT_PIN] = "pin",
+		[GUARD_MNT_COVER_FILE] = "cover-file",
+		[GUARD_MNT_COVER_DIR] = "cover-dir",
+		[GUARD_MNT_READONLY] = "read-only",
+		[GUARD_MNT_STUB] = "exec-stub",
+		[GUARD_MNT_LOCK_RUN] = "lock-run",
 		[GUARD_MNT_REST_READONLY] = "rest-ro",
 	};
 	return (size_t)k < sizeof names / sizeof *names && names[k] ? names[k] : "?";

@@ -69,8 +69,9 @@ int guard_probe_landlock_abi(char *why, size_t whylen)
 			note(why, whylen,
 			     "this kernel has no Landlock (needs Linux >= 5.13 with CONFIG_SECURITY_LANDLOCK)");
 		else if (e == EOPNOTSUPP)
-			note(why, whylen, "Landlock is built in but disabled at boot (add landlock to the lsm= kernel "
-					  "parameter)");
+			note(why, whylen,
+			     "Landlock is built in but disabled at boot (add landlock to the lsm= kernel "
+			     "parameter)");
 		else
 			note(why, whylen, "landlock_create_ruleset: %s (a container's seccomp filter?)", strerror(e));
 		errno = e;
@@ -201,12 +202,14 @@ static void explain_ns(char *why, size_t whylen, const struct ns_report *r)
 		note(why, whylen, "%s: %s: kernel built without user namespaces (CONFIG_USER_NS)", step, err);
 	} else if (r->err == EPERM || r->err == EACCES) {
 		if (!root && clone_ok == 0 && r->step == NS_UNSHARE)
-			note(why, whylen, "%s: %s: unprivileged user namespaces are turned off "
-					  "(kernel.unprivileged_userns_clone=0)",
+			note(why, whylen,
+			     "%s: %s: unprivileged user namespaces are turned off "
+			     "(kernel.unprivileged_userns_clone=0)",
 			     step, err);
 		else if (!root && apparmor == 1)
-			note(why, whylen, "%s: %s: AppArmor restricts unprivileged user namespaces "
-					  "(kernel.apparmor_restrict_unprivileged_userns=1)",
+			note(why, whylen,
+			     "%s: %s: AppArmor restricts unprivileged user namespaces "
+			     "(kernel.apparmor_restrict_unprivileged_userns=1)",
 			     step, err);
 		else if (in_seccomp_filter())
 			note(why, whylen, "%s: %s: refused under a seccomp filter (a container's?)", step, err);

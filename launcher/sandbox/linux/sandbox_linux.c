@@ -158,15 +158,13 @@ static void exec_command(int fd, char *const *argv, char *const *env)
 	}
 	if (err == ENOENT)
 		child_fail(fd, GUARD_EXIT_NOT_FOUND, "guard: %s: command not found", cmd);
-	child_fail(fd, GUARD_EXIT_NOT_EXECUTABLE,
-		   "guard: %s: cannot execute: %s%s", cmd, strerror(err),
+	child_fail(fd, GUARD_EXIT_NOT_EXECUTABLE, "guard: %s: cannot execute: %s%s", cmd, strerror(err),
 		   err == EACCES ? " (is it inside a tree the policy grants? see: guard run --dry-run)" : "");
 }
 
 /* The command's side: from here on only what the boundary allows. */
-__attribute__((noreturn)) static void run_command(const struct guard_plan *plan, char *const *argv,
-						  char *const *env, int fd, const struct guard_supervision *sup,
-						  int sync_fd)
+__attribute__((noreturn)) static void run_command(const struct guard_plan *plan, char *const *argv, char *const *env,
+						  int fd, const struct guard_supervision *sup, int sync_fd)
 {
 	char why[512], go;
 	int obs = sup->observer_sock[1];
@@ -240,7 +238,8 @@ static struct guard_watch *start_late_covers(const struct guard_plan *plan, cons
  * the session ends rather than leave it for git outside. Leaving pid 1 ends every process of the sandbox. */
 __attribute__((noreturn)) static void end_for_plant(int fd)
 {
-	child_fail(fd, GUARD_EXIT_ERROR, "guard: ended the session: a protected path it created could not be "
+	child_fail(fd, GUARD_EXIT_ERROR,
+		   "guard: ended the session: a protected path it created could not be "
 		   "moved aside or removed");
 }
 
@@ -491,8 +490,8 @@ static int sandbox_run(const struct guard_plan *plan, char *const *argv, char *c
 /* The session's cgroups (processes as root: RLIMIT_NPROC does not bind uid 0; memory; cpu share; limits_linux.c:
  * one that cannot be made refuses the run unless --allow-degraded), and mask_output: the command's stdout/stderr
  * go through the supervisor (outproxy.c), for this run only. */
-int guard_platform_run(struct guard_plan *plan, char *const *argv, char *const *env,
-		       struct guard_supervision *sup, char *why, size_t whylen)
+int guard_platform_run(struct guard_plan *plan, char *const *argv, char *const *env, struct guard_supervision *sup,
+		       char *why, size_t whylen)
 {
 	struct guard_cgroup cg = {0};
 	if (guard_limits_cgroup(plan, &cg, plan->session_id ? plan->session_id : "run", plan->allow_degraded))

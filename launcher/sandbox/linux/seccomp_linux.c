@@ -30,8 +30,8 @@
 
 enum when {
 	ALWAYS,
-	NO_USERNS, /* unless opts->allow_userns */
-	DENY_INET, /* only with opts->deny_inet */
+	NO_USERNS,   /* unless opts->allow_userns */
+	DENY_INET,   /* only with opts->deny_inet */
 	INET_STREAM, /* only with opts->inet_stream_only */
 	NET_CLOSED,  /* with opts->net_closed or opts->deny_inet */
 };
@@ -39,9 +39,9 @@ enum when {
 /* Argument tests. Values are compared on the low 32 bits: these arguments are C ints in the kernel, which ignores
  * the upper half of the register, so a comparison of all 64 bits could be dodged by setting garbage there. */
 enum cmp {
-	ANY,        /* every call */
-	EQ32,       /* (arg & 0xffffffff) == value */
-	BITS,       /* (arg & value) == value */
+	ANY,         /* every call */
+	EQ32,        /* (arg & 0xffffffff) == value */
+	BITS,        /* (arg & value) == value */
 	NOT_0_OR_M1, /* low 32 bits neither 0 nor 0xffffffff */
 	TYPE4,       /* (arg & 0xf) == value: a socket type without SOCK_NONBLOCK/SOCK_CLOEXEC */
 	GT64,        /* arg > value on all 64 bits (garbage in the upper half errs on refusing) */
@@ -63,23 +63,28 @@ struct rule {
 
 /* Landlock-only proxy mode: IP sockets only as TCP streams, whose connects Landlock limits to the proxy's port. */
 #define WHY_TCP_ONLY "only TCP, which Landlock limits to guard's proxy: no UDP (no DNS), raw, SCTP or other sockets"
-#define NOT_TCP(fam, cond)                                                                                           \
-	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, TYPE4, 1, SOCK_DGRAM},                     \
-	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, TYPE4, 1, SOCK_RAW},                       \
-	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, TYPE4, 1, SOCK_RDM},                       \
-	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, TYPE4, 1, SOCK_SEQPACKET},                 \
-	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, TYPE4, 1, SOCK_DCCP},                      \
-	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, TYPE4, 1, SOCK_PACKET},                    \
-	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, EQ32, 2, 1},                               \
-	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, EQ32, 2, 2},                               \
-	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, EQ32, 2, 3},                               \
-	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, EQ32, 2, 4},                               \
-	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, EQ32, 2, 5},                               \
-	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, GT64, 2, IPPROTO_TCP}
+#define NOT_TCP(fam, cond)                                                                                             \
+	{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, TYPE4, 1, SOCK_DGRAM},                       \
+		{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, TYPE4, 1, SOCK_RAW},                 \
+		{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, TYPE4, 1, SOCK_RDM},                 \
+		{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, TYPE4, 1, SOCK_SEQPACKET},           \
+		{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, TYPE4, 1, SOCK_DCCP},                \
+		{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, TYPE4, 1, SOCK_PACKET},              \
+		{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, EQ32, 2, 1},                         \
+		{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, EQ32, 2, 2},                         \
+		{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, EQ32, 2, 3},                         \
+		{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, EQ32, 2, 4},                         \
+		{"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, EQ32, 2, 5},                         \
+	{                                                                                                              \
+		"socket", EACCES, INET_STREAM, EQ32, 0, fam, cond, WHY_TCP_ONLY, GT64, 2, IPPROTO_TCP                  \
+	}
 /* Families that reach past a network namespace or Landlock's TCP rules (vsock talks to the hypervisor whatever
  * the namespace), or that only carry kernel attack surface here. AF_UNIX, AF_INET(6) and AF_NETLINK stay. */
 #define WHY_FAMILY "network is closed: this family reaches past the network boundary"
-#define FAMILY(n) {"socket", EACCES, NET_CLOSED, EQ32, 0, n, "domain AX25 .. KEY (3-9, 11-15)", WHY_FAMILY}
+#define FAMILY(n)                                                                                                      \
+	{                                                                                                              \
+		"socket", EACCES, NET_CLOSED, EQ32, 0, n, "domain AX25 .. KEY (3-9, 11-15)", WHY_FAMILY                \
+	}
 
 #define WHY_SETID "no setuid or setgid files: they would grant privileges outside the sandbox"
 
@@ -160,7 +165,8 @@ static const struct rule rules[] = {
 	{"openat", EPERM, ALWAYS, BITS, 2, O_CREAT, "O_CREAT, mode & S_ISGID", WHY_SETID, BITS, 3, S_ISGID},
 	{"mknodat", EPERM, ALWAYS, BITS, 2, S_ISUID, "mode & S_ISUID", WHY_SETID},
 	{"mknod", EPERM, ALWAYS, BITS, 1, S_ISUID, "mode & S_ISUID", WHY_SETID},
-	{"openat2", ENOSYS, ALWAYS, ANY, 0, 0, NULL, "its mode is in memory this filter cannot read: callers fall back to openat"},
+	{"openat2", ENOSYS, ALWAYS, ANY, 0, 0, NULL,
+	 "its mode is in memory this filter cannot read: callers fall back to openat"},
 	/* A new user namespace hands back every capability (inside it) and much more kernel surface. */
 	{"unshare", EPERM, NO_USERNS, BITS, 0, CLONE_NEWUSER, "flags & CLONE_NEWUSER", "no new user namespaces"},
 	{"clone", EPERM, NO_USERNS, BITS, 0, CLONE_NEWUSER, "flags & CLONE_NEWUSER", "no new user namespaces"},
@@ -174,10 +180,20 @@ static const struct rule rules[] = {
 	{"socket", EACCES, DENY_INET, EQ32, 0, AF_PACKET, "domain AF_PACKET", "network is closed"},
 	NOT_TCP(AF_INET, "domain AF_INET, not a TCP stream"),
 	NOT_TCP(AF_INET6, "domain AF_INET6, not a TCP stream"),
-	FAMILY(3), FAMILY(4), FAMILY(5), FAMILY(6), FAMILY(7), FAMILY(8), FAMILY(9),
-	FAMILY(11), FAMILY(12), FAMILY(13), FAMILY(14), FAMILY(15),
-	{"socket", EACCES, NET_CLOSED, GT64, 0, AF_NETLINK, "domain above AF_NETLINK: packet, vsock, TIPC, RDS, XDP ...",
-	 WHY_FAMILY},
+	FAMILY(3),
+	FAMILY(4),
+	FAMILY(5),
+	FAMILY(6),
+	FAMILY(7),
+	FAMILY(8),
+	FAMILY(9),
+	FAMILY(11),
+	FAMILY(12),
+	FAMILY(13),
+	FAMILY(14),
+	FAMILY(15),
+	{"socket", EACCES, NET_CLOSED, GT64, 0, AF_NETLINK,
+	 "domain above AF_NETLINK: packet, vsock, TIPC, RDS, XDP ...", WHY_FAMILY},
 };
 
 static bool applies(const struct rule *r, const struct guard_seccomp_opts *o)
@@ -336,7 +352,8 @@ void guard_seccomp_describe(const struct guard_seccomp_opts *o, void (*line)(voi
 		const struct rule *r = &rules[i];
 		if (!applies(r, o))
 			continue;
-		if (i > 0 && r->cond && rules[i - 1].cond && !strcmp(r->cond, rules[i - 1].cond) && applies(&rules[i - 1], o))
+		if (i > 0 && r->cond && rules[i - 1].cond && !strcmp(r->cond, rules[i - 1].cond) &&
+		    applies(&rules[i - 1], o))
 			continue; /* one line for a group of rows (NOT_TCP, FAMILY) */
 		bool known = seccomp_syscall_resolve_name(r->syscall) != __NR_SCMP_ERROR;
 		snprintf(buf, sizeof buf, "%s%s%s%s -> %s: %s%s", r->syscall, r->cond ? " (" : "",

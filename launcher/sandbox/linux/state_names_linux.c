@@ -18,16 +18,16 @@ static const struct name_call {
 	int dirfd[2], path[2];
 	bool if_creating; /* open, openat: only with O_CREAT (the flags follow the path) */
 } calls[] = {
-	{"mkdir", {-1, -1}, {0, -1}, false},	{"mkdirat", {0, -1}, {1, -1}, false},
-	{"mknod", {-1, -1}, {0, -1}, false},	{"mknodat", {0, -1}, {1, -1}, false},
-	{"rmdir", {-1, -1}, {0, -1}, false},	{"unlink", {-1, -1}, {0, -1}, false},
-	{"unlinkat", {0, -1}, {1, -1}, false},	{"rename", {-1, -1}, {0, 1}, false},
-	{"renameat", {0, 2}, {1, 3}, false},	{"renameat2", {0, 2}, {1, 3}, false},
-	{"link", {-1, -1}, {1, -1}, false},	{"linkat", {2, -1}, {3, -1}, false},
-	{"symlink", {-1, -1}, {1, -1}, false},	{"symlinkat", {1, -1}, {2, -1}, false},
-	{"chmod", {-1, -1}, {0, -1}, false},	{"fchmodat", {0, -1}, {1, -1}, false},
+	{"mkdir", {-1, -1}, {0, -1}, false},    {"mkdirat", {0, -1}, {1, -1}, false},
+	{"mknod", {-1, -1}, {0, -1}, false},    {"mknodat", {0, -1}, {1, -1}, false},
+	{"rmdir", {-1, -1}, {0, -1}, false},    {"unlink", {-1, -1}, {0, -1}, false},
+	{"unlinkat", {0, -1}, {1, -1}, false},  {"rename", {-1, -1}, {0, 1}, false},
+	{"renameat", {0, 2}, {1, 3}, false},    {"renameat2", {0, 2}, {1, 3}, false},
+	{"link", {-1, -1}, {1, -1}, false},     {"linkat", {2, -1}, {3, -1}, false},
+	{"symlink", {-1, -1}, {1, -1}, false},  {"symlinkat", {1, -1}, {2, -1}, false},
+	{"chmod", {-1, -1}, {0, -1}, false},    {"fchmodat", {0, -1}, {1, -1}, false},
 	{"fchmodat2", {0, -1}, {1, -1}, false}, {"creat", {-1, -1}, {0, -1}, false},
-	{"openat2", {0, -1}, {1, -1}, true},	{"open", {-1, -1}, {0, -1}, true},
+	{"openat2", {0, -1}, {1, -1}, true},    {"open", {-1, -1}, {0, -1}, true},
 	{"openat", {0, -1}, {1, -1}, true},
 };
 
@@ -49,9 +49,8 @@ int guard_state_names_rules(scmp_filter_ctx ctx, char *why, size_t whylen)
 		/* openat2's flags are in memory, out of the filter's sight: every call stops, check() reads them. */
 		bool masked = calls[i].if_creating && strcmp(calls[i].name, "openat2") != 0;
 		int e = masked ? seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
-								 SCMP_CMP64((unsigned)flags_arg, SCMP_CMP_MASKED_EQ,
-									    O_CREAT, O_CREAT))
-					     : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+						  SCMP_CMP64((unsigned)flags_arg, SCMP_CMP_MASKED_EQ, O_CREAT, O_CREAT))
+			       : seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
 		if (e < 0) {
 			snprintf(why, whylen, "observer: rule for %s: %s", calls[i].name, strerror(-e));
 			return -1;

@@ -21,12 +21,12 @@
 #define STATE_MAX_BYTES (64u << 20) /* a state file larger than this is not saved (said on stderr) */
 
 struct state_entry {
-	char *path;  /* as the sandbox sees it, in the private home */
-	char *name;  /* its last component */
+	char *path;   /* as the sandbox sees it, in the private home */
+	char *name;   /* its last component */
 	int host_dir; /* detached clone of the host's directory holding it */
-	int wd;      /* inotify watch of its directory in the private home */
-	mode_t mode; /* permissions of the host's file, kept when it is saved */
-	bool dirty;  /* changed since it was last saved */
+	int wd;       /* inotify watch of its directory in the private home */
+	mode_t mode;  /* permissions of the host's file, kept when it is saved */
+	bool dirty;   /* changed since it was last saved */
 };
 
 struct guard_state_sync {
