@@ -395,8 +395,10 @@ static void name_scope(void)
 	}
 	free(w.plan.project);
 	w.plan.project = guard_xstrdup(FX_HOME "/work/secrets/app");
-	/* The image carries the project too: rebuild it for this project. */
-	free(w.plan.image_buf);
+	/* The image carries the project too: rebuild it for this project. The plan's trees point at rules of the
+	 * old image: the same policy compiles to the same rules in the same order, so they move to the new one. */
+	void *old_buf = w.plan.image_buf;
+	const struct guard_image_rule *old_rules = w.plan.image.rules;
 	struct guard_image_params prm = {.home = FX_HOME,
 					 .project = FX_HOME "/work/secrets/app",
 					 .tmpdir = FX_TMP,
@@ -404,8 +406,14 @@ static void name_scope(void)
 					 .event_socket = ""};
 	guard_image_build(&w.policy, &prm, &w.plan.image_buf, &w.plan.image_len);
 	guard_image_load(&w.plan.image, w.plan.image_buf, w.plan.image_len);
-	for (size_t i = 0; i < w.plan.holes.n; i++)
-		w.plan.holes.v[i].rule = NULL;
+	for (size_t i = 0; i < w.plan.trees.n; i++)
+		if (w.plan.trees.v[i].rule)
+			w.plan.trees.v[i].rule = &w.plan.image.rules[w.plan.trees.v[i].rule - old_rules];
+	free(old_buf);
+	for (size_t i = 0; i < w.plan.holes.n; i++) {
+		free(w.plan.holes.v[i].path);
+		free(w.plan.holes.v[i].note);
+	}
 	w.plan.holes.n = 0; /* the fixture's holes were the other project's */
 	char *t = generate(&w);
 	TAP_OK(t && decide(t, "file-read-data", FX_HOME "/work/secrets/app/src/x.c", false, NULL),
