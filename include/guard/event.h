@@ -47,12 +47,15 @@ struct guard_event_hdr {
 	uint16_t path_len, path2_len, cwd_len, argv_len; /* bytes, NULs included; 0 = absent */
 	uint16_t nargv;
 	uint16_t pad2;
+	uint32_t pad3; /* named, so every byte of the header is a field: no compiler padding a round trip could lose */
 	/* The session's magic (the compiled policy's session_magic, which only the session's own processes can
 	 * read): a datagram from another session's sandbox, which can find this socket in /proc/net/unix in
 	 * Landlock-only mode, does not carry it and is not logged (issue 13). */
 	uint64_t session;
 	/* followed by: path\0 path2\0 cwd\0 argv[0]\0 argv[1]\0 ... */
 };
+
+_Static_assert(sizeof(struct guard_event_hdr) == 48, "the event header is a wire format: 48 bytes, no hidden padding");
 
 /* A decoded event: pointers into the datagram. */
 struct guard_event {

@@ -107,12 +107,13 @@ static void roundtrip(const uint8_t *data, size_t size)
 		av += strlen(argv[i]) + 1;
 	if (ev.nargv && memcmp(ev2.argv, ev.argv, av) != 0)
 		fail("round trip changed argv");
-	/* Byte for byte, but for the two padding fields the decoder ignores. */
+	/* Byte for byte, but for the three padding fields the decoder ignores. */
 	struct guard_event_hdr h1, h2;
 	memcpy(&h1, buf, sizeof h1);
 	memcpy(&h2, out, sizeof h2);
 	h1.pad = h2.pad = 0;
 	h1.pad2 = h2.pad2 = 0;
+	h1.pad3 = h2.pad3 = 0;
 	if (memcmp(&h1, &h2, sizeof h1) != 0 || memcmp(buf + sizeof h1, out + sizeof h1, size - sizeof h1) != 0)
 		fail("round trip is not byte-identical");
 	free(argv);
