@@ -114,6 +114,9 @@ struct guard_policy {
 	/* limits.memory (bytes), limits.cpu as a share ("50%", "1.5": value in thousandths of one CPU) or as a
 	 * duration ("10m": cpu_time, seconds of CPU time, RLIMIT_CPU); see launcher/limits.c. */
 	struct guard_limit memory, cpu, cpu_time;
+	/* limits.log: the session log's cap in bytes; limits.log_free_margin: bytes (>= 0) or a share of the
+	 * filesystem as -percent (launcher/log/session_limit.h). */
+	struct guard_limit log, log_free_margin;
 	/* passthrough: [gpu, docker, display, ssh-agent, git-worktrees] (launcher/passthrough.c); bit 1 << enum
 	 * guard_passthrough. */
 	unsigned passthrough;

@@ -17,7 +17,8 @@ struct guard_options {
 	bool no_userns, dry_run, allow_degraded, quiet, no_observer, no_shim;
 	unsigned passthrough; /* --gpu --docker --display --ssh-agent --git-worktrees: 1 << enum guard_passthrough */
 	bool lockdown;        /* --lockdown (passthrough.c) */
-	char **argv;          /* the command, after "--" */
+	const char *log_cap, *log_free_margin; /* --log-cap SIZE, --log-free-margin SIZE|N% (NULL: the policy's) */
+	char **argv;                           /* the command, after "--" */
 };
 
 /* Parse options of run/policy from argv[1..]; dies with 125 on a bad option. */

@@ -28,7 +28,11 @@ const char guard_version[] = GUARD_VERSION;
 	"  --allow-degraded      run even without Landlock, or without a limit's cgroup (says what is missing)\n"      \
 	"  -q, --quiet           no notes from guard (GUARD_QUIET=1 too)\n"                                            \
 	"  --no-observer         don't log calls that bypass libc (no seccomp notification)\n"                         \
-	"  --no-shim             don't inject libguard.so (no explanations, no shim events)\n"
+	"  --no-shim             don't inject libguard.so (no explanations, no shim events)\n"                         \
+	"  --log-cap SIZE        cap on the session log (default 64M; limits.log): past 3/4 of it allowed events\n"    \
+	"                        are counted, not recorded; denials are kept, and counted per rule past the cap\n"     \
+	"  --log-free-margin SIZE|N%\n"                                                                                \
+	"                        free space the log leaves on its filesystem (default: the smaller of 1G and 5%)\n"
 
 #define EDIT_USAGE(cmd, what)                                                                                          \
 	"usage: guard " cmd " [--global] [--project DIR] [--profile NAME] read|write|exec|net PATTERN...\n" what "\n"  \

@@ -22,13 +22,29 @@ static const struct {
 	{"--protect", GUARD_PROTECT},
 };
 
-static const char *const known_options[] = {"--allow-read", "--allow-write", "--deny",
-					    "--protect",    "--profile",     "--project",
-					    "--no-userns",  "--dry-run",     "--allow-degraded",
-					    "--quiet",      "--no-observer", "--no-shim",
-					    "--allow-net",  "--gpu",         "--docker",
-					    "--display",    "--ssh-agent",   "--git-worktrees",
-					    "--lockdown",   "--deny-exec",   NULL};
+static const char *const known_options[] = {"--allow-read",
+					    "--allow-write",
+					    "--deny",
+					    "--protect",
+					    "--profile",
+					    "--project",
+					    "--no-userns",
+					    "--dry-run",
+					    "--allow-degraded",
+					    "--quiet",
+					    "--no-observer",
+					    "--no-shim",
+					    "--allow-net",
+					    "--gpu",
+					    "--docker",
+					    "--display",
+					    "--ssh-agent",
+					    "--git-worktrees",
+					    "--lockdown",
+					    "--deny-exec",
+					    "--log-cap",
+					    "--log-free-margin",
+					    NULL};
 
 static const char *value_of(int argc, char **argv, int *i, const char *opt)
 {
@@ -75,6 +91,10 @@ void guard_parse_options(int argc, char **argv, struct guard_options *o, bool wa
 			o->project = value_of(argc, argv, &i, "--project");
 		else if (is_opt(a, "--allow-net"))
 			o->allow_net[o->nallow_net++] = value_of(argc, argv, &i, "--allow-net");
+		else if (is_opt(a, "--log-cap"))
+			o->log_cap = value_of(argc, argv, &i, "--log-cap");
+		else if (is_opt(a, "--log-free-margin"))
+			o->log_free_margin = value_of(argc, argv, &i, "--log-free-margin");
 		else if (is_opt(a, "--deny-exec"))
 			o->deny_exec[o->ndeny_exec++] = value_of(argc, argv, &i, "--deny-exec");
 		else if (strcmp(a, "--no-userns") == 0)

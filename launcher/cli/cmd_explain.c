@@ -163,31 +163,32 @@ struct attempt {
 	char *op, *result, *err, *origin;
 };
 
+#define PROG_SLOTS 4096 /* programs remembered by pid, the latest exec per slot: memory stays bounded */
+
 struct attempts {
 	const char *path;
 	struct attempt v[ATTEMPTS_SHOWN]; /* a ring of the latest */
-	size_t total;
+	size_t total;                     /* lines */
+	unsigned long long occurrences;   /* what they stand for (repeats counted in the log) */
 	struct {
 		long long pid;
 		char *prog;
-	} * progs;
-	size_t nprogs, capprogs;
+	} progs[PROG_SLOTS];
 };
 
 static bool collect(const struct guard_session_read_event *ev, void *ctx)
 {
 	struct attempts *a = ctx;
 	if (strcmp(ev->op, "exec") == 0 && strcmp(ev->result, "allowed") == 0 && ev->argv && ev->argv[0]) {
-		if (a->nprogs == a->capprogs) {
-			a->capprogs = a->capprogs ? a->capprogs * 2 : 32;
-			a->progs = guard_xrealloc(a->progs, a->capprogs * sizeof *a->progs);
-		}
-		a->progs[a->nprogs].pid = ev->pid;
-		a->progs[a->nprogs++].prog = guard_xstrdup(ev->argv[0]);
+		size_t k = (unsigned long long)ev->pid % PROG_SLOTS;
+		free(a->progs[k].prog);
+		a->progs[k].pid = ev->pid;
+		a->progs[k].prog = guard_xstrdup(ev->argv[0]);
 	}
 	bool hit = (ev->abs && strcmp(ev->abs, a->path) == 0) || (ev->abs2 && strcmp(ev->abs2, a->path) == 0);
 	if (!hit)
 		return true;
+	a->occurrences += ev->count;
 	struct attempt *t = &a->v[a->total++ % ATTEMPTS_SHOWN];
 	free(t->op), free(t->result), free(t->err), free(t->origin);
 	t->t = ev->t;
@@ -201,10 +202,8 @@ static bool collect(const struct guard_session_read_event *ev, void *ctx)
 
 static const char *prog_of(const struct attempts *a, long long pid)
 {
-	const char *p = NULL;
-	for (size_t i = 0; i < a->nprogs; i++)
-		if (a->progs[i].pid == pid)
-			p = a->progs[i].prog; /* the latest exec of that pid before the end of the log */
+	size_t k = (unsigned long long)pid % PROG_SLOTS;
+	const char *p = a->progs[k].pid == pid ? a->progs[k].prog : NULL; /* its latest exec in the log */
 	if (!p)
 		return NULL;
 	const char *base = strrchr(p, '/');
@@ -236,12 +235,13 @@ static void show_attempts(struct guard_buf *b, struct explain *x)
 		guard_buf_puts(b, "  attempts  no session of this project has been recorded\n");
 		return;
 	}
-	struct attempts a = {0};
+	static struct attempts a; /* large (the program table): not on the stack */
+	memset(&a, 0, sizeof a);
 	char *logged = as_logged(x->path);
 	a.path = logged;
 	struct guard_session_read_stats st;
 	guard_session_read_events(&x->sess, collect, &a, &st);
-	guard_buf_printf(b, "  attempts  %zu in session ", a.total);
+	guard_buf_printf(b, "  attempts  %llu in session ", a.occurrences);
 	guard_fmt_text(b, x->sess.id);
 	guard_buf_puts(b, a.total ? "" : " (the log has none for this path)");
 	if (a.total > ATTEMPTS_SHOWN)
@@ -276,9 +276,8 @@ static void show_attempts(struct guard_buf *b, struct explain *x)
 	}
 	for (size_t k = 0; k < ATTEMPTS_SHOWN; k++)
 		free(a.v[k].op), free(a.v[k].result), free(a.v[k].err), free(a.v[k].origin);
-	for (size_t i = 0; i < a.nprogs; i++)
+	for (size_t i = 0; i < PROG_SLOTS; i++)
 		free(a.progs[i].prog);
-	free(a.progs);
 	free(logged);
 }
 

@@ -18,6 +18,7 @@
 #include "hooks/claude_resume.h"
 #include "plan/env.h"
 #include "policy/implicit_rules.h"
+#include "policy/limits_plan.h"
 #include "plan/net.h"
 #include "plan/plan.h"
 #include "policy/passthrough.h"
@@ -76,7 +77,33 @@ struct run_ctx {
 	uint64_t magic;
 	char *const *guard_args; /* guard's own options as given (after `run`, before the command) */
 	size_t nguard_args;
+	struct guard_log_limits log; /* the session log's bounds */
 };
+
+/* The session log's bounds: --log-cap / --log-free-margin, else limits.log / limits.log_free_margin, else the
+ * defaults (session_limit.h). A bad flag value ends guard before anything runs. */
+static struct guard_log_limits log_limits(const struct guard_options *o, const struct guard_policy *p)
+{
+	struct guard_log_limits l = {0};
+	long long cap = p->log.set ? p->log.value : 0, margin = p->log_free_margin.value;
+	bool margin_set = p->log_free_margin.set;
+	const char *why = "";
+	if (o->log_cap && guard_parse_log_cap(o->log_cap, &cap, &why) != 0)
+		guard_die("write a size: --log-cap 64M (K, M, G, T are powers of 1024; at least 64K)",
+			  "--log-cap \"%s\" is not a log size: %s", o->log_cap, why);
+	if (o->log_free_margin) {
+		if (guard_parse_log_margin(o->log_free_margin, &margin, &why) != 0)
+			guard_die(
+				"write a size (--log-free-margin 1G, or 0 for none) or a share (--log-free-margin 5%)",
+				"--log-free-margin \"%s\" is not a free-space margin: %s", o->log_free_margin, why);
+		margin_set = true;
+	}
+	l.cap = (unsigned long long)cap;
+	l.margin_set = margin_set;
+	l.margin_is_percent = margin_set && margin < 0;
+	l.margin = (unsigned long long)(margin < 0 ? -margin : margin);
+	return l;
+}
 
 /* One attempt's own files: where they are on the host, and where the sandbox finds them. */
 struct run_paths {
@@ -276,6 +303,7 @@ static struct guard_session *open_session_log(const struct run_ctx *c, const str
 		.shim = c->shim != NULL,
 		.observer = c->observer,
 		.passthrough = guard_passthrough_applied()->v,
+		.log = c->log,
 		.unobserved = c->observer
 				      ? NULL
 				      : "calls that bypass libc (static binaries, raw syscalls): the observer was off",
@@ -299,9 +327,13 @@ static void close_session_log(struct guard_session *s, int rc)
 		free(dir);
 		return;
 	}
+	char held[768];
+	bool limited = guard_session_limited(s, held, sizeof held);
 	unsigned denied = guard_session_finish(s, rc);
 	if (denied)
 		guard_note("%u access%s denied — run: guard report", denied, denied == 1 ? "" : "es");
+	if (limited)
+		guard_note("session log: %s — see: guard report", held);
 }
 
 /* The session around the sandbox: event socket, observer channel, log, masker; then the platform's run. */
@@ -388,6 +420,7 @@ int guard_cmd_run(int argc, char **argv)
 	c.nguard_args = (size_t)(c.o.argv - (argv + 1));
 	guard_locate(&c.o, &c.home, &c.cwd, &c.project);
 	guard_load_policy(&c.o, c.home, c.project, &c.pol); /* with guard's implicit rules (implicit_rules.c) */
+	c.log = log_limits(&c.o, &c.pol);
 	/* The agent's state, before the plan; not for a command that is not there (nothing to keep state for). */
 	if (c.o.dry_run || guard_command_found(c.o.argv[0]))
 		guard_profile_prepare_state(&c.pol, c.home, c.o.dry_run);

@@ -15,7 +15,7 @@
 static bool count_denied(const struct guard_session_read_event *ev, void *ctx)
 {
 	if (strcmp(ev->result, "denied") == 0)
-		++*(long long *)ctx;
+		*(long long *)ctx += (long long)ev->count;
 	return true;
 }
 

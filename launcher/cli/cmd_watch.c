@@ -12,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "log/session_read.h"
+#include "report/report.h"
 
 #define USAGE "usage: guard watch [ID|--last]"
 #define LINE_MAX_BYTES (1u << 20) /* an events.jsonl line longer than this is skipped, like the reader does */
@@ -36,6 +37,8 @@ static void print_denial(const struct guard_session_read_event *ev)
 		       ev->rule.file ? ev->rule.file : "?", ev->rule.line);
 	else if (ev->net_reason)
 		printf("  (%s)", ev->net_reason);
+	if (ev->count > 1) /* a repeat line: the log counted these instead of writing each */
+		printf("  (%llu more times)", ev->count);
 	printf("\n");
 	fflush(stdout);
 }
@@ -61,6 +64,13 @@ static unsigned follow(FILE *f, long *off)
 		if (ev.result && strcmp(ev.result, "denied") == 0) {
 			print_denial(&ev);
 			shown++;
+		} else if (ev.origin && strcmp(ev.origin, "guard") == 0 && strcmp(ev.result, "note") == 0) {
+			const char *note = guard_json_str_of(guard_json_root(doc), "note");
+			struct guard_buf b = {0};
+			guard_fmt_text(&b, note ? note : "");
+			printf("guard: %s\n", b.p ? b.p : "");
+			fflush(stdout);
+			guard_buf_free(&b);
 		}
 		guard_session_read_event_free(&ev, doc);
 	}

@@ -11,7 +11,15 @@
  *    "rule":{"kind":"deny","pattern":".env","file":"rules/default.yaml","line":14,"col":7,"source":"profile"}|null,
  *    "argv":["cat",".env"]|null,"truncated":false}
  * "denied": the call failed with EACCES/EPERM/EXDEV/EROFS/EBUSY and the policy explains it (rule is the rule that
- * decided); "failed": it failed for another reason; "allowed": it succeeded. */
+ * decided); "failed": it failed for another reason; "allowed": it succeeded.
+ *
+ * The log is bounded (issue 13; session_limit.h): a line identical to one already written (everything but "t")
+ * is counted, not written again, and the count follows as one more copy of the line with "count":N (N more
+ * occurrences, "t" the last one). events.jsonl never grows past its cap: past three quarters of it (or when its
+ * filesystem has less than the free-space margin left), allowed and failed events are only counted; denials are
+ * written until the cap and past it counted per (op, origin, rule). guard says so in a line of its own,
+ *   {"t":...,"origin":"guard",...,"op":"note","result":"note",...,"note":"the log reached ..."}
+ * and the counts go to session.json's "log" object. */
 #ifndef GUARD_SESSION_H
 #define GUARD_SESSION_H
 
@@ -22,8 +30,18 @@
 #include "guard/event.h"
 #include "guard/image.h"
 #include "guard/policy.h"
+#include "policy/limits_plan.h"
 
 struct guard_session;
+
+/* events.jsonl's bounds (`guard run --log-cap`, `--log-free-margin`; limits.log, limits.log_free_margin; the
+ * defaults are in policy/limits_plan.h). */
+struct guard_log_limits {
+	unsigned long long cap; /* bytes; 0: GUARD_LOG_CAP_DEFAULT */
+	bool margin_set;        /* else the default margin */
+	bool margin_is_percent;
+	unsigned long long margin; /* bytes, or a percentage of the filesystem's size (0..100) */
+};
 
 struct guard_session_info {
 	const char *id;
@@ -36,6 +54,7 @@ struct guard_session_info {
 	const char *unobserved; /* what could not be seen, or NULL */
 	char *const
 		*passthrough; /* passthroughs and --lockdown applied, one line each (NULL-terminated; may be NULL) */
+	struct guard_log_limits log;
 };
 
 /* $XDG_STATE_HOME/guard/sessions (malloc'd). */
@@ -69,6 +88,11 @@ struct guard_net_event {
 	const struct guard_net_rule *rule; /* the network.allow entry that matched, or NULL */
 };
 void guard_session_net(struct guard_session *s, const struct guard_net_event *ev);
+
+/* One sentence when the log's bounds held anything back ("1234 allowed events not recorded in detail after the
+ * log reached ..."), for the summary guard prints at exit; false when nothing was. For the end of a session:
+ * the repeats still counted in memory are written first, so the numbers are final. */
+bool guard_session_limited(struct guard_session *s, char *out, size_t len);
 
 /* Record how the session ended (exit status as guard returns it), rewrite session.json, free s. Returns the
  * number of denials recorded. */

@@ -114,6 +114,22 @@ int guard_session_read_open(struct guard_session_read *s, const char *dir, char 
 	s->events = int_or(r, "events", -1);
 	s->denials = int_or(r, "denials", -1);
 	s->lost = int_or(r, "lost", -1);
+	const struct guard_json *log = guard_json_get(r, "log");
+	if (log && log->type == GUARD_JSON_OBJECT) {
+		s->log.present = true;
+		s->log.cap = int_or(log, "cap", -1);
+		s->log.detail = int_or(log, "detail", -1);
+		s->log.bytes = int_or(log, "bytes", -1);
+		s->log.limited_at = int_or(log, "limited_at", -1);
+		s->log.allowed_unrecorded = int_or(log, "allowed_unrecorded", 0);
+		s->log.repeats = int_or(log, "repeats", 0);
+		s->log.summarised = int_or(log, "summarised", 0);
+		s->log.summarised_other = int_or(log, "summarised_other", 0);
+		s->log.limited = guard_json_str_of(log, "limited");
+		s->log.free_margin = guard_json_str_of(log, "free_margin");
+		const struct guard_json *sum = guard_json_get(log, "summary");
+		s->log.summary = sum && sum->type == GUARD_JSON_ARRAY ? sum : NULL;
+	}
 	guard_json_bool_of(r, "shim", &s->shim);
 	guard_json_bool_of(r, "observer", &s->observer);
 	s->finished = s->end >= 0;
@@ -189,6 +205,9 @@ int guard_session_read_event_parse(const char *line, size_t len, struct guard_se
 	     opt_str(o, "path2", &ev->path2) && opt_str(o, "cwd", &ev->cwd) && opt_str(o, "result", &ev->result) &&
 	     opt_str(o, "errno", &ev->err);
 	ok = ok && ev->op && ev->result; /* the two fields every use needs */
+	long long count = 1;
+	ok = ok && opt_int(o, "count", &count);
+	ev->count = count > 0 ? (unsigned long long)count : 1;
 	if (ok && (rule = guard_json_get(o, "rule")) && rule->type != GUARD_JSON_NULL) {
 		struct guard_session_read_rule *r = &ev->rule;
 		ok = rule->type == GUARD_JSON_OBJECT && opt_str(rule, "kind", &r->kind) &&
@@ -214,6 +233,12 @@ int guard_session_read_event_parse(const char *line, size_t len, struct guard_se
 	}
 	*docp = doc;
 	return 0;
+}
+
+/* guard's own words in the log (session.h): the log's bounds took effect. */
+static bool is_note(const struct guard_session_read_event *ev)
+{
+	return ev->origin && strcmp(ev->origin, "guard") == 0 && strcmp(ev->result, "note") == 0;
 }
 
 int guard_session_read_events(const struct guard_session_read *s, guard_session_read_event_fn fn, void *ctx,
@@ -257,6 +282,12 @@ int guard_session_read_events(const struct guard_session_read *s, guard_session_
 			struct guard_json_doc *doc;
 			if (skipping || guard_session_read_event_parse(line, ll, &ev, &doc) != 0) {
 				st->malformed++;
+			} else if (is_note(&ev)) {
+				if (st->notes < sizeof st->note / sizeof *st->note)
+					snprintf(st->note[st->notes], sizeof st->note[0], "%s",
+						 guard_json_str_of(guard_json_root(doc), "note") ?: "");
+				st->notes++;
+				guard_session_read_event_free(&ev, doc);
 			} else {
 				ev.lineno = st->lines;
 				stop = !fn(&ev, ctx);

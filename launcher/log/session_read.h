@@ -20,6 +20,14 @@ struct guard_session_read {
 	long long abi, guard_pid, start, end, exit, events, denials, lost; /* -1 when absent */
 	bool shim, observer, finished; /* finished: session.json has its end record */
 	bool have_image;
+	/* session.json's "log" object (session.h, session_limit.h): the log's bounds and what they held back.
+	 * log_summary points into doc: [{"op","origin","rule"|"path","count"}], denials counted past the cap. */
+	struct {
+		bool present;
+		long long cap, detail, bytes, limited_at, allowed_unrecorded, repeats, summarised, summarised_other;
+		const char *limited, *free_margin; /* NULL when absent */
+		const struct guard_json *summary;
+	} log;
 	struct guard_image img; /* policy.img, when have_image */
 	void *image_buf;
 };
@@ -38,14 +46,17 @@ struct guard_session_read_event {
 	const char **argv; /* NULL-terminated, NULL when absent */
 	size_t nargv;
 	bool truncated;
-	const char *net_reason; /* proxy lines: "net":{"reason":...}, why a connection was denied or failed */
-	char *abs, *abs2;       /* path/path2 made absolute (against cwd) and normalized; NULL when not a file path */
+	unsigned long long count; /* occurrences the line stands for: 1, or its "count" (repeats counted) */
+	const char *net_reason;   /* proxy lines: "net":{"reason":...}, why a connection was denied or failed */
+	char *abs, *abs2;         /* path/path2 made absolute (against cwd) and normalized; NULL when not a file path */
 };
 
 struct guard_session_read_stats {
 	unsigned long lines, malformed; /* malformed: not a valid event line (torn, garbage, too long) */
 	bool partial;                   /* the last line had no newline yet (a session still being written) */
 	bool missing;                   /* no events.jsonl */
+	unsigned long notes;            /* guard's own note lines (the log's bounds), not passed to the callback */
+	char note[4][512];              /* the first four notes' text */
 };
 
 /* $XDG_STATE_HOME/guard/sessions: session directories there, newest first (by start time, then name). Returns

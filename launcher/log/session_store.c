@@ -6,6 +6,7 @@
  * regular file). session.json is replaced by rename(2), so a reader sees the old or the new one, never half. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,8 @@
 #include "lib/guard.h"
 #include "lib/json_write.h"
 #include "log/session.h"
+#include "log/session_limit.h"
+#include "log/session_repeat.h"
 #include "policy/verdict.h"
 #include "lib/fileio.h"
 #include "lib/proc.h"
@@ -27,6 +30,12 @@ struct guard_session {
 	int dirfd, events_fd;
 	struct guard_buf head; /* session.json up to (not including) the end fields, for the final rewrite */
 	long long start;
+	/* The supervisor's loop and the proxy's threads write: one lock around the bounds, the repeat table and the
+	 * counters (uncontended but for the proxy). */
+	pthread_mutex_t lock;
+	struct guard_log_limits limits;
+	struct guard_log_limiter *limiter;
+	struct guard_repeats *repeats;
 	unsigned events, denials, lost;
 };
 
@@ -161,7 +170,12 @@ static int write_session_json(struct guard_session *s, bool finished, int exit_s
 		guard_buf_printf(&b, "\"end\":%lld,\n\"exit\":%d,\n", now_ms(), exit_status);
 	else
 		guard_buf_puts(&b, "\"end\":null,\n\"exit\":null,\n");
-	guard_buf_printf(&b, "\"events\":%u,\n\"denials\":%u,\n\"lost\":%u}\n", s->events, s->denials, s->lost);
+	guard_buf_printf(&b, "\"events\":%u,\n\"denials\":%u,\n\"lost\":%u", s->events, s->denials, s->lost);
+	if (s->limiter) {
+		guard_buf_puts(&b, ",\n");
+		guard_log_limiter_json(s->limiter, &b);
+	}
+	guard_buf_puts(&b, "}\n");
 	int rc = put_file(s->dirfd, "session.json", b.p, b.len);
 	guard_buf_free(&b);
 	return rc;
@@ -174,6 +188,9 @@ static void session_free(struct guard_session *s)
 	if (s->events_fd >= 0)
 		close(s->events_fd);
 	guard_buf_free(&s->head);
+	guard_log_limiter_free(s->limiter);
+	guard_repeats_free(s->repeats);
+	pthread_mutex_destroy(&s->lock);
 	free(s->dir);
 	free(s);
 }
@@ -196,6 +213,8 @@ struct guard_session *guard_session_create(const struct guard_session_info *info
 	memset(s, 0, sizeof *s);
 	s->dirfd = s->events_fd = -1;
 	s->start = now_ms();
+	pthread_mutex_init(&s->lock, NULL);
+	s->limits = info->log;
 	s->dir = guard_path_join(root, id);
 	const char *step = "creating";
 	const char *what = root;
@@ -226,6 +245,8 @@ struct guard_session *guard_session_create(const struct guard_session_info *info
 		openat(s->dirfd, "events.jsonl", O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (s->events_fd < 0)
 		goto fail;
+	s->limiter = guard_log_limiter_new(&s->limits, s->events_fd, 0);
+	s->repeats = guard_repeats_new();
 	free(root);
 	free(own_id);
 	return s;
@@ -308,6 +329,121 @@ static void rule_json(struct guard_buf *b, const struct guard_image *img, const 
 	guard_buf_printf(b, ",\"line\":%u,\"col\":%u,\"source\":\"%s\"}", r->line, r->col, sources[r->source]);
 }
 
+/* ---- writing under the log's bounds (session_limit.h, session_repeat.h); the caller holds s->lock ---- */
+
+/* A tag kept with a line in the repeat table: whether it was a denial, and its summary key. */
+struct line_tag {
+	bool denied;
+	char key[];
+};
+
+static struct line_tag *make_tag(bool denied, const char *key)
+{
+	size_t n = key ? strlen(key) : 0;
+	struct line_tag *t = guard_xmalloc(sizeof *t + n + 1);
+	t->denied = denied;
+	memcpy(t->key, key ? key : "", n + 1);
+	return t;
+}
+
+static bool write_line(struct guard_session *s, const char *p, size_t n)
+{
+	/* One write per line: see the top of this file. A short write (disk full) is finished with a newline so
+	 * the next line starts clean; readers skip the torn one. */
+	ssize_t k;
+	do
+		k = write(s->events_fd, p, n);
+	while (k < 0 && errno == EINTR);
+	if (k > 0)
+		guard_log_wrote(s->limiter, (size_t)k);
+	if (k == (ssize_t)n)
+		return true;
+	if (k > 0 && write(s->events_fd, "\n", 1) == 1)
+		guard_log_wrote(s->limiter, 1);
+	return false;
+}
+
+static void write_note(struct guard_session *s, const char *note)
+{
+	struct guard_buf b = {0};
+	guard_buf_printf(&b,
+			 "{\"t\":%lld,\"origin\":\"guard\",\"pid\":null,\"ppid\":null,\"op\":\"note\",\"path\":null,"
+			 "\"path2\":null,\"cwd\":null,\"result\":\"note\",\"errno\":null,\"rule\":null,\"argv\":null,"
+			 "\"truncated\":false,\"note\":",
+			 now_ms());
+	guard_json_str(&b, note);
+	guard_buf_puts(&b, "}\n");
+	write_line(s, b.p, b.len);
+	guard_buf_free(&b);
+	write_session_json(s, false, 0); /* the counts so far, should guard not reach the end */
+}
+
+/* One line ({"t":T, then body, which ends in "}\n"), standing for `count` occurrences: written, or counted when
+ * the log's bounds say so. */
+static void emit(struct guard_session *s, const char *body, size_t blen, unsigned long long count, long long t,
+		 const struct line_tag *tag)
+{
+	struct guard_buf line = {0};
+	guard_buf_printf(&line, "{\"t\":%lld,", t);
+	if (count > 1) {
+		guard_buf_put(&line, body, blen - 2);
+		guard_buf_printf(&line, ",\"count\":%llu}\n", count);
+	} else {
+		guard_buf_put(&line, body, blen);
+	}
+	char note[512];
+	enum guard_log_admit a = guard_log_admit(s->limiter, tag->denied, line.len, note, sizeof note);
+	if (note[0])
+		write_note(s, note);
+	if (a == GUARD_LOG_WRITE && !write_line(s, line.p, line.len)) {
+		s->lost += (unsigned)count;
+	} else {
+		s->events += (unsigned)count;
+		s->denials += tag->denied ? (unsigned)count : 0;
+		if (a == GUARD_LOG_COUNT)
+			guard_log_count_allowed(s->limiter, count);
+		else if (a == GUARD_LOG_SUMMARISE)
+			guard_log_summarise(s->limiter, tag->key, count);
+	}
+	guard_buf_free(&line);
+}
+
+/* A line held in the repeat table comes back with the number of its repeats: one more copy carries it. */
+static void write_repeat(struct guard_session *s, struct guard_repeat_line *rl)
+{
+	emit(s, rl->body, rl->len, rl->count, rl->last_t, rl->tag);
+	free(rl->body);
+	free(rl->tag);
+}
+
+/* The repeats still held: each written as one more line with its count (caller holds the lock). */
+static void flush_repeats(struct guard_session *s)
+{
+	struct guard_repeat_line rl;
+	while (s->repeats && guard_repeats_take(s->repeats, &rl))
+		write_repeat(s, &rl);
+}
+
+/* body: the line after its time stamp, from "origin" to "}\n". key: the summary key of a denial. */
+static void log_line(struct guard_session *s, const struct guard_buf *body, bool denied, const char *key)
+{
+	long long t = now_ms();
+	struct line_tag *tag = make_tag(denied, key);
+	struct guard_repeat_line evicted;
+	pthread_mutex_lock(&s->lock);
+	enum guard_repeat_seen seen = guard_repeats_seen(s->repeats, body->p, body->len, t, tag, &evicted);
+	if (seen == GUARD_REPEAT) {
+		guard_log_repeated(s->limiter);
+	} else {
+		if (evicted.body)
+			write_repeat(s, &evicted);
+		emit(s, body->p, body->len, 1, t, tag);
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (seen != GUARD_REPEAT_NEW_HELD)
+		free(tag);
+}
+
 void guard_session_event(struct guard_session *s, const struct guard_event *ev, const struct guard_image *img,
 			 pid_t pid)
 {
@@ -351,10 +487,11 @@ void guard_session_event(struct guard_session *s, const struct guard_event *ev, 
 	if ((ppid <= 0 || pid != ev->pid) && pid > 0)
 		ppid = host_ppid(pid, ev->pid);
 
-	struct guard_buf b = {0};
+	struct guard_buf b = {0}, rj = {0}, key = {0};
 	char eb[16];
-	guard_buf_printf(&b, "{\"t\":%lld,\"origin\":\"%s\",\"pid\":%ld,\"ppid\":%ld,\"op\":", now_ms(),
-			 ev->origin == GUARD_ORIGIN_OBSERVER ? "observer" : "shim", (long)pid, ppid);
+	const char *origin = ev->origin == GUARD_ORIGIN_OBSERVER ? "observer" : "shim";
+	rule_json(&rj, img, rule);
+	guard_buf_printf(&b, "\"origin\":\"%s\",\"pid\":%ld,\"ppid\":%ld,\"op\":", origin, (long)pid, ppid);
 	guard_json_str(&b, guard_op_name(ev->op));
 	guard_buf_puts(&b, ",\"path\":");
 	guard_json_str(&b, ev->path);
@@ -365,7 +502,7 @@ void guard_session_event(struct guard_session *s, const struct guard_event *ev, 
 	guard_buf_printf(&b, ",\"result\":\"%s\",\"errno\":", result);
 	guard_json_str(&b, ev->err ? guard_errno_name(ev->err, eb, sizeof eb) : NULL);
 	guard_buf_puts(&b, ",\"rule\":");
-	rule_json(&b, img, rule);
+	guard_buf_put(&b, rj.p, rj.len);
 	guard_buf_puts(&b, ",\"argv\":");
 	if (ev->argv && ev->nargv) {
 		const char *a = ev->argv;
@@ -380,23 +517,15 @@ void guard_session_event(struct guard_session *s, const struct guard_event *ev, 
 		guard_buf_puts(&b, "null");
 	}
 	guard_buf_printf(&b, ",\"truncated\":%s}\n", (ev->flags & GUARD_EVF_TRUNCATED) ? "true" : "false");
-
-	/* One write per line: see the top of this file. A short write (disk full) is finished with a newline so
-	 * the next line starts clean; readers skip the torn one. */
-	ssize_t k;
-	do
-		k = write(s->events_fd, b.p, b.len);
-	while (k < 0 && errno == EINTR);
-	if (k != (ssize_t)b.len) {
-		__atomic_add_fetch(&s->lost, 1, __ATOMIC_RELAXED); /* the proxy's threads count too */
-		if (k > 0)
-			(void)!write(s->events_fd, "\n", 1);
-	} else {
-		__atomic_add_fetch(&s->events, 1, __ATOMIC_RELAXED);
-		if (strcmp(result, "denied") == 0)
-			__atomic_add_fetch(&s->denials, 1, __ATOMIC_RELAXED);
+	bool denied = strcmp(result, "denied") == 0;
+	if (denied) {
+		guard_buf_printf(&key, "\"op\":\"%s\",\"origin\":\"%s\",\"rule\":", guard_op_name(ev->op), origin);
+		guard_buf_put(&key, rj.p, rj.len);
 	}
+	log_line(s, &b, denied, denied ? key.p : NULL);
 	guard_buf_free(&b);
+	guard_buf_free(&rj);
+	guard_buf_free(&key);
 }
 
 void guard_session_net(struct guard_session *s, const struct guard_net_event *ev)
@@ -409,8 +538,7 @@ void guard_session_net(struct guard_session *s, const struct guard_net_event *ev
 		snprintf(path, sizeof path, "[%s]:%u", ev->host, ev->port);
 	else
 		snprintf(path, sizeof path, "%s:%u", ev->host, ev->port);
-	guard_buf_printf(&b, "{\"t\":%lld,\"origin\":\"proxy\",\"pid\":null,\"ppid\":null,\"op\":\"connect\",\"path\":",
-			 now_ms());
+	guard_buf_puts(&b, "\"origin\":\"proxy\",\"pid\":null,\"ppid\":null,\"op\":\"connect\",\"path\":");
 	guard_json_str(&b, path);
 	guard_buf_puts(&b, ",\"path2\":null,\"cwd\":null,\"result\":");
 	guard_json_str(&b, ev->result);
@@ -436,19 +564,14 @@ void guard_session_net(struct guard_session *s, const struct guard_net_event *ev
 			 ev->ms, ev->requests);
 	guard_json_str(&b, ev->reason);
 	guard_buf_puts(&b, "}}\n");
-	ssize_t k;
-	do
-		k = write(s->events_fd, b.p, b.len);
-	while (k < 0 && errno == EINTR);
-	if (k != (ssize_t)b.len) {
-		__atomic_add_fetch(&s->lost, 1, __ATOMIC_RELAXED);
-		if (k > 0)
-			(void)!write(s->events_fd, "\n", 1);
-	} else {
-		__atomic_add_fetch(&s->events, 1, __ATOMIC_RELAXED);
-		if (strcmp(ev->result, "denied") == 0)
-			__atomic_add_fetch(&s->denials, 1, __ATOMIC_RELAXED);
+	bool denied = strcmp(ev->result, "denied") == 0;
+	struct guard_buf key = {0};
+	if (denied) { /* counted past the cap per destination: a refused host is what the user must see */
+		guard_buf_puts(&key, "\"op\":\"connect\",\"origin\":\"proxy\",\"rule\":null,\"path\":");
+		guard_json_str(&key, path);
 	}
+	log_line(s, &b, denied, denied ? key.p : NULL);
+	guard_buf_free(&key);
 	guard_buf_free(&b);
 }
 
@@ -456,10 +579,24 @@ unsigned guard_session_finish(struct guard_session *s, int exit_status)
 {
 	if (!s)
 		return 0;
+	pthread_mutex_lock(&s->lock);
+	flush_repeats(s);
 	unsigned denials = s->denials;
+	pthread_mutex_unlock(&s->lock);
 	write_session_json(s, true, exit_status);
 	session_free(s);
 	return denials;
+}
+
+bool guard_session_limited(struct guard_session *s, char *out, size_t len)
+{
+	if (!s || !s->limiter)
+		return false;
+	pthread_mutex_lock(&s->lock);
+	flush_repeats(s);
+	bool r = guard_log_limiter_summary(s->limiter, out, len);
+	pthread_mutex_unlock(&s->lock);
+	return r;
 }
 
 const char *guard_session_dir(const struct guard_session *s)

@@ -13,7 +13,7 @@
 
 #include "policy/limits_plan.h"
 
-int guard_parse_size(const char *t, long long *out, const char **why)
+int guard_parse_bytes(const char *t, long double *out, const char **why)
 {
 	char *end;
 	if (!t || !isdigit((unsigned char)t[0])) {
@@ -41,9 +41,60 @@ int guard_parse_size(const char *t, long long *out, const char **why)
 		*why = "a size is a number with an optional K, M, G or T suffix (512M, 2G)";
 		return -1;
 	}
-	long double bytes = (long double)v * mult;
+	*out = (long double)v * mult;
+	return 0;
+}
+
+int guard_parse_size(const char *t, long long *out, const char **why)
+{
+	long double bytes;
+	if (guard_parse_bytes(t, &bytes, why) != 0)
+		return -1;
 	if (bytes < GUARD_MEMORY_MIN) {
 		*why = "below 4M nothing runs: use at least 4M";
+		return -1;
+	}
+	if (bytes > (long double)GUARD_MEMORY_MAX) {
+		*why = "more than 1 exabyte";
+		return -1;
+	}
+	*out = (long long)bytes;
+	return 0;
+}
+
+int guard_parse_log_cap(const char *t, long long *out, const char **why)
+{
+	long double bytes;
+	if (guard_parse_bytes(t, &bytes, why) != 0)
+		return -1;
+	if (bytes < GUARD_LOG_CAP_MIN) {
+		*why = "below 64K the log has no room for its denials: use at least 64K (the default is 64M)";
+		return -1;
+	}
+	if (bytes > (long double)GUARD_MEMORY_MAX) {
+		*why = "more than 1 exabyte";
+		return -1;
+	}
+	*out = (long long)bytes;
+	return 0;
+}
+
+int guard_parse_log_margin(const char *t, long long *out, const char **why)
+{
+	size_t n = t ? strlen(t) : 0;
+	if (n > 1 && t[n - 1] == '%') {
+		char *end;
+		long pct = strtol(t, &end, 10);
+		if (!isdigit((unsigned char)t[0]) || end != t + n - 1 || pct > 100) {
+			*why = "a share of the filesystem is a whole percentage from 0% to 100% (5%)";
+			return -1;
+		}
+		*out = -pct;
+		return 0;
+	}
+	long double bytes;
+	if (guard_parse_bytes(t, &bytes, why) != 0) {
+		*why = "the margin is a size (1G, 512M, 0) or a share of the filesystem (5%)";
 		return -1;
 	}
 	if (bytes > (long double)GUARD_MEMORY_MAX) {

@@ -11,10 +11,23 @@
 #define GUARD_CPU_MIN_MILLI 10LL
 #define GUARD_CPU_MAX_MILLI 4096000LL
 
-/* "2G" → bytes. 0, or -1 with a static reason. */
+/* The session log's bounds (limits.log, limits.log_free_margin; `guard run --log-cap`, `--log-free-margin`;
+ * log/session_limit.h applies them). */
+#define GUARD_LOG_CAP_DEFAULT (64ull << 20)
+#define GUARD_LOG_CAP_MIN (64ull << 10)             /* room for the notes and a few denials */
+#define GUARD_LOG_MARGIN_DEFAULT_BYTES (1ull << 30) /* the default margin: the smaller of 1 GiB ... */
+#define GUARD_LOG_MARGIN_DEFAULT_PERCENT 5          /* ... and 5 % of the filesystem */
+
+/* "2G", "1.5M", "0" → bytes, any size. 0, or -1 with a static reason. */
+int guard_parse_bytes(const char *text, long double *bytes, const char **why);
+/* "2G" → bytes of memory (at least GUARD_MEMORY_MIN). 0, or -1 with a static reason. */
 int guard_parse_size(const char *text, long long *bytes, const char **why);
 /* "50%" / "1.5" → millicpus (seconds = -1); "10m" → seconds (millicpus = -1). 0, or -1 with a static reason. */
 int guard_parse_cpu(const char *text, long long *millicpus, long long *seconds, const char **why);
+/* limits.log: a size of at least GUARD_LOG_CAP_MIN. 0, or -1 with a static reason. */
+int guard_parse_log_cap(const char *text, long long *bytes, const char **why);
+/* limits.log_free_margin: a size ("1G", "0": bytes >= 0) or a share of the filesystem ("5%": -5). */
+int guard_parse_log_margin(const char *text, long long *value, const char **why);
 char *guard_format_size(long long bytes, char *buf, size_t len);
 char *guard_format_cpu(long long millicpus, char *buf, size_t len);
 

@@ -73,6 +73,8 @@ void guard_policy_merge(struct guard_policy *dst, struct guard_policy *src)
 	merge_limit(dst, &dst->memory, &src->memory);
 	merge_limit(dst, &dst->cpu, &src->cpu);
 	merge_limit(dst, &dst->cpu_time, &src->cpu_time);
+	merge_limit(dst, &dst->log, &src->log);
+	merge_limit(dst, &dst->log_free_margin, &src->log_free_margin);
 	for (int k = 0; k < GUARD_PT_COUNT; k++)
 		if (src->passthrough & (1u << k)) {
 			dst->passthrough |= 1u << k;

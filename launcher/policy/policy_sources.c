@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "policy/builtin_rules.h"
+#include "policy/limits_plan.h"
 #include "policy/policy_api.h"
 #include "lib/fileio.h"
 
@@ -222,6 +223,13 @@ static void find_loosening(const struct guard_policy *cur, const struct guard_po
 		consider(l, add->cpu.at, "limits.cpu raises the CPU share");
 	if (add->cpu_time.set && cur->cpu_time.set && add->cpu_time.value > cur->cpu_time.value)
 		consider(l, add->cpu_time.at, "limits.cpu raises the CPU-time budget");
+	/* The log's bounds protect the user's disk: a project may lower them, not raise them. */
+	long long cap = cur->log.set ? cur->log.value : (long long)GUARD_LOG_CAP_DEFAULT;
+	if (add->log.set && add->log.value > cap)
+		consider(l, add->log.at, "limits.log %lld raises the session log's cap of %lld bytes", add->log.value,
+			 cap);
+	if (add->log_free_margin.set) /* bytes and shares do not compare: any change is the user's to make */
+		consider(l, add->log_free_margin.at, "limits.log_free_margin sets the free space the log must leave");
 	for (int k = 0; k < GUARD_PT_COUNT; k++)
 		if ((add->passthrough & (1u << k)) && !(cur->passthrough & (1u << k)))
 			consider(l, add->passthrough_at[k], "passthrough lets a host resource in");

@@ -47,7 +47,8 @@ static const char *const TOP_KEYS[] = {"files",   "env",         "limits", "exec
 				       "extends", "description", "state",  "passthrough", NULL};
 static const char *const FILES_KEYS[] = {"read", "write", "deny", "protect", NULL}; /* guard_rule_kind order */
 static const char *const ENV_KEYS[] = {"pass", "drop", NULL};
-static const char *const LIMITS_KEYS[] = {"processes", "open_files", "memory", "cpu", "core_dumps", NULL};
+static const char *const LIMITS_KEYS[] = {"processes",  "open_files", "memory",          "cpu",
+					  "core_dumps", "log",        "log_free_margin", NULL};
 static const char *const PASSTHROUGH_NAMES[] = {"gpu", "docker", "display", "ssh-agent", "git-worktrees", NULL};
 static const char *const EXEC_KEYS[] = {"deny", NULL};
 static const char *const NETWORK_KEYS[] = {"allow", "host_sockets", "publish", NULL};
@@ -297,6 +298,25 @@ static int passthrough_item(struct yload *L, const struct yd_node *it, const cha
 	return 0;
 }
 
+/* limits.log ("64M") and limits.log_free_margin ("1G", "5%"): launcher/log/session_limit.h. */
+static int log_value(struct yload *L, const char *k, const struct yd_node *val)
+{
+	const char *why = "a scalar value";
+	long long n = 0;
+	bool cap = !strcmp(k, "log");
+	if (val->type == YD_SCALAR &&
+	    (cap ? guard_parse_log_cap(val->text, &n, &why) : guard_parse_log_margin(val->text, &n, &why)) == 0) {
+		*(cap ? &L->p->log : &L->p->log_free_margin) =
+			(struct guard_limit){.set = true, .value = n, .at = origin(L, val)};
+		return 0;
+	}
+	return NFAIL(L, val,
+		     cap ? "write a size: 64M, 1G (K, M, G, T are powers of 1024; at least 64K)"
+			 : "write a size (1G, 0 for none) or a share of the filesystem (5%)",
+		     "limits.%s: \"%s\" is not a %s: %s", k, val->type == YD_SCALAR ? val->text : "",
+		     cap ? "log size" : "free-space margin", why);
+}
+
 static int limits_section(struct yload *L, const struct yd_node *v)
 {
 	if (check_map(L, v, "limits", LIMITS_KEYS) < 0)
@@ -308,6 +328,11 @@ static int limits_section(struct yload *L, const struct yd_node *v)
 		snprintf(path, sizeof path, "limits.%s", k);
 		if (!strcmp(k, "memory") || !strcmp(k, "cpu")) {
 			if (memory_cpu_value(L, k, val) < 0)
+				return -1;
+			continue;
+		}
+		if (!strcmp(k, "log") || !strcmp(k, "log_free_margin")) {
+			if (log_value(L, k, val) < 0)
 				return -1;
 			continue;
 		}

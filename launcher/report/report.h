@@ -69,8 +69,10 @@ struct guard_report {
 	struct {
 		struct guard_rep_denial *v;
 		size_t n, cap;
-	} denials; /* one per (op, path, path2), by first attempt */
-	unsigned long events, allowed, denied, failed;
+	} denials;                                     /* one per (op, path, path2), by first attempt */
+	unsigned long events, allowed, denied, failed; /* occurrences: a line with "count":N counts N */
+	/* distinct items past the report's memory bounds (report_model.c): counted, not listed */
+	unsigned long unlisted_files, unlisted_hosts, unlisted_procs, unlisted_denials;
 	struct guard_session_read_stats stats;
 	bool events_unreadable;
 	struct guard_strv unobserved; /* what the log cannot show, one sentence each */

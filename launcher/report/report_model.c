@@ -1,33 +1,35 @@
 /* Aggregating a session's events into a report (see report.h): files by group with counts, the process tree's
- * nodes, hosts, denials merged per (op, path), and what the log could not see. Events are streamed; each kept
- * item is copied, then everything is sorted and merged once at the end. */
+ * nodes, hosts, denials merged per (op, path), and what the log could not see. Events are streamed and merged as
+ * they come (a hash index per table), so memory follows the distinct items, not the lines: a log of a million
+ * repeats of one read costs one entry. What is kept is bounded too (REPORT_KEEP_MAX, REPORT_DENIALS_MAX): past
+ * that, new items are counted and the report says how many it could not list (issue 13). */
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/hash_index.h"
 #include "report/report.h"
+#include "policy/limits_plan.h"
 #include "policy/verdict.h"
+
+#define REPORT_KEEP_MAX (32u << 20)    /* bytes of names kept for files, processes and hosts */
+#define REPORT_DENIALS_MAX (96u << 20) /* bytes kept for distinct denials (a capped log holds far fewer) */
 
 const char *const guard_rep_group_names[GUARD_REP_NGROUPS] = {"project", "system", "home", "temp", "other"};
 
-struct raw_file {
+struct agg_file {
 	char *path;
-	bool write, denied, failed;
+	bool write;
+	unsigned count, denied, failed;
 };
 
 struct builder {
 	struct guard_report *r;
-	struct {
-		struct raw_file *v;
-		size_t n, cap;
-	} files;
-	struct {
-		struct guard_rep_host *v;
-		size_t n, cap;
-	} hosts;
-	struct {
-		struct guard_rep_denial *v;
-		size_t n, cap;
-	} denials;
+	GUARD_VEC(struct agg_file) files;
+	struct guard_hash_index files_ix, hosts_ix, denials_ix;
+	size_t kept, denials_kept; /* bytes of names held, against the budgets above */
+	/* the item being looked up, for the index's equality callbacks */
+	const char *k_path, *k_path2, *k_op;
+	bool k_write;
 };
 
 static char *dup_or_null(const char *s)
@@ -40,12 +42,135 @@ static int cmp_str(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "");
 }
 
-static void add_file(struct builder *b, const char *path, bool write, const char *result)
+static size_t cost(const char *s)
+{
+	return (s ? strlen(s) + 1 : 0) + 32; /* the string and its share of the entry */
+}
+
+static bool same_file(void *ctx, size_t pos)
+{
+	struct builder *b = ctx;
+	return b->files.v[pos].write == b->k_write && strcmp(b->files.v[pos].path, b->k_path) == 0;
+}
+
+static void add_file(struct builder *b, const char *path, bool write, const char *result, unsigned long long n)
 {
 	if (!path)
 		return;
-	struct raw_file f = {guard_xstrdup(path), write, strcmp(result, "denied") == 0, strcmp(result, "failed") == 0};
-	GUARD_VEC_PUSH(b->files, f);
+	uint64_t h = guard_hash_str(GUARD_HASH_SEED ^ write, path);
+	b->k_path = path, b->k_write = write;
+	size_t at = guard_hash_index_find(&b->files_ix, h, same_file, b);
+	if (at == SIZE_MAX) {
+		if (b->kept + cost(path) > REPORT_KEEP_MAX) {
+			b->r->unlisted_files++;
+			return;
+		}
+		b->kept += cost(path);
+		struct agg_file f = {guard_xstrdup(path), write, 0, 0, 0};
+		GUARD_VEC_PUSH(b->files, f);
+		at = b->files.n - 1;
+		guard_hash_index_add(&b->files_ix, h, at);
+	}
+	struct agg_file *f = &b->files.v[at];
+	f->count += (unsigned)n;
+	f->denied += strcmp(result, "denied") == 0 ? (unsigned)n : 0;
+	f->failed += strcmp(result, "failed") == 0 ? (unsigned)n : 0;
+}
+
+static bool same_host(void *ctx, size_t pos)
+{
+	struct builder *b = ctx;
+	return strcmp(b->r->hosts.v[pos].host, b->k_path) == 0;
+}
+
+static void add_host(struct builder *b, const char *host, bool denied, unsigned long long n)
+{
+	uint64_t h = guard_hash_str(GUARD_HASH_SEED, host);
+	b->k_path = host;
+	size_t at = guard_hash_index_find(&b->hosts_ix, h, same_host, b);
+	if (at == SIZE_MAX) {
+		if (b->kept + cost(host) > REPORT_KEEP_MAX) {
+			b->r->unlisted_hosts++;
+			return;
+		}
+		b->kept += cost(host);
+		struct guard_rep_host e = {guard_xstrdup(host), 0, 0};
+		GUARD_VEC_PUSH(b->r->hosts, e);
+		at = b->r->hosts.n - 1;
+		guard_hash_index_add(&b->hosts_ix, h, at);
+	}
+	b->r->hosts.v[at].count += (unsigned)n;
+	b->r->hosts.v[at].denied += denied ? (unsigned)n : 0;
+}
+
+static bool same_denial(void *ctx, size_t pos)
+{
+	struct builder *b = ctx;
+	const struct guard_rep_denial *d = &b->r->denials.v[pos];
+	return strcmp(d->op, b->k_op) == 0 && cmp_str(d->path, b->k_path) == 0 && cmp_str(d->path2, b->k_path2) == 0;
+}
+
+static void add_denial(struct builder *b, const struct guard_session_read_event *ev)
+{
+	const char *path = ev->abs ? ev->abs : ev->path, *path2 = ev->abs2 ? ev->abs2 : ev->path2;
+	uint64_t h = guard_hash_str(guard_hash_str(guard_hash_str(GUARD_HASH_SEED, ev->op), path), path2);
+	b->k_op = ev->op, b->k_path = path, b->k_path2 = path2;
+	size_t at = guard_hash_index_find(&b->denials_ix, h, same_denial, b);
+	if (at != SIZE_MAX) {
+		struct guard_rep_denial *d = &b->r->denials.v[at];
+		d->count += (unsigned)ev->count;
+		d->last_t = ev->t > d->last_t ? ev->t : d->last_t;
+		bool known = false;
+		for (size_t k = 0; k < d->npids; k++)
+			known |= d->pids[k] == ev->pid;
+		if (!known && d->npids < sizeof d->pids / sizeof *d->pids)
+			d->pids[d->npids++] = ev->pid;
+		if (ev->origin && d->origin && strcmp(ev->origin, d->origin) != 0 && !strchr(d->origin, ',')) {
+			free(d->origin);
+			d->origin = guard_xstrdup("shim, observer");
+		}
+		if (!d->has_rule && ev->has_rule) { /* keep the explained attempt's rule */
+			d->has_rule = true;
+			d->kind = dup_or_null(ev->rule.kind);
+			d->pattern = dup_or_null(ev->rule.pattern);
+			d->file = dup_or_null(ev->rule.file);
+			d->source = dup_or_null(ev->rule.source);
+			d->line = ev->rule.line;
+			d->col = ev->rule.col;
+		}
+		return;
+	}
+	size_t c = cost(ev->op) + cost(path) + cost(path2) + cost(ev->err) + cost(ev->origin) + cost(ev->net_reason) +
+		   (ev->has_rule ? cost(ev->rule.pattern) + cost(ev->rule.file) + 64 : 0) + 64;
+	if (b->denials_kept + c > REPORT_DENIALS_MAX) {
+		b->r->unlisted_denials += ev->count;
+		return;
+	}
+	b->denials_kept += c;
+	struct guard_rep_denial d = {
+		.op = guard_xstrdup(ev->op),
+		.path = dup_or_null(path),
+		.path2 = dup_or_null(path2),
+		.err = dup_or_null(ev->err),
+		.origin = dup_or_null(ev->origin),
+		.reason = dup_or_null(ev->net_reason),
+		.has_rule = ev->has_rule,
+		.count = (unsigned)ev->count,
+		.first_t = ev->t,
+		.last_t = ev->t,
+		.pids = {ev->pid},
+		.npids = 1,
+	};
+	if (ev->has_rule) {
+		d.kind = dup_or_null(ev->rule.kind);
+		d.pattern = dup_or_null(ev->rule.pattern);
+		d.file = dup_or_null(ev->rule.file);
+		d.source = dup_or_null(ev->rule.source);
+		d.line = ev->rule.line;
+		d.col = ev->rule.col;
+	}
+	GUARD_VEC_PUSH(b->r->denials, d);
+	guard_hash_index_add(&b->denials_ix, h, b->r->denials.n - 1);
 }
 
 static bool on_event(const struct guard_session_read_event *ev, void *ctx)
@@ -54,13 +179,14 @@ static bool on_event(const struct guard_session_read_event *ev, void *ctx)
 	struct guard_report *r = b->r;
 	enum guard_op op = guard_op_from_name(ev->op);
 	bool denied = strcmp(ev->result, "denied") == 0;
-	r->events++;
+	unsigned long long n = ev->count;
+	r->events += n;
 	if (denied)
-		r->denied++;
+		r->denied += n;
 	else if (strcmp(ev->result, "failed") == 0)
-		r->failed++;
+		r->failed += n;
 	else
-		r->allowed++;
+		r->allowed += n;
 
 	if (op == GUARD_OP_EXEC && strcmp(ev->result, "allowed") != 0) {
 		/* The shim logs an exec before making it (after a successful one there is nobody left to tell), and
@@ -74,55 +200,37 @@ static bool on_event(const struct guard_session_read_event *ev, void *ctx)
 		}
 	}
 	if (op == GUARD_OP_EXEC && strcmp(ev->result, "allowed") == 0) {
-		struct guard_rep_proc p = {
-			ev->pid,       ev->ppid, ev->t, NULL, dup_or_null(ev->cwd), dup_or_null(ev->path),
-			ev->truncated, false};
-		size_t n = ev->argv ? ev->nargv : 0;
-		p.argv = guard_xmalloc((n + 2) * sizeof *p.argv);
-		for (size_t i = 0; i < n; i++)
-			p.argv[i] = guard_xstrdup(ev->argv[i]);
-		if (n == 0 && ev->path) /* an exec seen without argv: name it by its path */
-			p.argv[n++] = guard_xstrdup(ev->path);
-		p.argv[n] = NULL;
-		GUARD_VEC_PUSH(r->procs, p);
+		size_t na = ev->argv ? ev->nargv : 0, c = cost(ev->cwd) + cost(ev->path) + 64;
+		for (size_t i = 0; i < na; i++)
+			c += cost(ev->argv[i]);
+		if (b->kept + c > REPORT_KEEP_MAX) {
+			r->unlisted_procs++;
+		} else {
+			b->kept += c;
+			struct guard_rep_proc p = {
+				ev->pid,       ev->ppid, ev->t, NULL, dup_or_null(ev->cwd), dup_or_null(ev->path),
+				ev->truncated, false};
+			p.argv = guard_xmalloc((na + 2) * sizeof *p.argv);
+			for (size_t i = 0; i < na; i++)
+				p.argv[i] = guard_xstrdup(ev->argv[i]);
+			if (na == 0 && ev->path) /* an exec seen without argv: name it by its path */
+				p.argv[na++] = guard_xstrdup(ev->path);
+			p.argv[na] = NULL;
+			GUARD_VEC_PUSH(r->procs, p);
+		}
 	} else if (op == GUARD_OP_CONNECT && ev->path) {
-		struct guard_rep_host h = {guard_xstrdup(ev->path), 1, denied};
-		GUARD_VEC_PUSH(b->hosts, h);
+		add_host(b, ev->path, denied, n);
 	} else if (op == GUARD_OP_READ) {
 		/* Execs are not listed as files: successful ones are processes, denied ones denials, and failed
 		 * ones mostly PATH lookups (ENOENT) that would only be noise. */
-		add_file(b, ev->abs ? ev->abs : ev->path, false, ev->result);
+		add_file(b, ev->abs ? ev->abs : ev->path, false, ev->result, n);
 	} else if (guard_op_is_write(op)) {
-		add_file(b, ev->abs ? ev->abs : ev->path, true, ev->result);
+		add_file(b, ev->abs ? ev->abs : ev->path, true, ev->result, n);
 		if (op == GUARD_OP_RENAME || op == GUARD_OP_LINK)
-			add_file(b, ev->abs2 ? ev->abs2 : ev->path2, true, ev->result);
+			add_file(b, ev->abs2 ? ev->abs2 : ev->path2, true, ev->result, n);
 	}
-
-	if (denied) {
-		struct guard_rep_denial d = {
-			.op = guard_xstrdup(ev->op),
-			.path = dup_or_null(ev->abs ? ev->abs : ev->path),
-			.path2 = dup_or_null(ev->abs2 ? ev->abs2 : ev->path2),
-			.err = dup_or_null(ev->err),
-			.origin = dup_or_null(ev->origin),
-			.reason = dup_or_null(ev->net_reason),
-			.has_rule = ev->has_rule,
-			.count = 1,
-			.first_t = ev->t,
-			.last_t = ev->t,
-			.pids = {ev->pid},
-			.npids = 1,
-		};
-		if (ev->has_rule) {
-			d.kind = dup_or_null(ev->rule.kind);
-			d.pattern = dup_or_null(ev->rule.pattern);
-			d.file = dup_or_null(ev->rule.file);
-			d.source = dup_or_null(ev->rule.source);
-			d.line = ev->rule.line;
-			d.col = ev->rule.col;
-		}
-		GUARD_VEC_PUSH(b->denials, d);
-	}
+	if (denied)
+		add_denial(b, ev);
 	return true;
 }
 
@@ -152,34 +260,9 @@ static enum guard_rep_group group_of(const struct guard_report *r, const char *p
 	return best;
 }
 
-static int cmp_raw_file(const void *a, const void *b)
+static int cmp_file(const void *a, const void *b)
 {
-	const struct raw_file *x = a, *y = b;
-	if (x->write != y->write)
-		return x->write - y->write;
-	return strcmp(x->path, y->path);
-}
-
-static void merge_files(struct builder *b)
-{
-	if (b->files.n)
-		qsort(b->files.v, b->files.n, sizeof *b->files.v, cmp_raw_file);
-	for (size_t i = 0; i < b->files.n;) {
-		struct raw_file *f = &b->files.v[i];
-		struct guard_rep_file out = {f->path, 0, 0, 0};
-		size_t j = i;
-		for (; j < b->files.n && b->files.v[j].write == f->write && strcmp(b->files.v[j].path, f->path) == 0;
-		     j++) {
-			out.count++;
-			out.denied += b->files.v[j].denied;
-			out.failed += b->files.v[j].failed;
-			if (j > i)
-				free(b->files.v[j].path);
-		}
-		GUARD_VEC_PUSH(b->r->files[f->write][group_of(b->r, f->path)], out);
-		i = j;
-	}
-	free(b->files.v);
+	return strcmp(((const struct guard_rep_file *)a)->path, ((const struct guard_rep_file *)b)->path);
 }
 
 static int cmp_host(const void *a, const void *b)
@@ -187,35 +270,20 @@ static int cmp_host(const void *a, const void *b)
 	return strcmp(((const struct guard_rep_host *)a)->host, ((const struct guard_rep_host *)b)->host);
 }
 
-static void merge_hosts(struct builder *b)
+static void place_files(struct builder *b)
 {
-	if (b->hosts.n)
-		qsort(b->hosts.v, b->hosts.n, sizeof *b->hosts.v, cmp_host);
-	for (size_t i = 0; i < b->hosts.n;) {
-		struct guard_rep_host h = b->hosts.v[i];
-		size_t j = i + 1;
-		for (; j < b->hosts.n && strcmp(b->hosts.v[j].host, h.host) == 0; j++) {
-			h.count += b->hosts.v[j].count;
-			h.denied += b->hosts.v[j].denied;
-			free(b->hosts.v[j].host);
-		}
-		GUARD_VEC_PUSH(b->r->hosts, h);
-		i = j;
+	for (size_t i = 0; i < b->files.n; i++) {
+		struct agg_file *f = &b->files.v[i];
+		struct guard_rep_file out = {f->path, f->count, f->denied, f->failed};
+		GUARD_VEC_PUSH(b->r->files[f->write][group_of(b->r, f->path)], out);
 	}
-	free(b->hosts.v);
-}
-
-static int cmp_denial_key(const void *a, const void *b)
-{
-	const struct guard_rep_denial *x = a, *y = b;
-	int c = strcmp(x->op, y->op);
-	if (!c)
-		c = cmp_str(x->path, y->path);
-	if (!c)
-		c = cmp_str(x->path2, y->path2);
-	if (!c)
-		c = (x->first_t > y->first_t) - (x->first_t < y->first_t);
-	return c;
+	free(b->files.v);
+	for (int w = 0; w < 2; w++)
+		for (int g = 0; g < GUARD_REP_NGROUPS; g++)
+			if (b->r->files[w][g].n)
+				qsort(b->r->files[w][g].v, b->r->files[w][g].n, sizeof *b->r->files[w][g].v, cmp_file);
+	if (b->r->hosts.n)
+		qsort(b->r->hosts.v, b->r->hosts.n, sizeof *b->r->hosts.v, cmp_host);
 }
 
 static int cmp_denial_time(const void *a, const void *b)
@@ -230,45 +298,6 @@ static void denial_free(struct guard_rep_denial *d)
 {
 	free(d->op), free(d->path), free(d->path2), free(d->err), free(d->origin), free(d->reason);
 	free(d->kind), free(d->pattern), free(d->file), free(d->source);
-}
-
-static void merge_denials(struct builder *b)
-{
-	if (b->denials.n)
-		qsort(b->denials.v, b->denials.n, sizeof *b->denials.v, cmp_denial_key);
-	for (size_t i = 0; i < b->denials.n;) {
-		struct guard_rep_denial d = b->denials.v[i];
-		size_t j = i + 1;
-		for (; j < b->denials.n && strcmp(b->denials.v[j].op, d.op) == 0 &&
-		       cmp_str(b->denials.v[j].path, d.path) == 0 && cmp_str(b->denials.v[j].path2, d.path2) == 0;
-		     j++) {
-			struct guard_rep_denial *e = &b->denials.v[j];
-			d.count++;
-			d.last_t = e->last_t > d.last_t ? e->last_t : d.last_t;
-			bool known = false;
-			for (size_t k = 0; k < d.npids; k++)
-				known |= d.pids[k] == e->pids[0];
-			if (!known && d.npids < sizeof d.pids / sizeof *d.pids)
-				d.pids[d.npids++] = e->pids[0];
-			if (e->origin && d.origin && strcmp(e->origin, d.origin) != 0 && !strchr(d.origin, ',')) {
-				free(d.origin);
-				d.origin = guard_xstrdup("shim, observer");
-			}
-			if (!d.has_rule && e->has_rule) { /* keep the explained attempt's rule */
-				struct guard_rep_denial t = d;
-				d.has_rule = true;
-				d.kind = e->kind, d.pattern = e->pattern, d.file = e->file, d.source = e->source;
-				d.line = e->line, d.col = e->col;
-				e->kind = t.kind, e->pattern = t.pattern, e->file = t.file, e->source = t.source;
-			}
-			denial_free(e);
-		}
-		GUARD_VEC_PUSH(b->r->denials, d);
-		i = j;
-	}
-	free(b->denials.v);
-	if (b->r->denials.n)
-		qsort(b->r->denials.v, b->r->denials.n, sizeof *b->r->denials.v, cmp_denial_time);
 }
 
 static void proc_free(struct guard_rep_proc *p)
@@ -286,6 +315,93 @@ static int cmp_proc(const void *a, const void *b)
 	if (x->pid != y->pid)
 		return (x->pid > y->pid) - (x->pid < y->pid);
 	return (x->t > y->t) - (x->t < y->t);
+}
+
+/* A denial counted past the log's cap, as one line of the report: "12 denied read by files.deny ".env"
+ * (rules/default.yaml:14:7), shim". */
+static char *summary_line(const struct guard_json *e)
+{
+	long long count = 0;
+	guard_json_int_of(e, "count", &count);
+	const char *op = guard_json_str_of(e, "op"), *origin = guard_json_str_of(e, "origin");
+	const char *host = guard_json_str_of(e, "path");
+	const struct guard_json *rule = guard_json_get(e, "rule");
+	struct guard_buf b = {0};
+	guard_buf_printf(&b, "%lld denied %s", count, op ? op : "?");
+	if (host) {
+		guard_buf_puts(&b, " of ");
+		guard_fmt_word(&b, host);
+	}
+	if (rule && rule->type == GUARD_JSON_OBJECT) {
+		long long line = 0, col = 0;
+		guard_json_int_of(rule, "line", &line);
+		guard_json_int_of(rule, "col", &col);
+		const char *kind = guard_json_str_of(rule, "kind"), *pat = guard_json_str_of(rule, "pattern");
+		guard_buf_printf(&b, " by files.%s \"", kind ? kind : "?");
+		guard_fmt_text(&b, pat ? pat : "");
+		guard_buf_puts(&b, "\" (");
+		guard_fmt_at(&b, guard_json_str_of(rule, "file"), line, col);
+		guard_buf_puts(&b, ")");
+	} else if (!host) {
+		guard_buf_puts(&b, " (no rule grants it: default deny)");
+	}
+	if (origin)
+		guard_buf_printf(&b, ", from the %s", origin);
+	char *out = guard_xstrdup(b.p ? b.p : "");
+	guard_buf_free(&b);
+	return out;
+}
+
+static const char *size(long long bytes, char *buf)
+{
+	return bytes < 0 ? "?" : guard_format_size(bytes, buf, 32);
+}
+
+/* What the log's bounds held back (session.json "log", the note lines) and what the report could not list. */
+static void note_log_bounds(struct guard_report *r)
+{
+	const struct guard_session_read *s = r->s;
+	struct guard_strv *u = &r->unobserved;
+	char t[32], d1[32], d2[32];
+	if (s->log.present && s->log.allowed_unrecorded > 0) {
+		guard_fmt_time(t, sizeof t, s->log.limited_at);
+		const char *denials = s->log.summarised ? "denials were still recorded up to the cap (below)"
+							: "every denial was still recorded";
+		if (s->log.limited && strcmp(s->log.limited, "free space") == 0)
+			guard_strv_push(u,
+					guard_xasprintf("%lld allowed events not recorded in detail after free space "
+							"for the log fell below its margin (%s) at %s; %s",
+							s->log.allowed_unrecorded,
+							s->log.free_margin ? s->log.free_margin : "?", t, denials));
+		else
+			guard_strv_push(u, guard_xasprintf("%lld allowed events not recorded in detail after the log "
+							   "reached its cap (%s of %s) at %s; %s",
+							   s->log.allowed_unrecorded, size(s->log.detail, d1),
+							   size(s->log.cap, d2), t, denials));
+	}
+	if (s->log.present && s->log.summarised > 0) {
+		guard_strv_push(u, guard_xasprintf("%lld denials past the log's cap of %s were counted per operation "
+						   "and rule, not recorded one by one (their paths are not known); "
+						   "they were:",
+						   s->log.summarised, size(s->log.cap, d2)));
+		for (size_t i = 0; s->log.summary && i < s->log.summary->len; i++)
+			guard_strv_push(u, summary_line(&s->log.summary->items[i]));
+		if (s->log.summarised_other)
+			guard_strv_push(u, guard_xasprintf("%lld denied by yet other rules", s->log.summarised_other));
+	}
+	/* An unfinished session's counts are not in session.json yet: the note lines say what happened. */
+	if (!s->finished)
+		for (unsigned long i = 0; i < r->stats.notes && i < sizeof r->stats.note / sizeof *r->stats.note; i++)
+			guard_strv_push(u, guard_xasprintf("the log says: %s", r->stats.note[i]));
+	if (r->unlisted_denials)
+		guard_strv_push(u, guard_xasprintf("%lu denials of paths beyond the report's memory bound are counted "
+						   "but not listed",
+						   r->unlisted_denials));
+	if (r->unlisted_files || r->unlisted_procs || r->unlisted_hosts)
+		guard_strv_push(u,
+				guard_xasprintf("beyond the report's memory bound, %lu files, %lu process starts and "
+						"%lu hosts are counted but not listed",
+						r->unlisted_files, r->unlisted_procs, r->unlisted_hosts));
 }
 
 static void note_unobserved(struct guard_report *r)
@@ -312,8 +428,11 @@ static void note_unobserved(struct guard_report *r)
 						   r->stats.malformed));
 	if (s->lost > 0)
 		guard_strv_push(u, guard_xasprintf("%lld event(s) could not be written to the log", s->lost));
-	guard_strv_push(u, guard_xstrdup("each process logs the first attempt per operation and path (repeats are "
-					 "not counted); stat, access, readlink and chdir are not logged"));
+	note_log_bounds(r);
+	guard_strv_push(u,
+			guard_xstrdup("each process's shim logs its first attempt per operation and path; identical "
+				      "events that reach the log are counted, not repeated (the counts above include "
+				      "them); stat, access, readlink and chdir are not logged"));
 }
 
 void guard_report_build(struct guard_report *r, struct guard_session_read *s)
@@ -325,9 +444,17 @@ void guard_report_build(struct guard_report *r, struct guard_session_read *s)
 		r->tmpdir = "/tmp";
 	struct builder b = {r};
 	r->events_unreadable = guard_session_read_events(s, on_event, &b, &r->stats) != 0;
-	merge_files(&b);
-	merge_hosts(&b);
-	merge_denials(&b);
+	place_files(&b);
+	guard_hash_index_free(&b.files_ix);
+	guard_hash_index_free(&b.hosts_ix);
+	guard_hash_index_free(&b.denials_ix);
+	if (r->denials.n)
+		qsort(r->denials.v, r->denials.n, sizeof *r->denials.v, cmp_denial_time);
+	if (s->log.present) { /* what the log's bounds counted without a line: still events of the session */
+		r->allowed += (unsigned long)s->log.allowed_unrecorded;
+		r->denied += (unsigned long)s->log.summarised;
+		r->events += (unsigned long)(s->log.allowed_unrecorded + s->log.summarised);
+	}
 	size_t kept = 0;
 	for (size_t i = 0; i < r->procs.n; i++) {
 		if (r->procs.v[i].dropped)

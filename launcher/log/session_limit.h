@@ -1,0 +1,44 @@
+/* The session log's bounds (issue 13): what may still be written in detail, what is only counted, and the words
+ * that say so. One limiter per session, used under the writer's lock (session_store.c).
+ *
+ * events.jsonl never grows past its cap. Past three quarters of the cap, or once the filesystem holding the log
+ * has less free space than the margin (checked every MiB written), allowed and failed events are counted, not
+ * written: denials are what the user must see, and they keep the last quarter. A denial that would pass the cap
+ * is counted under its (op, origin, rule): never dropped, never written. Each change of regime is said once, in a
+ * note line of the log, and every count goes to session.json's "log" object. */
+#ifndef GUARD_SESSION_LIMIT_H
+#define GUARD_SESSION_LIMIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/guard.h"
+#include "log/session.h"
+
+struct guard_log_limiter;
+
+enum guard_log_admit {
+	GUARD_LOG_WRITE,     /* write the line */
+	GUARD_LOG_COUNT,     /* an allowed or failed event past the detail limit: guard_log_count_allowed */
+	GUARD_LOG_SUMMARISE, /* a denial past the cap: guard_log_summarise */
+};
+
+/* fd: events.jsonl (its filesystem is the one measured); bytes: its size now. */
+struct guard_log_limiter *guard_log_limiter_new(const struct guard_log_limits *lim, int fd, unsigned long long bytes);
+void guard_log_limiter_free(struct guard_log_limiter *l);
+
+/* The fate of a line of len bytes. note (notelen bytes) receives the sentence of a note line to write first, or
+ * "" (a note always fits: the cap keeps room for them). */
+enum guard_log_admit guard_log_admit(struct guard_log_limiter *l, bool denied, size_t len, char *note, size_t notelen);
+void guard_log_wrote(struct guard_log_limiter *l, size_t len);
+void guard_log_count_allowed(struct guard_log_limiter *l, unsigned long long n);
+/* key: the denial's `"op":...,"origin":...,"rule":...` JSON members (the summary's identity and its text). */
+void guard_log_summarise(struct guard_log_limiter *l, const char *key, unsigned long long n);
+void guard_log_repeated(struct guard_log_limiter *l);
+
+/* session.json's "log" object (no trailing comma). */
+void guard_log_limiter_json(const struct guard_log_limiter *l, struct guard_buf *b);
+/* One sentence when anything was held back; false when nothing was. */
+bool guard_log_limiter_summary(const struct guard_log_limiter *l, char *out, size_t len);
+
+#endif
