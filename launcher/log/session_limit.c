@@ -102,7 +102,8 @@ static bool space_low(struct guard_log_limiter *l)
 	return avail < margin || (margin > 0 && avail == 0);
 }
 
-enum guard_log_admit guard_log_admit(struct guard_log_limiter *l, bool denied, size_t len, char *note, size_t notelen)
+enum guard_log_admit guard_log_admit(struct guard_log_limiter *l, bool denied, bool is_count, size_t len, char *note,
+				     size_t notelen)
 {
 	char a[32], b[32], m[96];
 	note[0] = 0;
@@ -136,6 +137,8 @@ enum guard_log_admit guard_log_admit(struct guard_log_limiter *l, bool denied, s
 		if (l->limited)
 			l->limited_at = now_ms();
 	}
+	if (l->limited && is_count && l->bytes + len <= l->detail + l->cap / 16)
+		return GUARD_LOG_WRITE; /* a count of repeats of a line already written: it has room of its own */
 	return l->limited ? GUARD_LOG_COUNT : GUARD_LOG_WRITE;
 }
 

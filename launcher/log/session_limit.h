@@ -3,7 +3,8 @@
  *
  * events.jsonl never grows past its cap. Past three quarters of the cap, or once the filesystem holding the log
  * has less free space than the margin (checked every MiB written), allowed and failed events are counted, not
- * written: denials are what the user must see, and they keep the last quarter. A denial that would pass the cap
+ * written (the counts of lines already written still are, in a sixteenth of the cap): denials are what the user
+ * must see, and they keep the rest. A denial that would pass the cap
  * is counted under its (op, origin, rule): never dropped, never written. Each change of regime is said once, in a
  * note line of the log, and every count goes to session.json's "log" object. */
 #ifndef GUARD_SESSION_LIMIT_H
@@ -27,9 +28,12 @@ enum guard_log_admit {
 struct guard_log_limiter *guard_log_limiter_new(const struct guard_log_limits *lim, int fd, unsigned long long bytes);
 void guard_log_limiter_free(struct guard_log_limiter *l);
 
-/* The fate of a line of len bytes. note (notelen bytes) receives the sentence of a note line to write first, or
- * "" (a note always fits: the cap keeps room for them). */
-enum guard_log_admit guard_log_admit(struct guard_log_limiter *l, bool denied, size_t len, char *note, size_t notelen);
+/* The fate of a line of len bytes; is_count: it carries the count of a line's repeats (session_repeat.h), which
+ * past the detail limit still has a sixteenth of the cap of its own, so the repeats of an event written in detail
+ * stay counted under it. note (notelen bytes) receives the sentence of a note line to write first, or "" (a note
+ * always fits: the cap keeps room for them). */
+enum guard_log_admit guard_log_admit(struct guard_log_limiter *l, bool denied, bool is_count, size_t len, char *note,
+				     size_t notelen);
 void guard_log_wrote(struct guard_log_limiter *l, size_t len);
 void guard_log_count_allowed(struct guard_log_limiter *l, unsigned long long n);
 /* key: the denial's `"op":...,"origin":...,"rule":...` JSON members (the summary's identity and its text). */

@@ -95,5 +95,6 @@ bool guard_repeats_take(struct guard_repeats *r, struct guard_repeat_line *out)
 			return true;
 		}
 	}
+	r->next = 0; /* the next round of takes starts over */
 	return false;
 }

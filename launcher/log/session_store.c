@@ -378,6 +378,8 @@ static void write_note(struct guard_session *s, const char *note)
 	write_session_json(s, false, 0); /* the counts so far, should guard not reach the end */
 }
 
+static void flush_repeats(struct guard_session *s);
+
 /* One line ({"t":T, then body, which ends in "}\n"), standing for `count` occurrences: written, or counted when
  * the log's bounds say so. */
 static void emit(struct guard_session *s, const char *body, size_t blen, unsigned long long count, long long t,
@@ -392,9 +394,13 @@ static void emit(struct guard_session *s, const char *body, size_t blen, unsigne
 		guard_buf_put(&line, body, blen);
 	}
 	char note[512];
-	enum guard_log_admit a = guard_log_admit(s->limiter, tag->denied, line.len, note, sizeof note);
-	if (note[0])
+	enum guard_log_admit a = guard_log_admit(s->limiter, tag->denied, count > 1, line.len, note, sizeof note);
+	if (note[0]) {
 		write_note(s, note);
+		/* Detail just stopped: the repeats counted so far belong to lines written in detail, write them now. */
+		if (!tag->denied)
+			flush_repeats(s);
+	}
 	if (a == GUARD_LOG_WRITE && !write_line(s, line.p, line.len)) {
 		s->lost += (unsigned)count;
 	} else {

@@ -119,6 +119,9 @@ void guard_fmt_time(char *out, size_t len, long long ms);
 void guard_fmt_at(struct guard_buf *b, const char *file, long long line, long long col);
 /* Text with & < > " ' escaped for HTML (input is already display-safe). */
 void guard_fmt_html(struct guard_buf *b, const char *s);
+/* Write what b holds to out once it passes 64 KiB, and empty it: formatters that build a report in a buffer call
+ * it between items, so their memory does not grow with the report (issue 13). */
+void guard_fmt_spill(struct guard_buf *b, FILE *out);
 /* Path as shown in reports: "src/x" inside the project, "~/x" inside home, else as is. */
 const char *guard_fmt_short(const char *path, const char *project, const char *home, struct guard_buf *tmp);
 

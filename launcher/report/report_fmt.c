@@ -227,3 +227,12 @@ const char *guard_fmt_short(const char *path, const char *project, const char *h
 	}
 	return path;
 }
+
+void guard_fmt_spill(struct guard_buf *b, FILE *out)
+{
+	if (b->len < (64u << 10))
+		return;
+	fwrite(b->p, 1, b->len, out);
+	b->len = 0;
+	b->p[0] = 0;
+}

@@ -130,7 +130,7 @@ static void header(struct guard_buf *b, const struct guard_report *r)
 	guard_buf_puts(b, "</div>\n");
 }
 
-static void denials(struct guard_buf *b, const struct guard_report *r)
+static void denials(struct guard_buf *b, FILE *out, const struct guard_report *r)
 {
 	guard_buf_printf(b, "<h2 id=\"denied\">Denied (%zu)</h2>\n", r->denials.n);
 	if (!r->denials.n) {
@@ -194,11 +194,12 @@ static void denials(struct guard_buf *b, const struct guard_report *r)
 				h_word(b, base && base[1] ? base + 1 : p->argv[0]);
 		}
 		guard_buf_printf(b, "</td><td class=\"n\">%u</td></tr>\n", d->count);
+		guard_fmt_spill(b, out);
 	}
 	guard_buf_puts(b, "</table>\n");
 }
 
-static void files(struct guard_buf *b, const struct guard_report *r, int w)
+static void files(struct guard_buf *b, FILE *out, const struct guard_report *r, int w)
 {
 	size_t total = 0;
 	for (int g = 0; g < GUARD_REP_NGROUPS; g++)
@@ -237,6 +238,7 @@ static void files(struct guard_buf *b, const struct guard_report *r, int w)
 					 "</code></td><td class=\"n\">%u</td><td class=\"n\">%u</td>"
 					 "<td class=\"n\">%u</td></tr>\n",
 					 e->count, e->denied, e->failed);
+			guard_fmt_spill(b, out);
 		}
 		guard_buf_puts(b, "</table></details>\n");
 	}
@@ -313,9 +315,9 @@ void guard_report_html(FILE *out, const struct guard_report *r)
 	h_text(&b, r->s->id);
 	guard_buf_printf(&b, "</title>\n<style>\n%s</style></head>\n<body><main>\n", css);
 	header(&b, r);
-	denials(&b, r);
-	files(&b, r, 0);
-	files(&b, r, 1);
+	denials(&b, out, r);
+	files(&b, out, r, 0);
+	files(&b, out, r, 1);
 	processes(&b, r);
 	hosts(&b, r);
 	guard_buf_puts(&b, "<h2 id=\"unobserved\">Not observed</h2>\n<div class=\"card\"><ul class=\"notes\">\n");

@@ -107,7 +107,7 @@ static void denial(struct guard_buf *b, const struct guard_report *r, const stru
 	guard_buf_puts(b, "}");
 }
 
-static void files(struct guard_buf *b, const struct guard_report *r, int w)
+static void files(struct guard_buf *b, FILE *out, const struct guard_report *r, int w)
 {
 	guard_buf_printf(b, "\"%s\":{", w ? "written" : "read");
 	for (int g = 0; g < GUARD_REP_NGROUPS; g++) {
@@ -118,6 +118,7 @@ static void files(struct guard_buf *b, const struct guard_report *r, int w)
 			kv_str(b, "path", f->v[i].path, true);
 			guard_buf_printf(b, "\"count\":%u,\"denied\":%u,\"failed\":%u}", f->v[i].count, f->v[i].denied,
 					 f->v[i].failed);
+			guard_fmt_spill(b, out);
 		}
 		guard_buf_puts(b, "]");
 	}
@@ -137,11 +138,12 @@ void guard_report_json(FILE *out, const struct guard_report *r)
 	for (size_t i = 0; i < r->denials.n; i++) {
 		guard_buf_puts(&b, i ? ",\n  " : "\n  ");
 		denial(&b, r, &r->denials.v[i]);
+		guard_fmt_spill(&b, out);
 	}
 	guard_buf_puts(&b, "],\n\"files\":{");
-	files(&b, r, 0);
+	files(&b, out, r, 0);
 	guard_buf_puts(&b, ",\n");
-	files(&b, r, 1);
+	files(&b, out, r, 1);
 	guard_buf_puts(&b, "},\n\"processes\":[");
 	for (size_t i = 0; i < r->procs.n; i++) {
 		const struct guard_rep_proc *p = &r->procs.v[i];
@@ -154,6 +156,7 @@ void guard_report_json(FILE *out, const struct guard_report *r)
 		guard_buf_puts(&b, ",");
 		kv_str(&b, "cwd", p->cwd, true);
 		guard_buf_printf(&b, "\"truncated\":%s}", p->truncated ? "true" : "false");
+		guard_fmt_spill(&b, out);
 	}
 	guard_buf_puts(&b, "],\n\"hosts\":[");
 	for (size_t i = 0; i < r->hosts.n; i++) {

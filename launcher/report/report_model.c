@@ -11,7 +11,7 @@
 #include "policy/limits_plan.h"
 #include "policy/verdict.h"
 
-#define REPORT_KEEP_MAX (32u << 20)    /* bytes of names kept for files, processes and hosts */
+#define REPORT_KEEP_MAX (16u << 20)    /* bytes of names kept for files, processes and hosts */
 #define REPORT_DENIALS_MAX (96u << 20) /* bytes kept for distinct denials (a capped log holds far fewer) */
 
 const char *const guard_rep_group_names[GUARD_REP_NGROUPS] = {"project", "system", "home", "temp", "other"};

@@ -11,7 +11,9 @@ struct guard_dedup {
 	size_t cap, used;
 };
 
-#define DEDUP_MAX (1u << 22) /* past this, everything is logged: memory stays bounded */
+/* Past this, everything is logged (the session log's repeat table and cap bound what that costs): the table stays
+ * under 8 MiB (16 MiB for the moment it grows), so the supervisor stays small however many opens a session makes. */
+#define DEDUP_MAX (1u << 20)
 
 struct guard_dedup *guard_dedup_new(void)
 {
