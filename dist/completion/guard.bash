@@ -65,7 +65,7 @@ _guard() {
 	--allow-read | --allow-write | --deny | --protect)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return 0 ;;
-	--allow-net | --deny-exec)
+	--allow-net | --deny-exec | --log-cap | --log-free-margin)
 		return 0 ;;
 	--op)
 		mapfile -t COMPREPLY < <(compgen -W 'read write exec' -- "$cur")
