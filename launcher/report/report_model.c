@@ -429,10 +429,10 @@ static void note_unobserved(struct guard_report *r)
 	if (s->lost > 0)
 		guard_strv_push(u, guard_xasprintf("%lld event(s) could not be written to the log", s->lost));
 	note_log_bounds(r);
-	guard_strv_push(u,
-			guard_xstrdup("each process's shim logs its first attempt per operation and path; identical "
-				      "events that reach the log are counted, not repeated (the counts above include "
-				      "them); stat, access, readlink and chdir are not logged"));
+	guard_strv_push(
+		u, guard_xstrdup(
+			   "each process's shim logs its first attempt per operation and path (the log counts "
+			   "repeats of an event it already holds); stat, access, readlink and chdir are not logged"));
 }
 
 void guard_report_build(struct guard_report *r, struct guard_session_read *s)
