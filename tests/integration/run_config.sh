@@ -122,7 +122,40 @@ gr -- cat .env
 t_rc "an untrusted project file re-allowing with ! is refused: 125" 125
 t_clean_env=$(canary env)
 t_lacks "... and .env did not leak" "$t_clean_env" "$OUT"
-rm -f .guard.yaml
+# the session log's bounds (issue 13): a project may lower the cap, not raise it or set the margin
+project_config 'limits:
+  log: 1G'
+gr -- sh -c 'touch ran'
+t_rc "an untrusted project file raising the log's cap is refused: 125" 125
+t_match "... naming limits.log" 'limits.log' "$ERR"
+project_config 'limits:
+  log_free_margin: 0'
+gr -- sh -c 'touch ran'
+t_rc "an untrusted project file setting the log's free-space margin is refused: 125" 125
+project_config 'limits:
+  log: 1M'
+gr -- true
+t_rc "an untrusted project file lowering the log's cap runs" 0
+rm -f .guard.yaml ran
+# bad values of the log's bounds, as flags and as config
+gr --log-cap 1K -- sh -c 'touch ran'
+t_rc "--log-cap 1K: exit 125" 125
+t_match "--log-cap 1K: the error says why" '--log-cap "1K" is not a log size: below 64K' "$ERR"
+t_match "--log-cap 1K: ... and how to fix it" '^Hint: write a size: --log-cap 64M' "$ERR"
+t_true "--log-cap 1K: nothing ran" ! -e ran
+gr --log-free-margin 200% -- sh -c 'touch ran'
+t_rc "--log-free-margin 200%: exit 125" 125
+t_match "--log-free-margin 200%: the error says why" 'is not a free-space margin: a share of the filesystem is a whole percentage' "$ERR"
+t_true "--log-free-margin 200%: nothing ran" ! -e ran
+user_config 'limits:
+  log: lots'
+gr -- sh -c 'touch ran'
+expect_config_error "limits.log: lots" "$UCONF" 2
+user_config 'limits:
+  log_free_margin: "5 %"'
+gr -- sh -c 'touch ran'
+expect_config_error "limits.log_free_margin: \"5 %\"" "$UCONF" 2
+rm -f "$UCONF"
 
 # --- command-line flags: the last and strongest source
 gr --deny src/main.c -- cat src/main.c
