@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "plan/image_build.h"
 #include "policy/limits_plan.h"
 #include "policy/policy_api.h"
+#include "supervisor/supervise.h"
 #include "tap.h"
 
 static char root[256], project[300];
@@ -217,6 +219,53 @@ static void test_margin(const struct guard_image *img, const void *buf, size_t l
 	guard_session_read_close(&r);
 }
 
+static long peak_kib(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+/* The supervisor's per-event state stays bounded: a million distinct events through the log (with its default
+ * cap: the repeat table fills, lines are formatted and counted) and ten million distinct opens through the
+ * observer's deduplication table. */
+static void test_memory(const struct guard_image *img, const void *buf, size_t len)
+{
+	char why[256], path[64];
+	char *argv[] = {"x", NULL};
+	struct guard_session_info info = {.id = "20260101T000000Z-memory",
+					  .argv = argv,
+					  .cwd = project,
+					  .project = project,
+					  .home = root,
+					  .profile = "t",
+					  .mode = "namespaces",
+					  .log = {.cap = 1 << 20, .margin_set = true, .margin = 0}};
+	long before = peak_kib();
+	struct guard_session *s = guard_session_create(&info, buf, len, why, sizeof why);
+	if (!s)
+		exit(1);
+	for (int i = 0; i < 1000000; i++) {
+		snprintf(path, sizeof path, "/usr/m/%d", i);
+		struct guard_event e = ev_of(path, 0);
+		guard_session_event(s, &e, img, 7);
+	}
+	guard_session_finish(s, 0);
+	struct guard_dedup *d = guard_dedup_new();
+	unsigned long first = 0;
+	for (int i = 0; i < 10000000; i++) {
+		snprintf(path, sizeof path, "/p/%d", i);
+		first += guard_dedup_first(d, 7, GUARD_OP_READ, path);
+	}
+	guard_dedup_free(d);
+	long grew = peak_kib() - before;
+	TAP_OK(first == 10000000, "every distinct open is reported as first (%lu)", first);
+	TAP_OK(grew < 32 << 10,
+	       "a million events logged and ten million opens deduplicated: peak memory grew %ld KiB "
+	       "(bound 32 MiB)",
+	       grew);
+}
+
 static void test_parse(void)
 {
 	long long v = 0;
@@ -267,6 +316,7 @@ int main(void)
 	test_parse();
 	test_cap(&img, buf, len);
 	test_margin(&img, buf, len);
+	test_memory(&img, buf, len);
 	free(buf);
 	nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return tap_done();
