@@ -13,6 +13,16 @@ SESSIONS=$XDG_STATE_HOME/guard/sessions
 CAP=$((64 << 20))
 PEAK_KIB=$((96 << 10)) # generous bounds: the supervisor's aim is 64 MiB, the report's a fraction of the cap
 SUP_KIB=$((64 << 10))
+# An ASan-built guard (make san) keeps freed memory in its quarantine: its peak says nothing of guard's own bounds.
+ASAN=
+grep -qa __asan_init "$GUARD" && ASAN="guard is built with ASan (make san): its quarantine keeps freed memory resident"
+
+# t_peak DESC KIB BOUND [COND...]: a peak-memory check, skipped (visibly) under ASan
+t_peak() {
+	local desc=$1 kib=$2 bound=$3
+	shift 3
+	if [ -n "$ASAN" ]; then t_skip "$desc" "$ASAN"; else t_true "$desc" "$@" "${kib:-999999999}" -le "$bound"; fi
+}
 
 # The flood, inside the sandbox: REPEATS copies of one read, ALLOWED_MIB of distinct allowed reads (6.8 KB
 # paths), MARKERS distinct denials, a real denied open of ~/.ssh/id_rsa, then DENY_MIB of distinct denials (past
@@ -95,8 +105,8 @@ for f in $FLAVOURS; do
 	facts=$(python3 -c "$REPORT_FACTS" "$T_WORK/peak.out" 2>&1)
 	t_eq "[$f] all 200 distinct denials sent past the detail limit, and the real one, are in the report" \
 		"200 True" "${facts% *}"
-	t_true "[$f] guard report's peak memory is bounded (${peak} KiB for a ${size}-byte log; bound $PEAK_KIB KiB)" \
-		"$size" != missing -a "${peak:-999999999}" -le "$PEAK_KIB"
+	t_peak "[$f] guard report's peak memory is bounded (${peak} KiB for a ${size}-byte log; bound $PEAK_KIB KiB)" \
+		"$peak" "$PEAK_KIB" "$size" != missing -a
 	same=$(grep -c '"path":"/usr/flood-same"' "$dir/events.jsonl")
 	t_true "[$f] 20000 identical events are not written line by line ($same lines)" "$same" -ge 1 -a "$same" -le 70
 	t_eq "[$f] ... and the report counts every one of them" 20000 "${facts##* }"
@@ -111,8 +121,8 @@ for f in $FLAVOURS; do
 	t_eq "[$f] the report states what was summarised (count, operation, rule)" yes \
 		"$(said "[0-9]+ denials past the log's cap of $((cap >> 20))M were counted per operation and rule")"
 	sup=$(sed -n 's/.*peak memory \([0-9]*\) KiB.*/\1/p' "$T_WORK/stats" 2>/dev/null | tail -1)
-	t_true "[$f] the supervisor's peak memory stays under 64 MiB through the flood (${sup:-not reported} KiB)" \
-		"${sup:-999999999}" -le "$SUP_KIB"
+	t_peak "[$f] the supervisor's peak memory stays under 64 MiB through the flood (${sup:-not reported} KiB)" \
+		"$sup" "$SUP_KIB"
 	rm -rf "$dir"
 done
 
@@ -134,8 +144,8 @@ counts=$(python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 print(d["counts"]["events"], [x["count"] for x in d["denials"] if x["path"] == "/h/.ssh/id_rsa"])' "$T_WORK/peak.out" 2>&1)
 t_eq "the report of a ${size}-byte log counts every event and merges the repeated denial" "500000 [250000]" "$counts"
-t_true "guard report streams a ${size}-byte log in bounded memory (${peak} KiB; bound $PEAK_KIB KiB)" \
-	"${peak:-999999999}" -le "$PEAK_KIB"
+t_peak "guard report streams a ${size}-byte log in bounded memory (${peak} KiB; bound $PEAK_KIB KiB)" \
+	"$peak" "$PEAK_KIB"
 rm -rf "$dir"
 
 t_done

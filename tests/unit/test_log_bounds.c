@@ -260,10 +260,16 @@ static void test_memory(const struct guard_image *img, const void *buf, size_t l
 	guard_dedup_free(d);
 	long grew = peak_kib() - before;
 	TAP_OK(first == 10000000, "every distinct open is reported as first (%lu)", first);
+#ifdef __SANITIZE_ADDRESS__
+	(void)grew;
+	TAP_SKIP("built with ASan, whose quarantine keeps freed memory resident (make san)",
+		 "a million events logged and ten million opens deduplicated: bounded peak memory");
+#else
 	TAP_OK(grew < 32 << 10,
 	       "a million events logged and ten million opens deduplicated: peak memory grew %ld KiB "
 	       "(bound 32 MiB)",
 	       grew);
+#endif
 }
 
 static void test_parse(void)
