@@ -17,6 +17,8 @@
 #define USAGE "usage: guard watch [ID|--last]"
 #define LINE_MAX_BYTES (1u << 20) /* an events.jsonl line longer than this is skipped, like the reader does */
 
+/* One denial, one line. Everything in it came from the sandbox (a path can hold escape sequences): shown through
+ * the report's display helpers, never raw. */
 static void print_denial(const struct guard_session_read_event *ev)
 {
 	char when[16] = "--:--:--";
@@ -26,21 +28,33 @@ static void print_denial(const struct guard_session_read_event *ev)
 		if (localtime_r(&secs, &tm))
 			strftime(when, sizeof when, "%H:%M:%S", &tm);
 	}
-	printf("%s  pid %-7lld %-8s %s", when, ev->pid, ev->op ? ev->op : "?",
-	       ev->abs    ? ev->abs
-	       : ev->path ? ev->path
-			  : "?");
-	if (ev->err)
-		printf("  %s", ev->err);
-	if (ev->has_rule && ev->rule.pattern)
-		printf("  by %s \"%s\" (%s:%lld)", ev->rule.kind ? ev->rule.kind : "?", ev->rule.pattern,
-		       ev->rule.file ? ev->rule.file : "?", ev->rule.line);
-	else if (ev->net_reason)
-		printf("  (%s)", ev->net_reason);
+	struct guard_buf b = {0};
+	guard_buf_printf(&b, "%s  pid %-7lld ", when, ev->pid);
+	guard_fmt_text(&b, ev->op ? ev->op : "?");
+	guard_buf_puts(&b, "  ");
+	guard_fmt_word(&b, ev->abs ? ev->abs : ev->path ? ev->path : "?");
+	if (ev->err) {
+		guard_buf_puts(&b, "  ");
+		guard_fmt_text(&b, ev->err);
+	}
+	if (ev->has_rule && ev->rule.pattern) {
+		guard_buf_puts(&b, "  by ");
+		guard_fmt_text(&b, ev->rule.kind ? ev->rule.kind : "?");
+		guard_buf_puts(&b, " \"");
+		guard_fmt_text(&b, ev->rule.pattern);
+		guard_buf_puts(&b, "\" (");
+		guard_fmt_at(&b, ev->rule.file ? ev->rule.file : "?", ev->rule.line, ev->rule.col);
+		guard_buf_puts(&b, ")");
+	} else if (ev->net_reason) {
+		guard_buf_puts(&b, "  (");
+		guard_fmt_text(&b, ev->net_reason);
+		guard_buf_puts(&b, ")");
+	}
 	if (ev->count > 1) /* a repeat line: the log counted these instead of writing each */
-		printf("  (%llu more times)", ev->count);
-	printf("\n");
+		guard_buf_printf(&b, "  (%llu more times)", ev->count);
+	printf("%s\n", b.p);
 	fflush(stdout);
+	guard_buf_free(&b);
 }
 
 /* Every complete line from *off on; a partial last line waits for the next round. Returns the denials shown. */

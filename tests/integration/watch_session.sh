@@ -6,7 +6,7 @@
 needs mkfifo
 setup_world
 mkfifo "$PROJECT/started" "$PROJECT/go"
-( timeout -k 5 60 "$GUARD" run -- sh -c "cat .env; echo >started; read x <go; cat .env.local; true" \
+( timeout -k 5 60 "$GUARD" run -- sh -c "cat .env; echo >started; read x <go; cat .env.local; cat \"secrets/\$(printf '\\033]0;pwned\\007')\"; true" \
 	>"$T_WORK/run.out" 2>"$T_WORK/run.err" </dev/null ) &
 run_pid=$!
 read -r _ <"$PROJECT/started" # the session exists and has made its first denial
@@ -20,7 +20,9 @@ W=$(cat "$T_WORK/watch.out")
 t_match "guard watch: names the session it follows" '^watching session [0-9T]+Z-[0-9a-f]+: sh -c' "$W"
 t_match "guard watch: the denial made before it started" 'read +[^ ]*/\.env +EACCES +by deny "\.env"' "$W"
 t_match "guard watch: the denial made while it watched" 'read +[^ ]*/\.env\.local +EACCES' "$W"
-t_match "guard watch: says the session ended, with the count" '^session ended: 2 denials$' "$W"
+t_match "guard watch: a denied path with a terminal escape in it is shown quoted" "secrets/.*033" "$W"
+t_eq "guard watch: ... and no raw escape byte reaches the terminal" 0 "$(printf '%s' "$W" | tr -dc '\033' | wc -c)"
+t_match "guard watch: says the session ended, with the count" '^session ended: 3 denials$' "$W"
 t_no_secrets "guard watch: no secret in its output" "$W"
 g watch no-such-session
 t_rc "guard watch: an unknown session is an error" 125
