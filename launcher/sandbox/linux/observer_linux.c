@@ -385,7 +385,8 @@ static bool stat_in_view(struct observer *o, pid_t pid, const char *path, struct
  * deepest existing ancestor is a directory nobody may search (mode 000: a cover over a denied directory, a hidden
  * home's placeholder). A supervisor running as root searches it anyway (CAP_DAC_OVERRIDE), finds the cover empty
  * and would take the caller's EACCES for a lookup of nothing; the sandbox's processes have no capabilities, so the
- * kernel refused them at that directory. A supervisor without the capability got EACCES itself. */
+ * kernel refused them at that directory, and the path exists behind it on the host. A supervisor without the
+ * capability got EACCES itself. */
 static bool behind_closed_dir(struct observer *o, pid_t pid, const char *path)
 {
 	static int privileged = -1;
@@ -404,7 +405,10 @@ static bool behind_closed_dir(struct observer *o, pid_t pid, const char *path)
 		}
 	}
 	free(up);
-	return closed;
+	/* A cover hides what exists on the host; a directory the user's own permissions close hides nothing there
+	 * (that refusal is the host's, not guard's, as it is for a supervisor without the capability). */
+	struct stat host;
+	return closed && lstat(path, &host) == 0;
 }
 
 /* verdict, remembered per path for the session (the image does not change while it runs) */
