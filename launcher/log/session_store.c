@@ -379,7 +379,10 @@ void guard_session_event(struct guard_session *s, const struct guard_event *ev, 
 	} else {
 		guard_buf_puts(&b, "null");
 	}
-	guard_buf_printf(&b, ",\"truncated\":%s}\n", (ev->flags & GUARD_EVF_TRUNCATED) ? "true" : "false");
+	guard_buf_printf(&b, ",\"truncated\":%s", (ev->flags & GUARD_EVF_TRUNCATED) ? "true" : "false");
+	if (ev->flags & GUARD_EVF_PID_CONTRADICTED)
+		guard_buf_printf(&b, ",\"claimed_pid\":%d", ev->pid);
+	guard_buf_puts(&b, "}\n");
 
 	/* One write per line: see the top of this file. A short write (disk full) is finished with a newline so
 	 * the next line starts clean; readers skip the torn one. */

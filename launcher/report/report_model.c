@@ -11,7 +11,7 @@ const char *const guard_rep_group_names[GUARD_REP_NGROUPS] = {"project", "system
 
 struct raw_file {
 	char *path;
-	bool write, denied, failed;
+	bool write, denied, failed, fact;
 };
 
 struct builder {
@@ -40,11 +40,19 @@ static int cmp_str(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "");
 }
 
-static void add_file(struct builder *b, const char *path, bool write, const char *result)
+/* Seen by the kernel or by guard's proxy, not only told by the process itself. */
+static bool is_fact(const struct guard_session_read_event *ev)
+{
+	return ev->origin && (strcmp(ev->origin, "observer") == 0 || strcmp(ev->origin, "proxy") == 0);
+}
+
+static void add_file(struct builder *b, const char *path, bool write, const struct guard_session_read_event *ev)
 {
 	if (!path)
 		return;
-	struct raw_file f = {guard_xstrdup(path), write, strcmp(result, "denied") == 0, strcmp(result, "failed") == 0};
+	const char *result = ev->result;
+	struct raw_file f = {guard_xstrdup(path), write, strcmp(result, "denied") == 0, strcmp(result, "failed") == 0,
+			     is_fact(ev)};
 	GUARD_VEC_PUSH(b->files, f);
 }
 
@@ -55,6 +63,10 @@ static bool on_event(const struct guard_session_read_event *ev, void *ctx)
 	enum guard_op op = guard_op_from_name(ev->op);
 	bool denied = strcmp(ev->result, "denied") == 0;
 	r->events++;
+	if (ev->claimed_pid >= 0) {
+		struct guard_rep_claim c = {ev->pid, ev->claimed_pid, guard_xstrdup(ev->op), dup_or_null(ev->path)};
+		GUARD_VEC_PUSH(r->contradicted, c);
+	}
 	if (denied)
 		r->denied++;
 	else if (strcmp(ev->result, "failed") == 0)
@@ -75,8 +87,8 @@ static bool on_event(const struct guard_session_read_event *ev, void *ctx)
 	}
 	if (op == GUARD_OP_EXEC && strcmp(ev->result, "allowed") == 0) {
 		struct guard_rep_proc p = {
-			ev->pid,       ev->ppid, ev->t, NULL, dup_or_null(ev->cwd), dup_or_null(ev->path),
-			ev->truncated, false};
+			ev->pid,       ev->ppid, ev->t,      NULL, dup_or_null(ev->cwd), dup_or_null(ev->path),
+			ev->truncated, false,    is_fact(ev)};
 		size_t n = ev->argv ? ev->nargv : 0;
 		p.argv = guard_xmalloc((n + 2) * sizeof *p.argv);
 		for (size_t i = 0; i < n; i++)
@@ -91,11 +103,11 @@ static bool on_event(const struct guard_session_read_event *ev, void *ctx)
 	} else if (op == GUARD_OP_READ) {
 		/* Execs are not listed as files: successful ones are processes, denied ones denials, and failed
 		 * ones mostly PATH lookups (ENOENT) that would only be noise. */
-		add_file(b, ev->abs ? ev->abs : ev->path, false, ev->result);
+		add_file(b, ev->abs ? ev->abs : ev->path, false, ev);
 	} else if (guard_op_is_write(op)) {
-		add_file(b, ev->abs ? ev->abs : ev->path, true, ev->result);
+		add_file(b, ev->abs ? ev->abs : ev->path, true, ev);
 		if (op == GUARD_OP_RENAME || op == GUARD_OP_LINK)
-			add_file(b, ev->abs2 ? ev->abs2 : ev->path2, true, ev->result);
+			add_file(b, ev->abs2 ? ev->abs2 : ev->path2, true, ev);
 	}
 
 	if (denied) {
@@ -166,13 +178,14 @@ static void merge_files(struct builder *b)
 		qsort(b->files.v, b->files.n, sizeof *b->files.v, cmp_raw_file);
 	for (size_t i = 0; i < b->files.n;) {
 		struct raw_file *f = &b->files.v[i];
-		struct guard_rep_file out = {f->path, 0, 0, 0};
+		struct guard_rep_file out = {f->path, 0, 0, 0, 0};
 		size_t j = i;
 		for (; j < b->files.n && b->files.v[j].write == f->write && strcmp(b->files.v[j].path, f->path) == 0;
 		     j++) {
 			out.count++;
 			out.denied += b->files.v[j].denied;
 			out.failed += b->files.v[j].failed;
+			out.facts += b->files.v[j].fact;
 			if (j > i)
 				free(b->files.v[j].path);
 		}
@@ -312,6 +325,12 @@ static void note_unobserved(struct guard_report *r)
 						   r->stats.malformed));
 	if (s->lost > 0)
 		guard_strv_push(u, guard_xasprintf("%lld event(s) could not be written to the log", s->lost));
+	if (r->contradicted.n)
+		guard_strv_push(u, guard_xasprintf("%zu self-reported event(s) named a sender the kernel contradicts: "
+						   "a process in the sandbox forged them (see 'Contradicted')",
+						   r->contradicted.n));
+	guard_strv_push(u, guard_xstrdup("events told by the process itself (shim) are its claims: a process can "
+					 "forge or withhold them; the kernel observer's and the proxy's are facts"));
 	guard_strv_push(u, guard_xstrdup("each process logs the first attempt per operation and path (repeats are "
 					 "not counted); stat, access, readlink and chdir are not logged"));
 }
@@ -374,5 +393,8 @@ void guard_report_free(struct guard_report *r)
 		denial_free(&r->denials.v[i]);
 	free(r->denials.v);
 	guard_strv_clear(&r->unobserved);
+	for (size_t i = 0; i < r->contradicted.n; i++)
+		free(r->contradicted.v[i].op), free(r->contradicted.v[i].path);
+	free(r->contradicted.v);
 	memset(r, 0, sizeof *r);
 }
