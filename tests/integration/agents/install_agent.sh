@@ -2,6 +2,14 @@
 # install_agent.sh: what install_claude.sh and install_codex.sh share, sourced by them (not run): a pinned npm
 # package installed once into a world-readable directory under $GUARD_AGENT_CACHE (default /var/tmp/guard-agents;
 # the unprivileged test pass reuses root's install).
+#
+# Bumping an agent's pin (install_claude.sh, install_codex.sh, install_gemini.sh, install_opencode.sh):
+#   1. `npm view PACKAGE version` names the newest release; set the *_VERSION default in the install script.
+#   2. `tests/integration/agents/install_NAME.sh` installs it into the cache (a new directory: old pins stay
+#      usable side by side); `TESTS='agent_*' make check` runs every agent test with it, as root and as the user.
+#   3. What breaks is guard's to fix (the profile in rules/, or the fake API when the CLI speaks a newer wire
+#      format), never by loosening a test's assertion. Update the versions listed in README ("Agents").
+#   CLAUDE_VERSION=... (etc.) in the environment runs the tests with another version without editing anything.
 CACHE=${GUARD_AGENT_CACHE:-/var/tmp/guard-agents}
 
 # install_agent PACKAGE VERSION DIR CMD: npm install PACKAGE@VERSION into DIR (under $CACHE) unless the command
