@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """ptydrive.py ROWS COLS TIMEOUT STEPS_JSON -- CMD...: run CMD as session leader on a new pty of ROWS x COLS.
-Steps: ["expect", regex] (waits up to 15 s for new output matching), ["send", text], ["sleep", s],
+Steps: ["expect", regex] (waits up to 15 s, or ["expect", regex, seconds], for new output matching), ["send", text], ["sleep", s],
 ["kill", signal-name] (to CMD's pid), ["resize", rows, cols]. Prints the transcript, then PTY-EXIT=N (128+sig on a
 signal) or PTY-FAIL: why. Exit 0 when every step succeeded and CMD ended in time."""
 import fcntl, json, os, pty, re, select, signal, struct, sys, termios, time
@@ -55,7 +55,7 @@ def finish(ok, why=""):
 for step in steps:
     op = step[0]
     if op == "expect":
-        end = min(time.time() + 15, deadline)
+        end = min(time.time() + (step[2] if len(step) > 2 else 15), deadline)
         rx = re.compile(step[1])
         while True:
             m = rx.search(buf, mark)
