@@ -79,12 +79,12 @@ TUI_END='To resume this session'
 STEPS='[["expect", "Do you trust the files in this folder", 60], ["sleep", 1], ["send", "\r"],
 	["expect", "How would you like to authenticate", 60], ["sleep", 1], ["send", "\r"],
 	["expect", "Enter Gemini API Key", 30], ["sleep", 1], ["send", "\r"],
-	["expect", "Type your message", 60], ["sleep", 2], ["send", "Look at the project configuration."],
+	["expect", "Type your message", 60], ["on", "Allow execution of", "\r"], ["sleep", 2], ["send", "Look at the project configuration."],
 	["expect", "project configuration", 30], ["sleep", 1], ["send", "\r"], ["expect", "the turn is over", 150], ["sleep", 2], ["send", "/quit"],
 	["sleep", 1], ["send", "\r"]]'
 pty 45 160 300 "$STEPS" -- "${G[@]}" run --allow-read "$GEMINI_DIR" ${GEMINI_NODE_DIR:+--allow-read "$GEMINI_NODE_DIR"} \
 	-- "$F/bin/gemini" --yolo
-RUN1=$PTY_OUT; [ -n "${AGENT_DEBUG:-}" ] && printf "%s" "$PTY_OUT" >"$AGENT_DEBUG.run1" && cp "$F/requests.jsonl" "$AGENT_DEBUG.reqs"
+RUN1=$PTY_OUT
 [ "$PTY_RC" = fail ] && t_diag "first start: $(printf '%s\n' "$PTY_OUT" | grep -a '^PTY-FAIL' | tail -1)"
 t_eq "first start: trust, login, one turn and /quit in the TUI; exit 0" 0 "$PTY_RC"
 REQS=$(cat "$F/requests.jsonl" 2>/dev/null)
