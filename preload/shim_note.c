@@ -18,6 +18,7 @@
 #include "shim_resolve.h"
 #include "shim_state.h"
 #include "shim_sys.h"
+#include "shim_told.h"
 
 #define PATH_CAP 4096
 
@@ -49,14 +50,16 @@ static bool reader_on_stderr(void)
 	return (t.c_lflag & ICANON) != 0;
 }
 
-/* Print the verdict's message unless quiet, unread, or already printed for this key in this process. True when
- * the program's stderr has carried guard's explanation of `key`. */
+/* Print the verdict's message unless quiet, unread, or already printed for this key to this reader in this
+ * session (shim_told.h). True when the reader of the program's stderr has guard's explanation of `key`. */
 static bool tell(const struct guard_facts *f, const struct guard_refusal *v, const char *key)
 {
 	if (shim.quiet || !reader_on_stderr())
 		return false;
 	if (!shim_tls_vfork && !shim_dedup_add(SHIM_DEDUP_MESSAGES, key, strlen(key) + 1))
 		return true;
+	if (shim_told_before(key, strlen(key) + 1))
+		return true; /* another process of the session told this reader */
 	char msg[1024];
 	size_t n = guard_explain_format(&shim.img, f, v, msg, sizeof msg);
 	say(msg, n);

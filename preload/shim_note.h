@@ -1,5 +1,5 @@
 /* What happens after a watched call returned: resolve the target, drop it if this process already reported it,
- * explain a refusal the policy accounts for (once per process and path, on stderr), send the event. errno is
+ * explain a refusal the policy accounts for (once per session, path and reader: shim_told.h), send the event. errno is
  * left exactly as found; nothing here changes the call's result. Between vfork and exec (shim_tls_vfork) only
  * the stack is used: nothing is deduplicated there. */
 #ifndef GUARD_SHIM_NOTE_H

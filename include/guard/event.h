@@ -32,6 +32,9 @@ enum guard_event_origin {
 enum {
 	GUARD_EVF_EXPLAINED = 1u << 0, /* the shim printed guard's message for it */
 	GUARD_EVF_TRUNCATED = 1u << 1, /* argv or a path was cut to fit */
+	/* Set by the supervisor only (cleared from what arrives): the pid the datagram claims is not its sender's,
+	 * as the kernel tells it (SCM_CREDENTIALS). */
+	GUARD_EVF_PID_CONTRADICTED = 1u << 7,
 };
 
 struct guard_event_hdr {

@@ -9,7 +9,11 @@
  *   {"t":1732262400123,"origin":"shim"|"observer","pid":123,"ppid":100,"op":"read","path":"/p/.env",
  *    "path2":null,"cwd":"/p","result":"denied"|"allowed"|"failed","errno":"EACCES"|null,
  *    "rule":{"kind":"deny","pattern":".env","file":"rules/default.yaml","line":14,"col":7,"source":"profile"}|null,
- *    "argv":["cat",".env"]|null,"truncated":false}
+ *    "argv":["cat",".env"]|null,"truncated":false[,"claimed_pid":4242]}
+ * "origin" says who tells: "observer" (the kernel stopped the call: a fact), "proxy" (guard's proxy made or refused
+ * the connection: a fact), "shim" (the process itself sent it: a claim, made by code that runs in the sandbox).
+ * "pid" is always the kernel's word (SCM_CREDENTIALS for the shim's datagrams); "claimed_pid" is present when the
+ * datagram named another pid: its sender lied about who it is.
  * "denied": the call failed with EACCES/EPERM/EXDEV/EROFS/EBUSY and the policy explains it (rule is the rule that
  * decided); "failed": it failed for another reason; "allowed": it succeeded.
  *

@@ -200,7 +200,8 @@ int guard_session_read_event_parse(const char *line, size_t len, struct guard_se
 	struct guard_json_doc *doc = guard_json_parse(line, len, &lim, NULL, 0);
 	const struct guard_json *o = guard_json_root(doc), *rule, *argv;
 	bool ok = o && o->type == GUARD_JSON_OBJECT;
-	ok = ok && opt_int(o, "t", &ev->t) && opt_int(o, "pid", &ev->pid) && opt_int(o, "ppid", &ev->ppid);
+	ok = ok && opt_int(o, "t", &ev->t) && opt_int(o, "pid", &ev->pid) && opt_int(o, "ppid", &ev->ppid) &&
+	     opt_int(o, "claimed_pid", &ev->claimed_pid);
 	ok = ok && opt_str(o, "origin", &ev->origin) && opt_str(o, "op", &ev->op) && opt_str(o, "path", &ev->path) &&
 	     opt_str(o, "path2", &ev->path2) && opt_str(o, "cwd", &ev->cwd) && opt_str(o, "result", &ev->result) &&
 	     opt_str(o, "errno", &ev->err);

@@ -39,7 +39,8 @@ struct guard_session_read_rule {
 
 struct guard_session_read_event {
 	unsigned long lineno;
-	long long t, pid, ppid;                                      /* -1 when absent */
+	long long t, pid, ppid; /* -1 when absent */
+	long long claimed_pid;  /* -1, or the pid a shim datagram claimed when the kernel named another sender */
 	const char *origin, *op, *path, *path2, *cwd, *result, *err; /* NULL when absent */
 	bool has_rule;
 	struct guard_session_read_rule rule;

@@ -522,7 +522,12 @@ void guard_session_event(struct guard_session *s, const struct guard_event *ev, 
 	} else {
 		guard_buf_puts(&b, "null");
 	}
-	guard_buf_printf(&b, ",\"truncated\":%s}\n", (ev->flags & GUARD_EVF_TRUNCATED) ? "true" : "false");
+	guard_buf_printf(&b, ",\"truncated\":%s", (ev->flags & GUARD_EVF_TRUNCATED) ? "true" : "false");
+	/* Inside the body, so a forged line is its own line to the repeat table: its repeats are never counted
+	 * against an honest line's. */
+	if (ev->flags & GUARD_EVF_PID_CONTRADICTED)
+		guard_buf_printf(&b, ",\"claimed_pid\":%d", ev->pid);
+	guard_buf_puts(&b, "}\n");
 	bool denied = strcmp(result, "denied") == 0;
 	if (denied) {
 		guard_buf_printf(&key, "\"op\":\"%s\",\"origin\":\"%s\",\"rule\":", guard_op_name(ev->op), origin);

@@ -21,6 +21,7 @@ extern const char *const guard_rep_group_names[GUARD_REP_NGROUPS]; /* "project",
 struct guard_rep_file {
 	char *path; /* absolute when it could be resolved */
 	unsigned count, denied, failed;
+	unsigned facts; /* of count, the events the kernel observer saw (the rest the process only claimed) */
 };
 
 struct guard_rep_files {
@@ -34,6 +35,14 @@ struct guard_rep_proc {
 	char *cwd, *exe;
 	bool truncated;
 	bool dropped; /* while building: a failure for the same pid and file followed (see report_model.c) */
+	bool fact;    /* the kernel observer saw the exec (else the process's own shim told it) */
+};
+
+/* A shim datagram whose claimed pid the kernel contradicted (SCM_CREDENTIALS named another sender). */
+struct guard_rep_claim {
+	long long pid, claimed; /* the kernel's sender, the pid it claimed */
+	char *op, *path;
+	unsigned count; /* occurrences: the log counts repeats of one forged line */
 };
 
 struct guard_rep_host {
@@ -72,10 +81,15 @@ struct guard_report {
 	} denials;                                     /* one per (op, path, path2), by first attempt */
 	unsigned long events, allowed, denied, failed; /* occurrences: a line with "count":N counts N */
 	/* distinct items past the report's memory bounds (report_model.c): counted, not listed */
-	unsigned long unlisted_files, unlisted_hosts, unlisted_procs, unlisted_denials;
+	unsigned long unlisted_files, unlisted_hosts, unlisted_procs, unlisted_denials, unlisted_claims;
 	struct guard_session_read_stats stats;
 	bool events_unreadable;
 	struct guard_strv unobserved; /* what the log cannot show, one sentence each */
+	struct {
+		struct guard_rep_claim *v;
+		size_t n, cap;
+		unsigned long events; /* occurrences, listed or not */
+	} contradicted;               /* lies about the sender, one per line of the log, in log order */
 };
 
 void guard_report_build(struct guard_report *r, struct guard_session_read *s);
@@ -115,6 +129,9 @@ void guard_fmt_argv(struct guard_buf *b, const char *const *argv, size_t max);
 void guard_fmt_duration(char *out, size_t len, long long start_ms, long long end_ms);
 /* Local time "2026-11-22 07:05:01" of a millisecond timestamp; "?" when < 0. */
 void guard_fmt_time(char *out, size_t len, long long ms);
+/* Who told an event, for people: "the kernel (observer)", "guard's proxy", "the process itself (shim,
+ * self-reported)"; a merged "shim, observer" names both. */
+const char *guard_fmt_origin(const char *origin);
 /* "rules/default.yaml:14:7" (or just the file for flags, whose line is 0). */
 void guard_fmt_at(struct guard_buf *b, const char *file, long long line, long long col);
 /* Text with & < > " ' escaped for HTML (input is already display-safe). */

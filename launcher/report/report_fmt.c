@@ -170,6 +170,21 @@ void guard_fmt_time(char *out, size_t len, long long ms)
 		snprintf(out, len, "?");
 }
 
+const char *guard_fmt_origin(const char *origin)
+{
+	if (!origin)
+		return "unknown";
+	if (strcmp(origin, "observer") == 0)
+		return "the kernel (observer)";
+	if (strcmp(origin, "proxy") == 0)
+		return "guard's proxy";
+	if (strcmp(origin, "shim") == 0)
+		return "the process itself (shim, self-reported)";
+	if (strcmp(origin, "shim, observer") == 0)
+		return "the kernel (observer) and the process itself (shim)";
+	return origin;
+}
+
 void guard_fmt_at(struct guard_buf *b, const char *file, long long line, long long col)
 {
 	guard_fmt_word(b, file ? file : "?");

@@ -193,7 +193,9 @@ static void denials(struct guard_buf *b, FILE *out, const struct guard_report *r
 			if (p && p->argv[0])
 				h_word(b, base && base[1] ? base + 1 : p->argv[0]);
 		}
-		guard_buf_printf(b, "</td><td class=\"n\">%u</td></tr>\n", d->count);
+		guard_buf_puts(b, "<br><span class=\"rule\">told by ");
+		h_text(b, guard_fmt_origin(d->origin));
+		guard_buf_printf(b, "</span></td><td class=\"n\">%u</td></tr>\n", d->count);
 		guard_fmt_spill(b, out);
 	}
 	guard_buf_puts(b, "</table>\n");
@@ -235,8 +237,11 @@ static void files(struct guard_buf *b, FILE *out, const struct guard_report *r, 
 			guard_buf_printf(b, "<tr%s><td><code>", e->denied ? " class=\"bad\"" : "");
 			h_path(b, r, e->path);
 			guard_buf_printf(b,
-					 "</code></td><td class=\"n\">%u</td><td class=\"n\">%u</td>"
-					 "<td class=\"n\">%u</td></tr>\n",
+					 "</code> <span class=\"tag\">%s</span></td><td class=\"n\">%u</td>"
+					 "<td class=\"n\">%u</td><td class=\"n\">%u</td></tr>\n",
+					 e->facts == e->count ? "kernel"
+					 : e->facts           ? "kernel + self-reported"
+							      : "self-reported",
 					 e->count, e->denied, e->failed);
 			guard_fmt_spill(b, out);
 		}
@@ -305,6 +310,28 @@ static void hosts(struct guard_buf *b, const struct guard_report *r)
 	guard_buf_puts(b, "</table>\n");
 }
 
+static void contradicted(struct guard_buf *b, FILE *out, const struct guard_report *r)
+{
+	if (!r->contradicted.n)
+		return;
+	guard_buf_printf(
+		b,
+		"<h2 id=\"contradicted\">Contradicted by the kernel (%zu)</h2>\n<p>Forged self-reports, not "
+		"what happened: the kernel names another sender than the pid they claim.</p>\n<table><tr>"
+		"<th>Sender (kernel)</th><th>Claimed pid</th><th>Operation</th><th>Path</th><th>Count</th></tr>\n",
+		r->contradicted.n);
+	for (size_t i = 0; i < r->contradicted.n; i++) {
+		const struct guard_rep_claim *c = &r->contradicted.v[i];
+		guard_buf_printf(b, "<tr class=\"bad\"><td>%lld</td><td>%lld</td><td>", c->pid, c->claimed);
+		h_text(b, c->op);
+		guard_buf_puts(b, "</td><td><code>");
+		h_path(b, r, c->path);
+		guard_buf_printf(b, "</code></td><td class=\"n\">%u</td></tr>\n", c->count);
+		guard_fmt_spill(b, out);
+	}
+	guard_buf_puts(b, "</table>\n");
+}
+
 void guard_report_html(FILE *out, const struct guard_report *r)
 {
 	struct guard_buf b = {0};
@@ -316,6 +343,7 @@ void guard_report_html(FILE *out, const struct guard_report *r)
 	guard_buf_printf(&b, "</title>\n<style>\n%s</style></head>\n<body><main>\n", css);
 	header(&b, r);
 	denials(&b, out, r);
+	contradicted(&b, out, r);
 	files(&b, out, r, 0);
 	files(&b, out, r, 1);
 	processes(&b, r);

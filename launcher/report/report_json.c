@@ -6,11 +6,16 @@
  *    "counts":{"events","allowed","denied","failed","malformed_lines"},
  *    "denials":[{"op","path","path2","errno","rule":{"kind","pattern","file","line","col","source"}|null,
  *                "count","first_t","last_t","pids":[],"programs":[],"reason","origin"}],
- *    "files":{"read":{"project":[{"path","count","denied","failed"}],"system":[],"home":[],"temp":[],"other":[]},
+ *    "files":{"read":{"project":[{"path","count","denied","failed","kernel"}],"system":[],"home":[],"temp":[],
+ *             "other":[]},
  *             "written":{...}},
- *    "processes":[{"pid","ppid","t","exe","argv":[],"cwd","truncated"}],
+ *    "processes":[{"pid","ppid","t","exe","argv":[],"cwd","truncated","origin"}],
+ *    "contradicted":[{"pid","claimed_pid","op","path","count"}],
  *    "hosts":[{"host","count","denied"}],
- *    "unobserved":["..."]} */
+ *    "unobserved":["..."]}
+ * "origin" is who told it: "observer" (the kernel: a fact), "proxy" (guard's proxy: a fact), "shim" (the process
+ * itself: a claim); "kernel" counts a file's events the observer saw. "contradicted": self-reported events whose
+ * claimed pid the kernel's sender credentials contradict (forged). */
 #include <string.h>
 
 #include "report/report.h"
@@ -116,8 +121,8 @@ static void files(struct guard_buf *b, FILE *out, const struct guard_report *r, 
 		for (size_t i = 0; i < f->n; i++) {
 			guard_buf_puts(b, i ? ",\n    {" : "\n    {");
 			kv_str(b, "path", f->v[i].path, true);
-			guard_buf_printf(b, "\"count\":%u,\"denied\":%u,\"failed\":%u}", f->v[i].count, f->v[i].denied,
-					 f->v[i].failed);
+			guard_buf_printf(b, "\"count\":%u,\"denied\":%u,\"failed\":%u,\"kernel\":%u}", f->v[i].count,
+					 f->v[i].denied, f->v[i].failed, f->v[i].facts);
 			guard_fmt_spill(b, out);
 		}
 		guard_buf_puts(b, "]");
@@ -155,7 +160,17 @@ void guard_report_json(FILE *out, const struct guard_report *r)
 		str_array(&b, (const char *const *)p->argv);
 		guard_buf_puts(&b, ",");
 		kv_str(&b, "cwd", p->cwd, true);
-		guard_buf_printf(&b, "\"truncated\":%s}", p->truncated ? "true" : "false");
+		guard_buf_printf(&b, "\"truncated\":%s,\"origin\":\"%s\"}", p->truncated ? "true" : "false",
+				 p->fact ? "observer" : "shim");
+		guard_fmt_spill(&b, out);
+	}
+	guard_buf_puts(&b, "],\n\"contradicted\":[");
+	for (size_t i = 0; i < r->contradicted.n; i++) {
+		const struct guard_rep_claim *c = &r->contradicted.v[i];
+		guard_buf_printf(&b, "%s{\"pid\":%lld,\"claimed_pid\":%lld,", i ? ",\n  " : "\n  ", c->pid, c->claimed);
+		kv_str(&b, "op", c->op, true);
+		kv_str(&b, "path", c->path, true);
+		guard_buf_printf(&b, "\"count\":%u}", c->count);
 		guard_fmt_spill(&b, out);
 	}
 	guard_buf_puts(&b, "],\n\"hosts\":[");

@@ -19,7 +19,7 @@ const char *const guard_rep_group_names[GUARD_REP_NGROUPS] = {"project", "system
 struct agg_file {
 	char *path;
 	bool write;
-	unsigned count, denied, failed;
+	unsigned count, denied, failed, facts; /* facts: of count, the events the kernel or the proxy told */
 };
 
 struct builder {
@@ -47,13 +47,20 @@ static size_t cost(const char *s)
 	return (s ? strlen(s) + 1 : 0) + 32; /* the string and its share of the entry */
 }
 
+/* Seen by the kernel or by guard's proxy, not only told by the process itself. */
+static bool is_fact(const struct guard_session_read_event *ev)
+{
+	return ev->origin && (strcmp(ev->origin, "observer") == 0 || strcmp(ev->origin, "proxy") == 0);
+}
+
 static bool same_file(void *ctx, size_t pos)
 {
 	struct builder *b = ctx;
 	return b->files.v[pos].write == b->k_write && strcmp(b->files.v[pos].path, b->k_path) == 0;
 }
 
-static void add_file(struct builder *b, const char *path, bool write, const char *result, unsigned long long n)
+static void add_file(struct builder *b, const char *path, bool write, const struct guard_session_read_event *ev,
+		     unsigned long long n)
 {
 	if (!path)
 		return;
@@ -66,15 +73,32 @@ static void add_file(struct builder *b, const char *path, bool write, const char
 			return;
 		}
 		b->kept += cost(path);
-		struct agg_file f = {guard_xstrdup(path), write, 0, 0, 0};
+		struct agg_file f = {guard_xstrdup(path), write, 0, 0, 0, 0};
 		GUARD_VEC_PUSH(b->files, f);
 		at = b->files.n - 1;
 		guard_hash_index_add(&b->files_ix, h, at);
 	}
 	struct agg_file *f = &b->files.v[at];
 	f->count += (unsigned)n;
-	f->denied += strcmp(result, "denied") == 0 ? (unsigned)n : 0;
-	f->failed += strcmp(result, "failed") == 0 ? (unsigned)n : 0;
+	f->denied += strcmp(ev->result, "denied") == 0 ? (unsigned)n : 0;
+	f->failed += strcmp(ev->result, "failed") == 0 ? (unsigned)n : 0;
+	f->facts += is_fact(ev) ? (unsigned)n : 0;
+}
+
+/* A forged self-report: one entry per line of the log (whose repeats it counts), kept within the names' budget. */
+static void add_claim(struct builder *b, const struct guard_session_read_event *ev)
+{
+	struct guard_report *r = b->r;
+	size_t c = cost(ev->op) + cost(ev->path) + 32;
+	r->contradicted.events += ev->count;
+	if (b->kept + c > REPORT_KEEP_MAX) {
+		r->unlisted_claims++;
+		return;
+	}
+	b->kept += c;
+	struct guard_rep_claim claim = {ev->pid, ev->claimed_pid, guard_xstrdup(ev->op), dup_or_null(ev->path),
+					(unsigned)ev->count};
+	GUARD_VEC_PUSH(r->contradicted, claim);
 }
 
 static bool same_host(void *ctx, size_t pos)
@@ -181,6 +205,8 @@ static bool on_event(const struct guard_session_read_event *ev, void *ctx)
 	bool denied = strcmp(ev->result, "denied") == 0;
 	unsigned long long n = ev->count;
 	r->events += n;
+	if (ev->claimed_pid >= 0)
+		add_claim(b, ev);
 	if (denied)
 		r->denied += n;
 	else if (strcmp(ev->result, "failed") == 0)
@@ -208,8 +234,8 @@ static bool on_event(const struct guard_session_read_event *ev, void *ctx)
 		} else {
 			b->kept += c;
 			struct guard_rep_proc p = {
-				ev->pid,       ev->ppid, ev->t, NULL, dup_or_null(ev->cwd), dup_or_null(ev->path),
-				ev->truncated, false};
+				ev->pid,       ev->ppid, ev->t,      NULL, dup_or_null(ev->cwd), dup_or_null(ev->path),
+				ev->truncated, false,    is_fact(ev)};
 			p.argv = guard_xmalloc((na + 2) * sizeof *p.argv);
 			for (size_t i = 0; i < na; i++)
 				p.argv[i] = guard_xstrdup(ev->argv[i]);
@@ -223,11 +249,11 @@ static bool on_event(const struct guard_session_read_event *ev, void *ctx)
 	} else if (op == GUARD_OP_READ) {
 		/* Execs are not listed as files: successful ones are processes, denied ones denials, and failed
 		 * ones mostly PATH lookups (ENOENT) that would only be noise. */
-		add_file(b, ev->abs ? ev->abs : ev->path, false, ev->result, n);
+		add_file(b, ev->abs ? ev->abs : ev->path, false, ev, n);
 	} else if (guard_op_is_write(op)) {
-		add_file(b, ev->abs ? ev->abs : ev->path, true, ev->result, n);
+		add_file(b, ev->abs ? ev->abs : ev->path, true, ev, n);
 		if (op == GUARD_OP_RENAME || op == GUARD_OP_LINK)
-			add_file(b, ev->abs2 ? ev->abs2 : ev->path2, true, ev->result, n);
+			add_file(b, ev->abs2 ? ev->abs2 : ev->path2, true, ev, n);
 	}
 	if (denied)
 		add_denial(b, ev);
@@ -274,7 +300,7 @@ static void place_files(struct builder *b)
 {
 	for (size_t i = 0; i < b->files.n; i++) {
 		struct agg_file *f = &b->files.v[i];
-		struct guard_rep_file out = {f->path, f->count, f->denied, f->failed};
+		struct guard_rep_file out = {f->path, f->count, f->denied, f->failed, f->facts};
 		GUARD_VEC_PUSH(b->r->files[f->write][group_of(b->r, f->path)], out);
 	}
 	free(b->files.v);
@@ -397,6 +423,10 @@ static void note_log_bounds(struct guard_report *r)
 		guard_strv_push(u, guard_xasprintf("%lu denials of paths beyond the report's memory bound are counted "
 						   "but not listed",
 						   r->unlisted_denials));
+	if (r->unlisted_claims)
+		guard_strv_push(u, guard_xasprintf("%lu forged self-reports beyond the report's memory bound are "
+						   "counted but not listed under 'Contradicted'",
+						   r->unlisted_claims));
 	if (r->unlisted_files || r->unlisted_procs || r->unlisted_hosts)
 		guard_strv_push(u,
 				guard_xasprintf("beyond the report's memory bound, %lu files, %lu process starts and "
@@ -429,6 +459,12 @@ static void note_unobserved(struct guard_report *r)
 	if (s->lost > 0)
 		guard_strv_push(u, guard_xasprintf("%lld event(s) could not be written to the log", s->lost));
 	note_log_bounds(r);
+	if (r->contradicted.events)
+		guard_strv_push(u, guard_xasprintf("%lu self-reported event(s) named a sender the kernel contradicts: "
+						   "a process in the sandbox forged them (see 'Contradicted')",
+						   r->contradicted.events));
+	guard_strv_push(u, guard_xstrdup("events told by the process itself (shim) are its claims: a process can "
+					 "forge or withhold them; the kernel observer's and the proxy's are facts"));
 	guard_strv_push(
 		u, guard_xstrdup(
 			   "each process's shim logs its first attempt per operation and path (the log counts "
@@ -501,5 +537,8 @@ void guard_report_free(struct guard_report *r)
 		denial_free(&r->denials.v[i]);
 	free(r->denials.v);
 	guard_strv_clear(&r->unobserved);
+	for (size_t i = 0; i < r->contradicted.n; i++)
+		free(r->contradicted.v[i].op), free(r->contradicted.v[i].path);
+	free(r->contradicted.v);
 	memset(r, 0, sizeof *r);
 }

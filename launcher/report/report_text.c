@@ -117,8 +117,8 @@ static void denials(FILE *out, const struct guard_report *r)
 			}
 		}
 		if (d->origin) {
-			guard_buf_puts(&b, ", seen by ");
-			guard_fmt_text(&b, d->origin);
+			guard_buf_puts(&b, "\n    told by ");
+			guard_fmt_text(&b, guard_fmt_origin(d->origin));
 		}
 		guard_buf_puts(&b, "\n");
 		fputs(b.p, out);
@@ -164,6 +164,9 @@ static void files(FILE *out, const struct guard_report *r, int w)
 				guard_buf_printf(&b, ", %u denied", e->denied);
 			if (e->failed)
 				guard_buf_printf(&b, ", %u failed", e->failed);
+			guard_buf_puts(&b, e->facts == e->count ? "  kernel"
+					   : e->facts           ? "  kernel + self-reported"
+								: "  self-reported");
 			guard_buf_puts(&b, "\n");
 		}
 		if (f->n > LIST_MAX)
@@ -186,6 +189,8 @@ static void show_node(FILE *out, const struct guard_report *r, const struct guar
 		guard_buf_puts(&b, last ? "`- " : "|- ");
 	guard_buf_printf(&b, "%lld  ", p->pid);
 	guard_fmt_argv(&b, (const char *const *)p->argv, 200);
+	if (!p->fact)
+		guard_buf_puts(&b, "  (self-reported)");
 	for (size_t k = 1; k < t->count[node]; k++) {
 		guard_buf_puts(&b, "  then: ");
 		guard_fmt_argv(&b, (const char *const *)r->procs.v[t->first[node] + k].argv, 120);
@@ -248,10 +253,36 @@ static void hosts(FILE *out, const struct guard_report *r)
 	guard_buf_free(&b);
 }
 
+/* Self-reported events whose sender the kernel names otherwise: forged, shown as such and never as facts. */
+static void contradicted(FILE *out, const struct guard_report *r)
+{
+	if (!r->contradicted.n)
+		return;
+	fprintf(out, "\nContradicted by the kernel (%zu): forged self-reports, not what happened\n", r->contradicted.n);
+	struct guard_buf b = {0};
+	for (size_t i = 0; i < r->contradicted.n && i < LIST_MAX; i++) {
+		const struct guard_rep_claim *c = &r->contradicted.v[i];
+		b.len = 0;
+		guard_buf_printf(&b, "  pid %lld claimed to be pid %lld: ", c->pid, c->claimed);
+		guard_fmt_text(&b, c->op);
+		guard_buf_puts(&b, " ");
+		guard_fmt_word_cut(&b, c->path ? c->path : "?", NAME_MAX_SHOWN);
+		if (c->count > 1)
+			guard_buf_printf(&b, "  %u times", c->count);
+		guard_buf_puts(&b, "\n");
+		fputs(b.p, out);
+	}
+	if (r->contradicted.n > LIST_MAX)
+		fprintf(out, "  ... and %zu more (guard report --format json lists all)\n",
+			r->contradicted.n - LIST_MAX);
+	guard_buf_free(&b);
+}
+
 void guard_report_text(FILE *out, const struct guard_report *r)
 {
 	header(out, r);
 	denials(out, r);
+	contradicted(out, r);
 	files(out, r, 0);
 	files(out, r, 1);
 	processes(out, r);

@@ -16,9 +16,31 @@
 
 #include "lib/fdpass.h"
 #include "lib/guard.h"
+#include "lib/proc.h"
 #include "supervisor/sandbox_record.h"
 #include "supervisor/supervise.h"
 #include "supervisor/outproxy.h"
+
+/* Whether the kernel's sender (cred_pid, numbered in guard's PID namespace) is the process the datagram names
+ * (claimed, numbered in the sender's own namespace). The answer per pair is remembered: a process sends many
+ * events, and /proc is read once for it. */
+static bool sender_is_claimed(pid_t cred_pid, int claimed)
+{
+	static struct {
+		pid_t cred;
+		int claimed;
+	} honest[256];
+	if (cred_pid == claimed)
+		return true;
+	unsigned slot = (unsigned)cred_pid % 256;
+	if (honest[slot].cred == cred_pid && honest[slot].claimed == claimed)
+		return true;
+	if (guard_proc_own_pid(cred_pid) != claimed)
+		return false;
+	honest[slot].cred = cred_pid;
+	honest[slot].claimed = claimed;
+	return true;
+}
 
 /* Take one datagram from the shim; the kernel's SCM_CREDENTIALS tell who really sent it. Returns false when the
  * queue is empty. */
@@ -53,6 +75,11 @@ static bool take_event(struct guard_supervision *sup)
 		return true;
 	if (ev.rule > sup->image->h->nrules)
 		ev.rule = 0;
+	/* A datagram is a process's own claim; the kernel's word on who sent it is checked against it, and a lie is
+	 * logged as one (the report flags it) rather than trusted or dropped. */
+	ev.flags &= ~(unsigned)GUARD_EVF_PID_CONTRADICTED;
+	if (pid && !sender_is_claimed(pid, ev.pid))
+		ev.flags |= GUARD_EVF_PID_CONTRADICTED;
 	if (sup->session)
 		guard_session_event(sup->session, &ev, sup->image, pid ? pid : ev.pid);
 	sup->stats.shim_events++;

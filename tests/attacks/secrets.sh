@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# test-timeout: 240
 # Attacks that try to read a secret: wide searches, descriptor and file-handle tricks, openat2, mmap/sendfile/
 # copy_file_range/splice, a symlink race, moving a secret's directory, copying or archiving the whole project, git,
 # other processes' /proc entries and memory, the environment, guard's own session logs and trust store, the mount

@@ -45,7 +45,11 @@
  *   tiocsti-hi TEXT             the same with garbage in the upper 32 bits of the command (the kernel ignores them)
  *   int80 CALL [ARG]            the same through the 32-bit entry (int $0x80): getpid (sanity), unshare-user,
  *                               clone-user, keyctl, ptrace PID, tiocsti TEXT, personality HEX, bpf, perf,
- *                               io_uring, umount PATH, mount-bind SRC:DST, open_by_handle, socket-inet
+ *                               io_uring, umount PATH, mount-bind SRC:DST, open_by_handle, socket-inet,
+ *                               open PATH (open(2), printing what it read), execve PATH (no arguments)
+ * Hiding from the observer (the session magic, GUARD_MAGIC in the environment, where the shim puts it):
+ *   magic-open PATH             openat with the magic in its unused fifth argument; prints what it read
+ *   magic-exec PATH [ARGS...]   execve with the magic in its unused fourth argument
  * Exec:
  *   exec PATH [ARGS...]         execve(PATH) directly (no PATH search, no libc wrapper for a shim to see)
  *   memfd-exec PATH [ARGS...]   copy PATH into a memfd and execveat(fd, "", AT_EMPTY_PATH): a program with no path
@@ -639,6 +643,18 @@ static int op_int80(const char *call, const char *arg)
 		return result(what, int80(342, AT_FDCWD, (long)(uintptr_t)i32_buf, 0, 0, 0));
 	if (strcmp(call, "socket-inet") == 0)
 		return result(what, int80(359, AF_INET, SOCK_STREAM, 0, 0, 0)); /* i386 socket(2) */
+	if (strcmp(call, "open") == 0 && arg) {
+		snprintf(i32_buf, sizeof i32_buf, "%s", arg);
+		long fd = int80(5, (long)(uintptr_t)i32_buf, O_RDONLY, 0, 0, 0); /* i386 open(2) */
+		return result(what, fd) ? 1 : cat_fd(fd, "read");
+	}
+	if (strcmp(call, "execve") == 0 && arg) {
+		static uint32_t argv32[2], envp32[1];
+		snprintf(i32_buf, sizeof i32_buf, "%s", arg);
+		argv32[0] = (uint32_t)(uintptr_t)i32_buf;
+		return result(what, int80(11, (long)(uintptr_t)i32_buf, (long)(uintptr_t)argv32,
+					  (long)(uintptr_t)envp32, 0, 0)); /* i386 execve(2) */
+	}
 	return usage();
 }
 
@@ -743,6 +759,26 @@ static int op_socket(const char *fam)
 	return usage();
 }
 
+/* The session magic from the environment (hex), as the shim reads it; 0 when absent. */
+static unsigned long long env_magic(void)
+{
+	const char *m = getenv("GUARD_MAGIC");
+	return m ? strtoull(m, NULL, 16) : 0;
+}
+
+static int op_magic_open(const char *path)
+{
+	long fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0, env_magic());
+	return result("magic openat", fd) ? 1 : cat_fd(fd, "read");
+}
+
+static int op_magic_exec(char **argv)
+{
+	extern char **environ;
+	syscall(SYS_execve, argv[0], argv, environ, env_magic());
+	return result("magic execve", -1);
+}
+
 static int op_exec(int argc, char **argv, int memfd)
 {
 	extern char **environ;
@@ -774,6 +810,10 @@ int main(int argc, char **argv)
 	const char *a = argc > 2 ? argv[2] : NULL, *b = argc > 3 ? argv[3] : NULL, *c = argc > 4 ? argv[4] : NULL;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 #define IS(name, nargs) (strcmp(op, name) == 0 && argc >= 2 + (nargs))
+	if (IS("magic-open", 1))
+		return op_magic_open(a);
+	if (IS("magic-exec", 1))
+		return op_magic_exec(argv + 2);
 	if (IS("opath-reopen", 1))
 		return op_opath_reopen(a);
 	if (IS("opath-link", 2))

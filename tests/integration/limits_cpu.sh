@@ -23,8 +23,9 @@ gr -- python3 -c "$BUSY"
 share=$(printf '%s\n' "$OUT" | sed -n 's/^share //p')
 case $mech in
 cgroup*)
-	t_true "a busy loop gets about 30% of one CPU (measured ${share:-?})" -n "$share" -a \
-		"$(echo "${share:-9} >= 0.08 && ${share:-9} <= 0.45" | bc)" = 1
+	# An upper bound only: a loaded machine lowers the share, never raises it past the quota.
+	t_true "a busy loop gets at most about 30% of one CPU (measured ${share:-?})" -n "$share" -a \
+		"$(echo "${share:-9} > 0 && ${share:-9} <= 0.45" | bc)" = 1
 	;;
 *)
 	t_rc "no cpu cgroup: refused (125)" 125
@@ -40,13 +41,15 @@ user_config 'limits:
 gr --dry-run -- true
 t_match "cores: 1.5 is 150% of one CPU" "cpu 150% of one CPU" "$OUT"
 
-# --- a CPU-time budget: RLIMIT_CPU ends a busy loop after ~1 s of CPU
+# --- a CPU-time budget: RLIMIT_CPU ends a busy loop after ~1 s of CPU. The loop ends by itself after 30 s of wall
+# time: without the budget it exits 0, with it the kernel ends it (SIGXCPU, then SIGKILL). No wall-clock bound on
+# the kill itself: on a loaded machine 1 s of CPU can take many seconds to accumulate.
 user_config 'limits:
   cpu: 1s'
-start=$(date +%s)
-gr -- python3 -c 'while True: pass'
-took=$(($(date +%s) - start))
-t_true "cpu: 1s ends a busy loop by SIGXCPU/SIGKILL within seconds (exit $RC, ${took}s)" "$RC" != 0 -a "$took" -le 6
+gr -- python3 -c 'import time
+t = time.time()
+while time.time() - t < 30: pass'
+t_true "cpu: 1s ends a busy loop by SIGXCPU/SIGKILL (exit $RC)" "$RC" = 137 -o "$RC" = 152
 gr -- bash -c 'ulimit -t'
 t_eq "cpu: 1s appears as ulimit -t" 1 "$OUT"
 

@@ -36,12 +36,10 @@ if [ "${mech#rlimits}" != "$mech" ] && grep -qa __asan_init "$GUARD"; then
 	t_skip_n 6 "limits.memory as RLIMIT_DATA" "guard is built with ASan (make san): its shadow memory counts against RLIMIT_DATA"
 else
 	for mode in "" --no-userns; do
-		start=$(date +%s)
 		gr $mode ${deg[@]+"${deg[@]}"} -- python3 -c "$BALLOON"
-		took=$(($(date +%s) - start))
 		got=$(printf '%s\n' "$OUT" | awk '/^reached/ {m = $2} END {print m + 0}')
-		t_true "[${mode:-ns}] a balloon stops below 128M (reached ${got} MiB, exit $RC, ${took}s; $mech)" \
-			"$got" -le 128 -a "$RC" != 0 -a "$took" -le 10
+		t_true "[${mode:-ns}] a balloon stops below 128M (reached ${got} MiB, exit $RC; $mech)" \
+			"$got" -le 128 -a "$RC" != 0
 		case $mech in
 		cgroup*) t_rc "[${mode:-ns}] the memory cgroup OOM-kills it: exit 137" 137 ;;
 		*) t_match "[${mode:-ns}] the accepted fallback is said: RLIMIT_DATA" "RLIMIT_DATA.*running with --allow-degraded" "$ERR" ;;

@@ -80,10 +80,9 @@ for mode in "${modes[@]}"; do
 		"${R[@]}" sh -c 'echo RE""ADY; read x; stty size'
 	t_match "$mode: a resize reaches the command (40 100)" '^40 100$' "$PTY_OUT"
 
-	start=$(date +%s)
+	# The driver gives up after 30 s: a 130 means ^C, not the end of the sleep, ended it.
 	pty 24 80 30 '[["expect","READY"],["sleep",0.3],["send","\u0003"]]' -- "${R[@]}" sh -c 'echo RE""ADY; exec sleep 100'
 	t_eq "$mode: ^C ends guard run -- sleep 100 with 130" 130 "$PTY_RC"
-	t_true "$mode: ^C ends it promptly" $(($(date +%s) - start)) -lt 10
 
 	pty 24 80 30 '[["expect","RAW-READY"],["send","a"],["sleep",0.2],["send","b"],["sleep",0.2],["send","\u0003"],["expect","GOT:"]]' -- \
 		"${R[@]}" python3 -c "$TUI"

@@ -63,10 +63,10 @@ user_config "network:
 timeout -k 5 30 "$GUARD" run -- sleep 4 >/dev/null 2>&1 &
 BGP=$!
 sleep 1.5
-START=$(date +%s)
 curl -sS -m 10 --noproxy '*' "http://127.0.0.1:$Q/" >/dev/null 2>&1
-t_ne "publish with nothing listening inside: the connection fails" 0 $?
-t_true "...quickly" $(($(date +%s) - START)) -lt 6
+rc=$?
+t_ne "publish with nothing listening inside: the connection fails" 0 $rc
+t_true "...by being closed, not by curl's own 10 s timeout (curl exit $rc; 28 is a timeout)" "$rc" != 28
 wait $BGP
 
 # A port in use on the host: refused before anything runs, naming the entry.

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """ptydrive.py ROWS COLS TIMEOUT STEPS_JSON -- CMD...: run CMD as session leader on a new pty of ROWS x COLS.
-Steps: ["expect", regex] (waits up to 15 s for new output matching), ["send", text], ["sleep", s],
-["kill", signal-name] (to CMD's pid), ["resize", rows, cols]. Prints the transcript, then PTY-EXIT=N (128+sig on a
+Steps: ["expect", regex] (waits up to 15 s, or ["expect", regex, seconds], for new output matching), ["send", text], ["sleep", s],
+["kill", signal-name] (to CMD's pid), ["resize", rows, cols], ["on", regex, text] (from then on, whenever output
+that arrived after its last answer matches, send text: a question a TUI may or may not ask). Prints the transcript, then PTY-EXIT=N (128+sig on a
 signal) or PTY-FAIL: why. Exit 0 when every step succeeded and CMD ended in time."""
 import fcntl, json, os, pty, re, select, signal, struct, sys, termios, time
 
@@ -21,6 +22,7 @@ if pid == 0:
     os.execvp(cmd[0], cmd)
 os.close(slave)
 buf, mark, status, deadline = "", 0, None, time.time() + total
+answers = []  # [regex, text, position in buf after which it may answer again]
 
 def pump(t):
     global buf, status
@@ -32,6 +34,10 @@ def pump(t):
             data = b""
         if data:
             buf += data.decode("utf-8", "replace")
+            for a in answers:
+                if a[0].search(buf, a[2]):
+                    a[2] = len(buf)
+                    os.write(master, a[1].encode())
             return
     if status is None:
         p, st = os.waitpid(pid, os.WNOHANG)
@@ -55,7 +61,7 @@ def finish(ok, why=""):
 for step in steps:
     op = step[0]
     if op == "expect":
-        end = min(time.time() + 15, deadline)
+        end = min(time.time() + (step[2] if len(step) > 2 else 15), deadline)
         rx = re.compile(step[1])
         while True:
             m = rx.search(buf, mark)
@@ -73,6 +79,8 @@ for step in steps:
             pump(0.05)
     elif op == "kill":
         os.kill(pid, getattr(signal, step[1]))
+    elif op == "on":
+        answers.append([re.compile(step[1]), step[2], len(buf)])
     elif op == "resize":
         fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", step[1], step[2], 0, 0))
 while status is None:

@@ -28,11 +28,10 @@ t_eq "terminal input reaches the command: exit 0" 0 "$PTY_RC"
 t_match "terminal input reaches the command" 'GOT=typed-line' "$PTY_OUT"
 
 # --- ^C
-start=$(date +%s)
+# The driver gives up after 30 s: a 130 means ^C, not the end of the sleep, ended it.
 pty 24 80 30 '[["expect","READY"],["sleep",0.3],["send","\u0003"]]' -- \
 	"${G[@]}" run -- sh -c 'echo RE""ADY; exec sleep 100'
 t_eq "^C to guard run -- sleep 100 ends it with 130" 130 "$PTY_RC"
-t_true "^C ends it promptly (< 10 s)" $(($(date +%s) - start)) -lt 10
 
 # --- SIGTERM to guard is forwarded (with a pty, and without one)
 pty 24 80 30 '[["expect","READY"],["kill","SIGTERM"]]' -- \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The shim inside real `guard run` sessions: the kernel refuses, the program's own stderr carries guard's one-line
-# explanation (once per process and path), quiet mode silences it, and ordinary programs run exactly as without
+# explanation (once per session, path and reader: shim_reader.sh), quiet mode silences it, and ordinary programs run exactly as without
 # it. (Unit-level checks of the shim: tests/unit/test_shim.c.)
 . "$(dirname "$0")/../lib.sh"
 needs python3 make cc
@@ -23,7 +23,7 @@ for i in range(3):
     except PermissionError as e: print("errno", e.errno)
 os.system("cat .env")'
 t_match "python3: three refusals, errno 13 each" '^errno 13.errno 13.errno 13$' "$(tr '\n' . <<<"$OUT" | sed 's/\.$//')"
-t_eq "python3: one line for its three attempts, one more for cat's (another process)" 2 \
+t_eq "python3: one line for its three attempts and cat's (another process, the same stderr)" 1 \
 	"$(grep -c '^guard: denied read of \.env' <<<"$ERR")"
 
 gr --quiet -- cat .env

@@ -2,7 +2,9 @@
 # Where the shim's one-line explanation goes: to a reader who can act on it. A tool's captured output (a pipe, a
 # file) gets it, and so does a plain command on a terminal in canonical mode (`guard run -- cat .env`); a
 # full-screen program's terminal (raw mode) and an agent's terminal (its TUI) never do: their human gets the
-# exit summary and the report. Run on a real pseudo-terminal (lib.sh's pty), in both modes.
+# exit summary and the report. A reader is told once per session and path: processes sharing one stderr print
+# the line once, commands with outputs of their own each get it. Run on a real pseudo-terminal (lib.sh's pty),
+# in both modes.
 . "$(dirname "$0")/../lib.sh"
 setup_world
 
@@ -43,6 +45,14 @@ for mode in "" --no-userns; do
 	# the same without a terminal at all (CI, scripts): stderr is a file, the line is there
 	gr $mode --profile claude-code -- cat .env
 	t_match "$tag agent session without a terminal: the line is on stderr" "$LINE" "$ERR"
+
+	# once per session and reader: processes writing into one stderr tell its reader once...
+	gr $mode -- sh -c 'cat .env; cat .env; cat .env'
+	t_eq "$tag three processes, one stderr: guard's line once" 1 "$(printf '%s\n' "$ERR" | grep -c "^$LINE")"
+	# ...while each command with an output of its own (an agent's tool calls) gets it in that output
+	gr $mode -- sh -c 'cat .env 2>&1 | sed "s/^/A> /"; cat .env 2>&1 | sed "s/^/B> /"'
+	t_match "$tag two commands, two outputs: the first one's has the line" "^A> $LINE" "$OUT"
+	t_match "$tag ...and so has the second one's" "^B> $LINE" "$OUT"
 done
 
 t_done

@@ -2,7 +2,8 @@
  * allowed events stop being recorded in detail past three quarters of it while denials go on, denials past the cap
  * are counted per rule, repeats are counted and written back with their count, the free-space margin stops the
  * detail, note lines and session.json's "log" say what happened, the reader passes counts and keeps notes out of
- * the events, and the written forms of limits.log / limits.log_free_margin are parsed or refused with a reason.
+ * the events, a forged self-report (claimed_pid) is a line of its own to the repeat count and reaches the report's
+ * 'Contradicted' list with its count, and the written forms of limits.log / limits.log_free_margin are parsed or refused with a reason.
  * Everything happens in a private temp dir used as XDG_STATE_HOME. */
 #include <errno.h>
 #include <ftw.h>
@@ -19,6 +20,7 @@
 #include "plan/image_build.h"
 #include "policy/limits_plan.h"
 #include "policy/policy_api.h"
+#include "report/report.h"
 #include "supervisor/supervise.h"
 #include "tap.h"
 
@@ -272,6 +274,80 @@ static void test_memory(const struct guard_image *img, const void *buf, size_t l
 #endif
 }
 
+struct forged_tally {
+	unsigned long long honest, forged, forged_lines;
+	bool wrong_claim;
+};
+
+static bool tally_forged(const struct guard_session_read_event *ev, void *ctx)
+{
+	struct forged_tally *t = ctx;
+	if (ev->claimed_pid < 0) {
+		t->honest += ev->count;
+	} else {
+		t->forged += ev->count;
+		t->forged_lines++;
+		t->wrong_claim |= ev->claimed_pid != 4242 || ev->pid != 7;
+	}
+	return true;
+}
+
+/* 300 reads of one path by pid 7, interleaved with 300 of the same read whose datagram claimed pid 4242: the
+ * claim is part of the line, so neither counts as a repeat of the other, and the report lists the forged line
+ * with its repeats counted. */
+static void test_forged(const struct guard_image *img, const void *buf, size_t len)
+{
+	char why[256], dir[1024];
+	char *argv[] = {"forge", NULL};
+	struct guard_session_info info = {.id = "20260101T000000Z-forged",
+					  .argv = argv,
+					  .cwd = project,
+					  .project = project,
+					  .home = root,
+					  .profile = "t",
+					  .mode = "namespaces",
+					  .log = {.cap = 64 << 20, .margin_set = true, .margin = 0}};
+	struct guard_session *s = guard_session_create(&info, buf, len, why, sizeof why);
+	TAP_OK(s != NULL, "session for forged self-reports created (%s)", s ? "" : why);
+	if (!s)
+		exit(1);
+	snprintf(dir, sizeof dir, "%s", guard_session_dir(s));
+	for (int i = 0; i < 300; i++) {
+		struct guard_event honest = ev_of("/usr/forged-or-not", 0), forged = honest;
+		forged.pid = 4242;
+		forged.flags = GUARD_EVF_PID_CONTRADICTED;
+		guard_session_event(s, &honest, img, 7);
+		guard_session_event(s, &forged, img, 7);
+	}
+	guard_session_finish(s, 0);
+	struct guard_session_read r;
+	TAP_OK(guard_session_read_open(&r, dir, why, sizeof why) == 0, "the forged session reads back (%s)", why);
+	struct forged_tally t = {0};
+	guard_session_read_events(&r, tally_forged, &t, NULL);
+	TAP_OK(t.honest == 300 && t.forged == 300 && !t.wrong_claim,
+	       "honest and forged lines are counted apart: %llu honest, %llu forged (kernel pid 7, claimed 4242)",
+	       t.honest, t.forged);
+	TAP_OK(t.forged_lines > 0 && t.forged_lines < 300, "the forged line's repeats are counted (%llu lines)",
+	       t.forged_lines);
+	struct guard_report rep;
+	guard_report_build(&rep, &r);
+	unsigned long listed = 0;
+	bool right = true;
+	for (size_t i = 0; i < rep.contradicted.n; i++) {
+		listed += rep.contradicted.v[i].count;
+		right &= rep.contradicted.v[i].pid == 7 && rep.contradicted.v[i].claimed == 4242;
+	}
+	TAP_OK(rep.contradicted.events == 300 && listed == 300 && right && rep.contradicted.n == t.forged_lines,
+	       "the report's 'Contradicted' list holds every forged read with its count (%lu of %lu, %zu entries)",
+	       listed, rep.contradicted.events, rep.contradicted.n);
+	const struct guard_rep_files *sys = &rep.files[0][GUARD_REP_SYSTEM];
+	TAP_OK(sys->n == 1 && sys->v[0].count == 600 && sys->v[0].facts == 0,
+	       "the file counts all 600 reads, none of them the kernel's (%u, kernel %u)", sys->n ? sys->v[0].count : 0,
+	       sys->n ? sys->v[0].facts : 0);
+	guard_report_free(&rep);
+	guard_session_read_close(&r);
+}
+
 static void test_parse(void)
 {
 	long long v = 0;
@@ -322,6 +398,7 @@ int main(void)
 	test_parse();
 	test_cap(&img, buf, len);
 	test_margin(&img, buf, len);
+	test_forged(&img, buf, len);
 	test_memory(&img, buf, len);
 	free(buf);
 	nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);

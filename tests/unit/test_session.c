@@ -880,7 +880,7 @@ static void test_report(void)
 	TAP_OK(!has(out, "1003  python3"), "an exec attempt that failed (execvp's PATH walk) is no process");
 	TAP_OK(has(out, "Hosts contacted (3)") && has(out, "api.example:443  1, 1 denied"), "hosts section");
 	TAP_OK(has(out, "connect pastebin.example:443") && has(out, "rule  network: not in network.allow") &&
-		       has(out, "seen by proxy"),
+		       has(out, "told by guard's proxy"),
 	       "a proxy refusal: its reason, seen by the proxy");
 	TAP_OK(has(out, "5 line(s) of events.jsonl were not valid"), "malformed lines reported under Not observed");
 	TAP_OK(has(out, "exit 3") && has(out, "testprofile, namespaces mode, Landlock ABI 6"),

@@ -1,6 +1,9 @@
 /* The kernel-side observer: a seccomp user-notification filter on the calls that open, execute or connect,
- * which lets through every call carrying the session magic (the shim's, already logged by the shim) and sends
- * the others to the supervisor: static binaries, Go, Bun's raw syscalls, the dynamic loader's own opens.
+ * which lets through every open and connect carrying the session magic (the shim's, already logged by the shim)
+ * and sends the others to the supervisor: static binaries, Go, Bun's raw syscalls, the dynamic loader's own opens.
+ * Any process of the session can read the magic (the shim in it must), so the magic saves work, never decides:
+ * every exec is stopped (exec.deny holds for a process that puts the magic in its execve), and the 32-bit entries
+ * (int 0x80), which no shim uses, are stopped whatever their arguments.
  *
  * The observer only logs. It reads the target from the process's memory, records the policy's verdict and tells
  * the kernel to continue; Landlock and the covers decide. (What it reads can change after it looks, so it could
@@ -49,12 +52,55 @@ static const struct watched {
 	int flags_arg; /* open flags, or -1 */
 	int magic_arg;
 	enum guard_op op; /* GUARD_OP_READ: decided by the flags */
+	bool always;      /* stopped with the magic too (the shim's own calls, then not logged again) */
 } watched[] = {
-	{"open", 0, 1, 3, GUARD_OP_READ},        {"creat", 0, -1, 2, GUARD_OP_WRITE},
-	{"openat", 1, 2, 4, GUARD_OP_READ},      {"openat2", 1, -1, 4, GUARD_OP_READ},
-	{"execve", 0, -1, 3, GUARD_OP_EXEC},     {"execveat", 1, -1, 5, GUARD_OP_EXEC},
+	{"open", 0, 1, 3, GUARD_OP_READ},          {"creat", 0, -1, 2, GUARD_OP_WRITE},
+	{"openat", 1, 2, 4, GUARD_OP_READ},        {"openat2", 1, -1, 4, GUARD_OP_READ},
+	{"execve", 0, -1, 3, GUARD_OP_EXEC, true}, {"execveat", 1, -1, 5, GUARD_OP_EXEC, true},
 	{"connect", 1, -1, 3, GUARD_OP_CONNECT},
 };
+
+/* The 32-bit architecture a native process can also enter the kernel as, or 0 (seccomp_linux.c filters it too). */
+static uint32_t compat_arch(void)
+{
+	return seccomp_arch_native() == SCMP_ARCH_X86_64 ? SCMP_ARCH_X86 : 0;
+}
+
+/* The watched calls of the 32-bit entry, every one stopped: no shim runs there, so no magic is honoured. Merged
+ * into ctx (same attributes); 0, or -1 with why. */
+static int add_compat_rules(scmp_filter_ctx ctx, char *why, size_t whylen)
+{
+	uint32_t arch = compat_arch();
+	if (!arch)
+		return 0;
+	scmp_filter_ctx c32 = seccomp_init(SCMP_ACT_ALLOW);
+	if (!c32) {
+		snprintf(why, whylen, "observer: seccomp_init failed");
+		return -1;
+	}
+	seccomp_attr_set(c32, SCMP_FLTATR_CTL_NNP, 0);
+	seccomp_attr_set(c32, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
+	int e = seccomp_arch_remove(c32, SCMP_ARCH_NATIVE);
+	if (e == 0)
+		e = seccomp_arch_add(c32, arch);
+	for (size_t i = 0; e == 0 && i < sizeof watched / sizeof *watched; i++) {
+		/* i386's connect can also come through socketcall, which hides its address one level deeper: the
+		 * 32-bit entry's connects are left to the network boundary and not logged (README, threat model). */
+		if (seccomp_syscall_resolve_name_arch(arch, watched[i].name) < 0 || watched[i].op == GUARD_OP_CONNECT)
+			continue;
+		/* libseccomp takes the native number and translates it for each architecture of the filter */
+		e = seccomp_rule_add(c32, SCMP_ACT_NOTIFY, seccomp_syscall_resolve_name(watched[i].name), 0);
+	}
+	if (e == 0)
+		e = seccomp_merge(ctx, c32); /* takes c32 */
+	else
+		seccomp_release(c32);
+	if (e < 0) {
+		snprintf(why, whylen, "observer: watching the 32-bit entry: %s", strerror(-e));
+		return -1;
+	}
+	return 0;
+}
 
 int guard_observer_install(int sock, uint64_t magic, bool state_names, char *why, size_t whylen)
 {
@@ -66,21 +112,24 @@ int guard_observer_install(int sock, uint64_t magic, bool state_names, char *why
 	}
 	/* no_new_privs is already set by the caller; libseccomp must not touch it behind our back. */
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-	/* The observer watches the native ABI only; the main filter already covers 32-bit entry points, so a 32-bit
-	 * call must pass here, not be killed. */
+	/* An architecture this filter does not know passes: the main filter (seccomp_linux.c) kills it. */
 	seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
 	for (size_t i = 0; i < sizeof watched / sizeof *watched; i++) {
 		int nr = seccomp_syscall_resolve_name(watched[i].name);
 		if (nr == __NR_SCMP_ERROR)
 			continue;
-		int e = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
-					 SCMP_CMP64((unsigned)watched[i].magic_arg, SCMP_CMP_NE, magic));
+		int e = watched[i].always
+				? seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0)
+				: seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+						   SCMP_CMP64((unsigned)watched[i].magic_arg, SCMP_CMP_NE, magic));
 		if (e < 0) {
 			snprintf(why, whylen, "observer: rule for %s: %s", watched[i].name, strerror(-e));
 			goto out;
 		}
 	}
 	if (state_names && guard_state_names_rules(ctx, why, whylen) != 0)
+		goto out;
+	if (add_compat_rules(ctx, why, whylen) != 0)
 		goto out;
 	int e = seccomp_load(ctx);
 	if (e < 0) {
@@ -159,10 +208,19 @@ static int read_string(struct mem *m, uint64_t addr, char *buf, size_t len)
 	return n ? 0 : -1;
 }
 
-static void read_argv(struct mem *m, uint64_t addr, char *out, size_t len, unsigned *nargv)
+/* argv of an exec: an array of pointers, 4 bytes each for a 32-bit caller (ptr32). */
+static void read_argv(struct mem *m, uint64_t addr, bool ptr32, char *out, size_t len, unsigned *nargv)
 {
 	uint64_t ptrs[64];
-	size_t used = 0, nptr = addr ? mem_read(m, addr, ptrs, sizeof ptrs, false) / sizeof *ptrs : 0;
+	uint32_t p32[64];
+	size_t used = 0, nptr = 0;
+	if (addr && ptr32) {
+		nptr = mem_read(m, addr, p32, sizeof p32, false) / sizeof *p32;
+		for (size_t i = 0; i < nptr; i++)
+			ptrs[i] = p32[i];
+	} else if (addr) {
+		nptr = mem_read(m, addr, ptrs, sizeof ptrs, false) / sizeof *ptrs;
+	}
 	*nargv = 0;
 	for (size_t i = 0; i < nptr && ptrs[i]; i++) {
 		char arg[512];
@@ -260,7 +318,8 @@ static void read_call(const struct seccomp_notif *req, const struct watched *w, 
 	else
 		read_string(&m, a, target, tlen);
 	if (*op == GUARD_OP_EXEC)
-		read_argv(&m, req->data.args[w->path_arg + 1], argv, alen, nargv);
+		read_argv(&m, req->data.args[w->path_arg + 1], req->data.arch != seccomp_arch_native(), argv, alen,
+			  nargv);
 	if (w->flags_arg >= 0) {
 		uint64_t fl = req->data.args[w->flags_arg];
 		if ((fl & O_ACCMODE) != O_RDONLY || (fl & (O_CREAT | O_TRUNC)))
@@ -283,8 +342,10 @@ struct observer {
 	struct guard_dedup *seen;
 	bool serving; /* the slot's fd is the listener (else still the socketpair) */
 	struct guard_verdict_cache *verdicts;
-	int nr[sizeof watched / sizeof *watched]; /* each watched call's number on the native architecture, or -1 */
-	uint32_t arch;                            /* the native architecture (the filter watches only that) */
+	int nr[sizeof watched / sizeof *watched];   /* each watched call's number on the native architecture, or -1 */
+	int nr32[sizeof watched / sizeof *watched]; /* ... on the 32-bit entry (compat_arch), or -1 */
+	uint32_t arch, arch32;                      /* the native architecture, the 32-bit one (0: none) */
+	uint64_t magic;                             /* the session's: a call carrying it was the shim's, logged by it */
 	int root_fd;      /* the sandbox's root as its processes see it (O_PATH), or -1 until a notification opens it */
 	bool state_names; /* the filter stops calls that make names (state_names.h) */
 };
@@ -292,10 +353,9 @@ struct observer {
 /* The watched call a notification is about, by number: no name lookup (and allocation) per notification. */
 static const struct watched *watched_call(const struct observer *o, const struct seccomp_notif *req)
 {
-	if (req->data.arch != o->arch)
-		return NULL;
-	for (size_t i = 0; i < sizeof watched / sizeof *watched; i++)
-		if (o->nr[i] >= 0 && o->nr[i] == req->data.nr)
+	const int *nr = req->data.arch == o->arch ? o->nr : req->data.arch == o->arch32 && o->arch32 ? o->nr32 : NULL;
+	for (size_t i = 0; nr && i < sizeof watched / sizeof *watched; i++)
+		if (nr[i] >= 0 && nr[i] == req->data.nr)
 			return &watched[i];
 	return NULL;
 }
@@ -319,6 +379,36 @@ static bool stat_in_view(struct observer *o, pid_t pid, const char *path, struct
 	free(inview);
 	errno = saved;
 	return rc == 0;
+}
+
+/* Whether a path the supervisor found missing in the sandbox's view was in fact out of the sandbox's reach: its
+ * deepest existing ancestor is a directory nobody may search (mode 000: a cover over a denied directory, a hidden
+ * home's placeholder). A supervisor running as root searches it anyway (CAP_DAC_OVERRIDE), finds the cover empty
+ * and would take the caller's EACCES for a lookup of nothing; the sandbox's processes have no capabilities, so the
+ * kernel refused them at that directory, and the path exists behind it on the host. A supervisor without the
+ * capability got EACCES itself. */
+static bool behind_closed_dir(struct observer *o, pid_t pid, const char *path)
+{
+	static int privileged = -1;
+	if (privileged < 0)
+		privileged = geteuid() == 0;
+	if (!privileged)
+		return false;
+	char *up = guard_xstrdup(path);
+	bool closed = false;
+	for (char *slash; (slash = strrchr(up, '/')) && slash != up;) {
+		*slash = 0;
+		struct stat st;
+		if (stat_in_view(o, pid, up, &st)) {
+			closed = S_ISDIR(st.st_mode) && !(st.st_mode & 0111);
+			break;
+		}
+	}
+	free(up);
+	/* A cover hides what exists on the host; a directory the user's own permissions close hides nothing there
+	 * (that refusal is the host's, not guard's, as it is for a supervisor without the capability). */
+	struct stat host;
+	return closed && lstat(path, &host) == 0;
 }
 
 /* verdict, remembered per path for the session (the image does not change while it runs) */
@@ -384,7 +474,7 @@ static int observer_serve(int notify_fd, struct observer *o)
 	if (w && target[0]) {
 		path = op == GUARD_OP_CONNECT ? guard_xstrdup(target)
 					      : absolute_path((pid_t)req->pid, w->path_arg == 1,
-							      (long)req->data.args[0], target, &cwd);
+							      (long)(int)req->data.args[0], target, &cwd);
 		/* A lookup of something that doesn't exist, as the process sees its file system, is not an access
 		 * (PATH searches, locale probing): it stays out of the log. Nor is one that the user's own file
 		 * permissions keep out of reach on the host too (a PATH entry in another user's home): the
@@ -392,8 +482,8 @@ static int observer_serve(int notify_fd, struct observer *o)
 		if (op != GUARD_OP_CONNECT && op != GUARD_OP_WRITE) {
 			struct stat st;
 			bool found = stat_in_view(o, (pid_t)req->pid, path, &st);
-			missing = !found &&
-				  (errno == ENOENT || (errno == EACCES && lstat(path, &st) != 0 && errno == EACCES));
+			missing = !found && ((errno == ENOENT && !behind_closed_dir(o, (pid_t)req->pid, path)) ||
+					     (errno == EACCES && lstat(path, &st) != 0 && errno == EACCES));
 			/* Judged as the kernel sees the target, not from the text: a directory matches a rule written
 			 * for directories (~/.claude/) however it was named (~/.claude, ~/.claude/., fd/N/..). */
 			if (found && S_ISDIR(st.st_mode))
@@ -421,7 +511,10 @@ static int observer_serve(int notify_fd, struct observer *o)
 	uint64_t t1 = guard_stats_now_ns();
 	sup->stats.notifs++;
 	sup->stats.stopped_ns += t1 - t0;
-	if (!w || !valid || !target[0] || !sup->session || missing)
+	/* An exec carrying the magic is the shim's: judged by exec.deny above, and logged by the shim itself unless
+	 * refused here (a process that put the magic there to skip exec.deny). */
+	bool shims = w && w->always && !xr && req->data.arch == o->arch && req->data.args[w->magic_arg] == o->magic;
+	if (!w || !valid || !target[0] || !sup->session || missing || shims)
 		goto done;
 	if (guard_dedup_first(o->seen, (pid_t)req->pid, op, path)) {
 		int err;
@@ -497,10 +590,14 @@ void guard_observer_attach(struct guard_supervision *sup, const struct guard_pla
 			       .state_names = guard_state_names_needed(plan),
 			       .verdicts = guard_verdict_cache_new(),
 			       .arch = seccomp_arch_native(),
+			       .magic = sup->magic,
 			       .root_fd = -1};
+	o->arch32 = compat_arch();
 	for (size_t i = 0; i < sizeof watched / sizeof *watched; i++) {
 		int nr = seccomp_syscall_resolve_name(watched[i].name);
 		o->nr[i] = nr == __NR_SCMP_ERROR ? -1 : nr;
+		nr = o->arch32 ? seccomp_syscall_resolve_name_arch(o->arch32, watched[i].name) : -1;
+		o->nr32[i] = nr < 0 || watched[i].op == GUARD_OP_CONNECT ? -1 : nr;
 	}
 	struct guard_supervision_slot slot = {sup->observer_sock[0], POLLIN, observer_handle, observer_close, o};
 	guard_supervision_add(sup, &slot);

@@ -169,6 +169,11 @@ __attribute__((noreturn)) static void run_command(const struct guard_plan *plan,
 	char why[512], go;
 	int obs = sup->observer_sock[1];
 	set_forwarding(false);
+	/* Landlock-only mode: the command is the supervisor's own child. A supervisor that dies (kill -9) takes it
+	 * along rather than leave it running unobserved and unlogged; a death before this call closes the sync
+	 * pipe, so the read below ends us too. */
+	if (sync_fd >= 0)
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* Landlock-only mode: "g" at once; "c" (in the session's cgroup) is awaited right before the exec. */
 	if (sync_fd >= 0 && read(sync_fd, &go, 1) != 1)
 		_exit(GUARD_EXIT_ERROR);
@@ -249,6 +254,10 @@ __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, ch
 	char why[512], go;
 	int cover_fds[2] = {-1, -1};
 	set_forwarding(false);
+	/* A supervisor that dies (kill -9) ends the session: init's death as PID 1 takes every process of the
+	 * namespace with it, so nothing runs on unobserved, unlogged and without its proxy. A death before this call
+	 * closes the sync pipe, and the read below ends us. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (read(sync_fd, &go, 1) != 1)
 		_exit(GUARD_EXIT_ERROR); /* the supervisor could not map our ids: it reports why */
 	struct guard_state_sync *state = guard_state_sync_new();

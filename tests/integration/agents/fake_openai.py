@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""A scripted fake of the OpenAI Responses API for tests/integration/agent_codex.sh.
+"""A scripted fake of the OpenAI Responses API (tests/integration/agent_codex.sh) and Chat Completions API
+(agent_opencode.sh, an OpenAI-compatible provider).
 
     fake_openai.py PORTFILE LOGFILE SCRIPT.json
 
@@ -9,7 +10,9 @@ JSON list of {"shell": "COMMAND"}, {"tool": NAME, "args": {...}}, {"custom": NAM
 {"text": "..."}), N = the number of tool calls already in the request's input. A {"shell": ...} step calls the shell
 tool the request offers (shell_command, exec_command or shell) with that command; a {"tool": ...} step calls that
 function tool with those arguments; a {"custom": ...} step calls that freeform tool (apply_patch) with that input.
-Anything else gets an empty JSON object. Only the standard library and fake_api.py (copied next to it): it runs
+POST .../chat/completions streams (SSE chunks) step N of the same SCRIPT, N = the number of tool calls in the
+request's assistant messages: {"tool": NAME, "args": {...}} calls that function tool, {"text": ...} answers; a
+request without tools (a title for the session) gets a short text. Anything else gets an empty JSON object. Only the standard library and fake_api.py (copied next to it): it runs
 inside the sandbox."""
 import json
 import sys
@@ -49,6 +52,28 @@ def reply_item(body):
             "content": [{"type": "output_text", "text": s["text"], "annotations": []}]}
 
 
+def chat_chunks(body):
+    """The streamed chunks of a Chat Completions answer."""
+    step = sum(len(m.get("tool_calls") or []) for m in body.get("messages") or []
+               if isinstance(m, dict) and m.get("role") == "assistant")
+    s = SCRIPT[step] if step < len(SCRIPT) else {"text": "done"}
+    if not body.get("tools"):
+        s = {"text": "Scripted session"}
+    cid, model = next_id("chatcmpl"), body.get("model", "gpt-fake")
+
+    def chunk(delta, finish=None):
+        return {"id": cid, "object": "chat.completion.chunk", "created": 1, "model": model,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    if "tool" in s:
+        call = {"index": 0, "id": next_id("call"), "type": "function",
+                "function": {"name": s["tool"], "arguments": json.dumps(s.get("args") or {})}}
+        out = [chunk({"role": "assistant", "content": None, "tool_calls": [call]}), chunk({}, "tool_calls")]
+    else:
+        out = [chunk({"role": "assistant", "content": s["text"]}), chunk({}, "stop")]
+    out[-1]["usage"] = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+    return out
+
+
 class Responses(Handler):
     def do_GET(self):
         self.log({"path": self.path, "method": "GET"})
@@ -56,6 +81,13 @@ class Responses(Handler):
 
     def do_POST(self):
         body = self.read_json(lambda raw: {"raw": raw.decode("utf-8", "replace")})
+        if self.path.split("?")[0].rstrip("/").endswith("/chat/completions"):
+            self.start_events()
+            for c in chat_chunks(body):
+                self.wfile.write(("data: %s\n\n" % json.dumps(c)).encode())
+            self.wfile.write(b"data: [DONE]\n\n")
+            self.end_events()
+            return
         if not self.path.rstrip("/").endswith("/responses"):
             self.send_json(200, {})
             return

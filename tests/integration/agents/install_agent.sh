@@ -1,7 +1,15 @@
 # shellcheck shell=bash
-# install_agent.sh: what install_claude.sh and install_codex.sh share, sourced by them (not run): a pinned npm
+# install_agent.sh: what the install_*.sh scripts share, sourced by them (not run): a pinned npm
 # package installed once into a world-readable directory under $GUARD_AGENT_CACHE (default /var/tmp/guard-agents;
 # the unprivileged test pass reuses root's install).
+#
+# Bumping an agent's pin (install_claude.sh, install_codex.sh, install_gemini.sh, install_opencode.sh):
+#   1. `npm view PACKAGE version` names the newest release; set the *_VERSION default in the install script.
+#   2. `tests/integration/agents/install_NAME.sh` installs it into the cache (a new directory: old pins stay
+#      usable side by side); `TESTS='agent_*' make check` runs every agent test with it, as root and as the user.
+#   3. What breaks is guard's to fix (the profile in rules/, or the fake API when the CLI speaks a newer wire
+#      format), never by loosening a test's assertion. Update the versions listed in README ("Agents").
+#   CLAUDE_VERSION=... (etc.) in the environment runs the tests with another version without editing anything.
 CACHE=${GUARD_AGENT_CACHE:-/var/tmp/guard-agents}
 
 # install_agent PACKAGE VERSION DIR CMD: npm install PACKAGE@VERSION into DIR (under $CACHE) unless the command
@@ -24,6 +32,28 @@ install_agent() {
 	rm -rf "$tmp/.npm-cache" "$tmp/.npm-home"
 	mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp" # lost a race: the other install stands
 	[ -x "$cmd" ] || { SKIP_WHY="the install left no $cmd"; return 1; }
+}
+
+# A node for agents whose engines need a newer one than the system's (Debian 12's is 18): the npm registry's
+# node-linux-ARCH package ships the official binary. Pinned; bump like an agent.
+NODE_PIN=${NODE_PIN:-22.23.5}
+
+# install_node MAJOR: NODE_DIR= when the system's node is MAJOR or newer; else installs node-linux-ARCH@$NODE_PIN
+# into $CACHE/node-$NODE_PIN and sets NODE_DIR to the directory of its `node` (put it first on PATH). Sets
+# SKIP_WHY on failure.
+install_node() {
+	local major arch
+	NODE_DIR=
+	major=$(node --version 2>/dev/null | sed -n 's/^v\([0-9]*\)\..*/\1/p')
+	[ -n "$major" ] && [ "$major" -ge "$1" ] && return 0
+	case $(uname -m) in
+	x86_64) arch=x64 ;;
+	aarch64) arch=arm64 ;;
+	*) SKIP_WHY="node ${major:-(none)} is older than $1 and the npm registry has no node for $(uname -m)"; return 1 ;;
+	esac
+	NODE_DIR=$CACHE/node-$NODE_PIN/node_modules/node-linux-$arch/bin
+	install_agent "node-linux-$arch" "$NODE_PIN" "$CACHE/node-$NODE_PIN" "$NODE_DIR/node" || return 1
+	"$NODE_DIR/node" --version >/dev/null 2>&1 || { SKIP_WHY="$NODE_DIR/node does not run here"; return 1; }
 }
 
 # install_agent_main INSTALL_FUNCTION CMD: an install_*.sh run directly: prints CMD's path and exits 0, or prints

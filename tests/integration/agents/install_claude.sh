@@ -5,7 +5,7 @@
 # Sourced by agent_claude.sh; run by .ci/run ahead of the tests (a failure there never fails CI: the test then
 # skips with the reason). The install itself: install_agent.sh.
 . "$(dirname "${BASH_SOURCE[0]}")/install_agent.sh" # CACHE, install_agent, install_agent_main
-CLAUDE_VERSION=${CLAUDE_VERSION:-2.1.330}
+CLAUDE_VERSION=${CLAUDE_VERSION:-2.1.337}
 CLAUDE_DIR=$CACHE/claude-code-$CLAUDE_VERSION
 CLAUDE=$CLAUDE_DIR/node_modules/.bin/claude
 

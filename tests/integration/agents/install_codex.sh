@@ -5,7 +5,7 @@
 # Sourced by agent_codex.sh; run by .ci/run ahead of the tests (a failure there never fails CI: the test then
 # skips with the reason). The install itself: install_agent.sh.
 . "$(dirname "${BASH_SOURCE[0]}")/install_agent.sh" # CACHE, install_agent, install_agent_main
-CODEX_VERSION=${CODEX_VERSION:-0.169.0}
+CODEX_VERSION=${CODEX_VERSION:-0.171.0}
 CODEX_DIR=$CACHE/codex-$CODEX_VERSION
 CODEX=$CODEX_DIR/node_modules/.bin/codex
 

@@ -1,0 +1,67 @@
+# shellcheck shell=bash
+# tui_checks.sh: the checks agent_gemini.sh and agent_opencode.sh share about an agent's TUI session under guard,
+# sourced by them after lib.sh.
+
+# tui_guard_lines TRANSCRIPT REQUESTS START-RE END-RE: the `guard:` lines printed while the agent's TUI owned the
+# screen (from the first match of START-RE to the line of the last match of END-RE), escape sequences removed,
+# less those the agent drew as a tool's output: text the model received too (REQUESTS, every request the fake
+# API logged) is the agent showing what its tool printed, not guard drawing over its screen.
+tui_guard_lines() {
+	python3 - "$@" <<'PY'
+import re, sys
+t, reqs, start_re, end_re = sys.argv[1:]
+t = re.sub(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1bP[^\x1b]*\x1b\\|\x1b[@-_]", "", t)
+m = re.search(start_re, t)
+start = m.start() if m else len(t)
+ends = list(re.finditer(end_re, t))
+end = t.find("\n", ends[-1].end()) if ends else len(t)
+end = len(t) if end < 0 else end
+seen = reqs.replace("\\n", "\n").replace('\\"', '"').replace("\\u2014", "\u2014")
+for line in t[start:end].splitlines():
+    i = line.find("guard:")
+    if i < 0:
+        continue
+    frag = re.sub(r"[\s\u2502\u2503]+$", "", line[i:])
+    if frag and frag in seen:
+        continue
+    print(line.strip())
+PY
+}
+
+# summary_count TRANSCRIPT: N of guard's exit line "guard: N accesses denied", 0 without one.
+summary_count() {
+	local n
+	n=$(printf '%s' "$1" | sed -n 's/.*guard: \([0-9][0-9]*\) access\(es\)\{0,1\} denied.*/\1/p' | tail -1)
+	printf '%s\n' "${n:-0}"
+}
+
+# report_denied_count REPORT-JSON: the report's count of denied events.
+report_denied_count() {
+	printf '%s' "$1" | python3 -c 'import json, sys; print(json.load(sys.stdin)["counts"]["denied"])' 2>&1
+}
+
+# report_has_read_denial REPORT-JSON PATH: "yes" when the report lists a denied read of PATH.
+report_has_read_denial() {
+	printf '%s' "$1" | python3 -c '
+import json, sys
+d = json.load(sys.stdin).get("denials") or []
+print("yes" if any(x.get("path") == sys.argv[1] and x.get("op") == "read" for x in d) else "no")' "$2" 2>&1
+}
+
+# own_denials REPORT-JSON DIR...: the report's denials that refused the agent's own operation, one a line.
+# The policy at work is not one: what a files.deny rule hides (.env, secrets/), and listings of the directories
+# above each DIR (the project: tools walk up from the working directory; the agent's install): Landlock grants
+# listings with their whole subtree, so granting those would open the rest of $HOME (or /).
+own_denials() {
+	printf '%s' "$1" | python3 -c '
+import json, sys
+d = json.load(sys.stdin).get("denials") or []
+below = [p.rstrip("/") + "/" for p in sys.argv[1:]]
+for x in d:
+    p, rule = x.get("path") or "", x.get("rule") or {}
+    if rule.get("kind") == "deny":
+        continue
+    if x.get("op") == "read" and p.startswith("/") and any(b.startswith(p.rstrip("/") + "/") for b in below):
+        continue
+    print(x.get("op"), p, x.get("errno"), x.get("origin"), x.get("programs"), rule.get("kind"))' "${@:2}" 2>&1
+}
