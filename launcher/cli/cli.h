@@ -17,6 +17,7 @@ struct guard_options {
 	bool no_userns, dry_run, allow_degraded, quiet, no_observer, no_shim;
 	unsigned passthrough; /* --gpu --docker --display --ssh-agent --git-worktrees: 1 << enum guard_passthrough */
 	bool lockdown;        /* --lockdown (passthrough.c) */
+	bool allow_private;   /* --allow-private-net: network.allow_private: true */
 	char **argv;          /* the command, after "--" */
 };
 

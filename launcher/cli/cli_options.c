@@ -22,13 +22,28 @@ static const struct {
 	{"--protect", GUARD_PROTECT},
 };
 
-static const char *const known_options[] = {"--allow-read", "--allow-write", "--deny",
-					    "--protect",    "--profile",     "--project",
-					    "--no-userns",  "--dry-run",     "--allow-degraded",
-					    "--quiet",      "--no-observer", "--no-shim",
-					    "--allow-net",  "--gpu",         "--docker",
-					    "--display",    "--ssh-agent",   "--git-worktrees",
-					    "--lockdown",   "--deny-exec",   NULL};
+static const char *const known_options[] = {"--allow-read",
+					    "--allow-write",
+					    "--deny",
+					    "--protect",
+					    "--profile",
+					    "--project",
+					    "--no-userns",
+					    "--dry-run",
+					    "--allow-degraded",
+					    "--quiet",
+					    "--no-observer",
+					    "--no-shim",
+					    "--allow-net",
+					    "--gpu",
+					    "--docker",
+					    "--display",
+					    "--ssh-agent",
+					    "--git-worktrees",
+					    "--lockdown",
+					    "--deny-exec",
+					    "--allow-private-net",
+					    NULL};
 
 static const char *value_of(int argc, char **argv, int *i, const char *opt)
 {
@@ -95,6 +110,8 @@ void guard_parse_options(int argc, char **argv, struct guard_options *o, bool wa
 			o->passthrough |= 1u << GUARD_PT_SSH_AGENT;
 		else if (strcmp(a, "--git-worktrees") == 0)
 			o->passthrough |= 1u << GUARD_PT_WORKTREES;
+		else if (strcmp(a, "--allow-private-net") == 0)
+			o->allow_private = true;
 		else if (strcmp(a, "--lockdown") == 0)
 			o->lockdown = true;
 		else if (strcmp(a, "--allow-degraded") == 0)
@@ -201,6 +218,7 @@ void guard_load_policy(const struct guard_options *o, const char *home, const ch
 		.nflags = o->nflags,
 		.net_flags = o->allow_net,
 		.nnet_flags = o->nallow_net,
+		.allow_private = o->allow_private,
 		.exec_flags = o->deny_exec,
 		.nexec_flags = o->ndeny_exec,
 	};

@@ -73,6 +73,7 @@ void guard_policy_merge(struct guard_policy *dst, struct guard_policy *src)
 	merge_limit(dst, &dst->memory, &src->memory);
 	merge_limit(dst, &dst->cpu, &src->cpu);
 	merge_limit(dst, &dst->cpu_time, &src->cpu_time);
+	merge_limit(dst, &dst->allow_private, &src->allow_private);
 	for (int k = 0; k < GUARD_PT_COUNT; k++)
 		if (src->passthrough & (1u << k)) {
 			dst->passthrough |= 1u << k;
