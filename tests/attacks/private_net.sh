@@ -102,6 +102,8 @@ for ADDR in "${ADDRS[@]}"; do
 			"guard: the sandbox's proxy refused lan.test:$PORT: lan.test resolves to $URLADDR:$PORT" "$ERR"
 		g explain --last
 		t_has "$tag guard explain names the key" "network.allow_private" "$OUT"
+		g report
+		t_has "$tag guard report says guard's proxy refused it (no pid -1)" "who   guard's proxy" "$OUT"
 		ga "$f" -- curl -sS -m 10 -p "http://lan.test:$PORT/rebind-connect-$f"
 		a_nothing_arrived "$tag the same through a CONNECT tunnel" "rebind-connect-$f"
 		ga "$f" -- sh -c 'curl -sS -m 10 -x "$ALL_PROXY" "$1"' sh "http://lan.test:$PORT/rebind-socks-$f"
