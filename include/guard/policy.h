@@ -128,6 +128,9 @@ struct guard_policy {
 	size_t nhost_sockets, caphost_sockets;
 	struct guard_net_port *publish;
 	size_t npublish, cappublish;
+	/* network.allow_private (value 0/1): names may resolve into private networks (RFC 1918, CGNAT, ULA). Only the
+	 * user's config or --allow-private-net may turn it on; a project file may only turn it off. */
+	struct guard_limit allow_private;
 	struct guard_exec_rule *exec_deny;
 	size_t nexec, capexec;
 	struct guard_mask_rule *mask; /* mask_output: launcher/mask.c */

@@ -18,6 +18,7 @@ struct guard_options {
 	unsigned passthrough; /* --gpu --docker --display --ssh-agent --git-worktrees: 1 << enum guard_passthrough */
 	bool lockdown;        /* --lockdown (passthrough.c) */
 	const char *log_cap, *log_free_margin; /* --log-cap SIZE, --log-free-margin SIZE|N% (NULL: the policy's) */
+	bool allow_private;                    /* --allow-private-net: network.allow_private: true */
 	char **argv;                           /* the command, after "--" */
 };
 

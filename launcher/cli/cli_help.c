@@ -19,6 +19,7 @@ const char guard_version[] = GUARD_VERSION;
 	"  --deny PATTERN        also denied          --protect PATTERN   also read-only\n"                            \
 	"  --allow-net HOST      reachable through guard's proxy (api.example.com, *.example.com, host:port);\n"       \
 	"                        a host service on loopback (localhost:11434) answers at its address inside\n"         \
+	"  --allow-private-net   allowed names may resolve to private addresses (10/8, 192.168/16, fc00::/7…)\n"     \
 	"  --deny-exec CMD       refuse a program (curl) or a subcommand (\"git push --force\"), as exec.deny\n"       \
 	"  --no-userns           Landlock-only mode, without namespaces\n"                                             \
 	"  --gpu --docker --display --ssh-agent --git-worktrees\n"                                                     \

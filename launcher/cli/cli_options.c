@@ -44,6 +44,7 @@ static const char *const known_options[] = {"--allow-read",
 					    "--deny-exec",
 					    "--log-cap",
 					    "--log-free-margin",
+					    "--allow-private-net",
 					    NULL};
 
 static const char *value_of(int argc, char **argv, int *i, const char *opt)
@@ -115,6 +116,8 @@ void guard_parse_options(int argc, char **argv, struct guard_options *o, bool wa
 			o->passthrough |= 1u << GUARD_PT_SSH_AGENT;
 		else if (strcmp(a, "--git-worktrees") == 0)
 			o->passthrough |= 1u << GUARD_PT_WORKTREES;
+		else if (strcmp(a, "--allow-private-net") == 0)
+			o->allow_private = true;
 		else if (strcmp(a, "--lockdown") == 0)
 			o->lockdown = true;
 		else if (strcmp(a, "--allow-degraded") == 0)
@@ -221,6 +224,7 @@ void guard_load_policy(const struct guard_options *o, const char *home, const ch
 		.nflags = o->nflags,
 		.net_flags = o->allow_net,
 		.nnet_flags = o->nallow_net,
+		.allow_private = o->allow_private,
 		.exec_flags = o->deny_exec,
 		.nexec_flags = o->ndeny_exec,
 	};

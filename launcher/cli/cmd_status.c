@@ -156,7 +156,8 @@ int guard_cmd_status(int argc, char **argv)
 				    .flags = o.flags,
 				    .nflags = o.nflags,
 				    .net_flags = o.allow_net,
-				    .nnet_flags = o.nallow_net};
+				    .nnet_flags = o.nallow_net,
+				    .allow_private = o.allow_private};
 	if (guard_policy_assemble(&without, &src, &err) < 0) {
 		guard_error_print(&err);
 		return 1;

@@ -77,7 +77,9 @@ static void network(struct guard_buf *b, const struct guard_policy *p)
 		origin(b, p->publish[i].at);
 		guard_buf_puts(b, "}");
 	}
-	guard_buf_puts(b, "]}");
+	guard_buf_puts(b, "]");
+	limit(b, "allow_private", &p->allow_private, false);
+	guard_buf_puts(b, "}");
 }
 
 static void mask(struct guard_buf *b, const struct guard_policy *p)

@@ -218,19 +218,40 @@ static const char *errno_name(int e)
 	return "EIO";
 }
 
-/* Keep the n addresses that are not special, or that a rule names itself (any rule naming the address counts,
- * not only the one that matched the target): how many are left, or -1 with f filled when none is. */
+/* Why guard refuses this address for the target, or NULL: a special address (loopback, link-local, metadata...)
+ * unless a rule names it (a GUARD_TEST_HOSTS answer stands for the host's own test server: not special); a
+ * private network's address (DNS rebinding into the LAN) unless a rule names it or network.allow_private is on.
+ * A test answer is filtered as private like any other: the tests' way to play a rebinding DNS. */
+static const char *refused_why(struct conn *c, const struct addr *a, unsigned port, bool *private)
+{
+	const struct guard_net *n = c->px->net;
+	const char *s = net_addr_special(a->family, a->a);
+	*private = false;
+	if (s)
+		return a->test || address_named(n, a, port) ? NULL : s;
+	s = net_addr_private(a->family, a->a);
+	if (!s || n->allow_private || address_named(n, a, port))
+		return NULL;
+	*private = true;
+	return s;
+}
+
+/* Keep the n addresses guard does not refuse (refused_why; any rule naming the address counts, not only the one
+ * that matched the target): how many are left, or -1 with f filled when none is. */
 static int drop_special(struct conn *c, const struct net_host *t, unsigned port, struct addr *addrs, int n,
 			struct failure *f)
 {
 	int usable = 0;
 	const char *what = NULL;
+	bool private = false;
 	struct addr refused = {0};
 	for (int i = 0; i < n; i++) {
-		const char *s = net_addr_special(addrs[i].family, addrs[i].a);
-		if (s && !addrs[i].test && !address_named(c->px->net, &addrs[i], port)) {
+		bool p;
+		const char *s = refused_why(c, &addrs[i], port, &p);
+		if (s) {
 			if (!what) {
 				what = s;
+				private = p;
 				refused = addrs[i];
 			}
 			continue;
@@ -250,7 +271,16 @@ static int drop_special(struct conn *c, const struct net_host *t, unsigned port,
 			snprintf(f->reason, sizeof f->reason, "%s has no address", t->name);
 			return -1;
 		}
-		if (t->kind == NET_HOST_NAME)
+		if (private)
+			snprintf(
+				f->reason, sizeof f->reason,
+				"%s%s%s%s %s: guard keeps the sandbox out of private networks unless a rule names that "
+				"address itself or the user sets network.allow_private: true in their own config "
+				"(or runs guard with --allow-private-net)",
+				t->kind == NET_HOST_NAME ? t->name : "",
+				t->kind == NET_HOST_NAME ? " resolves to " : "", at,
+				t->kind == NET_HOST_NAME ? "," : " is", what);
+		else if (t->kind == NET_HOST_NAME)
 			snprintf(f->reason, sizeof f->reason,
 				 "%s resolves to %s, %s, which guard refuses unless a rule names that address itself",
 				 t->name, at, what);

@@ -274,6 +274,9 @@ void guard_net_plan_build(struct guard_plan *plan, const struct guard_plan_input
 	pthread_cond_init(&n->listeners_cv, NULL);
 	plan->net = n;
 	copy_rules(n, in->policy);
+	n->allow_private = in->policy->allow_private.set && in->policy->allow_private.value;
+	n->private_at = in->policy->allow_private.at;
+	n->private_at.file = guard_xstrdup(n->private_at.file ? n->private_at.file : "");
 	plan_forwards(plan, n, in->policy);
 	const char *th = getenv("GUARD_TEST_HOSTS");
 	n->test_hosts = th && th[0] == '/' ? th : NULL;
@@ -404,6 +407,7 @@ void guard_net_plan_free(struct guard_plan *plan)
 		free((char *)n->rules[i].r.at.file);
 	}
 	free(n->rules);
+	free((char *)n->private_at.file);
 	for (size_t i = 0; i < n->nsocks; i++) {
 		free(n->socks[i].written);
 		free(n->socks[i].path);

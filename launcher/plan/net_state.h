@@ -62,6 +62,10 @@ struct guard_net {
 	struct net_forward *fwd;
 	size_t nfwd;
 	const char *test_hosts; /* GUARD_TEST_HOSTS (test-only name → address file), or NULL */
+	/* network.allow_private: names may resolve into private networks (the proxy's filter, net_addr_private);
+	 * private_at says who turned it on or off (unset: no line) */
+	bool allow_private;
+	struct guard_origin private_at;
 
 	/* runtime (supervisor) */
 	struct guard_proxy *proxy;

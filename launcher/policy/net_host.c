@@ -362,3 +362,23 @@ const char *net_addr_special(int family, const unsigned char *a)
 	}
 	return NULL;
 }
+
+const char *net_addr_private(int family, const unsigned char *a)
+{
+	if (family == AF_INET) {
+		if (a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168))
+			return "a private (RFC 1918) address";
+		if (a[0] == 100 && (a[1] & 0xc0) == 64)
+			return "a carrier-grade NAT (100.64.0.0/10) address";
+		return NULL;
+	}
+	if ((a[0] & 0xfe) == 0xfc)
+		return "a unique local (fc00::/7) address";
+	/* The same embedded IPv4 forms as net_addr_special: each reaches the private IPv4 address behind it. */
+	static const unsigned char zero[16];
+	bool mapped = memcmp(a, zero, 10) == 0 && a[10] == 0xff && a[11] == 0xff;
+	if (mapped || memcmp(a, zero, 12) == 0 || (a[0] == 0x00 && a[1] == 0x64 && a[2] == 0xff && a[3] == 0x9b) ||
+	    (a[0] == 0x20 && a[1] == 0x02))
+		return net_addr_private(AF_INET, a[0] == 0x20 ? a + 2 : a + 12);
+	return NULL;
+}

@@ -49,5 +49,10 @@ void net_host_port_text(char *out, size_t len, const char *host, unsigned port);
  * 169.254.169.254 among them), unspecified, multicast/broadcast, and the metadata services outside link-local
  * (fd00:ec2::254, 100.100.100.200, 168.63.129.16). NULL for an ordinary address, else what it is. */
 const char *net_addr_special(int family, const unsigned char *addr);
+/* The private networks behind a home or office router that a name must not lead into unless the user says so
+ * (network.allow_private, or a rule naming the address): RFC 1918, carrier-grade NAT 100.64.0.0/10, IPv6 unique
+ * local fc00::/7, and their IPv4-mapped/compatible, NAT64 and 6to4 forms. Disjoint from net_addr_special, which is
+ * checked first (100.100.100.200 is the metadata service). NULL for other addresses, else what it is. */
+const char *net_addr_private(int family, const unsigned char *addr);
 
 #endif

@@ -178,6 +178,17 @@ void guard_net_policy_print(FILE *out, const struct guard_policy *p, int width)
 			snprintf(text, sizeof text, "%s", r->written);
 		entry(out, width, text, r->at);
 	}
+	fprintf(out, "network.allow_private: ");
+	if (p->allow_private.set && p->allow_private.value) {
+		fprintf(out, "true (allowed names may resolve to private addresses)\n");
+		entry(out, width, "true", p->allow_private.at);
+	} else if (p->allow_private.set) {
+		fprintf(out, "false (a name resolving to a private address is refused)\n");
+		entry(out, width, "false", p->allow_private.at);
+	} else {
+		fprintf(out, "false (not set: a name resolving to a private address is refused unless a rule names "
+			     "the address)\n");
+	}
 	fprintf(out, "network.host_sockets:\n");
 	for (size_t i = 0; i < p->nhost_sockets; i++)
 		entry(out, width, p->host_sockets[i].written, p->host_sockets[i].at);

@@ -75,6 +75,7 @@ void guard_policy_merge(struct guard_policy *dst, struct guard_policy *src)
 	merge_limit(dst, &dst->cpu_time, &src->cpu_time);
 	merge_limit(dst, &dst->log, &src->log);
 	merge_limit(dst, &dst->log_free_margin, &src->log_free_margin);
+	merge_limit(dst, &dst->allow_private, &src->allow_private);
 	for (int k = 0; k < GUARD_PT_COUNT; k++)
 		if (src->passthrough & (1u << k)) {
 			dst->passthrough |= 1u << k;

@@ -40,6 +40,7 @@ struct guard_sources {
 	size_t nflags;
 	const char *const *net_flags; /* --allow-net HOST values */
 	size_t nnet_flags;
+	bool allow_private;            /* --allow-private-net */
 	const char *const *exec_flags; /* --deny-exec CMD values */
 	size_t nexec_flags;
 	const char *trust_store; /* NULL → $XDG_CONFIG_HOME/guard/trusted */

@@ -321,6 +321,9 @@ int guard_policy_assemble(struct guard_policy *out, const struct guard_sources *
 		if (guard_policy_add_net_allow(out, src->net_flags[i], at, err) < 0)
 			goto fail;
 	}
+	if (src->allow_private)
+		out->allow_private = (struct guard_limit){
+			.set = true, .value = 1, .at = {.file = "--allow-private-net", .source = GUARD_SRC_FLAG}};
 	for (size_t i = 0; i < src->nexec_flags; i++) {
 		struct guard_origin at = {.file = "--deny-exec", .source = GUARD_SRC_FLAG};
 		if (guard_policy_add_exec(out, src->exec_flags[i], at, err) < 0)

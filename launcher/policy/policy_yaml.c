@@ -51,7 +51,7 @@ static const char *const LIMITS_KEYS[] = {"processes",  "open_files", "memory", 
 					  "core_dumps", "log",        "log_free_margin", NULL};
 static const char *const PASSTHROUGH_NAMES[] = {"gpu", "docker", "display", "ssh-agent", "git-worktrees", NULL};
 static const char *const EXEC_KEYS[] = {"deny", NULL};
-static const char *const NETWORK_KEYS[] = {"allow", "host_sockets", "publish", NULL};
+static const char *const NETWORK_KEYS[] = {"allow", "host_sockets", "publish", "allow_private", NULL};
 static const char *const MASK_KEYS[] = {"presets", "patterns", NULL};
 static const char *const MASK_PATTERN_KEYS[] = {"regex", "show_prefix", "case_insensitive", NULL};
 
@@ -365,6 +365,25 @@ static int exec_section(struct yload *L, const struct yd_node *key, const struct
 	return 0;
 }
 
+/* network.allow_private: true opens the LAN to every allowed name (DNS rebinding's target), so only the user
+ * decides it: a project file (trusted or not) or a profile may only say false. */
+static int allow_private_value(struct yload *L, const struct yd_node *val)
+{
+	bool on = false;
+	if (bool_value(L, val, "network.allow_private", &on) < 0)
+		return -1;
+	if (on && L->src != GUARD_SRC_USER)
+		return NFAIL(
+			L, val,
+			"set it in your own config (~/.config/guard/config.yaml) or run guard with "
+			"--allow-private-net; or allow the one address by a rule that names it (network.allow: "
+			"[\"10.0.0.5:8080\"])",
+			"network.allow_private: true may be set only by the user's own config or a flag, not by %s",
+			L->src == GUARD_SRC_PROJECT ? "a project file" : "a profile");
+	L->p->allow_private = (struct guard_limit){.set = true, .value = on, .at = origin(L, val)};
+	return 0;
+}
+
 static int network_section(struct yload *L, const struct yd_node *key, const struct yd_node *v)
 {
 	if (check_map(L, v, "network", NETWORK_KEYS) < 0)
@@ -374,6 +393,11 @@ static int network_section(struct yload *L, const struct yd_node *key, const str
 		const struct yd_node *val = v->kid[i + 1];
 		char path[64];
 		snprintf(path, sizeof path, "network.%s", k);
+		if (strcmp(k, "allow_private") == 0) {
+			if (allow_private_value(L, val) < 0)
+				return -1;
+			continue;
+		}
 		if (strcmp(k, "publish") != 0) {
 			if (each_string(L, val, path, net_item, strcmp(k, "allow") == 0) < 0)
 				return -1;

@@ -107,6 +107,13 @@ static void denials(FILE *out, const struct guard_report *r)
 		if (d->count > 1)
 			guard_buf_printf(&b, "%u attempts, ", d->count);
 		for (size_t k = 0; k < d->npids; k++) {
+			if (d->pids[k] < 0) {
+				/* No pid recorded: the proxy logs the request, not the process that sent it. */
+				guard_buf_printf(&b, "%s%s", k ? ", " : "",
+						 d->origin && !strcmp(d->origin, "proxy") ? "guard's proxy"
+											  : "an unrecorded process");
+				continue;
+			}
 			const struct guard_rep_proc *p = guard_report_proc(r, d->pids[k]);
 			guard_buf_printf(&b, "%spid %lld", k ? ", " : "", d->pids[k]);
 			if (p && p->argv[0]) {

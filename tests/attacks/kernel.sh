@@ -6,8 +6,9 @@
 # process outside survived, and from canaries.
 . "$(dirname "$0")/common.bash"
 
-# The 32-bit entry is attacked with guard's defaults and with --no-observer: the observer's own filter kills
-# 32-bit callers, which must not be what keeps them out (the boundary's filter has to hold alone).
+# The 32-bit entry is attacked with guard's defaults and with --no-observer: the observer watches the 32-bit
+# entry too (it stops and logs its opens and execs), which must not be what keeps them out (the boundary's filter
+# has to hold alone).
 I386_OPTS=("" "--no-observer")
 # The host's own kernel may have no usable 32-bit entry (CONFIG_IA32_EMULATION off, ia32_emulation=0, or a VM
 # monitor that kills int $0x80): probed outside guard, where nothing can refuse it. Then there is nothing to attack.

@@ -172,6 +172,34 @@ static void test_special(void)
 	       "metadata services are named as such");
 }
 
+static const char *private_net(const char *ip)
+{
+	unsigned char a[16] = {0};
+	if (inet_pton(AF_INET, ip, a) == 1)
+		return net_addr_private(AF_INET, a);
+	inet_pton(AF_INET6, ip, a);
+	return net_addr_private(AF_INET6, a);
+}
+
+static void test_private(void)
+{
+	const char *pv[] = {"10.0.0.1",         "10.255.255.255",
+			    "172.16.0.1",       "172.31.255.254",
+			    "192.168.1.1",      "100.64.0.1",
+			    "100.127.255.254",  "fd00::2",
+			    "fc00::1",          "::ffff:10.1.2.3",
+			    "::192.168.0.1",    "64:ff9b::a00:1",
+			    "2002:c0a8:101::1", NULL};
+	for (const char **s = pv; *s; s++)
+		TAP_OK(private_net(*s) != NULL, "%s is private (%s)", *s, private_net(*s));
+	const char *no[] = {"172.15.255.255",  "172.32.0.1",     "192.169.0.1", "100.63.255.255",
+			    "100.128.0.1",     "11.0.0.1",       "1.1.1.1",     "fe00::1",
+			    "2606:4700::1111", "::ffff:8.8.8.8", NULL};
+	for (const char **s = no; *s; s++)
+		TAP_OK(private_net(*s) == NULL, "%s is not private", *s);
+	TAP_OK(special("100.100.100.200") != NULL, "100.100.100.200 (in 100.64/10) stays the metadata service");
+}
+
 /* ---- HTTP --------------------------------------------------------------------------------------------- */
 
 static int req(const char *text, struct proxy_request *r)
@@ -474,6 +502,7 @@ int main(void)
 	test_patterns();
 	test_matching();
 	test_special();
+	test_private();
 	test_requests();
 	test_responses();
 	test_chunked();

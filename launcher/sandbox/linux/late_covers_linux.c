@@ -15,7 +15,9 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sandbox/linux/late_covers.h"
@@ -29,6 +31,12 @@
 /* Directories waiting for a walk; a flood of new directories beyond this becomes one full rescan instead (a walk
  * per directory, deduplicated by a linear search, would cost more than the rescan). */
 #define MAX_PENDING 256
+/* One call of guard_watch_handle works this long at most, give or take one walk, before the caller's loop gets to
+ * its children again: the command's end is noticed within that, whatever the backlog. */
+#define SLICE_MS 50
+/* At the end, notifications still queued beyond this many bytes (~1,000 events) are not replayed one by one: one
+ * walk of the roots finds the same, in a time set by the project's size rather than by the flood's. */
+#define FINISH_REPLAY_MAX (32 * 1024)
 
 struct guard_file_id {
 	dev_t dev;
@@ -305,12 +313,22 @@ static void drop_pending(struct guard_watch *w)
 	w->npending = 0;
 }
 
-/* Read every notification at hand; false when there was none. */
-static bool read_events(struct guard_watch *w)
+static long long now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Read the notifications at hand, until `deadline` (a flood from a process still running would never let the
+ * queue run dry; what is left keeps the descriptor readable); false when there was none. */
+static bool read_events(struct guard_watch *w, long long deadline)
 {
 	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
 	bool any = false;
 	for (;;) {
+		if (any && now_ms() >= deadline)
+			return any;
 		ssize_t n = read(w->fd, buf, sizeof buf);
 		if (n <= 0)
 			return any;
@@ -420,10 +438,11 @@ int guard_watch_fd(const struct guard_watch *w)
 	return w ? w->epfd : -1;
 }
 
-/* One round: the notifications at hand, then a rescan or the walks they asked for. False: nothing was left. */
-static bool watch_round(struct guard_watch *w)
+/* One round: the notifications at hand, then a rescan or the walks they asked for, the walks until `deadline`
+ * (what is left stays pending for the next round). False: nothing was left. */
+static bool watch_round(struct guard_watch *w, long long deadline)
 {
-	if (!read_events(w) && !w->rescan && !w->npending)
+	if (!read_events(w, deadline) && !w->rescan && !w->npending)
 		return false;
 	if (w->rescan) {
 		/* Lost notifications: walk everything again before anything else proceeds. */
@@ -437,10 +456,16 @@ static bool watch_round(struct guard_watch *w)
 	char **dirs = w->pending;
 	w->pending = NULL;
 	w->npending = 0;
-	for (size_t i = 0; i < n; i++) {
-		watch_tree(w, dirs[i], true, false);
+	size_t i = 0;
+	for (; i < n && (i == 0 || now_ms() < deadline); i++) {
+		/* A directory neither denied nor protected (cover_if_denied covered or moved aside those) leaves only
+		 * its entries' own names to judge, as for a root. */
+		watch_tree(w, dirs[i], true, root_is_clear(w, dirs[i]));
 		free(dirs[i]);
 	}
+	/* Out of time: the rest waits, still before anything that arrives later (nothing was queued meanwhile). */
+	for (; i < n; i++)
+		queue_dir(w, dirs[i]), free(dirs[i]);
 	free(dirs);
 	return true;
 }
@@ -455,8 +480,9 @@ int guard_watch_handle(struct guard_watch *w)
 	ssize_t unused = read(w->kick, &v, sizeof v);
 	(void)unused;
 	int rounds = 0;
-	while (watch_round(w))
-		if (++rounds == ROUNDS_PER_CALL) {
+	long long deadline = now_ms() + SLICE_MS;
+	while (watch_round(w, deadline))
+		if (++rounds == ROUNDS_PER_CALL || now_ms() >= deadline) {
 			/* A flood still going on: let the caller look at its children, and come back at once. */
 			v = 1;
 			unused = write(w->kick, &v, sizeof v);
@@ -493,8 +519,34 @@ int guard_watch_finish(struct guard_watch *w)
 {
 	if (!w)
 		return 0;
-	while (watch_round(w))
+	/* Nothing in the sandbox runs any more: nothing new can be planted, only what is there is left to find. A
+	 * short backlog is replayed; a long one (a flood, an overflow) is dropped for one walk of the roots, which
+	 * finds every protected arrival and notes every git file the queue would have named. */
+	int queued = 0;
+	if (ioctl(w->fd, FIONREAD, &queued) != 0)
+		queued = 0;
+	if (w->rescan || queued > FINISH_REPLAY_MAX) {
+		/* What was queued when we looked, no more: a process that escaped the end would keep it filling. */
+		char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+		ssize_t n;
+		for (long long left = queued; left > 0 && (n = read(w->fd, buf, sizeof buf)) > 0; left -= n)
+			;
+		drop_pending(w);
+		w->rescan = true;
+	}
+	/* The replay, or the walk; then what moving aside itself made arrive (a few renames). Bounded all the same
+	 * (only a process that outlived the session, in Landlock-only mode, could keep notifications coming): what
+	 * the rounds leave, one walk of the roots finds. */
+	long long deadline = now_ms() + 10 * SLICE_MS;
+	for (int rounds = 0; rounds < ROUNDS_PER_CALL && watch_round(w, deadline); rounds++)
 		;
+	if (ioctl(w->fd, FIONREAD, &queued) != 0)
+		queued = 0;
+	if (w->rescan || w->npending || queued > 0) {
+		w->rescan = false;
+		drop_pending(w);
+		walk_roots(w, true);
+	}
 	if (guard_git_notes_review(w->git, git_dir_at_start, leave_alone, w) != 0)
 		w->failed = true;
 	guard_git_notes_free(w->git);
