@@ -51,6 +51,8 @@ for arch in aarch64 x86_64; do
 		libs=$("$OBJDUMP" --macho --dylibs-used "$g" | tail -n +2)
 		[ "$(echo "$libs" | grep -c .)" = 1 ] && echo "$libs" | grep -q '/usr/lib/libSystem.B.dylib'
 		check $? "$arch: guard links libSystem only (libyaml and PCRE2 are inside it)" "$libs"
+		"$NM" --defined-only "$g" | grep -q ' T _guard_platform_kernel_verdict$'
+		check $? "$arch: guard explain asks Seatbelt (sandbox_check) through guard_platform_kernel_verdict"
 		"$NM" --defined-only "$g" | grep -q ' _guard_rules_default_start$'
 		check $? "$arch: guard carries its built-in profiles (rules/*.yaml in __TEXT,__const)"
 		for s in _yaml_parser_load _pcre2_compile_8; do
