@@ -1,5 +1,5 @@
-/* What a sandbox backend implements: exactly one is linked (sandbox/linux/ today; a sandbox/darwin/ would be the
- * second, and would touch nothing neutral). The neutral planner (plan/) decides what the sandbox may do; the
+/* What a sandbox backend implements: exactly one is linked (sandbox/linux/, or sandbox/darwin/ in the macOS
+ * build; neither touches anything neutral). The neutral planner (plan/) decides what the sandbox may do; the
  * platform decides how its kernel enforces that, prints it for --dry-run, and runs the command under it. */
 #ifndef GUARD_PLATFORM_H
 #define GUARD_PLATFORM_H

@@ -41,6 +41,7 @@ for arch in aarch64 x86_64; do
 		echo "$hdr" | grep -qiE "MH_MAGIC_64 +$([ $arch = aarch64 ] && echo ARM64 || echo X86_64) .* EXECUTE "
 		check $? "$arch: guard is a 64-bit Mach-O executable for $want" "$hdr"
 		und=$("$NM" -u "$g")
+		defined=$("$NM" --defined-only "$g")
 		missing=""
 		for s in _sandbox_init_with_parameters _sandbox_free_error _sandbox_check; do
 			echo "$und" | grep -qx "$s" || missing="$missing $s"
@@ -51,12 +52,12 @@ for arch in aarch64 x86_64; do
 		libs=$("$OBJDUMP" --macho --dylibs-used "$g" | tail -n +2)
 		[ "$(echo "$libs" | grep -c .)" = 1 ] && echo "$libs" | grep -q '/usr/lib/libSystem.B.dylib'
 		check $? "$arch: guard links libSystem only (libyaml and PCRE2 are inside it)" "$libs"
-		"$NM" --defined-only "$g" | grep -q ' T _guard_platform_kernel_verdict$'
+		echo "$defined" | grep -q ' T _guard_platform_kernel_verdict$'
 		check $? "$arch: guard explain asks Seatbelt (sandbox_check) through guard_platform_kernel_verdict"
-		"$NM" --defined-only "$g" | grep -q ' _guard_rules_default_start$'
+		echo "$defined" | grep -q ' _guard_rules_default_start$'
 		check $? "$arch: guard carries its built-in profiles (rules/*.yaml in __TEXT,__const)"
 		for s in _yaml_parser_load _pcre2_compile_8; do
-			"$NM" --defined-only "$g" | grep -q " T $s\$"
+			echo "$defined" | grep -q " T $s\$"
 			check $? "$arch: guard carries ${s#_} (cross-built from Debian's source)"
 		done
 		leaked=$(echo "$und" | grep -E "$LINUX_ONLY" | tr '\n' ' ')
