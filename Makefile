@@ -347,6 +347,9 @@ $(MACOS_BUILD)/$(1)/guard: $(MACOS_BUILD)/$(1)/obj/launcher/main.o $(MACOS_BUILD
 	$(ZIG) cc -target $(1)-macos -o $$@ $$^ $(MACOS_DEPS)/$(1)/lib/libyaml.a $(MACOS_DEPS)/$(1)/lib/libpcre2-8.a
 $(MACOS_BUILD)/$(1)/seatbelt_run: tests/macos/seatbelt_run.c $(MACOS_BUILD)/$(1)/libguard-launcher.a
 	$(ZIG) cc -target $(1)-macos $(MACOS_CFLAGS) -o $$@ $$^
+# The per-platform functions' unit test, linked for macOS (it runs in make macos-enforce on a Mac).
+$(MACOS_BUILD)/$(1)/test_platform_calls: tests/unit/test_platform_calls.c $(MACOS_BUILD)/$(1)/libguard-launcher.a
+	$(ZIG) cc -target $(1)-macos $(MACOS_CFLAGS) -Itests/unit -o $$@ $$^
 $(MACOS_BUILD)/$(1)/read_file: tests/macos/read_file.c
 	$(ZIG) cc -target $(1)-macos $(MACOS_CFLAGS) -o $$@ $$^
 # sbpl_print links libyaml and PCRE2, which are not cross-built here: compiled only (linked on a Mac).
@@ -392,7 +395,8 @@ macos-guard: macos-check-tools $(BUILD)/gen/guard_version.h
 	fi
 
 macos-build: macos-check-tools $(MACOS_BUILD)/seatbelt_run $(if $(MACOS_SHIM_SRC),$(MACOS_BUILD)/libguard.dylib) \
-	$(MACOS_BUILD)/interpose_names $(foreach a,$(MACOS_ARCHS),$(MACOS_BUILD)/$(a)/read_file $(MACOS_BUILD)/$(a)/sbpl_print.o)
+	$(MACOS_BUILD)/interpose_names $(foreach a,$(MACOS_ARCHS),$(MACOS_BUILD)/$(a)/read_file $(MACOS_BUILD)/$(a)/sbpl_print.o \
+	$(MACOS_BUILD)/$(a)/test_platform_calls)
 	@$(MAKE) --no-print-directory macos-guard
 # make check compiles the macOS build with the rest (where zig is installed), outside the test runner's
 # per-program time limit; test_macos_build then only inspects what was linked.
@@ -424,6 +428,9 @@ macos-enforce: $(BUILD)/gen/guard_version.h
 	$(CC) $(MACOS_NATIVE_CFLAGS) -o $(MACOS_NATIVE)/read_file tests/macos/read_file.c
 	$(CC) $(MACOS_NATIVE_CFLAGS) -Ipreload -fvisibility=hidden -dynamiclib -o $(MACOS_NATIVE)/libguard.dylib \
 		$(MACOS_SHIM_SRC) $(CORE_SRC)
+	$(CC) $(MACOS_NATIVE_CFLAGS) -Itests/unit -o $(MACOS_NATIVE)/test_platform_calls tests/unit/test_platform_calls.c \
+		$(MACOS_NATIVE)/libguard-launcher.a
+	$(MACOS_NATIVE)/test_platform_calls
 	BIN=$(MACOS_NATIVE) tests/macos/enforce.sh
 .PHONY: macos-enforce
 
