@@ -270,9 +270,9 @@ fuzz: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 	tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 # make san leaves out the checks that run none of guard's C code under the sanitizers: the layering check reads
-# object files with nm, and install_deb.sh's time goes to dpkg and lintian (the install lookup of the shim it
-# reaches is install_system.sh's too). make check runs both.
-SAN_EXCLUDE ?= test_layers test_format install_deb.sh
+# object files with nm, the macOS build's checks read Mach-O files, and install_deb.sh's time goes to dpkg and
+# lintian (the install lookup of the shim it reaches is install_system.sh's too). make check runs them all.
+SAN_EXCLUDE ?= test_layers test_format install_deb.sh test_macos_build test_macos_enforce
 san:
 	$(MAKE) check SAN=1 TESTS_EXCLUDE='$(SAN_EXCLUDE)'
 

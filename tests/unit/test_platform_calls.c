@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -25,6 +26,12 @@
 #include "tap.h"
 
 static char root[PATH_MAX / 2];
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
 
 static void touch(const char *rel)
 {
@@ -193,9 +200,6 @@ int main(int argc, char **argv)
 	waitpid(kids[0], NULL, 0);
 	waitpid(kids[1], NULL, 0);
 
-	char cmd[PATH_MAX + 16];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-	if (system(cmd) != 0)
-		return 1;
+	nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return tap_done();
 }
