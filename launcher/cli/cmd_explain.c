@@ -6,6 +6,7 @@
  * `guard run` would (same sources, same home/project). Attempts come from the named session, else from the
  * newest session of the same project. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +223,30 @@ static char *as_logged(const char *s)
 		i += k ? k : 1;
 	}
 	return b.p;
+}
+
+/* What the kernel boundary itself answers, where it can be asked (macOS: Seatbelt's sandbox_check on the
+ * sandbox explain runs in, or on a live session's command). Nothing on Linux: Landlock has no such question. */
+static void show_kernel(struct guard_buf *b, struct explain *x)
+{
+	pid_t guard_pid = 0;
+	if (!x->inside) {
+		if (!x->have_sess || x->sess.finished || x->sess.guard_pid <= 0 ||
+		    kill((pid_t)x->sess.guard_pid, 0) != 0)
+			return;
+		guard_pid = (pid_t)x->sess.guard_pid;
+	}
+	bool rd = false, wr = false;
+	char why[256];
+	if (guard_platform_kernel_verdict(guard_pid, x->path, &rd, &wr, why, sizeof why)) {
+		guard_buf_printf(b, "  kernel    read %s, write %s (asked the running sandbox%s)\n",
+				 rd ? "denied" : "allowed", wr ? "denied" : "allowed",
+				 guard_pid ? ", session's command" : ", this process's");
+	} else if (why[0]) {
+		guard_buf_puts(b, "  kernel    ");
+		guard_fmt_text(b, why);
+		guard_buf_puts(b, "\n");
+	}
 }
 
 static void show_attempts(struct guard_buf *b, struct explain *x)
@@ -441,6 +466,7 @@ int guard_cmd_explain(int argc, char **argv)
 			guard_buf_puts(&b, "\n");
 		}
 		free(target);
+		show_kernel(&b, &x);
 		show_attempts(&b, &x);
 		guard_explain_advice(&b, &x.img, x.path, &v, is_dir, exists, x.have_sess ? x.sess.argv : NULL);
 	}

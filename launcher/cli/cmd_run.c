@@ -26,7 +26,9 @@
 #include "sandbox/platform.h"
 #include "supervisor/mask.h"
 #include "supervisor/session_setup.h"
+#include "lib/cloexec.h"
 #include "lib/fileio.h"
+#include "lib/proc.h"
 
 extern char **environ;
 
@@ -120,13 +122,7 @@ struct run_paths {
  * too. */
 static struct run_paths *pending_paths;
 static pid_t pending_owner;
-static ino_t pending_pidns;
-
-static ino_t pid_namespace(void)
-{
-	struct stat st;
-	return stat("/proc/self/ns/pid", &st) == 0 ? st.st_ino : 0;
-}
+static unsigned long long pending_pidns;
 
 static void remove_paths(struct run_paths *p)
 {
@@ -144,7 +140,8 @@ static void remove_paths(struct run_paths *p)
 
 static void remove_pending_paths(void)
 {
-	if (pending_paths && pending_owner == getpid() && pending_pidns != 0 && pending_pidns == pid_namespace())
+	if (pending_paths && pending_owner == getpid() && pending_pidns != 0 &&
+	    pending_pidns == guard_proc_pid_namespace())
 		remove_paths(pending_paths);
 	pending_paths = NULL;
 }
@@ -159,7 +156,7 @@ static void make_paths(const struct run_ctx *c, bool ns, struct run_paths *p)
 	registered = true;
 	pending_paths = p;
 	pending_owner = getpid();
-	pending_pidns = pid_namespace();
+	pending_pidns = guard_proc_pid_namespace();
 	p->tmp_host = ns ? NULL : make_private_tmp();
 	p->rundir = guard_make_rundir();
 	char *const made[] = {p->rundir, p->tmp_host};
@@ -206,7 +203,7 @@ static char *const *hook_agent(struct run_ctx *c, bool ns, const struct run_path
 {
 	char *const *argv = c->o.argv;
 	enum guard_hook_agent agent = guard_agent_hook_wanted(&c->pol);
-	*exe = agent != GUARD_AGENT_NONE ? realpath("/proc/self/exe", NULL) : NULL;
+	*exe = agent != GUARD_AGENT_NONE ? guard_proc_self_exe() : NULL;
 	if (!*exe)
 		return argv;
 	char *settings_host = guard_path_join(p->rundir, GUARD_CLAUDE_SETTINGS);
@@ -346,7 +343,7 @@ static int run_session(struct run_ctx *c, struct guard_plan *plan, const struct 
 		.magic = c->magic,
 		.image = &plan->image,
 	};
-	if (c->observer && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sup.observer_sock) != 0)
+	if (c->observer && guard_socketpair_cloexec(AF_UNIX, SOCK_SEQPACKET, 0, sup.observer_sock) != 0)
 		guard_die_errno(NULL, "socketpair");
 	sup.session = open_session_log(c, plan);
 	char mwhy[512];

@@ -25,5 +25,8 @@ int guard_write_atomic(const char *path, const char *data, size_t len, mode_t mo
 /* Create path (0644) with data only if it does not exist (a link(2) of a finished temporary file: never a
  * partial file, never an overwrite). 0; 1 when it exists; -1 with err. */
 int guard_create_exclusive(const char *path, const char *data, size_t len, struct guard_error *err);
+/* rename(2) that fails with EEXIST instead of replacing an existing `to` (Linux: renameat2 RENAME_NOREPLACE;
+ * macOS: renameatx_np RENAME_EXCL). 0, or -1 with errno. */
+int guard_rename_noreplace(const char *from, const char *to);
 
 #endif

@@ -131,12 +131,3 @@ void guard_json_str(struct guard_buf *b, const char *s)
 	guard_buf_put(b, s + n - run, run);
 	guard_buf_put(b, "\"", 1);
 }
-
-const char *guard_errno_name(int err, char *buf, size_t len)
-{
-	const char *name = err > 0 ? strerrorname_np(err) : NULL;
-	if (name)
-		return name;
-	snprintf(buf, len, "E%d", err);
-	return buf;
-}

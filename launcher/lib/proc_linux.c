@@ -1,8 +1,14 @@
 /* Facts about a process that only /proc knows (proc.h). */
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lib/proc.h"
@@ -50,4 +56,68 @@ pid_t guard_proc_parent(pid_t pid)
 	const char *paren = strrchr(buf, ')');
 	int ppid = 0;
 	return paren && sscanf(paren + 1, " %*c %d", &ppid) == 1 ? (pid_t)ppid : 0;
+}
+
+size_t guard_proc_children(pid_t parent, pid_t *out, size_t max)
+{
+	size_t n = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	while (d && n < max && (e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		pid_t pid = (pid_t)atoi(e->d_name);
+		if (guard_proc_parent(pid) == parent)
+			out[n++] = pid;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+char *guard_proc_self_exe(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = 0;
+	/* a binary rebuilt while it runs (a stub whose source, guard, was replaced) reads "/usr/bin/curl (deleted)" */
+	static const char deleted[] = " (deleted)";
+	if ((size_t)n > sizeof deleted - 1 && strcmp(exe + n - (sizeof deleted - 1), deleted) == 0)
+		exe[n - (sizeof deleted - 1)] = 0;
+	return strdup(exe);
+}
+
+const char *guard_proc_exec_name(void)
+{
+	return (const char *)getauxval(AT_EXECFN);
+}
+
+unsigned long long guard_proc_pid_namespace(void)
+{
+	struct stat st;
+	return stat("/proc/self/ns/pid", &st) == 0 ? (unsigned long long)st.st_ino : 0;
+}
+
+void guard_proc_set_name(const char *name)
+{
+	prctl(PR_SET_NAME, name, 0, 0, 0);
+}
+
+int guard_proc_exit_fd(pid_t child)
+{
+	return (int)syscall(SYS_pidfd_open, child, 0);
+}
+
+bool guard_proc_path_as_seen(pid_t pid, int dirfd, const char *target, char *buf, size_t len)
+{
+	int n;
+	if (target[0] == '/')
+		n = snprintf(buf, len, "/proc/%d/root%s", (int)pid, target);
+	else if (dirfd == AT_FDCWD)
+		n = snprintf(buf, len, "/proc/%d/cwd/%s", (int)pid, target);
+	else
+		n = snprintf(buf, len, "/proc/%d/fd/%d/%s", (int)pid, dirfd, target);
+	return n > 0 && (size_t)n < len;
 }

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +23,7 @@
 #include "policy/verdict.h"
 #include "lib/fileio.h"
 #include "lib/proc.h"
+#include "lib/random.h"
 
 struct guard_session {
 	char *dir;
@@ -57,7 +57,7 @@ char *guard_session_root(void)
 char *guard_session_new_id(void)
 {
 	unsigned char r[3] = {0};
-	if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
+	if (guard_random_bytes(r, sizeof r, false) != 0) {
 		/* Only uniqueness matters here (mkdir fails on a clash), not secrecy. */
 		unsigned x = (unsigned)getpid() ^ (unsigned)now_ms();
 		r[0] = (unsigned char)x, r[1] = (unsigned char)(x >> 8), r[2] = (unsigned char)(x >> 16);

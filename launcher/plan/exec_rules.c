@@ -12,13 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "policy/policy_api.h"
 #include "plan/plan.h"
+#include "lib/proc.h"
 
 static const char *const SYSTEM_DIRS[] = {
 	"/usr/local/sbin", "/usr/local/bin",   "/usr/sbin", "/usr/bin", "/sbin", "/bin",
@@ -116,14 +116,11 @@ int guard_exec_stub_main(int argc, char **argv)
 {
 	(void)argc;
 	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
+	char *self = guard_proc_self_exe();
+	if (!self)
 		return -1;
-	exe[n] = 0;
-	/* a stub whose source (guard's binary) was rebuilt meanwhile reads "/usr/bin/curl (deleted)" */
-	static const char deleted[] = " (deleted)";
-	if ((size_t)n > sizeof deleted - 1 && strcmp(exe + n - (sizeof deleted - 1), deleted) == 0)
-		exe[n - (sizeof deleted - 1)] = 0;
+	snprintf(exe, sizeof exe, "%s", self);
+	free(self);
 	const char *eb = base_of(exe);
 	const char *a0 = argv && argv[0] ? base_of(argv[0]) : "";
 	if (strncmp(eb, "guard", 5) == 0)
@@ -143,7 +140,7 @@ int guard_exec_stub_main(int argc, char **argv)
 			buf = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		close(fd);
 		if (buf != MAP_FAILED && guard_image_load(&img, buf, (size_t)st.st_size) == 0) {
-			const char *fn = (const char *)getauxval(AT_EXECFN);
+			const char *fn = guard_proc_exec_name();
 			const char *names[] = {a0, fn ? base_of(fn) : "", eb};
 			for (size_t i = 0; i < 3 && !r; i++)
 				if (*names[i])
@@ -230,13 +227,7 @@ const struct guard_image_rule *guard_exec_observed_denied(const struct guard_ima
 		return r;
 	/* a symlink under another name: its final target, as the caller sees its file system */
 	char where[PATH_MAX];
-	if (target[0] == '/')
-		snprintf(where, sizeof where, "/proc/%d/root%s", (int)pid, target);
-	else if (dirfd == AT_FDCWD)
-		snprintf(where, sizeof where, "/proc/%d/cwd/%s", (int)pid, target);
-	else
-		snprintf(where, sizeof where, "/proc/%d/fd/%d/%s", (int)pid, dirfd, target);
-	char *real = realpath(where, NULL);
+	char *real = guard_proc_path_as_seen(pid, dirfd, target, where, sizeof where) ? realpath(where, NULL) : NULL;
 	if (!real)
 		return NULL;
 	char *none[] = {real, NULL};

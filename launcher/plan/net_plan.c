@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/cloexec.h"
 #include "plan/net_state.h"
 #include "policy/policy_api.h"
 
@@ -130,7 +131,7 @@ static void plan_forwards(struct guard_plan *plan, struct guard_net *n, const st
 /* A TCP listening socket on the host's loopback (family AF_INET or AF_INET6); -1 with errno. */
 static int listen_loopback(int family, unsigned port, unsigned *bound)
 {
-	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = guard_socket_cloexec(family, SOCK_STREAM, 0);
 	if (fd < 0)
 		return -1;
 	int one = 1;
@@ -344,7 +345,7 @@ void guard_net_plan_build(struct guard_plan *plan, const struct guard_plan_input
 	}
 	n->init_serves = n->isolated && n->npub > 0;
 	if (n->isolated && (n->mode == GUARD_NET_PROXY || n->init_serves) &&
-	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, n->chan) != 0)
+	    guard_socketpair_cloexec(AF_UNIX, SOCK_SEQPACKET, 0, n->chan) != 0)
 		guard_die_errno(NULL, "socketpair");
 	plan_host_sockets(plan, n, in->policy);
 	if (n->test_hosts && n->mode == GUARD_NET_PROXY)

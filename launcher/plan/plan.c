@@ -2,12 +2,12 @@
  * and the exec stubs. Subtracting the holes (covers with namespaces, Landlock splits without) is the platform's
  * part (sandbox/linux/plan_linux.c). */
 #include <errno.h>
-#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "guard/match.h"
+#include "plan/glob_each.h"
 #include "plan/plan.h"
 #include "plan/image_build.h"
 #include "plan/net.h"
@@ -106,6 +106,18 @@ static void read_only_protected_trees(struct guard_plan *plan)
 				plan->trees.v[i].write = false;
 }
 
+struct grant_ctx {
+	struct guard_plan *plan;
+	const struct guard_image_rule *rule;
+	bool write;
+};
+
+static void grant_matched(const char *path, void *ctx)
+{
+	struct grant_ctx *gc = ctx;
+	grant_path(gc->plan, gc->rule, path, gc->write);
+}
+
 static void build_trees(struct guard_plan *plan)
 {
 	const struct guard_image *img = &plan->image;
@@ -119,16 +131,8 @@ static void build_trees(struct guard_plan *plan)
 			grant_path(plan, r, pattern, write);
 			continue;
 		}
-		glob_t g;
-		if (glob(pattern, GLOB_PERIOD | GLOB_NOSORT, NULL, &g) == 0) {
-			for (size_t k = 0; k < g.gl_pathc; k++) {
-				const char *base = strrchr(g.gl_pathv[k], '/');
-				if (base && (!strcmp(base, "/.") || !strcmp(base, "/..")))
-					continue;
-				grant_path(plan, r, g.gl_pathv[k], write);
-			}
-			globfree(&g);
-		}
+		struct grant_ctx gc = {plan, r, write};
+		guard_glob_each(pattern, grant_matched, &gc);
 	}
 }
 

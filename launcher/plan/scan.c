@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "guard/match.h"
+#include "plan/dir_entries.h"
 #include "plan/plan.h"
 
 struct ino_set {
@@ -36,14 +36,6 @@ struct walk {
 	bool truncated;
 	const struct guard_rule_probe *cand; /* hole walks: the rules that may match inside the tree */
 	size_t ncand;
-};
-
-struct linux_dirent64 {
-	ino64_t d_ino;
-	off64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
 };
 
 static int secret_index(const struct ino_set *s, ino_t ino)
@@ -139,16 +131,47 @@ static bool visit(struct walk *w, int dirfd, const char *path, const char *name,
 	return is_dir;
 }
 
+struct frame {
+	char *path;
+	int depth;
+};
+typedef GUARD_VEC(struct frame) frame_stack;
+
+/* One directory being read: its frame, its descriptor, and the stack its subdirectories go on. */
+struct reading {
+	struct walk *w;
+	const struct frame *f;
+	int fd;
+	frame_stack *stack;
+};
+
+static void take_entry(const char *name, unsigned char type, ino_t ino, void *ctx)
+{
+	struct reading *rd = ctx;
+	struct walk *w = rd->w;
+	if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
+		return;
+	w->plan->scanned_entries++;
+	if (w->budget == 0) {
+		w->truncated = true;
+		return;
+	}
+	w->budget--;
+	char *path = guard_path_join(rd->f->path, name);
+	bool down = visit(w, rd->fd, path, name, type, ino);
+	if (down && (w->max_depth < 0 || rd->f->depth + 1 < w->max_depth)) {
+		struct frame c = {path, rd->f->depth + 1};
+		GUARD_VEC_PUSH(*rd->stack, c);
+	} else {
+		free(path);
+	}
+}
+
 static void walk_tree(struct walk *w, const char *root)
 {
-	struct frame {
-		char *path;
-		int depth;
-	};
-	GUARD_VEC(struct frame) stack = {0};
+	frame_stack stack = {0};
 	struct frame f0 = {guard_xstrdup(root), 0};
 	GUARD_VEC_PUSH(stack, f0);
-	char *buf = guard_xmalloc(1 << 16);
 	struct guard_rule_probe *cand = guard_xmalloc(((size_t)w->plan->image.h->nrules + 1) * sizeof *cand);
 	w->cand = cand;
 	w->ncand = guard_image_rules_under(&w->plan->image, root, cand);
@@ -159,36 +182,11 @@ static void walk_tree(struct walk *w, const char *root)
 			free(f.path);
 			continue;
 		}
-		for (;;) {
-			long n = syscall(SYS_getdents64, fd, buf, 1 << 16);
-			if (n <= 0)
-				break;
-			for (long off = 0; off < n;) {
-				struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
-				off += d->d_reclen;
-				const char *name = d->d_name;
-				if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
-					continue;
-				w->plan->scanned_entries++;
-				if (w->budget == 0) {
-					w->truncated = true;
-					continue;
-				}
-				w->budget--;
-				char *path = guard_path_join(f.path, name);
-				bool down = visit(w, fd, path, name, d->d_type, d->d_ino);
-				if (down && (w->max_depth < 0 || f.depth + 1 < w->max_depth)) {
-					struct frame c = {path, f.depth + 1};
-					GUARD_VEC_PUSH(stack, c);
-				} else {
-					free(path);
-				}
-			}
-		}
+		struct reading rd = {w, &f, fd, &stack};
+		guard_dir_entries(fd, take_entry, &rd);
 		close(fd);
 		free(f.path);
 	}
-	free(buf);
 	free(cand);
 	w->cand = NULL;
 	free(stack.v);

@@ -1,11 +1,12 @@
-/* What a sandbox backend implements: exactly one is linked (sandbox/linux/ today; a sandbox/darwin/ would be the
- * second, and would touch nothing neutral). The neutral planner (plan/) decides what the sandbox may do; the
+/* What a sandbox backend implements: exactly one is linked (sandbox/linux/, or sandbox/darwin/ in the macOS
+ * build; neither touches anything neutral). The neutral planner (plan/) decides what the sandbox may do; the
  * platform decides how its kernel enforces that, prints it for --dry-run, and runs the command under it. */
 #ifndef GUARD_PLATFORM_H
 #define GUARD_PLATFORM_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "plan/plan.h"
 #include "supervisor/supervise.h"
@@ -38,6 +39,14 @@ enum guard_plan_part {
 	GUARD_PART_PROCESS,  /* limits applied outside rlimits, privileges */
 };
 void guard_platform_plan_print(const struct guard_plan *plan, enum guard_plan_part part);
+
+/* `guard explain`: ask the running kernel boundary itself whether it denies reading and writing `path`, without
+ * acting (macOS: sandbox_check). The sandbox asked is the calling process's when guard_pid is 0 (explain run
+ * inside the sandbox), else the command of the live session whose supervisor is guard_pid. true with
+ * *read_denied and *write_denied set; false when the kernel cannot be asked (`why` says why, or is empty when
+ * the platform has no such question: Landlock's). */
+bool guard_platform_kernel_verdict(pid_t guard_pid, const char *path, bool *read_denied, bool *write_denied, char *why,
+				   size_t whylen);
 
 /* Returned by guard_platform_run when the kernel refused to create the namespaces (the caller may replan for
  * Landlock-only mode); `why` says what failed. */

@@ -7,10 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
+#include "lib/fileio.h"
 #include "lib/guard.h"
+#include "lib/random.h"
 #include "sandbox/quarantine.h"
 
 char *guard_move_aside(const char *path)
@@ -18,10 +19,10 @@ char *guard_move_aside(const char *path)
 	int err = EEXIST;
 	for (int tries = 0; tries < 16 && err == EEXIST; tries++) {
 		uint64_t r;
-		if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+		if (guard_random_bytes(&r, sizeof r, true) != 0)
 			return NULL;
 		char *aside = guard_xasprintf("%s.guard-blocked-%016llx", path, (unsigned long long)r);
-		if (renameat2(AT_FDCWD, path, AT_FDCWD, aside, RENAME_NOREPLACE) == 0)
+		if (guard_rename_noreplace(path, aside) == 0)
 			return aside;
 		err = errno;
 		free(aside);

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pty.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,7 +11,9 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "lib/cloexec.h"
 #include "lib/guard.h"
+#include "supervisor/pty.h"
 #include "supervisor/mask.h"
 #include "supervisor/outproxy.h"
 
@@ -135,7 +136,7 @@ struct guard_outproxy *guard_outproxy_open(struct guard_masker *m, char *why, si
 		struct winsize ws = {0};
 		ioctl(1, TIOCGWINSZ, &ws);
 		bool have_t = tcgetattr(o->in_tty ? 0 : 1, &o->saved) == 0;
-		if (openpty(&o->master, &o->slave, NULL, have_t ? &o->saved : NULL, &ws) != 0) {
+		if (guard_openpty(&o->master, &o->slave, have_t ? &o->saved : NULL, &ws) != 0) {
 			snprintf(why, whylen, "opening a pseudo-terminal for mask_output: %s", strerror(errno));
 			free(o);
 			return NULL;
@@ -151,7 +152,7 @@ struct guard_outproxy *guard_outproxy_open(struct guard_masker *m, char *why, si
 		}
 	} else {
 		int p[2];
-		if (pipe2(p, O_CLOEXEC) != 0) {
+		if (guard_pipe_cloexec(p, false) != 0) {
 			snprintf(why, whylen, "pipe for mask_output: %s", strerror(errno));
 			free(o);
 			return NULL;
@@ -160,14 +161,14 @@ struct guard_outproxy *guard_outproxy_open(struct guard_masker *m, char *why, si
 	}
 	if (!o->pty || !o->err_tty) {
 		int p[2];
-		if (pipe2(p, O_CLOEXEC) != 0) {
+		if (guard_pipe_cloexec(p, false) != 0) {
 			snprintf(why, whylen, "pipe for mask_output: %s", strerror(errno));
 			guard_outproxy_close(o);
 			return NULL;
 		}
 		o->err.rfd = p[0], o->err.wfd = p[1];
 	}
-	if (pipe2(o->selfpipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+	if (guard_pipe_cloexec(o->selfpipe, true) != 0) {
 		snprintf(why, whylen, "pipe: %s", strerror(errno));
 		guard_outproxy_close(o);
 		return NULL;

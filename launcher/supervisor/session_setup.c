@@ -9,23 +9,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/cloexec.h"
 #include "lib/guard.h"
+#include "lib/proc.h"
+#include "lib/random.h"
+#include "supervisor/event_socket.h"
 #include "supervisor/session_setup.h"
 
 uint64_t guard_session_magic(void)
 {
 	uint64_t m = 0;
 	while (m == 0)
-		if (getrandom(&m, sizeof m, 0) != (ssize_t)sizeof m)
-			guard_die_errno(NULL, "getrandom");
+		if (guard_random_bytes(&m, sizeof m, true) != 0)
+			guard_die_errno(NULL, "reading random bytes for the session magic");
 	return m;
 }
 
@@ -34,29 +36,31 @@ char *guard_find_shim(void)
 	const char *env = getenv("GUARD_LIBRARY");
 	if (env && *env)
 		return access(env, R_OK) == 0 ? realpath(env, NULL) : NULL;
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
+	char *exe = guard_proc_self_exe();
+	if (!exe)
 		return NULL;
-	exe[n] = 0;
 	char *slash = strrchr(exe, '/');
-	if (!slash)
+	if (!slash) {
+		free(exe);
 		return NULL;
+	}
 	*slash = 0;
 	/* Beside the binary (the build tree), installed under PREFIX/lib/guard (make install), or in the multiarch
 	 * library directory (the Debian package: /usr/lib/x86_64-linux-gnu/guard). */
 #ifndef GUARD_MULTIARCH
 #define GUARD_MULTIARCH ""
 #endif
-	const char *cands[] = {"/libguard.so", "/../lib/guard/libguard.so",
-			       *GUARD_MULTIARCH ? "/../lib/" GUARD_MULTIARCH "/guard/libguard.so" : NULL};
-	for (size_t i = 0; i < sizeof cands / sizeof *cands && cands[i]; i++) {
-		char *p = guard_xasprintf("%s%s", exe, cands[i]);
+	const char *dirs[] = {"/", "/../lib/guard/", *GUARD_MULTIARCH ? "/../lib/" GUARD_MULTIARCH "/guard/" : NULL};
+	for (size_t i = 0; i < sizeof dirs / sizeof *dirs && dirs[i]; i++) {
+		char *p = guard_xasprintf("%s%s%s", exe, dirs[i], guard_shim_file);
 		char *r = access(p, R_OK) == 0 ? realpath(p, NULL) : NULL;
 		free(p);
-		if (r)
+		if (r) {
+			free(exe);
 			return r;
+		}
 	}
+	free(exe);
 	return NULL;
 }
 
@@ -79,14 +83,10 @@ int guard_event_socket(const char *path)
 	if (strlen(path) >= sizeof sa.sun_path)
 		guard_die("set XDG_RUNTIME_DIR to a shorter path", "the event socket path is too long: %s", path);
 	strcpy(sa.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int one = 1, size = 8 << 20;
+	int fd = guard_socket_cloexec(AF_UNIX, SOCK_DGRAM, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
 		guard_die_errno(NULL, "creating the event socket %s", path);
-	/* The shim never blocks: a full queue loses events, so make it deep. */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-	setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+	guard_event_socket_tune(fd);
 	return fd;
 }
 
@@ -117,7 +117,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 __attribute__((noreturn)) static void cleaner(int rfd, char *const *paths, size_t n)
 {
 	setsid();
-	prctl(PR_SET_NAME, "guard-cleanup", 0, 0, 0);
+	guard_proc_set_name("guard-cleanup");
 	static const int quiet[] = {SIGINT, SIGQUIT, SIGHUP, SIGTERM, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE};
 	for (size_t i = 0; i < sizeof quiet / sizeof *quiet; i++)
 		signal(quiet[i], SIG_IGN);
@@ -144,7 +144,7 @@ __attribute__((noreturn)) static void cleaner(int rfd, char *const *paths, size_
 int guard_cleanup_watch(char *const *paths, size_t n)
 {
 	int p[2];
-	if (pipe2(p, O_CLOEXEC) != 0)
+	if (guard_pipe_cloexec(p, false) != 0)
 		return -1;
 	pid_t a = fork();
 	if (a == 0) {

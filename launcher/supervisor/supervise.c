@@ -5,18 +5,16 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <fcntl.h>
-#include <dirent.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/fdpass.h"
 #include "lib/guard.h"
 #include "lib/proc.h"
+#include "supervisor/event_socket.h"
 #include "supervisor/sandbox_record.h"
 #include "supervisor/supervise.h"
 #include "supervisor/outproxy.h"
@@ -42,31 +40,17 @@ static bool sender_is_claimed(pid_t cred_pid, int claimed)
 	return true;
 }
 
-/* Take one datagram from the shim; the kernel's SCM_CREDENTIALS tell who really sent it. Returns false when the
- * queue is empty. */
+/* Take one datagram from the shim; the kernel tells who really sent it where it can (event_socket.h). Returns
+ * false when the queue is empty. */
 static bool take_event(struct guard_supervision *sup)
 {
 	char buf[GUARD_EVENT_MAX];
-	union {
-		char b[CMSG_SPACE(sizeof(struct ucred))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {buf, sizeof buf};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b};
-	ssize_t n = recvmsg(sup->event_fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	pid_t pid;
+	long n = guard_event_socket_recv(sup->event_fd, buf, sizeof buf, &pid);
 	if (n < 0)
 		return false;
-	if (n == 0 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+	if (n == 0)
 		return true;
-	pid_t pid = 0;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
-			struct ucred cr;
-			memcpy(&cr, CMSG_DATA(c), sizeof cr);
-			pid = cr.pid;
-		} else {
-			guard_fd_close_passed(c); /* nobody should send us descriptors: drop them */
-		}
 	uint64_t t0 = guard_stats_now_ns();
 	struct guard_event ev;
 	/* Only this session's processes know its magic: another session's sandbox that found this socket (Landlock-
@@ -93,31 +77,11 @@ static void end_descendants(void)
 {
 	pid_t self = getpid();
 	for (int round = 0; round < 5000; round++) {
-		bool any = false;
-		DIR *d = opendir("/proc");
-		struct dirent *e;
-		while (d && (e = readdir(d))) {
-			char path[300], buf[512];
-			if (e->d_name[0] < '1' || e->d_name[0] > '9')
-				continue;
-			snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-			int fd = open(path, O_RDONLY | O_CLOEXEC);
-			if (fd < 0)
-				continue;
-			ssize_t n = read(fd, buf, sizeof buf - 1);
-			close(fd);
-			if (n <= 0)
-				continue;
-			buf[n] = 0;
-			char *close_paren = strrchr(buf, ')');
-			int ppid;
-			if (close_paren && sscanf(close_paren + 2, "%*c %d", &ppid) == 1 && ppid == self) {
-				kill(atoi(e->d_name), SIGKILL);
-				any = true;
-			}
-		}
-		if (d)
-			closedir(d);
+		pid_t kids[1024];
+		size_t n = guard_proc_children(self, kids, sizeof kids / sizeof *kids);
+		bool any = n > 0;
+		for (size_t i = 0; i < n; i++)
+			kill(kids[i], SIGKILL);
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			any = true;
 		if (!any)
@@ -153,7 +117,7 @@ static bool take_record(int rec_fd, int *result)
 
 int guard_supervise(pid_t child, int rec_fd, bool child_is_command, struct guard_supervision *sup)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+	int pidfd = guard_proc_exit_fd(child);
 	int result = -1, status = 0;
 	bool exited = false, records_done = false;
 	if (sup->outproxy)

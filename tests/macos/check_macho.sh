@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # What `make macos` linked, inspected as Mach-O with Debian's llvm tools (no Mac needed), as TAP:
 #   - each binary is a Mach-O for its architecture, and the universal files hold both;
+#   - guard itself (when make macos could link it: tests/macos/build_deps.sh built libyaml and PCRE2, else a skip
+#     naming why) imports Seatbelt's entry points (applying a profile, and sandbox_check for `guard explain`) from
+#     libSystem only, and nothing Linux-only;
 #   - the enforcement driver (the launcher's apply-and-exec, sandbox/darwin/seatbelt_darwin.c) imports Seatbelt's
 #     entry points from libSystem, and nothing built for macOS imports a Linux-only interface;
 #   - the shim (when built) has a __DATA,__interpose section binding every symbol its table lists
@@ -24,9 +27,43 @@ if [ -z "$OBJDUMP" ] || [ -z "$NM" ] || [ -z "$LIPO" ]; then
 fi
 
 # Interfaces a macOS binary must never import: Linux system calls and their wrappers.
-LINUX_ONLY='^_(prctl|syscall|pipe2|getrandom|signalfd|epoll_[a-z_]+|inotify_[a-z_]+|memfd_create|unshare|clone|mount|umount2|pidfd_[a-z_]+|landlock_[a-z_]+|seccomp_[a-z_]+|strerrorname_np|sched_setaffinity|accept4|dup3)$'
+LINUX_ONLY='^_(prctl|syscall|pipe2|getrandom|signalfd|epoll_[a-z_]+|inotify_[a-z_]+|memfd_create|unshare|clone|clone3|mount|umount2|pidfd_[a-z_]+|landlock_[a-z_]+|seccomp_[a-z_]+|strerrorname_np|sched_setaffinity|accept4|dup3|getauxval|renameat2|getdents64|splice|tee|eventfd|timerfd_[a-z_]+|setns|pivot_root|capset|capget|secure_getenv|__errno_location|__libc_[a-z_]+)$'
 
 for arch in aarch64 x86_64; do
+	want=$([ $arch = aarch64 ] && echo arm64 || echo x86_64)
+	g=$B/$arch/guard
+	if [ -f "$B/guard.skipped" ]; then
+		echo "ok $((n += 1)) - $arch: guard # SKIP not linked: $(cat "$B/guard.skipped")"
+	elif [ ! -f "$g" ]; then
+		not_ok "$arch: $g was linked (make macos)"
+	else
+		hdr=$("$OBJDUMP" --macho --private-header "$g" 2>&1)
+		echo "$hdr" | grep -qiE "MH_MAGIC_64 +$([ $arch = aarch64 ] && echo ARM64 || echo X86_64) .* EXECUTE "
+		check $? "$arch: guard is a 64-bit Mach-O executable for $want" "$hdr"
+		und=$("$NM" -u "$g")
+		defined=$("$NM" --defined-only "$g")
+		missing=""
+		for s in _sandbox_init_with_parameters _sandbox_free_error _sandbox_check; do
+			echo "$und" | grep -qx "$s" || missing="$missing $s"
+		done
+		check "$([ -z "$missing" ] && echo 0 || echo 1)" \
+			"$arch: guard imports Seatbelt's entry points (sandbox_init_with_parameters; sandbox_check for explain)" \
+			"missing:$missing"
+		libs=$("$OBJDUMP" --macho --dylibs-used "$g" | tail -n +2)
+		[ "$(echo "$libs" | grep -c .)" = 1 ] && echo "$libs" | grep -q '/usr/lib/libSystem.B.dylib'
+		check $? "$arch: guard links libSystem only (libyaml and PCRE2 are inside it)" "$libs"
+		echo "$defined" | grep -q ' T _guard_platform_kernel_verdict$'
+		check $? "$arch: guard explain asks Seatbelt (sandbox_check) through guard_platform_kernel_verdict"
+		echo "$defined" | grep -q ' _guard_rules_default_start$'
+		check $? "$arch: guard carries its built-in profiles (rules/*.yaml in __TEXT,__const)"
+		for s in _yaml_parser_load _pcre2_compile_8; do
+			echo "$defined" | grep -q " T $s\$"
+			check $? "$arch: guard carries ${s#_} (cross-built from Debian's source)"
+		done
+		leaked=$(echo "$und" | grep -E "$LINUX_ONLY" | tr '\n' ' ')
+		check "$([ -z "$leaked" ] && echo 0 || echo 1)" "$arch: guard imports no Linux-only interface" \
+			"imports: $leaked"
+	fi
 	want=$([ $arch = aarch64 ] && echo arm64 || echo x86_64)
 	run=$B/$arch/seatbelt_run
 	if [ ! -f "$run" ]; then
@@ -73,7 +110,7 @@ for arch in aarch64 x86_64; do
 	check "$([ -z "$leaked" ] && echo 0 || echo 1)" "$arch: the shim imports no Linux-only interface" "imports: $leaked"
 done
 
-for f in seatbelt_run libguard.dylib; do
+for f in guard seatbelt_run libguard.dylib; do
 	[ -f "$B/$f" ] || continue
 	info=$("$LIPO" -info "$B/$f" 2>&1)
 	echo "$info" | grep -q 'x86_64' && echo "$info" | grep -q 'arm64'

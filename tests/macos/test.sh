@@ -17,6 +17,6 @@ if ! $MAKE -s --no-print-directory macos-build >"$log" 2>&1; then
 	exit 1
 fi
 rm -f "$log"
-echo "ok 1 - make macos-build: the portable launcher, the Darwin backend and the shim compile and link for macOS"
+echo "ok 1 - make macos-build: guard (the launcher with the Darwin backend), the shim and the enforcement driver compile and link for macOS"
 MACOS_BUILD=build-macos NAMES_BIN=build-macos/interpose_names bash tests/macos/check_macho.sh | awk '/^1\.\./ { next } /^(not )?ok [0-9]+/ { sub(/ok [0-9]+/, "ok " ++n + 1) } { print } END { print "1.." n + 1 }'
 exit "${PIPESTATUS[0]}"

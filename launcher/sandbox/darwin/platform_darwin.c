@@ -63,6 +63,27 @@ static char *physical(const char *path, void *ctx)
 	}
 }
 
+/* No cgroups on macOS: a memory limit can only be RLIMIT_DATA per process and a CPU share not at all. As on
+ * Linux without a writable cgroup, that is refused unless the user accepted less (--allow-degraded). */
+static void lower_limits(struct guard_plan *plan)
+{
+	struct guard_rlimits *r = &plan->rlimits;
+	if ((r->memory > 0 || r->cpu_milli > 0) && !plan->allow_degraded)
+		guard_die(
+			"drop limits.memory and a limits.cpu share, or accept per-process limits with --allow-degraded",
+			"limits.%s cannot be enforced for the whole session on macOS (no cgroups)",
+			r->memory > 0 ? "memory" : "cpu");
+	if (r->memory > 0) {
+		guard_note("limits.memory is enforced per process (RLIMIT_DATA), not for the whole session");
+		r->data = r->memory;
+		r->memory = -1;
+	}
+	if (r->cpu_milli > 0) {
+		guard_note("limits.cpu as a share is not enforced on macOS");
+		r->cpu_milli = -1;
+	}
+}
+
 void guard_platform_plan(struct guard_plan *plan, const struct guard_plan_input *in)
 {
 	(void)in;
@@ -79,6 +100,10 @@ void guard_platform_plan(struct guard_plan *plan, const struct guard_plan_input 
 		guard_die("remove network.publish, or run on Linux",
 			  "network.publish cannot be enforced on macOS yet: Seatbelt cannot scope inbound by port");
 	enum guard_net_mode mode = guard_net_mode_of(plan);
+	if (mode == GUARD_NET_PROXY)
+		guard_die("use network: none or open on macOS for now",
+			  "a network allow-list needs guard's proxy, which is not built for macOS yet");
+	lower_limits(plan);
 	const char *tty = isatty(0) ? ttyname(0) : NULL;
 	struct guard_sbpl_input sin = {
 		.plan = plan,

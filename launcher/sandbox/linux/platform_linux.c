@@ -17,6 +17,16 @@ void guard_platform_probe(struct guard_platform_caps *caps, char *why, size_t wh
 	caps->observer = guard_probe_seccomp_notify();
 }
 
+bool guard_platform_kernel_verdict(pid_t guard_pid, const char *path, bool *read_denied, bool *write_denied, char *why,
+				   size_t whylen)
+{
+	/* Landlock answers no questions: explain's verdict is the policy's, which the boundary was built from. */
+	(void)guard_pid, (void)path, (void)read_denied, (void)write_denied;
+	if (whylen)
+		why[0] = 0;
+	return false;
+}
+
 bool guard_platform_probe_namespaces(char *why, size_t whylen)
 {
 	return guard_probe_userns(why, whylen);
