@@ -145,19 +145,10 @@ int net_host_port_parse(const char *s, size_t len, unsigned *port, bool allow_an
 	return 0;
 }
 
-int net_host_pattern_parse(const char *text, struct net_host *out, char *why, size_t whylen, char *hint, size_t hintlen)
+/* What a host entry may not hold at all (non-ASCII, controls, a URL, credentials, a path or a range): -1 with why
+ * and the entry fixed in hint. */
+static int reject_non_host(const char *text, size_t len, char *why, size_t whylen, char *hint, size_t hintlen)
 {
-	const char *w = NULL;
-	size_t len = strlen(text);
-	memset(out, 0, sizeof *out);
-	set(hint, hintlen,
-	    "write a host (api.example.com), a wildcard over its subdomains (*.example.com), an "
-	    "address (10.0.0.5, [::1]), each optionally with :PORT or :*; \"*\" opens the network");
-	if (len == 0) {
-		set(why, whylen, "empty entry");
-		set(hint, hintlen, "remove the empty entry");
-		return -1;
-	}
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)text[i];
 		if (c >= 0x80) {
@@ -200,11 +191,14 @@ int net_host_pattern_parse(const char *text, struct net_host *out, char *why, si
 			snprintf(hint, hintlen, "write the host alone: \"%.*s\"", (int)(slash - text), text);
 		return -1;
 	}
+	return 0;
+}
 
-	/* Split host and port. */
-	const char *host = text, *port = NULL;
-	size_t hlen = len, plen = 0;
-	bool bracket = false;
+/* host[:port], [v6]:port or a bare v6 address: the host part, and the port text (NULL when none). */
+static int split_host_port(const char *text, size_t len, const char **host, size_t *hlen, const char **port,
+			   size_t *plen, bool *bracket, char *why, size_t whylen, char *hint, size_t hintlen)
+{
+	*host = text, *hlen = len, *port = NULL, *plen = 0, *bracket = false;
 	if (text[0] == '[') {
 		const char *close = strchr(text, ']');
 		if (!close) {
@@ -212,48 +206,33 @@ int net_host_pattern_parse(const char *text, struct net_host *out, char *why, si
 			set(hint, hintlen, "write an IPv6 address with a port as [2001:db8::1]:443");
 			return -1;
 		}
-		host = text + 1;
-		hlen = (size_t)(close - host);
-		bracket = true;
+		*host = text + 1;
+		*hlen = (size_t)(close - *host);
+		*bracket = true;
 		if (close[1] == ':') {
-			port = close + 2;
-			plen = strlen(port);
+			*port = close + 2;
+			*plen = strlen(*port);
 		} else if (close[1]) {
 			set(why, whylen, "unexpected text after ']'");
 			set(hint, hintlen, "write an IPv6 address with a port as [2001:db8::1]:443");
 			return -1;
 		}
-	} else {
-		const char *c1 = strchr(text, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		if (c1 && !c2) {
-			host = text;
-			hlen = (size_t)(c1 - text);
-			port = c1 + 1;
-			plen = strlen(port);
-		}
+		return 0;
 	}
-	out->port = GUARD_NET_PORT_WEB;
-	if (port && net_host_port_parse(port, plen, &out->port, true) != 0) {
-		if (why && whylen)
-			snprintf(why, whylen, "bad port \"%.*s\"", (int)(plen > 16 ? 16 : plen), port);
-		set(hint, hintlen, "a port is a number from 1 to 65535, or * for any port");
-		return -1;
+	const char *c1 = strchr(text, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (c1 && !c2) {
+		*hlen = (size_t)(c1 - text);
+		*port = c1 + 1;
+		*plen = strlen(*port);
 	}
+	return 0;
+}
 
-	if (hlen == 1 && host[0] == '*' && !bracket) {
-		out->kind = NET_HOST_ANY;
-		snprintf(out->name, sizeof out->name, "*");
-		if (!port)
-			out->port = GUARD_NET_PORT_ANY;
-		return 0;
-	}
-	if (parse_ip(host, hlen, out))
-		return 0;
-	if (bracket || memchr(host, ':', hlen)) {
-		set(why, whylen, "not a valid IPv6 address");
-		set(hint, hintlen, "write an IPv6 address as 2001:db8::1, or with a port as [2001:db8::1]:443");
-		return -1;
-	}
+/* A name or *.name: its labels checked, no numeric alias of an address, a wildcard not over a top-level domain. */
+static int parse_name_pattern(const char *host, size_t hlen, struct net_host *out, char *why, size_t whylen, char *hint,
+			      size_t hintlen)
+{
+	const char *w = NULL;
 	bool wildcard = hlen > 2 && host[0] == '*' && host[1] == '.';
 	if (wildcard) {
 		host += 2;
@@ -275,21 +254,58 @@ int net_host_pattern_parse(const char *text, struct net_host *out, char *why, si
 		set(hint, hintlen, "write the address in dotted decimal, like 10.0.0.5");
 		return -1;
 	}
-	if (wildcard) {
-		if (!strchr(out->name, '.')) {
-			if (why && whylen)
-				snprintf(why, whylen,
-					 "\"*.%s\" is too broad: it allows every name in a top-level domain",
-					 out->name);
-			set(hint, hintlen,
-			    "name the domains you need (*.example.com), or write \"*\" to open the network");
-			return -1;
-		}
-		out->kind = NET_HOST_WILDCARD;
-	} else {
-		out->kind = NET_HOST_NAME;
+	if (wildcard && !strchr(out->name, '.')) {
+		if (why && whylen)
+			snprintf(why, whylen, "\"*.%s\" is too broad: it allows every name in a top-level domain",
+				 out->name);
+		set(hint, hintlen, "name the domains you need (*.example.com), or write \"*\" to open the network");
+		return -1;
 	}
+	out->kind = wildcard ? NET_HOST_WILDCARD : NET_HOST_NAME;
 	return 0;
+}
+
+int net_host_pattern_parse(const char *text, struct net_host *out, char *why, size_t whylen, char *hint, size_t hintlen)
+{
+	size_t len = strlen(text);
+	memset(out, 0, sizeof *out);
+	set(hint, hintlen,
+	    "write a host (api.example.com), a wildcard over its subdomains (*.example.com), an "
+	    "address (10.0.0.5, [::1]), each optionally with :PORT or :*; \"*\" opens the network");
+	if (len == 0) {
+		set(why, whylen, "empty entry");
+		set(hint, hintlen, "remove the empty entry");
+		return -1;
+	}
+	if (reject_non_host(text, len, why, whylen, hint, hintlen) != 0)
+		return -1;
+	const char *host, *port;
+	size_t hlen, plen;
+	bool bracket;
+	if (split_host_port(text, len, &host, &hlen, &port, &plen, &bracket, why, whylen, hint, hintlen) != 0)
+		return -1;
+	out->port = GUARD_NET_PORT_WEB;
+	if (port && net_host_port_parse(port, plen, &out->port, true) != 0) {
+		if (why && whylen)
+			snprintf(why, whylen, "bad port \"%.*s\"", (int)(plen > 16 ? 16 : plen), port);
+		set(hint, hintlen, "a port is a number from 1 to 65535, or * for any port");
+		return -1;
+	}
+	if (hlen == 1 && host[0] == '*' && !bracket) {
+		out->kind = NET_HOST_ANY;
+		snprintf(out->name, sizeof out->name, "*");
+		if (!port)
+			out->port = GUARD_NET_PORT_ANY;
+		return 0;
+	}
+	if (parse_ip(host, hlen, out))
+		return 0;
+	if (bracket || memchr(host, ':', hlen)) {
+		set(why, whylen, "not a valid IPv6 address");
+		set(hint, hintlen, "write an IPv6 address as 2001:db8::1, or with a port as [2001:db8::1]:443");
+		return -1;
+	}
+	return parse_name_pattern(host, hlen, out, why, whylen, hint, hintlen);
 }
 
 bool net_host_matches(const struct net_host *p, const struct net_host *t, unsigned port)
