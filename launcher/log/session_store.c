@@ -317,7 +317,7 @@ static void rule_json(struct guard_buf *b, const struct guard_image *img, const 
 		guard_buf_puts(b, "null");
 		return;
 	}
-	static const char *const kinds[] = {"read", "write", "deny", "protect"};
+	static const char *const kinds[] = {"read", "write", "deny", "protect", "exec.deny"};
 	static const char *const sources[] = {"profile", "user", "project", "flag"};
 	char written[4100];
 	snprintf(written, sizeof written, "%s%s", (r->flags & GUARD_IRULE_NEGATED) ? "!" : "",
@@ -450,6 +450,21 @@ static void log_line(struct guard_session *s, const struct guard_buf *body, bool
 		free(tag);
 }
 
+/* The exec.deny entry that refuses this exec (its path and argv as the sender gave them), or NULL: the file rules
+ * alone would call an exec.deny refusal of a readable program a mere failure. */
+static const struct guard_image_rule *exec_rule(const struct guard_image *img, const struct guard_event *ev)
+{
+	if (!img || (ev->err != EACCES && ev->err != EPERM))
+		return NULL;
+	char *argv[65];
+	unsigned n = 0;
+	for (const char *a = ev->argv; a && n < ev->nargv && n < 64; a += strlen(a) + 1)
+		argv[n++] = (char *)a;
+	argv[n] = NULL;
+	const struct guard_image_rule *r = guard_image_exec_match(img, ev->path, n ? argv : NULL);
+	return r && !(r->flags & GUARD_IRULE_NEGATED) ? r : NULL;
+}
+
 void guard_session_event(struct guard_session *s, const struct guard_event *ev, const struct guard_image *img,
 			 pid_t pid)
 {
@@ -479,6 +494,11 @@ void guard_session_event(struct guard_session *s, const struct guard_event *ev, 
 		if (sender_denies || policy_denies) {
 			result = "denied";
 			rule = sender_denies ? sender : v.winner;
+		}
+		const struct guard_image_rule *by_exec = ev->op == GUARD_OP_EXEC ? exec_rule(img, ev) : NULL;
+		if (by_exec) { /* exec.deny refused it, whatever the file's grants say */
+			result = "denied";
+			rule = by_exec;
 		}
 	} else if (sender) {
 		rule = sender;

@@ -363,7 +363,8 @@ static char *summary_line(const struct guard_json *e)
 		guard_json_int_of(rule, "line", &line);
 		guard_json_int_of(rule, "col", &col);
 		const char *kind = guard_json_str_of(rule, "kind"), *pat = guard_json_str_of(rule, "pattern");
-		guard_buf_printf(&b, " by files.%s \"", kind ? kind : "?");
+		/* file rules are files.KIND; others ("exec.deny", "network.allow") say it */
+		guard_buf_printf(&b, " by %s%s \"", kind && strchr(kind, '.') ? "" : "files.", kind ? kind : "?");
 		guard_fmt_text(&b, pat ? pat : "");
 		guard_buf_puts(&b, "\" (");
 		guard_fmt_at(&b, guard_json_str_of(rule, "file"), line, col);

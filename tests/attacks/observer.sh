@@ -17,6 +17,15 @@ import json, sys
 r = json.load(sys.stdin)
 sys.exit(0 if any(d["path"] == sys.argv[1] and "observer" in (d["origin"] or "") for d in r["denials"]) else 1)' "$1"
 }
+# exec_denial_logged PROGRAM: the newest session's report lists the exec of PROGRAM as denied by an exec.deny entry
+# (not as a failure: the file rules alone allow a program under /usr)
+exec_denial_logged() {
+	"$GUARD" report --json 2>/dev/null | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+sys.exit(0 if any(d["op"] == "exec" and d["path"].endswith("/" + sys.argv[1]) and (d.get("rule") or {}).get("kind") == "exec.deny"
+                  for d in r["denials"]) else 1)' "$1"
+}
 t_logged() { # DESC PATH
 	if ! g_ran; then
 		_t_result 1 "$1" "the attack did not run" "$(_t_last)"
@@ -40,6 +49,15 @@ for f in $STATIC_FLAVOURS; do
 	ga "$f" --deny-exec true -- "$ATTACK" magic-exec /bin/true
 	a_refused_with "[$f] static: an execve carrying the session magic is still refused by exec.deny" \
 		"magic execve" EACCES
+
+	ga "$f" --deny-exec true -- "$ATTACK" exec /bin/true
+	a_refused_with "[$f] static: a plain execve is refused by exec.deny" "execve" EACCES
+	if exec_denial_logged true; then
+		_t_result 0 "[$f] static: ... and the report lists it as denied by exec.deny"
+	else
+		_t_result 1 "[$f] static: ... and the report lists it as denied by exec.deny" "not listed so" \
+			"$("$GUARD" report 2>&1 | sed -n '/^Denied/,/^Files/p')"
+	fi
 
 	ga "$f" -- "$ATTACK" magic-open .env
 	a_refused_with "[$f] static: an open carrying the session magic is refused by the boundary all the same" \
