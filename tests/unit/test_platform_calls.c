@@ -191,9 +191,17 @@ int main(int argc, char **argv)
 
 	int efd = guard_proc_exit_fd(kids[0]);
 	struct pollfd pf = {efd, POLLIN, 0};
-	TAP_OK(efd >= 0 && poll(&pf, 1, 0) == 0, "proc_exit_fd: not readable while the child lives");
-	kill(kids[0], SIGKILL);
-	TAP_OK(efd >= 0 && poll(&pf, 1, -1) == 1 && (pf.revents & POLLIN), "proc_exit_fd: readable once it exits");
+	if (efd < 0 && getenv("GUARD_UNDER_VALGRIND")) {
+		/* valgrind 3.19 answers pidfd_open with ENOSYS: the caller's waitpid fallback is what runs there */
+		TAP_SKIP("valgrind does not know pidfd_open", "proc_exit_fd: not readable while the child lives");
+		TAP_SKIP("valgrind does not know pidfd_open", "proc_exit_fd: readable once it exits");
+		kill(kids[0], SIGKILL);
+	} else {
+		TAP_OK(efd >= 0 && poll(&pf, 1, 0) == 0, "proc_exit_fd: not readable while the child lives");
+		kill(kids[0], SIGKILL);
+		TAP_OK(efd >= 0 && poll(&pf, 1, -1) == 1 && (pf.revents & POLLIN),
+		       "proc_exit_fd: readable once it exits");
+	}
 	if (efd >= 0)
 		close(efd);
 	kill(kids[1], SIGKILL);
