@@ -5,11 +5,13 @@
 # tui_guard_lines TRANSCRIPT REQUESTS START-RE END-RE: the `guard:` lines printed while the agent's TUI owned the
 # screen (from the first match of START-RE to the line of the last match of END-RE), escape sequences removed,
 # less those the agent drew as a tool's output: text the model received too (REQUESTS, every request the fake
-# API logged) is the agent showing what its tool printed, not guard drawing over its screen.
+# API logged) is the agent showing what its tool printed, not guard drawing over its screen. The texts go through
+# pipes: one argument may not exceed 128 KiB (MAX_ARG_STRLEN), and an agent's requests do.
 tui_guard_lines() {
-	python3 - "$@" <<'PY'
+	python3 - <(printf '%s' "$1") <(printf '%s' "$2") "$3" "$4" <<'PY'
 import re, sys
-t, reqs, start_re, end_re = sys.argv[1:]
+t, reqs = (open(f, encoding="utf-8", errors="replace").read() for f in sys.argv[1:3])
+start_re, end_re = sys.argv[3:]
 t = re.sub(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1bP[^\x1b]*\x1b\\|\x1b[@-_]", "", t)
 m = re.search(start_re, t)
 start = m.start() if m else len(t)
