@@ -23,7 +23,8 @@ for line in t[start:end].splitlines():
     i = line.find("guard:")
     if i < 0:
         continue
-    frag = re.sub(r"[\s\u2502\u2503]+$", "", line[i:])
+    # to the first border or padding (2+ spaces): a wrapped line of the tool output the agent draws ends there
+    frag = re.split(r"\s{2,}|[\u2502\u2503]", line[i:])[0].rstrip()
     if frag and frag in seen:
         continue
     print(line.strip())
