@@ -29,6 +29,9 @@ for line in t[start:end].splitlines():
         continue
     print(line.strip())
 PY
+	local rc=$?
+	# A check that could not run must not read as "no lines": say so, and the caller's empty-check fails.
+	[ $rc -eq 0 ] || echo "tui_guard_lines: the check itself failed (python3 exit $rc)"
 }
 
 # summary_count TRANSCRIPT: N of guard's exit line "guard: N accesses denied", 0 without one.
