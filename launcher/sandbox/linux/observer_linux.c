@@ -302,6 +302,10 @@ static const struct guard_image_rule *verdict(const struct guard_plan *plan, con
 		return r;
 	if (op != GUARD_OP_WRITE && (r = guard_image_grant(img, GUARD_READ, path, is_dir)))
 		return r;
+	/* ~/.claude.json.lock/, ~/.claude.json.tmp.*: a state file's own names, granted with it (state_names.h) */
+	const char *state = guard_state_names_own(plan, path);
+	if (state)
+		return guard_image_grant(img, GUARD_WRITE, state, false);
 	*err = EACCES; /* not granted */
 	return NULL;
 }

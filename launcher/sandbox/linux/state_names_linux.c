@@ -74,12 +74,11 @@ static char *call_path(const struct seccomp_notif *req, int mem, int dirfd_arg, 
 			       buf, NULL);
 }
 
-/* 0: the name may be made or removed; EACCES: it is in a private state directory, not the state file's own
- * name, and no rule grants it (a tree bound back read-only answers for itself: EROFS). */
-static int verdict(const struct guard_plan *plan, const struct guard_image *img, const char *path)
+/* The state file path is one of the names of (itself, NAME.lock, NAME.tmp.*), or NULL; *inside: path is in
+ * some state file's private directory. */
+static const char *state_file_of(const struct guard_plan *plan, const char *path, bool *inside)
 {
-	bool inside = false;
-	for (size_t i = 0; i < plan->os->mounts.n; i++) {
+	for (size_t i = 0; plan->os && i < plan->os->mounts.n; i++) {
 		const struct guard_mount *m = &plan->os->mounts.v[i];
 		if (m->kind != GUARD_MNT_STATE_COPY)
 			continue;
@@ -91,9 +90,25 @@ static int verdict(const struct guard_plan *plan, const struct guard_image *img,
 		bool own = within && (size_t)(base - 1 - path) == dlen && guard_state_sibling(slash + 1, base);
 		free(dir);
 		if (own)
-			return 0;
-		inside |= within;
+			return m->path;
+		*inside |= within;
 	}
+	return NULL;
+}
+
+const char *guard_state_names_own(const struct guard_plan *plan, const char *path)
+{
+	bool inside = false;
+	return path[0] == '/' ? state_file_of(plan, path, &inside) : NULL;
+}
+
+/* 0: the name may be made or removed; EACCES: it is in a private state directory, not the state file's own
+ * name, and no rule grants it (a tree bound back read-only answers for itself: EROFS). */
+static int verdict(const struct guard_plan *plan, const struct guard_image *img, const char *path)
+{
+	bool inside = false;
+	if (state_file_of(plan, path, &inside))
+		return 0;
 	if (!inside)
 		return 0;
 	if (guard_image_grant(img, GUARD_WRITE, path, false) || guard_image_grant(img, GUARD_READ, path, false))

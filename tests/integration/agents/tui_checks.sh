@@ -5,11 +5,13 @@
 # tui_guard_lines TRANSCRIPT REQUESTS START-RE END-RE: the `guard:` lines printed while the agent's TUI owned the
 # screen (from the first match of START-RE to the line of the last match of END-RE), escape sequences removed,
 # less those the agent drew as a tool's output: text the model received too (REQUESTS, every request the fake
-# API logged) is the agent showing what its tool printed, not guard drawing over its screen.
+# API logged) is the agent showing what its tool printed, not guard drawing over its screen. The texts go through
+# pipes: one argument may not exceed 128 KiB (MAX_ARG_STRLEN), and an agent's requests do.
 tui_guard_lines() {
-	python3 - "$@" <<'PY'
+	python3 - <(printf '%s' "$1") <(printf '%s' "$2") "$3" "$4" <<'PY'
 import re, sys
-t, reqs, start_re, end_re = sys.argv[1:]
+t, reqs = (open(f, encoding="utf-8", errors="replace").read() for f in sys.argv[1:3])
+start_re, end_re = sys.argv[3:]
 t = re.sub(r"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)|\x1bP[^\x1b]*\x1b\\|\x1b[@-_]", "", t)
 m = re.search(start_re, t)
 start = m.start() if m else len(t)
@@ -21,11 +23,15 @@ for line in t[start:end].splitlines():
     i = line.find("guard:")
     if i < 0:
         continue
-    frag = re.sub(r"[\s\u2502\u2503]+$", "", line[i:])
+    # to the first border or padding (2+ spaces): a wrapped line of the tool output the agent draws ends there
+    frag = re.split(r"\s{2,}|[\u2502\u2503]", line[i:])[0].rstrip()
     if frag and frag in seen:
         continue
     print(line.strip())
 PY
+	local rc=$?
+	# A check that could not run must not read as "no lines": say so, and the caller's empty-check fails.
+	[ $rc -eq 0 ] || echo "tui_guard_lines: the check itself failed (python3 exit $rc)"
 }
 
 # summary_count TRANSCRIPT: N of guard's exit line "guard: N accesses denied", 0 without one.
