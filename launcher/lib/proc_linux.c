@@ -13,18 +13,27 @@
 
 #include "lib/proc.h"
 
-pid_t guard_proc_own_pid(pid_t pid)
+/* The start of /proc/PID/NAME, NUL-terminated, in one read (what these fields need); false when pid is gone. */
+static bool read_proc_file(pid_t pid, const char *name, char *buf, size_t len)
 {
-	char path[64], buf[2048];
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
+		return false;
+	ssize_t n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
-		return 0;
+		return false;
 	buf[n] = 0;
+	return true;
+}
+
+pid_t guard_proc_own_pid(pid_t pid)
+{
+	char buf[2048];
+	if (!read_proc_file(pid, "status", buf, sizeof buf))
+		return 0;
 	const char *line = strstr(buf, "\nNSpid:");
 	if (!line)
 		return 0;
@@ -43,16 +52,9 @@ pid_t guard_proc_own_pid(pid_t pid)
  * itself may hold spaces and parentheses, so it is skipped to its last ')'). */
 pid_t guard_proc_parent(pid_t pid)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	char buf[512];
+	if (!read_proc_file(pid, "stat", buf, sizeof buf))
 		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
 	const char *paren = strrchr(buf, ')');
 	int ppid = 0;
 	return paren && sscanf(paren + 1, " %*c %d", &ppid) == 1 ? (pid_t)ppid : 0;
