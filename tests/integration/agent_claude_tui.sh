@@ -58,15 +58,7 @@ json.dump([
 EOF
 # Named claude (so guard selects the claude-code profile and adds its hook): the fake on the sandbox's loopback,
 # then the real CLI.
-cat >"$F/bin/claude" <<EOF
-#!/bin/sh
-rm -f '$F/port'
-python3 '$F/fake_anthropic.py' '$F/port' '$F/requests.jsonl' '$F/script.json' 2>>'$F/api.err' &
-i=0
-while [ ! -s '$F/port' ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done
-ANTHROPIC_BASE_URL=http://127.0.0.1:\$(cat '$F/port') exec '$CLAUDE' "\$@"
-EOF
-chmod +x "$F/bin/claude"
+fake_api_wrapper "$F/bin/claude" fake_anthropic.py 'ANTHROPIC_BASE_URL=$url' "$CLAUDE"
 if [ ! -x "$GUARD" ]; then G=(false guard-missing); else G=("$GUARD"); fi
 
 # The TUI moves the cursor instead of printing spaces: words on screen are matched with gaps between them.

@@ -57,21 +57,12 @@ json.dump([
     {"text": "All looked at: the turn is over."},
 ], open(out, "w"))
 EOF
+. "$TESTS_DIR/integration/agents/tui_checks.sh" # tui_guard_lines, summary_count, own_denials...
 # The command is named gemini (so guard selects the gemini profile); it starts the fake API on the sandbox's
 # loopback and runs the real CLI against it. The fake also stands in for the npm registry of its update check.
-cat >"$F/bin/gemini" <<EOF
-#!/bin/sh
-rm -f '$F/port'
-python3 '$F/fake_gemini.py' '$F/port' '$F/requests.jsonl' '$F/script.json' 2>>'$F/api.err' &
-i=0
-while [ ! -s '$F/port' ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done
-url=http://127.0.0.1:\$(cat '$F/port')
-GOOGLE_GEMINI_BASE_URL=\$url npm_config_registry=\$url/ exec '$GEMINI' "\$@"
-EOF
-chmod +x "$F/bin/gemini"
+fake_api_wrapper "$F/bin/gemini" fake_gemini.py 'GOOGLE_GEMINI_BASE_URL=$url npm_config_registry=$url/' "$GEMINI"
 if [ ! -x "$GUARD" ]; then G=(false guard-missing); else G=("$GUARD"); fi
 
-. "$TESTS_DIR/integration/agents/tui_checks.sh" # tui_guard_lines, summary_count, own_denials...
 TUI_START='Gemini CLI|Do you trust'
 TUI_END='To resume this session'
 

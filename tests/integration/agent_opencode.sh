@@ -58,16 +58,7 @@ json.dump([
 ], open(out, "w"))
 EOF
 # Named opencode (so guard selects the opencode profile): the fake on the sandbox's loopback, then the real CLI.
-cat >"$F/bin/opencode" <<EOF
-#!/bin/sh
-rm -f '$F/port'
-python3 '$F/fake_openai.py' '$F/port' '$F/requests.jsonl' '$F/script.json' 2>>'$F/api.err' &
-i=0
-while [ ! -s '$F/port' ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done
-url=http://127.0.0.1:\$(cat '$F/port')
-FAKE_BASE_URL=\$url/v1 npm_config_registry=\$url/ exec '$OPENCODE' "\$@"
-EOF
-chmod +x "$F/bin/opencode"
+fake_api_wrapper "$F/bin/opencode" fake_openai.py 'FAKE_BASE_URL=$url/v1 npm_config_registry=$url/' "$OPENCODE"
 if [ ! -x "$GUARD" ]; then G=(false guard-missing); else G=("$GUARD"); fi
 TUI_START='Ask anything|█▀▀█'
 TUI_END='Continue +opencode'

@@ -71,3 +71,20 @@ for x in d:
         continue
     print(x.get("op"), p, x.get("errno"), x.get("origin"), x.get("programs"), rule.get("kind"))' "${@:2}" 2>&1
 }
+
+# fake_api_wrapper WRAPPER FAKE ENV PROGRAM: write WRAPPER (named as the agent, so guard selects its profile), which
+# starts FAKE (a fake API beside it, logging to requests.jsonl, playing script.json) on the sandbox's loopback and
+# execs PROGRAM with ENV (assignments; $url is the fake's base URL).
+fake_api_wrapper() {
+	local w=$1 fake=$2 env=$3 prog=$4 dir=${1%/bin/*}
+	cat >"$w" <<EOF
+#!/bin/sh
+rm -f '$dir/port'
+python3 '$dir/$fake' '$dir/port' '$dir/requests.jsonl' '$dir/script.json' 2>>'$dir/api.err' &
+i=0
+while [ ! -s '$dir/port' ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done
+url=http://127.0.0.1:\$(cat '$dir/port')
+$env exec '$prog' "\$@"
+EOF
+	chmod +x "$w"
+}
