@@ -32,6 +32,13 @@ bool shim_told_before(const char *key, size_t len)
 	uint64_t h = fnv1a(0xcbf29ce484222325ULL, key, len);
 	h = fnv1a(h, &st.st_dev, sizeof st.st_dev);
 	h = fnv1a(h, &st.st_ino, sizeof st.st_ino);
+	/* A regular file's inode number comes back for the next file made after it is removed (an agent capturing
+	 * each command's output in a temp file): its birth time tells the two readers apart. */
+	struct statx stx;
+	if (S_ISREG(st.st_mode) &&
+	    !shim_sys_failed(shim_sys6(SYS_statx, 2, (long)"", AT_EMPTY_PATH, STATX_BTIME, (long)&stx, 0)) &&
+	    (stx.stx_mask & STATX_BTIME))
+		h = fnv1a(h, &stx.stx_btime, sizeof stx.stx_btime);
 
 	char path[4096];
 	size_t n = strlen(tmp);
