@@ -260,8 +260,10 @@ fail:
 
 /* The parent as the host sees it. A process in the sandbox's PID namespace reports its parent in that
  * namespace, while `pid` is the host's: the process tree must use one numbering, so ask /proc. A process sends
- * many events: remember the answer per (host pid, own pid) pair, which a reused pid is unlikely to repeat. */
-static long host_ppid(pid_t pid, int own_pid)
+ * many events: remember the answer per (host pid, own pid) pair, which a reused pid is unlikely to repeat, and
+ * take a fresh one (`known`) when the caller has it: every exec is asked afresh, so a pid reused by a new
+ * program never keeps its predecessor's parent. */
+static long host_ppid(pid_t pid, int own_pid, long known)
 {
 	static struct {
 		pid_t pid;
@@ -269,9 +271,9 @@ static long host_ppid(pid_t pid, int own_pid)
 		long ppid;
 	} cache[256];
 	unsigned slot = (unsigned)pid % 256;
-	if (cache[slot].pid == pid && cache[slot].own == own_pid && cache[slot].ppid > 0)
+	if (known <= 0 && cache[slot].pid == pid && cache[slot].own == own_pid && cache[slot].ppid > 0)
 		return cache[slot].ppid;
-	long ppid = guard_proc_parent(pid);
+	long ppid = known > 0 ? known : guard_proc_parent(pid);
 	if (ppid <= 0)
 		return 0;
 	cache[slot].pid = pid;
@@ -509,9 +511,13 @@ void guard_session_event(struct guard_session *s, const struct guard_event *ev, 
 	}
 	free(abs);
 
+	/* A parent the observer read from /proc (at an exec) is the host's: it refreshes the memory for the opens
+	 * that follow. */
 	long ppid = ev->ppid;
-	if ((ppid <= 0 || pid != ev->pid) && pid > 0)
-		ppid = host_ppid(pid, ev->pid);
+	if (pid > 0 && pid == ev->pid && ppid > 0)
+		host_ppid(pid, ev->pid, ppid);
+	else if (pid > 0)
+		ppid = host_ppid(pid, ev->pid, 0);
 
 	struct guard_buf b = {0}, rj = {0}, key = {0};
 	char eb[16];

@@ -2,8 +2,8 @@
  * which lets through every open and connect carrying the session magic (the shim's, already logged by the shim)
  * and sends the others to the supervisor: static binaries, Go, Bun's raw syscalls, the dynamic loader's own opens.
  * Any process of the session can read the magic (the shim in it must), so the magic saves work, never decides:
- * every exec is stopped (exec.deny holds for a process that puts the magic in its execve), and the 32-bit entries
- * (int 0x80), which no shim uses, are stopped whatever their arguments.
+ * under a policy with exec.deny entries every exec is stopped (exec.deny holds for a process that puts the magic
+ * in its execve), and the 32-bit entries (int 0x80), which no shim uses, are stopped whatever their arguments.
  *
  * The observer only logs. It reads the target from the process's memory, records the policy's verdict and tells
  * the kernel to continue; Landlock and the covers decide. (What it reads can change after it looks, so it could
@@ -102,7 +102,7 @@ static int add_compat_rules(scmp_filter_ctx ctx, char *why, size_t whylen)
 	return 0;
 }
 
-int guard_observer_install(int sock, uint64_t magic, bool state_names, char *why, size_t whylen)
+int guard_observer_install(int sock, uint64_t magic, bool state_names, bool every_exec, char *why, size_t whylen)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int rc = -1, fd = -1;
@@ -118,7 +118,9 @@ int guard_observer_install(int sock, uint64_t magic, bool state_names, char *why
 		int nr = seccomp_syscall_resolve_name(watched[i].name);
 		if (nr == __NR_SCMP_ERROR)
 			continue;
-		int e = watched[i].always
+		/* An exec carrying the magic is the shim's, which logs it: stopping it too serves exec.deny only, so a
+		 * policy without exec.deny entries lets it through (one round trip less for every program started). */
+		int e = watched[i].always && every_exec
 				? seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0)
 				: seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
 						   SCMP_CMP64((unsigned)watched[i].magic_arg, SCMP_CMP_NE, magic));
@@ -476,9 +478,11 @@ static int observer_serve(int notify_fd, struct observer *o)
 	char *cwd = NULL, *path = NULL;
 	bool missing = false;
 	if (w && target[0]) {
+		/* The cwd goes into the event where it says something: an exec (where a command ran), a relative name. */
+		char **want_cwd = op == GUARD_OP_EXEC || target[0] != '/' ? &cwd : NULL;
 		path = op == GUARD_OP_CONNECT ? guard_xstrdup(target)
 					      : absolute_path((pid_t)req->pid, w->path_arg == 1,
-							      (long)(int)req->data.args[0], target, &cwd);
+							      (long)(int)req->data.args[0], target, want_cwd);
 		/* A lookup of something that doesn't exist, as the process sees its file system, is not an access
 		 * (PATH searches, locale probing): it stays out of the log. Nor is one that the user's own file
 		 * permissions keep out of reach on the host too (a PATH entry in another user's home): the
@@ -528,7 +532,9 @@ static int observer_serve(int notify_fd, struct observer *o)
 			.origin = GUARD_ORIGIN_OBSERVER,
 			.err = xr ? EACCES : err,
 			.pid = (int)req->pid,
-			.ppid = guard_proc_parent((pid_t)req->pid),
+			/* An exec asks /proc afresh (and refreshes the log's per-pid memory); the opens that follow it,
+			 * the loader's, reuse that answer (session_store.c, host_ppid). */
+			.ppid = op == GUARD_OP_EXEC ? guard_proc_parent((pid_t)req->pid) : 0,
 			.rule = r ? (uint32_t)(r - sup->image->rules) + 1 : 0,
 			.path = path,
 			.cwd = cwd,

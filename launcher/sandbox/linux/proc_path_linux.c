@@ -56,7 +56,9 @@ static size_t magic_prefix(pid_t pid, const char *p, char *what, size_t wlen)
 
 char *guard_proc_path(pid_t pid, bool use_dirfd, long dirfd, const char *path, char **cwd_out)
 {
-	char *cwd = read_link(pid, "cwd");
+	/* The cwd is one more readlink while the caller waits: only when asked for, or needed to resolve. */
+	bool by_cwd = path[0] != '/' && !(use_dirfd && (int)dirfd != AT_FDCWD);
+	char *cwd = cwd_out || by_cwd ? read_link(pid, "cwd") : NULL;
 	if (cwd_out)
 		*cwd_out = guard_xstrdup(cwd ? cwd : "");
 	char *abs;
