@@ -302,7 +302,7 @@ static struct guard_session *open_session_log(const struct run_ctx *c, const str
 		.passthrough = guard_passthrough_applied()->v,
 		.log = c->log,
 		.unobserved = c->observer
-				      ? NULL
+				      ? plan->unobserved
 				      : "calls that bypass libc (static binaries, raw syscalls): the observer was off",
 	};
 	char swhy[512];

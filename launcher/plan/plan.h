@@ -93,6 +93,7 @@ struct guard_plan {
 	char *session_id;          /* names what the platform makes for the session (its cgroups); may be NULL */
 	bool allow_degraded;       /* a limit the platform cannot hold as asked falls back (said) instead of failing */
 	bool observer;             /* see guard_plan_input */
+	const char *unobserved;    /* what the platform's observer lets pass unlogged by design (the report says it) */
 	/* Namespaces mode: every file of an exec.deny'd command (realpath'd), covered read-only by guard's own
 	 * binary, which prints guard's message and exits 126 (exec_rules.c). */
 	struct guard_strv exec_stubs;

@@ -7,7 +7,10 @@
 #   - the 32-bit entry (int $0x80), which the observer's filter let through unwatched;
 #   - an execve carrying the session magic (GUARD_MAGIC is in every sandboxed process's environment: the shim
 #     needs it), which skipped the observer and with it exec.deny for static programs;
-#   - an open carrying the magic is not logged (README, threat model), but the boundary still refuses it.
+#   - an open carrying the magic is not logged (README, threat model), but the boundary still refuses it;
+#   - the dynamic loader's opens pass the observer unstopped, recognised by their call sites (loader_sites.h):
+#     a raw open from the mmap area at another page offset is still logged, and one placed at a loader site (not
+#     logged, like the magic) is still refused by the boundary.
 . "$(dirname "$0")/common.bash"
 
 # denial_logged PATH: the newest session's report lists a denial of PATH that the kernel observer saw
@@ -41,7 +44,43 @@ NO_INT80=
 "$ATTACK" int80 getpid 2>/dev/null | grep -q 'RESULT int80 getpid: ok$' ||
 	NO_INT80="the host kernel kills int \$0x80 outside guard too (no 32-bit entry here, e.g. a VM monitor's)"
 
+# The x86-64 loader's openat call sites as page offsets of the address after `syscall`, found here independently
+# of guard's own scan: "mov $257,%eax" followed within 24 bytes by "syscall", in executable segments.
+LOADER_SITE= OTHER_SITE=
+if [ "$(uname -m)" = x86_64 ] && [ -e /lib64/ld-linux-x86-64.so.2 ]; then
+	read -r LOADER_SITE OTHER_SITE < <(python3 - /lib64/ld-linux-x86-64.so.2 <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+phoff, = struct.unpack_from("<Q", b, 0x20); phnum, = struct.unpack_from("<H", b, 0x38)
+sites = set()
+for i in range(phnum):
+    ptype, flags, off, vaddr, _, filesz = struct.unpack_from("<IIQQQQ", b, phoff + 56 * i)
+    if ptype != 1 or not flags & 1:
+        continue
+    seg = b[off:off + filesz]
+    at = seg.find(b"\xb8\x01\x01\x00\x00")
+    while at >= 0:
+        j = seg.find(b"\x0f\x05", at + 5, at + 24)
+        if j >= 0:
+            sites.add((vaddr + j + 2) & 0xfff)
+        at = seg.find(b"\xb8\x01\x01\x00\x00", at + 1)
+other = next(o for o in range(0x100, 0x1000, 0x40) if all(abs(o - s) > 16 for s in sites))
+print("%x %x" % (min(sites), other) if sites else "")
+PY
+)
+fi
+
 for f in $STATIC_FLAVOURS; do
+	if [ -z "$LOADER_SITE" ]; then
+		t_skip "[$f] static: opens at the loader's call sites" "no x86-64 glibc loader here ($(uname -m))"
+	else
+		ga "$f" -- "$ATTACK" site-open "$OTHER_SITE" secrets/db.txt
+		a_refused "[$f] static: a raw open from the mmap area (not a loader site) is refused" "site openat"
+		t_logged "[$f] static: ... and logged as a denial the kernel observer saw" "$PROJECT/secrets/db.txt"
+		ga "$f" -- "$ATTACK" site-open "$LOADER_SITE" secrets/db.txt
+		a_refused_with "[$f] static: an open placed at a loader call site is refused by the boundary all the same" \
+			"site openat" EACCES
+	fi
 	ga "$f" -- "$ATTACK" sendfile secrets/db.txt
 	a_refused "[$f] static: open under a denied directory is refused" "open"
 	t_logged "[$f] static: ... and logged as a denial the kernel observer saw ($(id -un))" "$PROJECT/secrets/db.txt"

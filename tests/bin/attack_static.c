@@ -50,6 +50,9 @@
  * Hiding from the observer (the session magic, GUARD_MAGIC in the environment, where the shim puts it):
  *   magic-open PATH             openat with the magic in its unused fifth argument; prints what it read
  *   magic-exec PATH [ARGS...]   execve with the magic in its unused fourth argument
+ *   site-open HEXOFF PATH       openat(AT_FDCWD, PATH, O_RDONLY|O_CLOEXEC) made from code copied into the mmap area
+ *                               so that the address after its `syscall` has page offset HEXOFF (x86-64): where the
+ *                               observer's filter recognises the dynamic loader's opens (loader_sites.h)
  * Exec:
  *   exec PATH [ARGS...]         execve(PATH) directly (no PATH search, no libc wrapper for a shim to see)
  *   memfd-exec PATH [ARGS...]   copy PATH into a memfd and execveat(fd, "", AT_EMPTY_PATH): a program with no path
@@ -772,6 +775,35 @@ static int op_magic_open(const char *path)
 	return result("magic openat", fd) ? 1 : cat_fd(fd, "read");
 }
 
+static int op_site_open(const char *hexoff, const char *path)
+{
+#if defined(__x86_64__)
+	/* mov $257,%eax; syscall; ret: the arguments are already where openat wants them (rdi, rsi, rdx) */
+	static const unsigned char stub[] = {0xb8, 0x01, 0x01, 0x00, 0x00, 0x0f, 0x05, 0xc3};
+	unsigned long off = strtoul(hexoff, NULL, 16) & 0xfff;
+	unsigned char *pages = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (pages == MAP_FAILED)
+		return result("site mmap", -1);
+	unsigned char *code = pages + 4096 + off - 7; /* the syscall ends at offset `off` of the second page */
+	memcpy(code, stub, sizeof stub);
+	if (mprotect(pages, 8192, PROT_READ | PROT_EXEC) != 0)
+		return result("site mprotect", -1);
+	long (*call)(long, const char *, long) = (long (*)(long, const char *, long))(void *)code;
+	long fd = call(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		errno = (int)-fd;
+		fd = -1;
+	}
+	printf("site %p\n", (void *)(code + 7));
+	return result("site openat", fd) ? 1 : cat_fd(fd, "read");
+#else
+	(void)hexoff;
+	(void)path;
+	errno = ENOSYS;
+	return result("site openat", -1);
+#endif
+}
+
 static int op_magic_exec(char **argv)
 {
 	extern char **environ;
@@ -812,6 +844,8 @@ int main(int argc, char **argv)
 #define IS(name, nargs) (strcmp(op, name) == 0 && argc >= 2 + (nargs))
 	if (IS("magic-open", 1))
 		return op_magic_open(a);
+	if (IS("site-open", 2))
+		return op_site_open(a, b);
 	if (IS("magic-exec", 1))
 		return op_magic_exec(argv + 2);
 	if (IS("opath-reopen", 1))

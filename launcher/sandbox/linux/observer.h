@@ -12,8 +12,10 @@
 
 /* In the command's child, right before exec: install the observer filter and hand its listener to the
  * supervisor over `sock`. With state_names, it also stops the calls that make names (state_names.h); with
- * every_exec (the policy has exec.deny entries), also the execs that carry the magic. Returns 0, or -1 with why. */
-int guard_observer_install(int sock, uint64_t magic, bool state_names, bool every_exec, char *why, size_t whylen);
+ * every_exec (the policy has exec.deny entries), also the execs that carry the magic. The loader's opens from the
+ * nsites call sites pass unstopped (loader_sites.h). Returns 0, or -1 with why. */
+int guard_observer_install(int sock, uint64_t magic, bool state_names, bool every_exec, const uint16_t *sites,
+			   size_t nsites, char *why, size_t whylen);
 
 /* Supervisor, after the fork: a slot in sup's loop that takes the listener the command's child hands over
  * sup->observer_sock[0], then serves each notification (log the attempt under the plan's policy and network, let

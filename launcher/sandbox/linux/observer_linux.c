@@ -11,15 +11,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -102,7 +107,73 @@ static int add_compat_rules(scmp_filter_ctx ctx, char *why, size_t whylen)
 	return 0;
 }
 
-int guard_observer_install(int sock, uint64_t magic, bool state_names, bool every_exec, char *why, size_t whylen)
+/* Load ctx's program behind a prefix that lets the dynamic loader's own library opens through (loader_sites.h):
+ * native openat(AT_FDCWD, _, O_RDONLY|O_CLOEXEC) from one of the loader's call sites, in the mmap area. Anything
+ * else falls through to libseccomp's program unchanged. The listener's fd, or -1 with errno. */
+static int load_with_loader_prefix(scmp_filter_ctx ctx, const uint16_t *sites, size_t nsites)
+{
+	int mfd = memfd_create("guard-observer", MFD_CLOEXEC);
+	if (mfd < 0)
+		return -1;
+	/* 0-8: arch, call, address high half, page offset; then one test per site and a jump past them; then the
+	 * arguments (3 loads, 3 tests) and the answer. Every failed test jumps to libseccomp's program (`body`). */
+	const size_t args = 10 + nsites, body = args + 7;
+	struct sock_filter *prog = NULL;
+	int fd = -1, e = seccomp_export_bpf(ctx, mfd);
+	off_t len = e == 0 ? lseek(mfd, 0, SEEK_END) : -1;
+	size_t nbody = len > 0 ? (size_t)len / sizeof *prog : 0, n = body + nbody;
+	if (e != 0 || nbody == 0 || n > BPF_MAXINSNS || !(prog = calloc(n, sizeof *prog)) ||
+	    pread(mfd, prog + body, (size_t)len, 0) != len) {
+		errno = e ? -e : EINVAL;
+		goto out;
+	}
+	size_t i = 0;
+#define LD(field, plus)                                                                                                \
+	prog[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                             \
+						 (uint32_t)(offsetof(struct seccomp_data, field) + (plus)))
+#define AND(k) prog[i++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, (k))
+#define EQ_OR_BODY(k)                                                                                                  \
+	(prog[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), 0, (uint8_t)(body - i - 1)), i++)
+	LD(arch, 0);
+	EQ_OR_BODY(AUDIT_ARCH_X86_64);
+	LD(nr, 0);
+	EQ_OR_BODY(__NR_openat);
+	/* 0x7e00_0000_0000..0x7fff_ffff_ffff: the mmap area of a 47-bit address space, where the kernel maps the
+	 * loader; a main program (static, or PIE near 0x5555...) is below it, and a bottom-up layout misses too
+	 * (its opens then stop as before). */
+	LD(instruction_pointer, 4);
+	AND(0xfffffe00u);
+	EQ_OR_BODY(0x7e00);
+	LD(instruction_pointer, 0);
+	AND(0xfffu);
+	for (size_t k = 0; k < nsites; k++, i++)
+		prog[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, sites[k], (uint8_t)(args - i - 1), 0);
+	prog[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA | BPF_K, (uint32_t)(body - i - 1), 0, 0);
+	i++;
+	LD(args, 2 * 8); /* the flags, both halves */
+	EQ_OR_BODY(O_RDONLY | O_CLOEXEC);
+	LD(args, 2 * 8 + 4);
+	EQ_OR_BODY(0);
+	LD(args, 0); /* the directory: an int */
+	EQ_OR_BODY((uint32_t)AT_FDCWD);
+	prog[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+#undef LD
+#undef AND
+#undef EQ_OR_BODY
+	if (i != body) { /* the layout above and its arithmetic disagree: refuse rather than load a wrong filter */
+		errno = EINVAL;
+		goto out;
+	}
+	struct sock_fprog fp = {(unsigned short)n, prog};
+	fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &fp);
+out:
+	free(prog);
+	close(mfd);
+	return fd;
+}
+
+int guard_observer_install(int sock, uint64_t magic, bool state_names, bool every_exec, const uint16_t *sites,
+			   size_t nsites, char *why, size_t whylen)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int rc = -1, fd = -1;
@@ -133,12 +204,19 @@ int guard_observer_install(int sock, uint64_t magic, bool state_names, bool ever
 		goto out;
 	if (add_compat_rules(ctx, why, whylen) != 0)
 		goto out;
-	int e = seccomp_load(ctx);
-	if (e < 0) {
-		snprintf(why, whylen, "observer: loading the notification filter: %s", strerror(-e));
-		goto out;
+	if (nsites > 0 && seccomp_arch_native() == SCMP_ARCH_X86_64) {
+		if ((fd = load_with_loader_prefix(ctx, sites, nsites)) < 0) {
+			snprintf(why, whylen, "observer: loading the notification filter: %s", strerror(errno));
+			goto out;
+		}
+	} else {
+		int e = seccomp_load(ctx);
+		if (e < 0) {
+			snprintf(why, whylen, "observer: loading the notification filter: %s", strerror(-e));
+			goto out;
+		}
+		fd = seccomp_notify_fd(ctx);
 	}
-	fd = seccomp_notify_fd(ctx);
 	if (fd < 0) {
 		snprintf(why, whylen, "observer: no listener fd");
 		goto out;

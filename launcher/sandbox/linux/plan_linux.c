@@ -596,6 +596,12 @@ void guard_linux_plan(struct guard_plan *plan, const struct guard_plan_input *in
 		plan_mounts(plan);
 	else
 		plan_splits(plan);
+	if (plan->observer &&
+	    (os->nloader_sites = guard_loader_open_sites(os->loader_sites, GUARD_LOADER_SITES_MAX)) > 0)
+		plan->unobserved =
+			"the dynamic loader's opens of the libraries a program needs (ld.so, before any shim "
+			"runs): not logged, also when the boundary refused one (the program then fails to "
+			"start, naming the library)";
 	for (size_t i = 0; plan->mode != GUARD_MODE_NAMESPACES && i < plan->trees.n; i++)
 		if (plan->trees.v[i].absent)
 			note_absent(plan, plan->trees.v[i].path, "Landlock-only mode grants only what exists");

@@ -10,6 +10,7 @@
 
 #include "guard/landlock_compat.h"
 #include "plan/plan.h"
+#include "sandbox/linux/loader_sites.h"
 
 /* What one Landlock ABI handles, in one place (sandboxer.c's switch): file-system rights, TCP rights, scopes, and
  * the prefix of the ruleset attribute the kernel accepts. ABI 0 (no Landlock): nothing. */
@@ -71,6 +72,9 @@ struct guard_os_plan {
 	uint64_t handled_fs, handled_net, scoped;
 	GUARD_VEC(struct guard_grant) grants;
 	GUARD_VEC(struct guard_mount) mounts;
+	/* the dynamic loader's openat call sites, which the observer lets through unstopped (loader_sites.h) */
+	uint16_t loader_sites[GUARD_LOADER_SITES_MAX];
+	size_t nloader_sites;
 };
 
 /* Fill plan->os from the neutral plan: grants from trees, then mounts (namespaces) or splits (Landlock-only). */

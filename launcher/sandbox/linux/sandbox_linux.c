@@ -197,7 +197,8 @@ __attribute__((noreturn)) static void run_command(const struct guard_plan *plan,
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
 	if (obs >= 0) {
 		if (guard_observer_install(obs, sup->magic, guard_state_names_needed(plan),
-					   sup->image && sup->image->h->nexec > 0, why, sizeof why) != 0)
+					   sup->image && sup->image->h->nexec > 0, plan->os->loader_sites,
+					   plan->os->nloader_sites, why, sizeof why) != 0)
 			child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
 		close(obs);
 	}
