@@ -569,7 +569,11 @@ void guard_session_net(struct guard_session *s, const struct guard_net_event *ev
 		snprintf(path, sizeof path, "[%s]:%u", ev->host, ev->port);
 	else
 		snprintf(path, sizeof path, "%s:%u", ev->host, ev->port);
-	guard_buf_puts(&b, "\"origin\":\"proxy\",\"pid\":null,\"ppid\":null,\"op\":\"connect\",\"path\":");
+	if (ev->pid > 0)
+		guard_buf_printf(&b, "\"origin\":\"proxy\",\"pid\":%ld,\"ppid\":%ld,", (long)ev->pid, (long)ev->ppid);
+	else
+		guard_buf_puts(&b, "\"origin\":\"proxy\",\"pid\":null,\"ppid\":null,");
+	guard_buf_puts(&b, "\"op\":\"connect\",\"path\":");
 	guard_json_str(&b, path);
 	guard_buf_puts(&b, ",\"path2\":null,\"cwd\":null,\"result\":");
 	guard_json_str(&b, ev->result);
@@ -594,6 +598,8 @@ void guard_session_net(struct guard_session *s, const struct guard_net_event *ev
 	guard_buf_printf(&b, ",\"up\":%llu,\"down\":%llu,\"ms\":%lld,\"requests\":%u,\"reason\":", ev->up, ev->down,
 			 ev->ms, ev->requests);
 	guard_json_str(&b, ev->reason);
+	guard_buf_puts(&b, ",\"exe\":");
+	guard_json_str(&b, ev->exe);
 	guard_buf_puts(&b, "}}\n");
 	bool denied = strcmp(ev->result, "denied") == 0;
 	struct guard_buf key = {0};
