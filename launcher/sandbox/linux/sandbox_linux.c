@@ -224,6 +224,27 @@ static void wipe_environment(void)
 		memset(*e, 0, strlen(*e));
 }
 
+/* Init's and the keeper's fork of the command: the child unblocks `blocked` (the parent's signalfd set, sfd) and
+ * closes what only the parent keeps (`own`, -1: none); the parent holds no end of the command's terminal or pipes. */
+static pid_t start_command(const struct guard_plan *plan, char *const *argv, char *const *env, int fd,
+			   const struct guard_supervision *sup, const sigset_t *blocked, const int own[2], int sfd)
+{
+	pid_t cmd = fork();
+	if (cmd < 0 || sfd < 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: starting the command: %s", strerror(errno));
+	if (cmd == 0) {
+		sigprocmask(SIG_UNBLOCK, blocked, NULL);
+		if (own[0] >= 0)
+			close(own[0]);
+		if (own[1] >= 0)
+			close(own[1]);
+		run_command(plan, argv, env, fd, sup);
+	}
+	if (sup->outproxy)
+		guard_outproxy_drop(sup->outproxy);
+	return cmd;
+}
+
 /* Secrets that appear after launch inside name-scanned trees (late_covers_linux.c), started here only: by init
  * with the cover sources in namespaces mode, by the supervisor without covers (protected arrivals are still moved
  * aside) in Landlock-only mode. */
@@ -277,17 +298,7 @@ __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, ch
 	if (read(sync_fd, &go, 1) != 1 || go != 'c')
 		_exit(GUARD_EXIT_ERROR);
 	close(sync_fd);
-	pid_t cmd = fork();
-	if (cmd < 0 || sfd < 0)
-		child_fail(fd, GUARD_EXIT_ERROR, "guard: starting the command: %s", strerror(errno));
-	if (cmd == 0) {
-		sigprocmask(SIG_UNBLOCK, &chld, NULL);
-		close(cover_fds[0]);
-		close(cover_fds[1]);
-		run_command(plan, argv, env, fd, sup);
-	}
-	if (sup->outproxy)
-		guard_outproxy_drop(sup->outproxy); /* init holds no end of the command's terminal or pipes */
+	pid_t cmd = start_command(plan, argv, env, fd, sup, &chld, cover_fds, sfd);
 	forward_to = cmd;
 	set_forwarding(true);
 	wipe_environment();
@@ -358,15 +369,8 @@ __attribute__((noreturn)) static void run_keeper(const struct guard_plan *plan, 
 	if (read(sync_fd, &go, 1) != 1 || read(sync_fd, &go, 1) != 1 || go != 'c')
 		_exit(GUARD_EXIT_ERROR);
 	close(sync_fd);
-	pid_t cmd = fork();
-	if (cmd < 0 || sfd < 0)
-		child_fail(fd, GUARD_EXIT_ERROR, "guard: starting the command: %s", strerror(errno));
-	if (cmd == 0) {
-		sigprocmask(SIG_UNBLOCK, &mask, NULL);
-		run_command(plan, argv, env, fd, sup);
-	}
-	if (sup->outproxy)
-		guard_outproxy_drop(sup->outproxy);
+	static const int none[2] = {-1, -1};
+	pid_t cmd = start_command(plan, argv, env, fd, sup, &mask, none, sfd);
 	if (sup->observer_sock[1] >= 0)
 		close(sup->observer_sock[1]);
 	forward_to = cmd;
