@@ -90,6 +90,8 @@ struct guard_net_event {
 	long long ms;                      /* duration */
 	unsigned requests;                 /* HTTP requests carried (1 for tunnels) */
 	const struct guard_net_rule *rule; /* the network.allow entry that matched, or NULL */
+	pid_t pid, ppid;                   /* the client process as the kernel names it; 0: unknown */
+	const char *exe;                   /* its program, or NULL */
 };
 void guard_session_net(struct guard_session *s, const struct guard_net_event *ev);
 

@@ -10,7 +10,8 @@
 #include "policy/limits_plan.h"
 
 #define NOTE_ROOM 4096           /* kept below the cap for the (at most three) note lines */
-#define SPACE_CHECK (1ull << 20) /* free space is measured again after each MiB written */
+#define SPACE_CHECK (1ull << 20) /* free space is measured again after each MiB written, or sooner near the floor */
+#define FLOOR (128ull << 10)     /* free space no line takes: session.json's last rewrite and the notes need it */
 #define SUMMARY_MAX 256          /* distinct (op, origin, rule) of counted denials; the rest in one count */
 
 struct summary {
@@ -22,10 +23,13 @@ struct guard_log_limiter {
 	struct guard_log_limits lim;
 	int fd;
 	unsigned long long cap, detail, bytes, next_check;
-	const char *limited; /* NULL, "cap" or "free space": why allowed events stopped being written */
+	unsigned long long margin_bytes; /* the margin as last measured */
+	const char *limited;             /* NULL, "cap" or "free space": why allowed events stopped being written */
 	long long limited_at;
 	unsigned long long free_left; /* what the filesystem had left when free space stopped the detail */
 	bool ceiling;                 /* denials are being counted */
+	const char *ceiling_why;      /* "cap" or "free space" */
+	bool out_of_space;            /* no line is written any more (guard_log_out_of_space) */
 	unsigned long long allowed_unrecorded, repeats, summarised, summarised_other;
 	struct summary sum[SUMMARY_MAX];
 	size_t nsum;
@@ -66,6 +70,7 @@ struct guard_log_limiter *guard_log_limiter_new(const struct guard_log_limits *l
 		l->cap = GUARD_LOG_CAP_MIN;
 	l->detail = l->cap / 4 * 3;
 	l->bytes = bytes;
+	l->free_left = ~0ull; /* not measured yet */
 	return l;
 }
 
@@ -78,19 +83,23 @@ void guard_log_limiter_free(struct guard_log_limiter *l)
 	free(l);
 }
 
-/* Less than the margin left where the log lives? Measured after each SPACE_CHECK bytes written. */
-static bool space_low(struct guard_log_limiter *l)
+/* Free space where the log lives (l->free_left, l->margin_bytes), measured when the log is created and after each
+ * SPACE_CHECK bytes written; nearer the floor, after half of what is left above it, since the log's own lines are
+ * what fill it. */
+static void measure(struct guard_log_limiter *l)
 {
 	if (l->bytes < l->next_check)
-		return false;
-	l->next_check = l->bytes + SPACE_CHECK;
+		return;
 	struct statvfs st;
-	if (fstatvfs(l->fd, &st) != 0)
-		return false;
+	if (fstatvfs(l->fd, &st) != 0) {
+		l->next_check = l->bytes + SPACE_CHECK;
+		return;
+	}
 	unsigned long long unit = st.f_frsize ? st.f_frsize : st.f_bsize;
 	unsigned long long avail = (unsigned long long)st.f_bavail * unit,
 			   size = (unsigned long long)st.f_blocks * unit;
-	unsigned long long margin;
+	unsigned long long margin, step = avail > FLOOR ? (avail - FLOOR) / 2 : 1;
+	l->next_check = l->bytes + (step < SPACE_CHECK ? step : SPACE_CHECK);
 	if (!l->lim.margin_set) {
 		margin = size / 100 * GUARD_LOG_MARGIN_DEFAULT_PERCENT;
 		if (margin > GUARD_LOG_MARGIN_DEFAULT_BYTES)
@@ -99,7 +108,7 @@ static bool space_low(struct guard_log_limiter *l)
 		margin = l->lim.margin_is_percent ? size / 100 * l->lim.margin : l->lim.margin;
 	}
 	l->free_left = avail;
-	return avail < margin || (margin > 0 && avail == 0);
+	l->margin_bytes = margin;
 }
 
 enum guard_log_admit guard_log_admit(struct guard_log_limiter *l, bool denied, bool is_count, size_t len, char *note,
@@ -107,14 +116,26 @@ enum guard_log_admit guard_log_admit(struct guard_log_limiter *l, bool denied, b
 {
 	char a[32], b[32], m[96];
 	note[0] = 0;
+	measure(l);
+	bool low = l->free_left < l->margin_bytes || (l->margin_bytes > 0 && l->free_left == 0);
+	if (l->free_left < FLOOR && !l->ceiling) {
+		guard_log_out_of_space(l);
+		snprintf(note, notelen,
+			 "the filesystem holding the log has %s free, less than the %s kept for the session's "
+			 "record: from here denials are counted per operation, origin and rule (session.json "
+			 "\"log\"), not written one by one, and allowed events are not recorded in detail",
+			 size_text(l->free_left, a, sizeof a), size_text(FLOOR, b, sizeof b));
+	}
 	if (denied) {
-		if (l->bytes + len + NOTE_ROOM <= l->cap)
+		if (!l->ceiling && l->bytes + len + NOTE_ROOM <= l->cap)
 			return GUARD_LOG_WRITE;
 		if (!l->ceiling)
 			snprintf(note, notelen,
 				 "the log reached its cap of %s: from here denials are counted per operation, origin "
 				 "and rule (session.json \"log\"), not written one by one",
 				 size_text(l->cap, a, sizeof a));
+		if (!l->ceiling)
+			l->ceiling_why = "cap";
 		l->ceiling = true;
 		return GUARD_LOG_SUMMARISE;
 	}
@@ -126,7 +147,7 @@ enum guard_log_admit guard_log_admit(struct guard_log_limiter *l, bool denied, b
 				"the log reached %s, three quarters of its %s cap: from here allowed and failed events "
 				"are counted, not recorded in detail; denials still are",
 				size_text(l->detail, a, sizeof a), size_text(l->cap, b, sizeof b));
-		} else if (space_low(l)) {
+		} else if (low) {
 			l->limited = "free space";
 			margin_text(&l->lim, m, sizeof m);
 			snprintf(note, notelen,
@@ -137,7 +158,7 @@ enum guard_log_admit guard_log_admit(struct guard_log_limiter *l, bool denied, b
 		if (l->limited)
 			l->limited_at = now_ms();
 	}
-	if (l->limited && is_count && l->bytes + len <= l->detail + l->cap / 16)
+	if (l->limited && is_count && !l->out_of_space && l->bytes + len <= l->detail + l->cap / 16)
 		return GUARD_LOG_WRITE; /* a count of repeats of a line already written: it has room of its own */
 	return l->limited ? GUARD_LOG_COUNT : GUARD_LOG_WRITE;
 }
@@ -145,6 +166,18 @@ enum guard_log_admit guard_log_admit(struct guard_log_limiter *l, bool denied, b
 void guard_log_wrote(struct guard_log_limiter *l, size_t len)
 {
 	l->bytes += len;
+}
+
+void guard_log_out_of_space(struct guard_log_limiter *l)
+{
+	if (!l->ceiling)
+		l->ceiling_why = "free space";
+	l->ceiling = true;
+	l->out_of_space = true;
+	if (!l->limited) {
+		l->limited = "free space";
+		l->limited_at = now_ms();
+	}
 }
 
 void guard_log_count_allowed(struct guard_log_limiter *l, unsigned long long n)
@@ -188,7 +221,9 @@ void guard_log_limiter_json(const struct guard_log_limiter *l, struct guard_buf 
 			 l->allowed_unrecorded, l->repeats, l->summarised);
 	for (size_t i = 0; i < l->nsum; i++)
 		guard_buf_printf(b, "%s{%s,\"count\":%llu}", i ? "," : "", l->sum[i].key, l->sum[i].count);
-	guard_buf_printf(b, "],\"summarised_other\":%llu}", l->summarised_other);
+	guard_buf_printf(b, "],\"summarised_other\":%llu,\"summarised_why\":", l->summarised_other);
+	guard_json_str(b, l->summarised ? l->ceiling_why : NULL);
+	guard_buf_puts(b, "}");
 }
 
 bool guard_log_limiter_summary(const struct guard_log_limiter *l, char *out, size_t len)
@@ -211,7 +246,12 @@ bool guard_log_limiter_summary(const struct guard_log_limiter *l, char *out, siz
 					      l->allowed_unrecorded, m);
 		}
 	}
-	if (l->summarised && n < len)
+	if (l->summarised && n < len && l->ceiling_why && strcmp(l->ceiling_why, "cap") != 0)
+		snprintf(out + n, len - n,
+			 "%s%llu denials counted per rule, not recorded one by one, once the filesystem "
+			 "holding the log had less than %s free",
+			 n ? "; " : "", l->summarised, size_text(FLOOR, a, sizeof a));
+	else if (l->summarised && n < len)
 		snprintf(out + n, len - n,
 			 "%s%llu denials past the log's cap of %s counted per rule, not recorded "
 			 "one by one",

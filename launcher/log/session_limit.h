@@ -2,10 +2,11 @@
  * that say so. One limiter per session, used under the writer's lock (session_store.c).
  *
  * events.jsonl never grows past its cap. Past three quarters of the cap, or once the filesystem holding the log
- * has less free space than the margin (checked every MiB written), allowed and failed events are counted, not
- * written (the counts of lines already written still are, in a sixteenth of the cap): denials are what the user
- * must see, and they keep the rest. A denial that would pass the cap
- * is counted under its (op, origin, rule): never dropped, never written. Each change of regime is said once, in a
+ * has less free space than the margin (checked every MiB written, more often near the floor), allowed and failed
+ * events are counted, not written (the counts of lines already written still are, in a sixteenth of the cap):
+ * denials are what the user must see, and they keep the rest. A denial that would pass the cap, or arrives once
+ * the filesystem has less than a floor (128K) left for session.json's last rewrite, or fails to be written, is
+ * counted under its (op, origin, rule): never dropped, never written. Each change of regime is said once, in a
  * note line of the log, and every count goes to session.json's "log" object. */
 #ifndef GUARD_SESSION_LIMIT_H
 #define GUARD_SESSION_LIMIT_H
@@ -36,6 +37,9 @@ enum guard_log_admit guard_log_admit(struct guard_log_limiter *l, bool denied, b
 				     size_t notelen);
 void guard_log_wrote(struct guard_log_limiter *l, size_t len);
 void guard_log_count_allowed(struct guard_log_limiter *l, unsigned long long n);
+/* The filesystem is full, or nearly (a write failed; or less than the room kept for session.json's last rewrite
+ * is free): from here denials are summarised and allowed events counted, as past the cap. */
+void guard_log_out_of_space(struct guard_log_limiter *l);
 /* key: the denial's `"op":...,"origin":...,"rule":...` JSON members (the summary's identity and its text). */
 void guard_log_summarise(struct guard_log_limiter *l, const char *key, unsigned long long n);
 void guard_log_repeated(struct guard_log_limiter *l);

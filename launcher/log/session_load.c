@@ -126,6 +126,7 @@ int guard_session_read_open(struct guard_session_read *s, const char *dir, char 
 		s->log.summarised = int_or(log, "summarised", 0);
 		s->log.summarised_other = int_or(log, "summarised_other", 0);
 		s->log.limited = guard_json_str_of(log, "limited");
+		s->log.summarised_why = guard_json_str_of(log, "summarised_why");
 		s->log.free_margin = guard_json_str_of(log, "free_margin");
 		const struct guard_json *sum = guard_json_get(log, "summary");
 		s->log.summary = sum && sum->type == GUARD_JSON_ARRAY ? sum : NULL;

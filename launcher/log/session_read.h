@@ -26,6 +26,7 @@ struct guard_session_read {
 		bool present;
 		long long cap, detail, bytes, limited_at, allowed_unrecorded, repeats, summarised, summarised_other;
 		const char *limited, *free_margin; /* NULL when absent */
+		const char *summarised_why;        /* "cap" or "free space" (denials counted); NULL when absent */
 		const struct guard_json *summary;
 	} log;
 	struct guard_image img; /* policy.img, when have_image */

@@ -36,7 +36,7 @@ struct guard_session {
 	struct guard_log_limits limits;
 	struct guard_log_limiter *limiter;
 	struct guard_repeats *repeats;
-	unsigned events, denials, lost;
+	unsigned events, denials;
 };
 
 static long long now_ms(void)
@@ -170,7 +170,8 @@ static int write_session_json(struct guard_session *s, bool finished, int exit_s
 		guard_buf_printf(&b, "\"end\":%lld,\n\"exit\":%d,\n", now_ms(), exit_status);
 	else
 		guard_buf_puts(&b, "\"end\":null,\n\"exit\":null,\n");
-	guard_buf_printf(&b, "\"events\":%u,\n\"denials\":%u,\n\"lost\":%u", s->events, s->denials, s->lost);
+	/* "lost": 0 since a line that cannot be written is counted (session_limit.h); older guards wrote more. */
+	guard_buf_printf(&b, "\"events\":%u,\n\"denials\":%u,\n\"lost\":0", s->events, s->denials);
 	if (s->limiter) {
 		guard_buf_puts(&b, ",\n");
 		guard_log_limiter_json(s->limiter, &b);
@@ -404,15 +405,17 @@ static void emit(struct guard_session *s, const char *body, size_t blen, unsigne
 			flush_repeats(s);
 	}
 	if (a == GUARD_LOG_WRITE && !write_line(s, line.p, line.len)) {
-		s->lost += (unsigned)count;
-	} else {
-		s->events += (unsigned)count;
-		s->denials += tag->denied ? (unsigned)count : 0;
-		if (a == GUARD_LOG_COUNT)
-			guard_log_count_allowed(s->limiter, count);
-		else if (a == GUARD_LOG_SUMMARISE)
-			guard_log_summarise(s->limiter, tag->key, count);
+		/* The filesystem is full after all (someone else filled it): what could not be written is counted
+		 * like past the cap, never dropped unsaid, and nothing more is tried. */
+		guard_log_out_of_space(s->limiter);
+		a = tag->denied ? GUARD_LOG_SUMMARISE : GUARD_LOG_COUNT;
 	}
+	s->events += (unsigned)count;
+	s->denials += tag->denied ? (unsigned)count : 0;
+	if (a == GUARD_LOG_COUNT)
+		guard_log_count_allowed(s->limiter, count);
+	else if (a == GUARD_LOG_SUMMARISE)
+		guard_log_summarise(s->limiter, tag->key, count);
 	guard_buf_free(&line);
 }
 
@@ -575,7 +578,11 @@ void guard_session_net(struct guard_session *s, const struct guard_net_event *ev
 		snprintf(path, sizeof path, "[%s]:%u", ev->host, ev->port);
 	else
 		snprintf(path, sizeof path, "%s:%u", ev->host, ev->port);
-	guard_buf_puts(&b, "\"origin\":\"proxy\",\"pid\":null,\"ppid\":null,\"op\":\"connect\",\"path\":");
+	if (ev->pid > 0)
+		guard_buf_printf(&b, "\"origin\":\"proxy\",\"pid\":%ld,\"ppid\":%ld,", (long)ev->pid, (long)ev->ppid);
+	else
+		guard_buf_puts(&b, "\"origin\":\"proxy\",\"pid\":null,\"ppid\":null,");
+	guard_buf_puts(&b, "\"op\":\"connect\",\"path\":");
 	guard_json_str(&b, path);
 	guard_buf_puts(&b, ",\"path2\":null,\"cwd\":null,\"result\":");
 	guard_json_str(&b, ev->result);
@@ -600,6 +607,8 @@ void guard_session_net(struct guard_session *s, const struct guard_net_event *ev
 	guard_buf_printf(&b, ",\"up\":%llu,\"down\":%llu,\"ms\":%lld,\"requests\":%u,\"reason\":", ev->up, ev->down,
 			 ev->ms, ev->requests);
 	guard_json_str(&b, ev->reason);
+	guard_buf_puts(&b, ",\"exe\":");
+	guard_json_str(&b, ev->exe);
 	guard_buf_puts(&b, "}}\n");
 	bool denied = strcmp(ev->result, "denied") == 0;
 	struct guard_buf key = {0};

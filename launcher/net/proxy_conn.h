@@ -69,6 +69,8 @@ struct conn {
 	unsigned port;
 	const struct net_rule *rule;
 	char addr[64];
+	pid_t pid, ppid; /* the client process as the kernel names it (proxy_client_pid); 0: unknown */
+	char exe[256];   /* its program (/proc/PID/exe), "" when unknown */
 	long long start;
 	unsigned long long up, down;
 	unsigned requests;
@@ -96,9 +98,13 @@ struct failure {
 
 /* proxy_linux.c: the clock, logging, I/O with deadlines, replies, tunnels */
 long long proxy_now_ms(void);
-void proxy_log_event(struct guard_proxy *px, const char *host, unsigned port, const char *via, const char *result,
+void proxy_log_event(struct conn *c, const char *host, unsigned port, const char *via, const char *result,
 		     const char *err, const char *reason, const char *addr, unsigned long long up,
 		     unsigned long long down, long long ms, unsigned requests, const struct net_rule *rule);
+/* proxy_client_linux.c: the session's process holding the client's end of cfd (host numbering), 0 when none is
+ * found; and its program into out ("" when the kernel does not say). */
+pid_t proxy_client_pid(int cfd);
+void proxy_client_exe(pid_t pid, char *out, size_t len);
 /* A refusal names no rule (none allowed it); a failure to reach an allowed host names the rule that allowed it. */
 void proxy_log_failure(struct conn *c, const char *host, unsigned port, const char *via, const struct failure *f,
 		       const struct net_rule *rule);

@@ -29,10 +29,11 @@ long long proxy_now_ms(void)
 
 /* ---- logging ------------------------------------------------------------------------------------------- */
 
-void proxy_log_event(struct guard_proxy *px, const char *host, unsigned port, const char *via, const char *result,
+void proxy_log_event(struct conn *c, const char *host, unsigned port, const char *via, const char *result,
 		     const char *err, const char *reason, const char *addr, unsigned long long up,
 		     unsigned long long down, long long ms, unsigned requests, const struct net_rule *rule)
 {
+	struct guard_proxy *px = c->px;
 	struct guard_net_event ev = {host,
 				     port,
 				     via,
@@ -44,7 +45,10 @@ void proxy_log_event(struct guard_proxy *px, const char *host, unsigned port, co
 				     down,
 				     ms,
 				     requests,
-				     rule ? &rule->r : NULL};
+				     rule ? &rule->r : NULL,
+				     c->pid,
+				     c->ppid,
+				     c->exe[0] ? c->exe : NULL};
 	pthread_mutex_lock(&px->log_mu);
 	if (px->session)
 		guard_session_net(px->session, &ev);
@@ -55,7 +59,7 @@ void proxy_log_event(struct guard_proxy *px, const char *host, unsigned port, co
 void proxy_log_failure(struct conn *c, const char *host, unsigned port, const char *via, const struct failure *f,
 		       const struct net_rule *rule)
 {
-	proxy_log_event(c->px, host, port, via, f->result, f->err, f->reason, NULL, 0, 0, 0, 1,
+	proxy_log_event(c, host, port, via, f->result, f->err, f->reason, NULL, 0, 0, 0, 1,
 			strcmp(f->result, "denied") ? rule : NULL);
 }
 
@@ -64,7 +68,7 @@ void proxy_close_upstream(struct conn *c)
 {
 	if (c->ufd < 0)
 		return;
-	proxy_log_event(c->px, c->host, c->port, c->via, "allowed", NULL, NULL, c->addr, c->up, c->down,
+	proxy_log_event(c, c->host, c->port, c->via, "allowed", NULL, NULL, c->addr, c->up, c->down,
 			proxy_now_ms() - c->start, c->requests, c->rule);
 	pthread_mutex_lock(&c->px->mu);
 	int fd = c->ufd;

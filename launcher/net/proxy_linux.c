@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "lib/fdpass.h"
+#include "lib/proc.h"
 #include "log/session.h"
 #include "net/listeners.h"
 #include "net/proxy_conn.h"
@@ -66,7 +67,7 @@ static void do_socks5(struct conn *c)
 			return;
 	if (rc != PROXY_OK) {
 		if (r.reply == SOCKS_HOST_UNREACHABLE || r.reply == SOCKS_NOT_ALLOWED)
-			proxy_log_event(c->px, "(invalid)", r.port, "socks5", "failed", NULL,
+			proxy_log_event(c, "(invalid)", r.port, "socks5", "failed", NULL,
 					"a SOCKS request for an invalid host name or port 0", NULL, 0, 0, 0, 1, NULL);
 		socks_reply(c, r.reply);
 		return;
@@ -98,6 +99,11 @@ static void serve_conn(struct conn *c)
 	setsockopt(c->cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	long long deadline = proxy_now_ms() + FIRST_BYTE_MS;
 	if (proxy_read_client(c, deadline) > 0) {
+		/* Asked once the client has spoken: it holds its end while it waits for the answer. */
+		if ((c->pid = proxy_client_pid(c->cfd)) > 0) {
+			c->ppid = guard_proc_parent(c->pid);
+			proxy_client_exe(c->pid, c->exe, sizeof c->exe);
+		}
 		unsigned char b = (unsigned char)c->in[0];
 		if (b == 5)
 			do_socks5(c);

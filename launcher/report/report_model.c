@@ -392,8 +392,11 @@ static void note_log_bounds(struct guard_report *r)
 	char t[32], d1[32], d2[32];
 	if (s->log.present && s->log.allowed_unrecorded > 0) {
 		guard_fmt_time(t, sizeof t, s->log.limited_at);
-		const char *denials = s->log.summarised ? "denials were still recorded up to the cap (below)"
-							: "every denial was still recorded";
+		bool full = s->log.summarised_why && strcmp(s->log.summarised_why, "free space") == 0;
+		const char *denials =
+			!s->log.summarised ? "every denial was still recorded"
+			: full             ? "denials were still recorded until the filesystem was nearly full (below)"
+					   : "denials were still recorded up to the cap (below)";
 		if (s->log.limited && strcmp(s->log.limited, "free space") == 0)
 			guard_strv_push(u,
 					guard_xasprintf("%lld allowed events not recorded in detail after free space "
@@ -407,10 +410,18 @@ static void note_log_bounds(struct guard_report *r)
 							   size(s->log.cap, d2), t, denials));
 	}
 	if (s->log.present && s->log.summarised > 0) {
-		guard_strv_push(u, guard_xasprintf("%lld denials past the log's cap of %s were counted per operation "
-						   "and rule, not recorded one by one (their paths are not known); "
-						   "they were:",
-						   s->log.summarised, size(s->log.cap, d2)));
+		if (s->log.summarised_why && strcmp(s->log.summarised_why, "free space") == 0)
+			guard_strv_push(u,
+					guard_xasprintf("%lld denials came once the filesystem holding the log was "
+							"nearly full and were counted per operation and rule, not "
+							"recorded one by one (their paths are not known); they were:",
+							s->log.summarised));
+		else
+			guard_strv_push(u,
+					guard_xasprintf("%lld denials past the log's cap of %s were counted per "
+							"operation and rule, not recorded one by one (their paths are "
+							"not known); they were:",
+							s->log.summarised, size(s->log.cap, d2)));
 		for (size_t i = 0; s->log.summary && i < s->log.summary->len; i++)
 			guard_strv_push(u, summary_line(&s->log.summary->items[i]));
 		if (s->log.summarised_other)

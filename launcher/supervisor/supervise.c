@@ -115,7 +115,7 @@ static bool take_record(int rec_fd, int *result)
 	return true;
 }
 
-int guard_supervise(pid_t child, int rec_fd, bool child_is_command, struct guard_supervision *sup)
+int guard_supervise(pid_t child, int rec_fd, bool subreaper, struct guard_supervision *sup)
 {
 	int pidfd = guard_proc_exit_fd(child);
 	int result = -1, status = 0;
@@ -171,8 +171,8 @@ int guard_supervise(pid_t child, int rec_fd, bool child_is_command, struct guard
 				exited = true;
 		}
 	}
-	/* Landlock-only mode: what the command left behind goes now, while the observer still answers its calls. */
-	if (child_is_command)
+	/* No PID namespace: what the session left behind goes now, while the observer still answers its calls. */
+	if (subreaper)
 		end_descendants();
 	if (sup->outproxy)
 		guard_outproxy_drain(sup->outproxy);
@@ -187,7 +187,7 @@ int guard_supervise(pid_t child, int rec_fd, bool child_is_command, struct guard
 	guard_stats_write(&sup->stats, sup->session);
 	if (result >= 0)
 		return result;
-	if (child_is_command)
+	if (subreaper)
 		return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 	fprintf(stderr, "guard: the sandbox's init ended without reporting the command's status\n");
 	return GUARD_EXIT_ERROR;

@@ -46,8 +46,10 @@ struct guard_supervision {
 void guard_supervision_add(struct guard_supervision *sup, const struct guard_supervision_slot *slot);
 
 /* Serve children until `child` has exited and every record writer is gone; return guard's exit status
- * (the command's own, 128+N, or 125/126/127 from a record). */
-int guard_supervise(pid_t child, int rec_fd, bool child_is_command, struct guard_supervision *sup);
+ * (the command's own, 128+N, or 125/126/127 from a record). `subreaper`: guard is the subreaper of the session's
+ * processes (no PID namespace): what is left once `child` (the command, or Linux's keeper) has ended is killed,
+ * and without a status record the child's own status is the command's. */
+int guard_supervise(pid_t child, int rec_fd, bool subreaper, struct guard_supervision *sup);
 
 /* Per-session deduplication of (pid, op, path) for observer events. */
 struct guard_dedup *guard_dedup_new(void);

@@ -170,6 +170,16 @@ t_match "log: an allowed decision with bytes, duration and the rule" \
 t_match "log: a denial with its reason" \
 	'"path":"denied.test:8080".*"result":"denied".*"reason":"denied.test is not in network.allow"' "$ALL"
 t_match "log: the SOCKS5 path" '"via":"socks5"' "$ALL"
+# Each decision names the process that sent the request as the kernel tells it (the holder of the client's socket),
+# not as the process claims: the log's pid and program, the report's "who".
+CURL=$(readlink -f "$(command -v curl)")
+LAST=$(ls -td "$XDG_STATE_HOME"/guard/sessions/*/ | head -1)
+t_match "log: a refused request names curl's pid and program" \
+	'"origin":"proxy","pid":[1-9][0-9]*,"ppid":[1-9][0-9]*,.*"path":"denied.test:8443".*"exe":"'"$CURL"'"' \
+	"$(cat "$LAST/events.jsonl")"
+t_match "log: so does an allowed one" '"origin":"proxy","pid":[1-9].*"result":"allowed".*"exe":"'"$CURL"'"' \
+	"$(cat "$LAST/events.jsonl")"
+t_match "report: the refused request's process" 'who +pid [0-9]+ \(curl\)' "$OUT"
 
 # --- Landlock-only mode ----------------------------------------------------------------------------------------
 gr --no-userns -- sh -c 'echo "$HTTP_PROXY"; curl -sS "http://allowed.test:'"$HPORT"'/hello.txt"'
@@ -179,6 +189,9 @@ gr --no-userns -- curl -sS -p "http://allowed.test:$HPORT/hello.txt"
 t_allowed "[landlock-only] CONNECT tunnel" "HELLO-$RUN_ID"
 gr --no-userns -- curl -sS "http://denied.test:8080/x"
 t_has "[landlock-only] denied with the explanation" "--allow-net denied.test:8080" "$OUT"
+t_match "[landlock-only] log: the refused request names curl's pid and program" \
+	'"origin":"proxy","pid":[1-9][0-9]*,.*"path":"denied.test:8080".*"exe":"'"$CURL"'"' \
+	"$(cat "$(ls -td "$XDG_STATE_HOME"/guard/sessions/*/ | head -1)/events.jsonl")"
 gr --no-userns -- curl -sS -m 5 --noproxy '*' "http://127.0.0.1:$HPORT/hello.txt"
 t_refused "[landlock-only] direct TCP to another port refused (Landlock)"
 t_lacks "[landlock-only] ...and reaches nothing" "HELLO-$RUN_ID" "$OUT"

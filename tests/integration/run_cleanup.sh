@@ -38,22 +38,24 @@ for mode in ns ll; do
 	t_eq "[$mode] ... leaves nothing in the run or temp dir" "" "$(left)"
 	rm -f "$XDG_CONFIG_HOME/guard/config.yaml"
 
-	# guard killed with SIGKILL (no atexit, no signal handler): the sandbox ends with it (nothing runs on
-	# unobserved and unlogged), and a watcher outside removes its dirs once the sandbox has ended. Namespaces
-	# mode: the whole PID namespace (the sleep is the shell's child); Landlock-only mode: the command guard
-	# started (README, Known limits: what it started in turn is not ended).
-	marker=$((RANDOM + 100000)) exec=
-	[ $mode = ll ] && exec=exec
-	XDG_RUNTIME_DIR=$RUNDIR TMPDIR=$TMPD "$GUARD" run "${opt[@]}" -- sh -c "touch ctl/started; $exec sleep $marker" \
+	# guard killed with SIGKILL (no atexit, no signal handler): the sandbox ends with it, all of it (nothing runs on
+	# unobserved and unlogged), and a watcher outside removes its dirs once the sandbox has ended. What the
+	# command started in turn too: a daemonised sleep (its parent gone: reparented) and one in a session of its
+	# own (setsid). Namespaces mode: the PID namespace ends with its init; Landlock-only mode: guard's keeper
+	# (the session's subreaper) ends them when guard dies.
+	marker=$((RANDOM + 100000))
+	XDG_RUNTIME_DIR=$RUNDIR TMPDIR=$TMPD "$GUARD" run "${opt[@]}" -- sh -c \
+		"(sleep $marker &); (setsid sleep $marker &); sleep $marker & touch ctl/started; wait" \
 		>/dev/null 2>&1 </dev/null &
 	KPID=$!
-	for i in $(seq 1 100); do [ -e ctl/started ] && break; sleep 0.1; done
+	for i in $(seq 1 100); do [ "$(pgrep -c -x -f "sleep $marker")" = 3 ] && [ -e ctl/started ] && break; sleep 0.1; done
+	t_eq "[$mode] three sleeps started" 3 "$(pgrep -c -x -f "sleep $marker")"
 	t_ne "[$mode] guard made its run dir" "" "$(ls -A "$RUNDIR")"
 	kill -9 "$KPID"
 	wait "$KPID" 2>/dev/null
 	# A generous bound: the sandbox either ends at once or sleeps for a day.
 	for i in $(seq 1 100); do pgrep -x -f "sleep $marker" >/dev/null || break; sleep 0.1; done
-	t_eq "[$mode] guard killed with SIGKILL: its sandboxed command ended with it" "" \
+	t_eq "[$mode] guard killed with SIGKILL: its command and all it started ended with it" "" \
 		"$(pgrep -a -x -f "sleep $marker")"
 	pkill -KILL -x -f "sleep $marker"
 	for i in $(seq 1 200); do [ -z "$(ls -A "$RUNDIR" "$TMPD" 2>/dev/null | grep -v ':$' | grep -v '^$')" ] && break; sleep 0.1; done

@@ -3,8 +3,9 @@
  *   guard (supervisor, outside) ── init (pid 1 of new namespaces: mounts, reaping, signal forwarding)
  *                                     └── command (caps dropped, rlimits, Landlock, seccomp, exec)
  *
- * In Landlock-only mode there is no init: the supervisor forks the command directly. Everything between fork
- * and exec stays single-threaded. Children report to the supervisor through one pipe of fixed-size records, so
+ * In Landlock-only mode there are no namespaces and no such init; a keeper takes its place between the
+ * supervisor and the command (run_keeper): the subreaper of everything the session starts, ending it all when the
+ * command ends or when guard dies. Everything between fork and exec stays single-threaded. Children report to the supervisor through one pipe of fixed-size records, so
  * an exec failure or a setup failure turns into guard's exit status and message, and a command's death by signal
  * turns into 128+N. */
 #include <dirent.h>
@@ -31,6 +32,7 @@
 #include "policy/limits_plan.h"
 #include "sandbox/kernel_api.h"
 #include "sandbox/linux/cgroup.h"
+#include "sandbox/linux/descendants.h"
 #include "sandbox/linux/late_covers.h"
 #include "sandbox/linux/observer.h"
 #include "sandbox/linux/state_names.h"
@@ -164,23 +166,17 @@ static void exec_command(int fd, char *const *argv, char *const *env)
 
 /* The command's side: from here on only what the boundary allows. */
 __attribute__((noreturn)) static void run_command(const struct guard_plan *plan, char *const *argv, char *const *env,
-						  int fd, const struct guard_supervision *sup, int sync_fd)
+						  int fd, const struct guard_supervision *sup)
 {
-	char why[512], go;
+	char why[512];
 	int obs = sup->observer_sock[1];
 	set_forwarding(false);
-	/* Landlock-only mode: the command is the supervisor's own child. A supervisor that dies (kill -9) takes it
-	 * along rather than leave it running unobserved and unlogged; a death before this call closes the sync
-	 * pipe, so the read below ends us too. */
-	if (sync_fd >= 0)
-		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	/* Landlock-only mode: "g" at once; "c" (in the session's cgroup) is awaited right before the exec. */
-	if (sync_fd >= 0 && read(sync_fd, &go, 1) != 1)
-		_exit(GUARD_EXIT_ERROR);
+	/* A parent that dies (init or keeper, SIGKILLed) takes the command along. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* mask_output: stdio becomes the supervisor's pty or pipes (setsid + TIOCSCTTY here, in the command). */
 	if (sup->outproxy && guard_outproxy_child(sup->outproxy, why, sizeof why) != 0)
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
-	close_fds_except(fd, obs, sync_fd);
+	close_fds_except(fd, obs, -1);
 	if (chdir(plan->cwd) != 0 && chdir(plan->project) != 0)
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: cannot enter %s inside the sandbox: %s", plan->cwd,
 			   strerror(errno));
@@ -202,9 +198,6 @@ __attribute__((noreturn)) static void run_command(const struct guard_plan *plan,
 			child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
 		close(obs);
 	}
-	/* Not one instruction of the command runs outside the session's cgroup (the pipe closes on exec). */
-	if (sync_fd >= 0 && (read(sync_fd, &go, 1) != 1 || go != 'c'))
-		_exit(GUARD_EXIT_ERROR);
 	exec_command(fd, argv, env);
 	_exit(GUARD_EXIT_ERROR);
 }
@@ -231,6 +224,27 @@ static void wipe_environment(void)
 	extern char **environ;
 	for (char **e = environ; e && *e; e++)
 		memset(*e, 0, strlen(*e));
+}
+
+/* Init's and the keeper's fork of the command: the child unblocks `blocked` (the parent's signalfd set, sfd) and
+ * closes what only the parent keeps (`own`, -1: none); the parent holds no end of the command's terminal or pipes. */
+static pid_t start_command(const struct guard_plan *plan, char *const *argv, char *const *env, int fd,
+			   const struct guard_supervision *sup, const sigset_t *blocked, const int own[2], int sfd)
+{
+	pid_t cmd = fork();
+	if (cmd < 0 || sfd < 0)
+		child_fail(fd, GUARD_EXIT_ERROR, "guard: starting the command: %s", strerror(errno));
+	if (cmd == 0) {
+		sigprocmask(SIG_UNBLOCK, blocked, NULL);
+		if (own[0] >= 0)
+			close(own[0]);
+		if (own[1] >= 0)
+			close(own[1]);
+		run_command(plan, argv, env, fd, sup);
+	}
+	if (sup->outproxy)
+		guard_outproxy_drop(sup->outproxy);
+	return cmd;
 }
 
 /* Secrets that appear after launch inside name-scanned trees (late_covers_linux.c), started here only: by init
@@ -286,17 +300,7 @@ __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, ch
 	if (read(sync_fd, &go, 1) != 1 || go != 'c')
 		_exit(GUARD_EXIT_ERROR);
 	close(sync_fd);
-	pid_t cmd = fork();
-	if (cmd < 0 || sfd < 0)
-		child_fail(fd, GUARD_EXIT_ERROR, "guard: starting the command: %s", strerror(errno));
-	if (cmd == 0) {
-		sigprocmask(SIG_UNBLOCK, &chld, NULL);
-		close(cover_fds[0]);
-		close(cover_fds[1]);
-		run_command(plan, argv, env, fd, sup, -1);
-	}
-	if (sup->outproxy)
-		guard_outproxy_drop(sup->outproxy); /* init holds no end of the command's terminal or pipes */
+	pid_t cmd = start_command(plan, argv, env, fd, sup, &chld, cover_fds, sfd);
 	forward_to = cmd;
 	set_forwarding(true);
 	wipe_environment();
@@ -338,6 +342,69 @@ __attribute__((noreturn)) static void run_init(const struct guard_plan *plan, ch
 	}
 	guard_state_sync_flush(state);
 	send_record(fd, 'S', 0, 0, NULL);
+	_exit(0);
+}
+
+/* The keeper's parent-death signal: catchable (SIGKILL would leave the keeper's descendants running), and told
+ * from the same signal sent by hand because by then the keeper has a new parent. From guard itself it means: end
+ * the session (a protected arrival that could not be removed). */
+#define KEEPER_SIGNAL SIGRTMAX
+
+/* Landlock-only mode: what init is to namespaces mode, without namespaces. The subreaper of everything the command
+ * starts (a daemon, a setsid escape), so whatever ends the session ends all of it: the command's exit, guard's
+ * request, or guard's death (kill -9), after which nothing of the session runs on unobserved and unlogged. It
+ * stays outside the Landlock domain, so the sandbox can neither signal (Landlock ABI 6) nor trace it. */
+__attribute__((noreturn)) static void run_keeper(const struct guard_plan *plan, char *const *argv, char *const *env,
+						 int fd, int sync_fd, const struct guard_supervision *sup)
+{
+	char go;
+	pid_t guard = getppid();
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, KEEPER_SIGNAL);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	prctl(PR_SET_PDEATHSIG, KEEPER_SIGNAL, 0, 0, 0);
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	/* A guard dead before PR_SET_PDEATHSIG closed the sync pipe: both reads fail and nothing has started. */
+	if (read(sync_fd, &go, 1) != 1 || read(sync_fd, &go, 1) != 1 || go != 'c')
+		_exit(GUARD_EXIT_ERROR);
+	close(sync_fd);
+	static const int none[2] = {-1, -1};
+	pid_t cmd = start_command(plan, argv, env, fd, sup, &mask, none, sfd);
+	if (sup->observer_sock[1] >= 0)
+		close(sup->observer_sock[1]);
+	forward_to = cmd;
+	set_forwarding(true);
+	wipe_environment();
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	int st = 0;
+	for (;;) {
+		struct signalfd_siginfo si;
+		ssize_t k = read(sfd, &si, sizeof si);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k != (ssize_t)sizeof si || (int)si.ssi_signo == KEEPER_SIGNAL) {
+			if (k == (ssize_t)sizeof si && getppid() == guard && (pid_t)si.ssi_pid != guard)
+				continue; /* not guard's: someone else's signal */
+			guard_end_descendants(cmd, &st);
+			if (getppid() != guard)
+				_exit(GUARD_EXIT_ERROR); /* guard is gone: nobody to tell */
+			break;
+		}
+		pid_t w;
+		int wst;
+		bool ended = false;
+		while (!ended && (w = waitpid(-1, &wst, WNOHANG)) > 0)
+			if (w == cmd)
+				ended = true, st = wst;
+		if (ended) {
+			guard_end_descendants(-1, NULL); /* what the command left behind ends with it */
+			break;
+		}
+	}
+	send_record(fd, 'S', 0, st, NULL);
 	_exit(0);
 }
 
@@ -390,16 +457,16 @@ static void release_child(pid_t pid, const struct guard_supervision *sup, int sy
 /* Landlock-only mode: protected arrivals are watched from the supervisor's loop (namespaces: init watches). */
 struct supervisor_watch {
 	struct guard_watch *w;
-	pid_t command; /* ended when a protected arrival can be neither moved aside nor removed */
+	pid_t keeper; /* told to end the session when a protected arrival can be neither moved aside nor removed */
 };
 
 static void watch_handle(struct guard_supervision_slot *slot, short revents)
 {
 	struct supervisor_watch *sw = slot->ctx;
-	if ((revents & POLLIN) && guard_watch_handle(sw->w) != 0 && sw->command > 0) {
+	if ((revents & POLLIN) && guard_watch_handle(sw->w) != 0 && sw->keeper > 0) {
 		fprintf(stderr, "guard: ending the session: a protected path it created could not be moved aside or "
 				"removed\n");
-		kill(sw->command, SIGKILL); /* the loop then ends what the command left behind */
+		kill(sw->keeper, KEEPER_SIGNAL);
 	}
 }
 
@@ -437,8 +504,8 @@ static int sandbox_run(const struct guard_plan *plan, char *const *argv, char *c
 	if (pipe2(sync, O_CLOEXEC) != 0)
 		guard_die_errno(NULL, "pipe");
 	if (plan->mode == GUARD_MODE_LANDLOCK_ONLY) {
-		/* No PID namespace whose end takes everything with it: become the subreaper, so whatever the command
-		 * leaves behind is reparented to us and can be ended (guard_supervise). */
+		/* No PID namespace whose end takes everything with it: the keeper ends the session's processes, and
+		 * guard is the subreaper of what a keeper killed early would leave behind (guard_supervise). */
 		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 		struct supervisor_watch *sw = watch_from_supervisor(plan, sup);
 		pid_t pid = fork();
@@ -447,12 +514,12 @@ static int sandbox_run(const struct guard_plan *plan, char *const *argv, char *c
 		if (pid == 0) {
 			close(rec[0]);
 			close(sync[1]);
-			run_command(plan, argv, env, rec[1], sup, sync[0]);
+			run_keeper(plan, argv, env, rec[1], sync[0], sup);
 		}
 		close(rec[1]);
 		close(sync[0]);
 		if (sw)
-			sw->command = pid;
+			sw->keeper = pid;
 		release_child(pid, sup, sync[1]);
 		guard_net_start(plan, sup->session); /* the proxy's threads: after the fork */
 		guard_observer_attach(sup, plan);
