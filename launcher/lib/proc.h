@@ -10,8 +10,8 @@
  * inside the sandbox's namespace); 0 when pid is gone or unreadable. */
 pid_t guard_proc_parent(pid_t pid);
 /* pid as the process numbers itself (Linux: the last NSpid of /proc/PID/status, its own PID namespace's number); 0 when
- * pid is gone or unreadable. */
-pid_t guard_proc_own_pid(pid_t pid);
+ * pid is gone or unreadable. *parent (may be NULL) gets what guard_proc_parent would say, from the same read. */
+pid_t guard_proc_own_pid(pid_t pid, pid_t *parent);
 
 /* Up to max children of parent into out; returns how many were found. */
 size_t guard_proc_children(pid_t parent, pid_t *out, size_t max);

@@ -25,8 +25,10 @@ pid_t guard_proc_parent(pid_t pid)
 }
 
 /* macOS has no PID namespaces: a process numbers itself as everyone does, when it is alive. */
-pid_t guard_proc_own_pid(pid_t pid)
+pid_t guard_proc_own_pid(pid_t pid, pid_t *parent)
 {
+	if (parent)
+		*parent = guard_proc_parent(pid);
 	return kill(pid, 0) == 0 || errno == EPERM ? pid : 0;
 }
 

@@ -29,11 +29,16 @@ static bool read_proc_file(pid_t pid, const char *name, char *buf, size_t len)
 	return true;
 }
 
-pid_t guard_proc_own_pid(pid_t pid)
+pid_t guard_proc_own_pid(pid_t pid, pid_t *parent)
 {
 	char buf[2048];
+	if (parent)
+		*parent = 0;
 	if (!read_proc_file(pid, "status", buf, sizeof buf))
 		return 0;
+	const char *pp = strstr(buf, "\nPPid:");
+	if (parent && pp)
+		*parent = (pid_t)strtol(pp + 6, NULL, 10);
 	const char *line = strstr(buf, "\nNSpid:");
 	if (!line)
 		return 0;

@@ -68,6 +68,9 @@ char *guard_session_new_id(void);
 /* Create the session directory (0700) and write session.json and policy.img. NULL with why on failure. */
 struct guard_session *guard_session_create(const struct guard_session_info *info, const void *image, size_t image_len,
 					   char *why, size_t whylen);
+/* The parent (host numbering) of the process the host numbers pid and it numbers own_pid, read by the caller from
+ * /proc: the next events of that process use it instead of reading /proc again. */
+void guard_session_note_parent(struct guard_session *s, pid_t pid, int own_pid, long parent);
 /* Append one event (already decoded and validated). `pid` is the kernel's word for the sender (host pid
  * namespace) or the event's own when unknown. */
 void guard_session_event(struct guard_session *s, const struct guard_event *ev, const struct guard_image *img,

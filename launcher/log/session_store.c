@@ -283,6 +283,12 @@ static long host_ppid(pid_t pid, int own_pid, long known)
 	return ppid;
 }
 
+void guard_session_note_parent(struct guard_session *s, pid_t pid, int own_pid, long parent)
+{
+	if (s && pid > 0 && parent > 0)
+		host_ppid(pid, own_pid, parent);
+}
+
 static bool denial_errno(int err)
 {
 	return err == EACCES || err == EPERM || err == EXDEV || err == EROFS || err == EBUSY;

@@ -21,8 +21,9 @@
 
 /* Whether the kernel's sender (cred_pid, numbered in guard's PID namespace) is the process the datagram names
  * (claimed, numbered in the sender's own namespace). The answer per pair is remembered: a process sends many
- * events, and /proc is read once for it. */
-static bool sender_is_claimed(pid_t cred_pid, int claimed)
+ * events, and /proc is read once for it; that read also gives the log the sender's parent (one read, not two,
+ * for each new process). */
+static bool sender_is_claimed(struct guard_session *session, pid_t cred_pid, int claimed)
 {
 	static struct {
 		pid_t cred;
@@ -33,8 +34,11 @@ static bool sender_is_claimed(pid_t cred_pid, int claimed)
 	unsigned slot = (unsigned)cred_pid % 256;
 	if (honest[slot].cred == cred_pid && honest[slot].claimed == claimed)
 		return true;
-	if (guard_proc_own_pid(cred_pid) != claimed)
+	pid_t parent;
+	if (guard_proc_own_pid(cred_pid, &parent) != claimed)
 		return false;
+	if (session && parent > 0)
+		guard_session_note_parent(session, cred_pid, claimed, parent);
 	honest[slot].cred = cred_pid;
 	honest[slot].claimed = claimed;
 	return true;
@@ -62,7 +66,7 @@ static bool take_event(struct guard_supervision *sup)
 	/* A datagram is a process's own claim; the kernel's word on who sent it is checked against it, and a lie is
 	 * logged as one (the report flags it) rather than trusted or dropped. */
 	ev.flags &= ~(unsigned)GUARD_EVF_PID_CONTRADICTED;
-	if (pid && !sender_is_claimed(pid, ev.pid))
+	if (pid && !sender_is_claimed(sup->session, pid, ev.pid))
 		ev.flags |= GUARD_EVF_PID_CONTRADICTED;
 	if (sup->session)
 		guard_session_event(sup->session, &ev, sup->image, pid ? pid : ev.pid);
