@@ -273,7 +273,7 @@ void guard_scan_holes(struct guard_plan *plan)
 		if (r->kind != GUARD_DENY || (r->flags & (GUARD_IRULE_NEGATED | GUARD_IRULE_NAME_ONLY)))
 			continue;
 		/* guard's own state and configuration hold no user secrets to be linked to (and can be large). */
-		if (strncmp(guard_image_str(img, r->file), "(guard", 6) == 0)
+		if (strcmp(guard_image_str(img, r->file), GUARD_ORIGIN_OWN_STATE) == 0)
 			continue;
 		int depth;
 		bool deep;

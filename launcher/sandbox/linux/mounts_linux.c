@@ -76,9 +76,15 @@ static int make_mount_point(const char *path, bool is_dir)
  * mode 000, so they reveal only the names. A hidden directory is searchable (0111, not listable) and holds
  * placeholders of its own entries, so that what does not exist on the host answers ENOENT at any depth (git's
  * ~/.config/git/ignore, curl's ~/.config/curlrc: tools treat EACCES on optional config as an error), up to a
- * depth and a number of entries; below that a hidden directory is mode 000 (EACCES for everything in it). */
-#define MIRROR_DEPTH 8
-#define MIRROR_ENTRIES 50000
+ * depth and a number of entries; below that a hidden directory is mode 000 (EACCES for everything in it).
+ * The bounds are start-up time (issue 14): every name costs the sandbox's init a few calls before the command
+ * runs, and a developer's home holds caches, toolchains and checkouts of tens of thousands of names, none of them
+ * optional config a tool probes for. So names are mirrored four levels down (~/.config/TOOL/DIR/FILE), into a
+ * directory only when it is small (its st_size, which grows with its entries on every file system: a big one is
+ * a cache, a store or a checkout), and at most MIRROR_ENTRIES in all. */
+#define MIRROR_DEPTH 3
+#define MIRROR_DIR_BYTES 32768
+#define MIRROR_ENTRIES 4096
 
 static void mirror_names(int dir_fd, const char *dir, int depth, size_t *budget)
 {
@@ -107,6 +113,10 @@ static void mirror_names(int dir_fd, const char *dir, int depth, size_t *budget)
 		int sub = depth < MIRROR_DEPTH && *budget
 				  ? openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 				  : -1;
+		if (sub >= 0 && (fstat(sub, &st) != 0 || st.st_size > MIRROR_DIR_BYTES)) {
+			close(sub);
+			sub = -1;
+		}
 		if (*budget)
 			(*budget)--;
 		if (mkdir(path, sub >= 0 ? 0111 : 0) == 0 && sub >= 0)
