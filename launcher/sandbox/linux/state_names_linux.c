@@ -29,26 +29,16 @@ static const struct name_call {
 	bool if_creating; /* open, openat: only with O_CREAT (the flags follow the path) */
 	enum name_use use;
 } calls[] = {
-	{"mkdir", {-1, -1}, {0, -1}, false, NAME_MAKES},
-	{"mkdirat", {0, -1}, {1, -1}, false, NAME_MAKES},
-	{"mknod", {-1, -1}, {0, -1}, false, NAME_MAKES},
-	{"mknodat", {0, -1}, {1, -1}, false, NAME_MAKES},
-	{"rmdir", {-1, -1}, {0, -1}, false, NAME_CHANGES},
-	{"unlink", {-1, -1}, {0, -1}, false, NAME_CHANGES},
-	{"unlinkat", {0, -1}, {1, -1}, false, NAME_CHANGES},
-	{"rename", {-1, -1}, {0, 1}, false, NAME_OTHER},
-	{"renameat", {0, 2}, {1, 3}, false, NAME_OTHER},
-	{"renameat2", {0, 2}, {1, 3}, false, NAME_OTHER},
-	{"link", {-1, -1}, {1, -1}, false, NAME_MAKES},
-	{"linkat", {2, -1}, {3, -1}, false, NAME_MAKES},
-	{"symlink", {-1, -1}, {1, -1}, false, NAME_MAKES},
-	{"symlinkat", {1, -1}, {2, -1}, false, NAME_MAKES},
-	{"chmod", {-1, -1}, {0, -1}, false, NAME_CHANGES},
-	{"fchmodat", {0, -1}, {1, -1}, false, NAME_CHANGES},
-	{"fchmodat2", {0, -1}, {1, -1}, false, NAME_CHANGES},
-	{"creat", {-1, -1}, {0, -1}, false, NAME_OTHER},
-	{"openat2", {0, -1}, {1, -1}, true, NAME_OTHER},
-	{"open", {-1, -1}, {0, -1}, true, NAME_OTHER},
+	{"mkdir", {-1, -1}, {0, -1}, false, NAME_MAKES},      {"mkdirat", {0, -1}, {1, -1}, false, NAME_MAKES},
+	{"mknod", {-1, -1}, {0, -1}, false, NAME_MAKES},      {"mknodat", {0, -1}, {1, -1}, false, NAME_MAKES},
+	{"rmdir", {-1, -1}, {0, -1}, false, NAME_CHANGES},    {"unlink", {-1, -1}, {0, -1}, false, NAME_CHANGES},
+	{"unlinkat", {0, -1}, {1, -1}, false, NAME_CHANGES},  {"rename", {-1, -1}, {0, 1}, false, NAME_OTHER},
+	{"renameat", {0, 2}, {1, 3}, false, NAME_OTHER},      {"renameat2", {0, 2}, {1, 3}, false, NAME_OTHER},
+	{"link", {-1, -1}, {1, -1}, false, NAME_MAKES},       {"linkat", {2, -1}, {3, -1}, false, NAME_MAKES},
+	{"symlink", {-1, -1}, {1, -1}, false, NAME_MAKES},    {"symlinkat", {1, -1}, {2, -1}, false, NAME_MAKES},
+	{"chmod", {-1, -1}, {0, -1}, false, NAME_CHANGES},    {"fchmodat", {0, -1}, {1, -1}, false, NAME_CHANGES},
+	{"fchmodat2", {0, -1}, {1, -1}, false, NAME_CHANGES}, {"creat", {-1, -1}, {0, -1}, false, NAME_OTHER},
+	{"openat2", {0, -1}, {1, -1}, true, NAME_OTHER},      {"open", {-1, -1}, {0, -1}, true, NAME_OTHER},
 	{"openat", {0, -1}, {1, -1}, true, NAME_OTHER},
 };
 
@@ -189,8 +179,8 @@ int guard_state_names_check(const struct guard_plan *plan, const struct guard_im
 	if (!strcmp(name, "openat2") && pread(mem, &flags, sizeof flags, (off_t)req->data.args[2]) != sizeof flags)
 		flags = 0;
 	int err = 0;
-	if (c->if_creating && !(flags & O_CREAT))
-		c = NULL; /* an open that makes no name (the observer's own rule stopped it) */
+	if (c->if_creating && (!(flags & O_CREAT) || (flags & O_PATH)))
+		c = NULL; /* an open that makes no name (the observer's own rule stopped it; O_PATH ignores O_CREAT) */
 	enum name_use use = c ? c->use : NAME_OTHER;
 	if (c && c->if_creating && (flags & O_EXCL))
 		use = NAME_MAKES;
