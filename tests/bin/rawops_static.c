@@ -39,7 +39,8 @@ static int fail(const char *what, int err)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: rawops_static read PATH | path PATH | openat2 DIR REL FLAGS | write PATH TEXT | rename OLD NEW |\n"
+	fprintf(stderr, "usage: rawops_static read PATH | path PATH | openat2 DIR REL FLAGS | write PATH TEXT | rename "
+			"OLD NEW |\n"
 			"       exchange A B | link OLD NEW | symlink TARGET LINK | unlink PATH | rmdir PATH |\n"
 			"       mkdir PATH | truncate PATH LENGTH | connect PATH\n");
 	return 2;
