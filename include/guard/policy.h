@@ -110,6 +110,9 @@ struct guard_policy {
 	size_t nrules, caprules;
 	struct guard_name *env_pass, *env_drop;
 	size_t npass, capass, ndrop, capdrop;
+	/* env.set: "NAME=value" each, in source order (a later source's value for a name wins) */
+	struct guard_name *env_set;
+	size_t nset, capset;
 	struct guard_limit processes, open_files, core_dumps;
 	/* limits.memory (bytes), limits.cpu as a share ("50%", "1.5": value in thousandths of one CPU) or as a
 	 * duration ("10m": cpu_time, seconds of CPU time, RLIMIT_CPU); see launcher/limits.c. */

@@ -256,6 +256,9 @@ static void build_plan(struct run_ctx *c, enum guard_mode mode, const struct run
 static char **sandbox_env(const struct run_ctx *c, const struct guard_plan *plan, const struct run_paths *p,
 			  struct guard_strv *ov, char ***dropped)
 {
+	/* env.set first: guard's own variables, pushed after them, win */
+	for (size_t i = 0; i < c->pol.nset; i++)
+		guard_strv_push(ov, guard_xstrdup(c->pol.env_set[i].name));
 	guard_net_env(plan, ov); /* proxy variables, kept host-socket variables (net_plan.c) */
 	char **lockdown_env = c->o.lockdown ? guard_lockdown_environ(environ) : NULL;
 	char **env = guard_env_build(lockdown_env ? lockdown_env : environ, &c->pol,

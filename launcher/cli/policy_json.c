@@ -119,6 +119,8 @@ void guard_policy_json(FILE *out, const struct guard_policy *p, const char *proj
 	names(&b, "pass", p->env_pass, p->npass);
 	guard_buf_puts(&b, ",");
 	names(&b, "drop", p->env_drop, p->ndrop);
+	guard_buf_puts(&b, ",");
+	names(&b, "set", p->env_set, p->nset);
 	guard_buf_puts(&b, "},\"limits\":{"); /* null: not set */
 	limit(&b, "processes", &p->processes, true);
 	limit(&b, "open_files", &p->open_files, false);

@@ -100,12 +100,15 @@ bool guard_codex_hook_hash(const char *event_label, const char *matcher, const c
 	return true;
 }
 
-/* Claude Code's settings file: {"hooks":{"PostToolUseFailure":[{"matcher":"*","hooks":[{"type":"command",
- * "command":"...","timeout":N}]}]}} */
+/* Claude Code's settings file: {"disableDeepLinkRegistration":"disable","hooks":{"PostToolUseFailure":[{"matcher":
+ * "*","hooks":[{"type":"command","command":"...","timeout":N}]}]}}. Its claude-cli:// handler is a .desktop file
+ * in ~/.local/share/applications whose Exec= the desktop runs later, outside the sandbox: guard refuses it (never
+ * granted), so the session asks Claude Code not to try. */
 static void write_claude_settings(const char *path, const char *command)
 {
 	struct guard_buf b = {0};
-	guard_buf_puts(&b, "{\"hooks\":{\"PostToolUseFailure\":[{\"matcher\":\"*\",\"hooks\":[{\"type\":\"command\","
+	guard_buf_puts(&b, "{\"disableDeepLinkRegistration\":\"disable\","
+			   "\"hooks\":{\"PostToolUseFailure\":[{\"matcher\":\"*\",\"hooks\":[{\"type\":\"command\","
 			   "\"command\":");
 	guard_json_str(&b, command);
 	char *rest = guard_xasprintf(",\"timeout\":%d}]}]}}\n", HOOK_TIMEOUT);

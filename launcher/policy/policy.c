@@ -19,6 +19,8 @@ void guard_policy_free(struct guard_policy *p)
 		free(p->env_pass[i].name);
 	for (size_t i = 0; i < p->ndrop; i++)
 		free(p->env_drop[i].name);
+	for (size_t i = 0; i < p->nset; i++)
+		free(p->env_set[i].name);
 	guard_net_policy_free(p);
 	guard_exec_policy_free(p);
 	guard_mask_policy_free(p);
@@ -27,6 +29,7 @@ void guard_policy_free(struct guard_policy *p)
 	free(p->rules);
 	free(p->env_pass);
 	free(p->env_drop);
+	free(p->env_set);
 	free(p->interned);
 	free(p->profile);
 	free(p->extends);
@@ -61,11 +64,12 @@ void guard_policy_merge(struct guard_policy *dst, struct guard_policy *src)
 	}
 	merge_names(dst, &dst->env_pass, &dst->npass, &dst->capass, src->env_pass, src->npass);
 	merge_names(dst, &dst->env_drop, &dst->ndrop, &dst->capdrop, src->env_drop, src->ndrop);
+	merge_names(dst, &dst->env_set, &dst->nset, &dst->capset, src->env_set, src->nset);
 	guard_net_policy_merge(dst, src);
 	guard_mask_policy_merge(dst, src);
 	guard_exec_policy_merge(dst, src);
 	/* Ownership of the strings moved: forget them in src before freeing it. */
-	src->nrules = src->npass = src->ndrop = 0;
+	src->nrules = src->npass = src->ndrop = src->nset = 0;
 
 	merge_limit(dst, &dst->processes, &src->processes);
 	merge_limit(dst, &dst->open_files, &src->open_files);

@@ -70,6 +70,9 @@ int guard_trust_remove(const char *store, const char *path, struct guard_error *
  * Returns 0, or -1 with err. */
 int guard_policy_add_name(struct guard_policy *p, bool pass, const char *name, struct guard_origin at,
 			  struct guard_error *err);
+/* Add one env.set entry: NAME set to value in the sandbox. Returns 0, or -1 with err. */
+int guard_policy_add_env_set(struct guard_policy *p, const char *name, const char *value, struct guard_origin at,
+			     struct guard_error *err);
 /* Move every entry of src to the end of dst; limits and reserved keys set in src override dst's; origins are
  * re-interned in dst. src is left empty. */
 void guard_policy_merge(struct guard_policy *dst, struct guard_policy *src);

@@ -65,6 +65,9 @@ static int width_of(const struct guard_policy *p)
 	for (size_t i = 0; i < p->ndrop; i++)
 		if (strlen(p->env_drop[i].name) > w)
 			w = strlen(p->env_drop[i].name);
+	for (size_t i = 0; i < p->nset; i++)
+		if (strlen(p->env_set[i].name) > w)
+			w = strlen(p->env_set[i].name);
 	return w > MAX_WIDTH ? MAX_WIDTH : (int)w;
 }
 
@@ -88,6 +91,8 @@ void guard_policy_print(FILE *out, const struct guard_policy *p)
 	}
 	names(out, width, "env.pass", p->env_pass, p->npass);
 	names(out, width, "env.drop", p->env_drop, p->ndrop);
+	if (p->nset)
+		names(out, width, "env.set", p->env_set, p->nset);
 	fprintf(out, "limits:\n");
 	limit(out, width, "processes", &p->processes, "(not set: inherited)");
 	limit(out, width, "open_files", &p->open_files, "(not set: inherited)");

@@ -210,6 +210,9 @@ static void find_loosening(const struct guard_policy *cur, const struct guard_po
 	for (size_t i = 0; i < add->npass; i++)
 		consider(l, add->env_pass[i].at, "env.pass \"%s\" keeps variables that guard drops",
 			 add->env_pass[i].name);
+	for (size_t i = 0; i < add->nset; i++)
+		consider(l, add->env_set[i].at, "env.set \"%s\" changes what the sandbox's programs are told",
+			 add->env_set[i].name);
 	if (add->processes.set && cur->processes.set && add->processes.value > cur->processes.value)
 		consider(l, add->processes.at, "limits.processes %lld raises the limit of %lld", add->processes.value,
 			 cur->processes.value);

@@ -196,3 +196,27 @@ int guard_policy_add_name(struct guard_policy *p, bool pass, const char *name, s
 	(*arr)[(*n)++] = (struct guard_name){.name = guard_xstrdup(name), .at = at};
 	return 0;
 }
+
+int guard_policy_add_env_set(struct guard_policy *p, const char *name, const char *value, struct guard_origin at,
+			     struct guard_error *err)
+{
+	if (check_text(name, "env.set: ", at, err) < 0)
+		return -1;
+	bool word = isalpha((unsigned char)name[0]) || name[0] == '_';
+	for (const char *c = name; *c && word; c++)
+		word = isalnum((unsigned char)*c) || *c == '_';
+	if (!word)
+		return fail(err, at, "name one variable: letters, digits and _, not starting with a digit",
+			    "env.set: \"%s\" is not a variable name", name);
+	/* guard sets these after env.set: an entry would do nothing */
+	if (!strncmp(name, "GUARD_", 6) || !strncmp(name, "LD_", 3) || !strcmp(name, "TMPDIR"))
+		return fail(err, at, "remove it: guard sets this variable itself", "env.set: %s is guard's own", name);
+	for (const char *c = value; *c; c++)
+		if ((unsigned char)*c < 0x20 && *c != '\t')
+			return fail(err, at, "remove the control character",
+				    "env.set: the value of %s contains a control character", name);
+	p->env_set = guard_grow(p->env_set, &p->capset, p->nset + 1, sizeof *p->env_set);
+	at.file = guard_policy_intern(p, at.file ? at.file : "");
+	p->env_set[p->nset++] = (struct guard_name){.name = guard_xasprintf("%s=%s", name, value), .at = at};
+	return 0;
+}

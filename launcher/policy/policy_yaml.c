@@ -46,7 +46,7 @@ static int yfail(struct yload *L, unsigned line, unsigned col, const char *hint,
 static const char *const TOP_KEYS[] = {"files",   "env",         "limits", "exec",        "network", "mask_output",
 				       "extends", "description", "state",  "passthrough", NULL};
 static const char *const FILES_KEYS[] = {"read", "write", "deny", "protect", NULL}; /* guard_rule_kind order */
-static const char *const ENV_KEYS[] = {"pass", "drop", NULL};
+static const char *const ENV_KEYS[] = {"pass", "drop", "set", NULL};
 static const char *const LIMITS_KEYS[] = {"processes",  "open_files", "memory",          "cpu",
 					  "core_dumps", "log",        "log_free_margin", NULL};
 static const char *const PASSTHROUGH_NAMES[] = {"gpu", "docker", "display", "ssh-agent", "git-worktrees", NULL};
@@ -243,11 +243,34 @@ static int files_section(struct yload *L, const struct yd_node *v)
 	return 0;
 }
 
+/* env.set: a map of variable names to the values the sandbox gets, whatever the caller's environment holds. */
+static int env_set_section(struct yload *L, const struct yd_node *v)
+{
+	if (yd_is_null(v))
+		return 0;
+	if (v->type != YD_MAP)
+		return NFAIL(L, v, "write one \"NAME: value\" per line", "env.set must be a map of names to values");
+	for (size_t i = 0; i < v->n; i += 2) {
+		const struct yd_node *val = v->kid[i + 1];
+		if (val->type != YD_SCALAR)
+			return NFAIL(L, val, "write the value as one string (quoted: \"1\")",
+				     "env.set: the value of %s must be a string", v->kid[i]->text);
+		if (guard_policy_add_env_set(L->p, v->kid[i]->text, val->text, origin(L, v->kid[i]), L->err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int env_section(struct yload *L, const struct yd_node *v)
 {
 	if (check_map(L, v, "env", ENV_KEYS) < 0)
 		return -1;
 	for (size_t i = 0; v && v->type == YD_MAP && i < v->n; i += 2) {
+		if (!strcmp(v->kid[i]->text, "set")) {
+			if (env_set_section(L, v->kid[i + 1]) < 0)
+				return -1;
+			continue;
+		}
 		bool pass = strcmp(v->kid[i]->text, "pass") == 0;
 		if (each_string(L, v->kid[i + 1], pass ? "env.pass" : "env.drop", name_item, pass) < 0)
 			return -1;

@@ -2,6 +2,7 @@
  *
  * Statically linked, no libc file wrappers: no LD_PRELOAD shim sees these calls, only the kernel boundary decides.
  *   read PATH                       print the file
+ *   path PATH                       open PATH with O_PATH (names it: nothing read), silent
  *   openat2 DIR REL FLAGS           open REL under DIR with RESOLVE_* FLAGS (comma list of beneath, in_root,
  *                                   no_symlinks, no_magiclinks, no_xdev, cached; or "none") and print it
  *   write PATH TEXT                 create or truncate PATH and write TEXT
@@ -38,7 +39,8 @@ static int fail(const char *what, int err)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: rawops_static read PATH | openat2 DIR REL FLAGS | write PATH TEXT | rename OLD NEW |\n"
+	fprintf(stderr, "usage: rawops_static read PATH | path PATH | openat2 DIR REL FLAGS | write PATH TEXT | rename "
+			"OLD NEW |\n"
 			"       exchange A B | link OLD NEW | symlink TARGET LINK | unlink PATH | rmdir PATH |\n"
 			"       mkdir PATH | truncate PATH LENGTH | connect PATH\n");
 	return 2;
@@ -111,6 +113,8 @@ int main(int argc, char **argv)
 	if (strcmp(op, "read") == 0 && argc == 3) {
 		fd = syscall(SYS_openat, AT_FDCWD, a, O_RDONLY | O_CLOEXEC);
 		return fd < 0 ? fail(a, errno) : cat_fd(fd, a);
+	} else if (strcmp(op, "path") == 0 && argc == 3) {
+		r = syscall(SYS_openat, AT_FDCWD, a, O_PATH | O_CLOEXEC);
 	} else if (strcmp(op, "openat2") == 0 && argc == 5) {
 		struct open_how how = {.flags = O_RDONLY | O_CLOEXEC};
 		if (parse_resolve(argv[4], &how.resolve) < 0)

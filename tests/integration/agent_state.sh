@@ -9,9 +9,10 @@
 # directory admits only the file's own names (the observer: state_names.h). Landlock-only mode cannot grant those
 # names without opening $HOME: the save fails and guard says why at start.
 . "$(dirname "$0")/../lib.sh"
+needs python3
 setup_world
 SAVE=$(helper state_save_static)
-[ -n "$SAVE" ] || { t_skip_n 17 "state files" "helper state_save_static not built (make tests)"; t_done; }
+[ -n "$SAVE" ] || { t_skip_n 19 "state files" "helper state_save_static not built (make tests)"; t_done; }
 _put "$HOME/.claude.json" '{"numStartups": 1}'
 
 if have_userns; then
@@ -37,12 +38,31 @@ if have_userns; then
 	t_refused "namespaces: a hidden entry of the home cannot be removed"
 	gr --profile claude-code -- mkdir "$HOME/.local/x"
 	t_refused "namespaces: nor a directory made below the home"
+	# What the kernel answers before any rule stays its answer (nothing is made or removed either way): an existing
+	# name is EEXIST to a call that would make it (Claude Code's mkdir of its existing ~/.claude), an absent one is
+	# ENOENT to a call that would remove it or make something in it; a new name is still refused.
+	gr --profile claude-code -- python3 -c '
+import errno, os, sys
+h = os.environ["HOME"]
+def e(f, *a):
+    try:
+        f(*a)
+        return "made"
+    except OSError as x:
+        return errno.errorcode[x.errno]
+print(e(os.mkdir, h + "/.claude"), e(os.mkdir, h + "/.bashrc"), e(os.symlink, "x", h + "/.gitconfig"),
+      e(os.open, h + "/.gitconfig", os.O_CREAT | os.O_EXCL | os.O_WRONLY), e(os.mkdir, h + "/.nothere/x"),
+      e(os.unlink, h + "/.nothere"), e(os.rmdir, h + "/.nothere"), e(os.mkdir, h + "/.newdir"),
+      e(os.open, h + "/.newfile", os.O_CREAT | os.O_EXCL | os.O_WRONLY))'
+	t_eq "namespaces: existing names EEXIST, absent ones ENOENT, new names EACCES" \
+		"EEXIST EEXIST EEXIST EEXIST ENOENT ENOENT ENOENT EACCES EACCES" "$OUT"
+	t_eq "namespaces: ... none of them made on the host" "" "$(cd "$HOME" && ls -d .nothere .newdir .newfile 2>/dev/null)"
 	gr --profile claude-code -- cat "$HOME/.ssh/id_rsa"
 	t_denied "namespaces: ~/.ssh/id_rsa still denied" id_rsa
 	gr --profile claude-code --dry-run -- true
 	t_match "namespaces: --dry-run lists the state copy" "state-copy +$HOME/\.claude\.json" "$OUT"
 else
-	t_skip_n 14 "namespaces mode: state file saved by rename" "no user namespaces here"
+	t_skip_n 16 "namespaces mode: state file saved by rename" "no user namespaces here"
 fi
 
 # Landlock-only: nothing may be created in $HOME; guard says so at start instead of letting the save fail mutely.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # rlimits (no core dumps, limits.processes, limits.open_files) and the environment (secret-looking variables
-# dropped, env.pass keeps one, env.drop drops more, PATH/HOME kept).
+# dropped, env.pass keeps one, env.drop drops more, env.set sets one, PATH/HOME kept).
 . "$(dirname "$0")/../lib.sh"
 needs python3
 setup_world
@@ -116,6 +116,30 @@ gr -- env
 t_match "env.pass glob AWS_* keeps AWS_PROFILE" '^AWS_PROFILE=' "$OUT"
 t_out_nomatch "env.pass glob AWS_* does not keep GITHUB_TOKEN" '^GITHUB_TOKEN='
 rm -f "$XDG_CONFIG_HOME/guard/config.yaml"
+
+# --- env.set: a profile's value (claude-code turns its updater off), overridden by your config's; guard's own
+# variables are not for it; an untrusted project file may not set any
+gr --profile claude-code -- env
+t_match "env.set: the claude-code profile sets DISABLE_AUTOUPDATER=1" '^DISABLE_AUTOUPDATER=1$' "$OUT"
+t_match "env.set: ... and CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL=1" \
+	'^CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL=1$' "$OUT"
+user_config 'env:
+  set: {DISABLE_AUTOUPDATER: "0", MY_SETTING: "a b=c"}'
+DISABLE_AUTOUPDATER=7 MY_SETTING=host gr --profile claude-code -- env
+t_eq "env.set: your config's value wins over the profile's and the caller's, once" "DISABLE_AUTOUPDATER=0
+MY_SETTING=a b=c" "$(printf '%s\n' "$OUT" | grep -E '^(DISABLE_AUTOUPDATER|MY_SETTING)=' | sort)"
+user_config 'env:
+  set: {LD_PRELOAD: /tmp/x.so}'
+gr -- true
+t_eq "env.set: guard's own LD_PRELOAD is refused at start (exit 125)" 125 "$RC"
+t_match "env.set: ... with the reason" "LD_PRELOAD is guard's own" "$ERR"
+rm -f "$XDG_CONFIG_HOME/guard/config.yaml"
+project_config 'env:
+  set: {DISABLE_AUTOUPDATER: "0"}'
+gr -- true
+t_eq "env.set in an untrusted project file: refused (exit 125)" 125 "$RC"
+t_match "env.set in an untrusted project file: ... may only tighten" "env.set .*may only tighten" "$ERR"
+rm -f "$PROJECT/.guard.yaml"
 
 # --- a dropped variable is not visible through the init's /proc/1/environ either
 gr -- sh -c 'tr "\0" "\n" < /proc/1/environ'

@@ -391,9 +391,11 @@ static const struct guard_image_rule *verdict(const struct guard_plan *plan, con
 }
 
 /* What the stopped caller of w asks for, read from its memory while it waits: the target (path or address), an
- * exec's argv, and whether an open writes (*op) or wants a directory. */
+ * exec's argv, and whether an open writes (*op), wants a directory, or only names the file (O_PATH: the kernel
+ * reads and writes nothing through such a descriptor and Landlock does not check it, so it is no access; what is
+ * later done through it, a read of /proc/self/fd/N or an execveat, is an open or exec of its own, watched). */
 static void read_call(const struct seccomp_notif *req, const struct watched *w, char *target, size_t tlen, char *argv,
-		      size_t alen, unsigned *nargv, enum guard_op *op, bool *is_dir)
+		      size_t alen, unsigned *nargv, enum guard_op *op, bool *is_dir, bool *path_only)
 {
 	struct mem m = {(pid_t)req->pid, -1};
 	uint64_t a = req->data.args[w->path_arg];
@@ -409,11 +411,13 @@ static void read_call(const struct seccomp_notif *req, const struct watched *w, 
 		if ((fl & O_ACCMODE) != O_RDONLY || (fl & (O_CREAT | O_TRUNC)))
 			*op = GUARD_OP_WRITE;
 		*is_dir = fl & O_DIRECTORY;
+		*path_only = fl & O_PATH;
 	} else if (strcmp(w->name, "openat2") == 0) {
 		uint64_t fl = 0;
 		if (mem_read(&m, req->data.args[2], &fl, sizeof fl, false) == sizeof fl &&
 		    ((fl & O_ACCMODE) != O_RDONLY || (fl & (O_CREAT | O_TRUNC))))
 			*op = GUARD_OP_WRITE;
+		*path_only = fl & O_PATH;
 	}
 	if (m.fd >= 0)
 		close(m.fd);
@@ -541,9 +545,9 @@ static int observer_serve(int notify_fd, struct observer *o)
 	char target[4096] = "", argv[4096];
 	unsigned nargv = 0;
 	enum guard_op op = w ? w->op : GUARD_OP_READ;
-	bool is_dir = false;
+	bool is_dir = false, path_only = false;
 	if (w)
-		read_call(req, w, target, sizeof target, argv, sizeof argv, &nargv, &op, &is_dir);
+		read_call(req, w, target, sizeof target, argv, sizeof argv, &nargv, &op, &is_dir, &path_only);
 	/* exec.deny for an exec the shim did not see (exec_rules.c): refused here */
 	const struct guard_image_rule *xr =
 		op == GUARD_OP_EXEC && target[0] && sup->image
@@ -555,7 +559,7 @@ static int observer_serve(int notify_fd, struct observer *o)
 	 * short-lived process is gone (with its /proc/<pid>/cwd and root) right after we let it continue. */
 	char *cwd = NULL, *path = NULL;
 	bool missing = false;
-	if (w && target[0]) {
+	if (w && target[0] && !path_only) {
 		/* The cwd goes into the event where it says something: an exec (where a command ran), a relative name. */
 		char **want_cwd = op == GUARD_OP_EXEC || target[0] != '/' ? &cwd : NULL;
 		path = op == GUARD_OP_CONNECT ? guard_xstrdup(target)
@@ -600,7 +604,7 @@ static int observer_serve(int notify_fd, struct observer *o)
 	/* An exec carrying the magic is the shim's: judged by exec.deny above, and logged by the shim itself unless
 	 * refused here (a process that put the magic there to skip exec.deny). */
 	bool shims = w && w->always && !xr && req->data.arch == o->arch && req->data.args[w->magic_arg] == o->magic;
-	if (!w || !valid || !target[0] || !sup->session || missing || shims)
+	if (!w || !valid || !target[0] || !sup->session || missing || shims || path_only)
 		goto done;
 	if (guard_dedup_first(o->seen, (pid_t)req->pid, op, path)) {
 		int err;

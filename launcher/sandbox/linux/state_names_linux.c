@@ -6,29 +6,40 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "lib/guard.h"
 #include "sandbox/linux/plan_linux.h"
 #include "sandbox/linux/proc_path.h"
 #include "sandbox/linux/state_names.h"
 
+/* What a call does with the names it is given, which decides what the kernel would answer before any rule: a
+ * name that only gets made is EEXIST when it is there already (mkdir of an existing ~/.claude), and a name that
+ * only gets removed or changed is ENOENT when it is not; either way nothing is made or removed. */
+enum name_use {
+	NAME_MAKES,   /* mkdir, mknod, symlink, the new name of link; open only with O_CREAT|O_EXCL */
+	NAME_CHANGES, /* unlink, rmdir, chmod: the name must exist */
+	NAME_OTHER,   /* rename (both names), creat (truncates), open without O_EXCL (opens what is there) */
+};
+
 /* Where each call keeps the names it makes or removes: (dirfd, path) argument pairs, -1 for none or AT_FDCWD. */
 static const struct name_call {
 	const char *name;
 	int dirfd[2], path[2];
 	bool if_creating; /* open, openat: only with O_CREAT (the flags follow the path) */
+	enum name_use use;
 } calls[] = {
-	{"mkdir", {-1, -1}, {0, -1}, false},    {"mkdirat", {0, -1}, {1, -1}, false},
-	{"mknod", {-1, -1}, {0, -1}, false},    {"mknodat", {0, -1}, {1, -1}, false},
-	{"rmdir", {-1, -1}, {0, -1}, false},    {"unlink", {-1, -1}, {0, -1}, false},
-	{"unlinkat", {0, -1}, {1, -1}, false},  {"rename", {-1, -1}, {0, 1}, false},
-	{"renameat", {0, 2}, {1, 3}, false},    {"renameat2", {0, 2}, {1, 3}, false},
-	{"link", {-1, -1}, {1, -1}, false},     {"linkat", {2, -1}, {3, -1}, false},
-	{"symlink", {-1, -1}, {1, -1}, false},  {"symlinkat", {1, -1}, {2, -1}, false},
-	{"chmod", {-1, -1}, {0, -1}, false},    {"fchmodat", {0, -1}, {1, -1}, false},
-	{"fchmodat2", {0, -1}, {1, -1}, false}, {"creat", {-1, -1}, {0, -1}, false},
-	{"openat2", {0, -1}, {1, -1}, true},    {"open", {-1, -1}, {0, -1}, true},
-	{"openat", {0, -1}, {1, -1}, true},
+	{"mkdir", {-1, -1}, {0, -1}, false, NAME_MAKES},      {"mkdirat", {0, -1}, {1, -1}, false, NAME_MAKES},
+	{"mknod", {-1, -1}, {0, -1}, false, NAME_MAKES},      {"mknodat", {0, -1}, {1, -1}, false, NAME_MAKES},
+	{"rmdir", {-1, -1}, {0, -1}, false, NAME_CHANGES},    {"unlink", {-1, -1}, {0, -1}, false, NAME_CHANGES},
+	{"unlinkat", {0, -1}, {1, -1}, false, NAME_CHANGES},  {"rename", {-1, -1}, {0, 1}, false, NAME_OTHER},
+	{"renameat", {0, 2}, {1, 3}, false, NAME_OTHER},      {"renameat2", {0, 2}, {1, 3}, false, NAME_OTHER},
+	{"link", {-1, -1}, {1, -1}, false, NAME_MAKES},       {"linkat", {2, -1}, {3, -1}, false, NAME_MAKES},
+	{"symlink", {-1, -1}, {1, -1}, false, NAME_MAKES},    {"symlinkat", {1, -1}, {2, -1}, false, NAME_MAKES},
+	{"chmod", {-1, -1}, {0, -1}, false, NAME_CHANGES},    {"fchmodat", {0, -1}, {1, -1}, false, NAME_CHANGES},
+	{"fchmodat2", {0, -1}, {1, -1}, false, NAME_CHANGES}, {"creat", {-1, -1}, {0, -1}, false, NAME_OTHER},
+	{"openat2", {0, -1}, {1, -1}, true, NAME_OTHER},      {"open", {-1, -1}, {0, -1}, true, NAME_OTHER},
+	{"openat", {0, -1}, {1, -1}, true, NAME_OTHER},
 };
 
 bool guard_state_names_needed(const struct guard_plan *plan)
@@ -102,6 +113,40 @@ const char *guard_state_names_own(const struct guard_plan *plan, const char *pat
 	return path[0] == '/' ? state_file_of(plan, path, &inside) : NULL;
 }
 
+/* Does path exist (errno ENOENT when not) as the stopped process pid sees its file system? */
+static bool in_view(pid_t pid, const char *path)
+{
+	struct stat st;
+	char *p = guard_xasprintf("/proc/%d/root%s", (int)pid, path);
+	int rc = lstat(p, &st);
+	int saved = errno;
+	free(p);
+	errno = saved;
+	return rc == 0;
+}
+
+/* Would the kernel fail the call on this name before it reached any rule, making or removing nothing? Its
+ * directory missing (ENOENT), the name there already for a call that only makes it (EEXIST), or missing for one
+ * that only removes or changes it (ENOENT). Then it gets the kernel's own answer, not guard's EACCES: a tool
+ * that makes ~/.claude when it is missing expects EEXIST when it is not; an absent name looks absent. A name
+ * made or removed in between by another thread is one the private home admits anyway (racy like every
+ * seccomp-notify check, state_names.h). */
+static bool kernel_answers(pid_t pid, const char *path, enum name_use use)
+{
+	const char *slash = strrchr(path, '/');
+	if (slash && slash != path) {
+		char *dir = guard_xasprintf("%.*s", (int)(slash - path), path);
+		bool gone = !in_view(pid, dir) && errno == ENOENT;
+		free(dir);
+		if (gone)
+			return true;
+	}
+	if (use == NAME_OTHER)
+		return false;
+	bool there = in_view(pid, path);
+	return use == NAME_MAKES ? there : !there && errno == ENOENT;
+}
+
 /* 0: the name may be made or removed; EACCES: it is in a private state directory, not the state file's own
  * name, and no rule grants it (a tree bound back read-only answers for itself: EROFS). */
 static int verdict(const struct guard_plan *plan, const struct guard_image *img, const char *path)
@@ -134,12 +179,15 @@ int guard_state_names_check(const struct guard_plan *plan, const struct guard_im
 	if (!strcmp(name, "openat2") && pread(mem, &flags, sizeof flags, (off_t)req->data.args[2]) != sizeof flags)
 		flags = 0;
 	int err = 0;
-	if (c->if_creating && !(flags & O_CREAT))
-		c = NULL; /* an open that makes no name (the observer's own rule stopped it) */
+	if (c->if_creating && (!(flags & O_CREAT) || (flags & O_PATH)))
+		c = NULL; /* an open that makes no name (the observer's own rule stopped it; O_PATH ignores O_CREAT) */
+	enum name_use use = c ? c->use : NAME_OTHER;
+	if (c && c->if_creating && (flags & O_EXCL))
+		use = NAME_MAKES;
 	for (int k = 0; c && k < 2 && c->path[k] >= 0 && !err; k++) {
 		char *path = call_path(req, mem, c->dirfd[k], c->path[k]);
-		if (path)
-			err = verdict(plan, img, path);
+		if (path && (err = verdict(plan, img, path)) && kernel_answers((pid_t)req->pid, path, use))
+			err = 0;
 		free(path);
 	}
 	close(mem);
