@@ -1,4 +1,4 @@
-/* macOS has no pipe2 and no SOCK_CLOEXEC: the flags follow the call. */
+/* macOS has no pipe2, no SOCK_CLOEXEC and no accept4: the flags follow the call. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -55,4 +55,16 @@ int guard_socketpair_cloexec(int domain, int type, int protocol, int sv[2])
 	if (set_flags(sv[0], false) != 0 || set_flags(sv[1], false) != 0)
 		return close_both(sv);
 	return 0;
+}
+
+int guard_accept_cloexec(int listen_fd)
+{
+	int fd = accept(listen_fd, NULL, NULL);
+	if (fd >= 0 && set_flags(fd, false) != 0) {
+		int err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
 }

@@ -1,18 +1,9 @@
-/* Telling the program behind a refused proxy request (proxy_conn.h): most tools show an HTTPS proxy's refusal as
- * a bare status ("CONNECT tunnel failed, response 403"), never the body that explains it. Before the proxy
- * answers, while the client waits for it, guard finds the process that holds the client's end of the connection
- * and writes its one line to that process's stderr, by the shim's reader rules: a pipe or a file (a tool's captured
- * output) gets it, a terminal only in canonical mode and never an agent's (its TUI), nothing with --quiet.
- *
- * The client's socket is found the kernel's way: its inode in the TCP table of the connection's network namespace
- * (/proc/PID/net/tcp of a process in that namespace), then the process with that inode among its descriptors.
- * The line is written through a duplicate of the process's own descriptor 2 (pidfd_getfd), never by opening a path:
- * a sandboxed program can point its stderr at a file it may only read, and guard (maybe root) must not write there
- * for it. */
+/* The process behind a proxy connection, the Linux way (proxy_peer.h). The client's socket is found the kernel's
+ * way: its inode in the TCP table of the connection's network namespace (/proc/PID/net/tcp of a process in that
+ * namespace), then the process with that inode among its descriptors; its stderr is duplicated with pidfd_getfd. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,12 +12,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <termios.h>
 #include <unistd.h>
 #include <linux/sockios.h>
 
 #include "lib/proc.h"
-#include "net/proxy_conn.h"
+#include "net/proxy_peer.h"
 
 /* "0100007F:D431" as /proc/net/tcp writes an IPv4 endpoint (tcp6: 32 hex digits, each 32-bit word in host order). */
 static void endpoint_text(const struct sockaddr_storage *ss, char *out, size_t len)
@@ -97,7 +87,7 @@ static bool descendant(pid_t pid)
 }
 
 /* The pid (host's numbering) of the session's process holding the client's end of cfd; 0 when none. */
-static pid_t client_pid(int cfd)
+pid_t proxy_peer_pid(int cfd)
 {
 	struct sockaddr_storage peer, self;
 	socklen_t pl = sizeof peer, sl = sizeof self;
@@ -150,67 +140,18 @@ static pid_t client_pid(int cfd)
 	return found;
 }
 
-/* Is there a reader on this descriptor who can act on guard's line? (the shim's reader_on_stderr) */
-static bool reader_on(int fd, bool agent)
+int proxy_peer_stderr(pid_t pid)
 {
-	struct termios t;
-	if (tcgetattr(fd, &t) != 0)
-		return true;
-	return !agent && (t.c_lflag & ICANON);
-}
-
-/* Write the line without ever blocking the proxy on a full pipe (the descriptor's flags are shared with the
- * program's own: they stay as they are). A line lost is better than a stalled client. */
-static void write_unblocked(int fd, const char *line)
-{
-	size_t len = strlen(line);
-	struct stat st;
-	if (fstat(fd, &st) != 0)
-		return;
-	if (S_ISSOCK(st.st_mode)) {
-		(void)!send(fd, line, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		return;
-	}
-	if (S_ISFIFO(st.st_mode)) {
-		int used = 0, cap = fcntl(fd, F_GETPIPE_SZ);
-		if (len > PIPE_BUF || cap <= 0 || ioctl(fd, FIONREAD, &used) != 0 || (size_t)(cap - used) < len)
-			return; /* atomic only up to PIPE_BUF; no room: skip */
-	}
-	(void)!write(fd, line, len);
-}
-
-/* Once per process and target, like the shim's lines. */
-static bool first_time(struct guard_proxy *px, pid_t pid, const char *target)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (const char *p = target; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	bool fresh = true;
-	pthread_mutex_lock(&px->mu);
-	for (size_t i = 0; i < TOLD_MAX && fresh; i++)
-		fresh = !(px->told[i].pid == pid && px->told[i].hash == h);
-	if (fresh)
-		px->told[px->ntold++ % TOLD_MAX] = (struct told){pid, h};
-	pthread_mutex_unlock(&px->mu);
-	return fresh;
-}
-
-void proxy_tell_client(struct conn *c, const char *target, const char *line)
-{
-	const struct guard_net *n = c->px->net;
-	if (n->quiet)
-		return;
-	pid_t pid = client_pid(c->cfd);
-	if (pid <= 0 || !first_time(c->px, pid, target))
-		return;
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0)
-		return;
+		return -1;
 	int fd = (int)syscall(SYS_pidfd_getfd, pidfd, 2, 0);
 	close(pidfd);
-	if (fd < 0)
-		return;
-	if (reader_on(fd, n->agent))
-		write_unblocked(fd, line);
-	close(fd);
+	return fd;
+}
+
+bool proxy_pipe_room(int fd, size_t len)
+{
+	int used = 0, cap = fcntl(fd, F_GETPIPE_SZ);
+	return cap > 0 && ioctl(fd, FIONREAD, &used) == 0 && cap - used >= 0 && (size_t)(cap - used) >= len;
 }

@@ -1,0 +1,19 @@
+/* The process behind a client connection of guard's proxy, to tell it about a refusal (proxy_tell.c). Finding it
+ * and reaching its stderr are the kernel's business: proxy_peer_linux.c (the TCP table of the connection's network
+ * namespace, pidfd_getfd), proxy_peer_darwin.c. */
+#ifndef GUARD_NET_PROXY_PEER_H
+#define GUARD_NET_PROXY_PEER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The pid of the session's process holding the client's end of the proxy's connection cfd; 0 when none is found
+ * (the client is gone, or the platform cannot tell). */
+pid_t proxy_peer_pid(int cfd);
+/* A duplicate of that process's descriptor 2 (close-on-exec), or -1. */
+int proxy_peer_stderr(pid_t pid);
+/* Does the pipe fd have room for len more bytes now (a write of them would not block)? */
+bool proxy_pipe_room(int fd, size_t len);
+
+#endif
