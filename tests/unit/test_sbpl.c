@@ -353,7 +353,8 @@ static void decisions(void)
 	       "the shim is readable and mappable");
 	TAP_OK(!strstr(t, "com.apple.SecurityServer") && strstr(t, "com.apple.trustd.agent"),
 	       "the keychain's services are closed, trustd (TLS) is open");
-	TAP_OK(!strstr(t, "network-outbound") && !strstr(t, "network*"), "network none: no network rule at all");
+	TAP_OK(!strstr(t, "network-outbound") && !strstr(t, "network*") && !strstr(t, "com.apple.dnssd.service"),
+	       "network none: no network rule at all, no resolver");
 	free(t);
 
 	w.in.net = GUARD_SBPL_NET_PROXY;
@@ -526,6 +527,13 @@ static void network_allow_list(void)
 		       !strstr(t, "10.0.0.5") && !strstr(t, "github"),
 	       "exactly four outbound rules (the proxy, three services); no host name or remote address in the "
 	       "profile");
+	TAP_OK(!strstr(t, "com.apple.dnssd.service"),
+	       "no resolver inside: mDNSResponder's service is closed (the proxy resolves names, as on Linux)");
+	free(t);
+	w.in.net = GUARD_SBPL_NET_OPEN;
+	t = generate(&w);
+	TAP_OK(t && strstr(t, "(allow mach-lookup (global-name \"com.apple.dnssd.service\")"),
+	       "the open network (network.allow [\"*\"]) has the resolver");
 	free(t);
 	/* Linux's rule for a loopback entry with :* (net_plan.c): reached only through the proxy, not a port range. */
 	TAP_OK(w.plan.notes.n > 0 && strstr(w.plan.notes.v[w.plan.notes.n - 1], "localhost:*"),

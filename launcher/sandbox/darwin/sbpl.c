@@ -9,11 +9,6 @@
 #include "sandbox/darwin/sbpl.h"
 #include "sandbox/darwin/sbpl_gen.h"
 
-void sbpl_comment(struct sbpl_gen *g, const char *text)
-{
-	fprintf(g->out, "\n; %s\n", text);
-}
-
 /* Processes, system calls Seatbelt mediates, IPC and the mach services: what a process needs to run at all. */
 static void section_process(struct sbpl_gen *g)
 {

@@ -74,6 +74,8 @@ void sbpl_section_network(struct sbpl_gen *g)
 	case GUARD_SBPL_NET_OPEN:
 		sbpl_comment(g, "network: open (network.allow: [\"*\"])");
 		sbpl_rule(g, "allow", "network* system-socket", NULL, "guard: network.allow [\"*\"]");
+		sbpl_rule(g, "allow", "mach-lookup", "(global-name \"com.apple.dnssd.service\")",
+			  "guard: network.allow [\"*\"]: name lookups (mDNSResponder)");
 		break;
 	}
 	if (g->in->host_sockets && g->in->host_sockets[0]) {
