@@ -36,9 +36,9 @@ int guard_pipe_cloexec(int p[2], bool nonblock)
 	return 0;
 }
 
-int guard_socket_cloexec(int domain, int type, int protocol)
+/* A new descriptor (or -1 as the call returned it) made close-on-exec, or closed when that fails. */
+static int cloexec_or_close(int fd)
 {
-	int fd = socket(domain, type, protocol);
 	if (fd >= 0 && set_flags(fd, false) != 0) {
 		int err = errno;
 		close(fd);
@@ -46,6 +46,11 @@ int guard_socket_cloexec(int domain, int type, int protocol)
 		return -1;
 	}
 	return fd;
+}
+
+int guard_socket_cloexec(int domain, int type, int protocol)
+{
+	return cloexec_or_close(socket(domain, type, protocol));
 }
 
 int guard_socketpair_cloexec(int domain, int type, int protocol, int sv[2])
@@ -59,12 +64,5 @@ int guard_socketpair_cloexec(int domain, int type, int protocol, int sv[2])
 
 int guard_accept_cloexec(int listen_fd)
 {
-	int fd = accept(listen_fd, NULL, NULL);
-	if (fd >= 0 && set_flags(fd, false) != 0) {
-		int err = errno;
-		close(fd);
-		errno = err;
-		return -1;
-	}
-	return fd;
+	return cloexec_or_close(accept(listen_fd, NULL, NULL));
 }
