@@ -279,12 +279,11 @@ struct guard_proxy *guard_proxy_start(struct guard_net *net, int listen_fd, int 
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	px->acceptor_running = pthread_create(&px->acceptor, NULL, acceptor_main, px) == 0;
-	int err = errno;
+	int rc = pthread_create(&px->acceptor, NULL, acceptor_main, px);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	errno = err;
+	px->acceptor_running = rc == 0;
 	if (!px->acceptor_running) {
-		guard_note("could not start the network proxy: %s", strerror(errno));
+		guard_note("could not start the network proxy: %s", strerror(rc));
 		guard_net_listeners_give_up(net); /* nobody receives init's listeners */
 	}
 	return px;
