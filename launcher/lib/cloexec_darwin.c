@@ -1,4 +1,4 @@
-/* macOS has no pipe2 and no SOCK_CLOEXEC: the flags follow the call. */
+/* macOS has no pipe2, no SOCK_CLOEXEC and no accept4: the flags follow the call. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -36,9 +36,9 @@ int guard_pipe_cloexec(int p[2], bool nonblock)
 	return 0;
 }
 
-int guard_socket_cloexec(int domain, int type, int protocol)
+/* A new descriptor (or -1 as the call returned it) made close-on-exec, or closed when that fails. */
+static int cloexec_or_close(int fd)
 {
-	int fd = socket(domain, type, protocol);
 	if (fd >= 0 && set_flags(fd, false) != 0) {
 		int err = errno;
 		close(fd);
@@ -48,6 +48,11 @@ int guard_socket_cloexec(int domain, int type, int protocol)
 	return fd;
 }
 
+int guard_socket_cloexec(int domain, int type, int protocol)
+{
+	return cloexec_or_close(socket(domain, type, protocol));
+}
+
 int guard_socketpair_cloexec(int domain, int type, int protocol, int sv[2])
 {
 	if (socketpair(domain, type, protocol, sv) != 0)
@@ -55,4 +60,9 @@ int guard_socketpair_cloexec(int domain, int type, int protocol, int sv[2])
 	if (set_flags(sv[0], false) != 0 || set_flags(sv[1], false) != 0)
 		return close_both(sv);
 	return 0;
+}
+
+int guard_accept_cloexec(int listen_fd)
+{
+	return cloexec_or_close(accept(listen_fd, NULL, NULL));
 }

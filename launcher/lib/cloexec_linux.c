@@ -1,4 +1,4 @@
-/* The atomic forms: pipe2 and SOCK_CLOEXEC. */
+/* The atomic forms: pipe2, SOCK_CLOEXEC and accept4. */
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,4 +18,9 @@ int guard_socket_cloexec(int domain, int type, int protocol)
 int guard_socketpair_cloexec(int domain, int type, int protocol, int sv[2])
 {
 	return socketpair(domain, type | SOCK_CLOEXEC, protocol, sv);
+}
+
+int guard_accept_cloexec(int listen_fd)
+{
+	return accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 }

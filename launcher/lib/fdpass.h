@@ -15,7 +15,5 @@ int guard_fd_send(int sock, char tag, int fd);
 char guard_fd_recv(int sock, int *fd);
 /* Close every descriptor an SCM_RIGHTS control message carries (one that nobody should have sent). */
 void guard_fd_close_passed(const struct cmsghdr *c);
-/* Make fd non-blocking (a no-op when it is already). */
-void guard_fd_nonblock(int fd);
 
 #endif

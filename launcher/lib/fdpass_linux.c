@@ -76,10 +76,3 @@ void guard_fd_close_passed(const struct cmsghdr *c)
 		close(x);
 	}
 }
-
-void guard_fd_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-	if (fl >= 0 && !(fl & O_NONBLOCK))
-		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-}

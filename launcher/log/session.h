@@ -75,7 +75,7 @@ void guard_session_note_parent(struct guard_session *s, pid_t pid, int own_pid, 
  * namespace) or the event's own when unknown. */
 void guard_session_event(struct guard_session *s, const struct guard_event *ev, const struct guard_image *img,
 			 pid_t pid);
-/* One decision of the network proxy (launcher/proxy_linux.c), written as an events.jsonl line with
+/* One decision of the network proxy (launcher/net/proxy_server.c), written as an events.jsonl line with
  * "origin":"proxy", "op":"connect", "path":"host:port", "pid":null, the allow rule that matched as "rule"
  * ({"kind":"network.allow",...}; null when denied), and a "net" object:
  *   "net":{"via":"http"|"connect"|"socks5","addr":"140.82.112.3:443"|null,"up":123,"down":4567,"ms":89,

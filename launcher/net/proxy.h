@@ -1,7 +1,7 @@
 /* The network proxy's pure parts (proxy_parse.c): request targets, HTTP/1.x request and response heads,
  * chunked body framing, SOCKS5. Everything here reads bytes that a sandboxed program (or an upstream server) wrote:
  * bounded, no allocation, no I/O, never reads past `len`; fuzzed by tests/fuzz/fuzz_proxy.c and unit-tested by
- * tests/unit/test_proxy.c. The server around it is proxy_linux.c; the host patterns it matches targets against are
+ * tests/unit/test_proxy.c. The server around it is proxy_server.c; the host patterns it matches targets against are
  * policy language (policy/net_host.h). */
 #ifndef GUARD_PROXY_H
 #define GUARD_PROXY_H

@@ -1,4 +1,4 @@
-/* Internal to guard's proxy (proxy_linux.c, proxy_upstream_linux.c, proxy_http_linux.c): the proxy, one client
+/* Internal to guard's proxy (proxy_server.c, proxy_upstream.c, proxy_http.c): the proxy, one client
  * connection, why a target was not reached, the limits every wait obeys, and the steps the three files share. */
 #ifndef GUARD_PROXY_CONN_H
 #define GUARD_PROXY_CONN_H
@@ -69,8 +69,8 @@ struct conn {
 	unsigned port;
 	const struct net_rule *rule;
 	char addr[64];
-	pid_t pid, ppid; /* the client process as the kernel names it (proxy_client_pid); 0: unknown */
-	char exe[256];   /* its program (/proc/PID/exe), "" when unknown */
+	pid_t pid, ppid; /* the client process as the kernel names it (proxy_peer_pid); 0: unknown */
+	char exe[256];   /* its program (proxy_peer_exe), "" when unknown */
 	long long start;
 	unsigned long long up, down;
 	unsigned requests;
@@ -96,15 +96,11 @@ struct failure {
 	char suggest[PROXY_HOST_MAX + 16]; /* the entry that would allow it */
 };
 
-/* proxy_linux.c: the clock, logging, I/O with deadlines, replies, tunnels */
+/* proxy_server.c: the clock, logging, I/O with deadlines, replies, tunnels */
 long long proxy_now_ms(void);
 void proxy_log_event(struct conn *c, const char *host, unsigned port, const char *via, const char *result,
 		     const char *err, const char *reason, const char *addr, unsigned long long up,
 		     unsigned long long down, long long ms, unsigned requests, const struct net_rule *rule);
-/* proxy_client_linux.c: the session's process holding the client's end of cfd (host numbering), 0 when none is
- * found; and its program into out ("" when the kernel does not say). */
-pid_t proxy_client_pid(int cfd);
-void proxy_client_exe(pid_t pid, char *out, size_t len);
 /* A refusal names no rule (none allowed it); a failure to reach an allowed host names the rule that allowed it. */
 void proxy_log_failure(struct conn *c, const char *host, unsigned port, const char *via, const struct failure *f,
 		       const struct net_rule *rule);
@@ -124,20 +120,20 @@ void proxy_tunnel(struct conn *c);
 /* An HTTP CONNECT whose head c->in holds: check, connect, answer, tunnel. */
 void proxy_do_connect(struct conn *c, const struct proxy_request *r);
 
-/* proxy_tell_linux.c: write guard's one line (line, '\n'-terminated) about a refused target to the stderr of
+/* proxy_tell.c: write guard's one line (line, '\n'-terminated) about a refused target to the stderr of
  * the process behind c, by the shim's reader rules, once per process and target. */
 void proxy_tell_client(struct conn *c, const char *target, const char *line);
-/* proxy_io_linux.c: a refusal (f->result "denied") told that way, in guard's words. */
+/* proxy_io.c: a refusal (f->result "denied") told that way, in guard's words. */
 void proxy_tell_refusal(struct conn *c, const char *target, const struct failure *f);
 
-/* proxy_upstream_linux.c: which target may be reached, resolving it, connecting to it */
+/* proxy_upstream.c: which target may be reached, resolving it, connecting to it */
 void proxy_load_test_hosts(struct guard_proxy *px);
 /* Check and connect; on success c holds the new upstream (the previous one is closed and logged). */
 bool proxy_reach(struct conn *c, const struct net_host *t, unsigned port, const char *via, struct failure *f);
 /* The rule a failed target matched, if any (for the log). */
 const struct net_rule *proxy_failure_rule(struct conn *c, const struct net_host *t, unsigned port);
 
-/* proxy_http_linux.c: absolute-URI requests on one client connection, kept alive while it lasts. */
+/* proxy_http.c: absolute-URI requests on one client connection, kept alive while it lasts. */
 void proxy_do_http(struct conn *c);
 
 #endif

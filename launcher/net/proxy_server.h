@@ -1,4 +1,4 @@
-/* Serving guard's proxy for a session (proxy_linux.c), started and stopped by net_linux.c. */
+/* Serving guard's proxy for a session (proxy_server.c), started and stopped by net_linux.c and net_darwin.c. */
 #ifndef GUARD_PROXY_SERVER_H
 #define GUARD_PROXY_SERVER_H
 

@@ -55,6 +55,8 @@ unsigned guard_net_publish_port(const struct guard_plan *plan, size_t i);
  * Landlock-only mode the sandbox connects to them on the host's loopback itself. */
 size_t guard_net_forward_count(const struct guard_plan *plan);
 unsigned guard_net_forward_port(const struct guard_plan *plan, size_t i);
+/* The network.allow rule that named it (its written text and where it was written). */
+const struct guard_net_rule *guard_net_forward_rule(const struct guard_plan *plan, size_t i);
 size_t guard_net_host_socket_count(const struct guard_plan *plan);
 const char *guard_net_host_socket_path(const struct guard_plan *plan, size_t i);
 

@@ -379,6 +379,11 @@ unsigned guard_net_forward_port(const struct guard_plan *plan, size_t i)
 	return plan->net->fwd[i].port;
 }
 
+const struct guard_net_rule *guard_net_forward_rule(const struct guard_plan *plan, size_t i)
+{
+	return &plan->net->fwd[i].rule->r;
+}
+
 size_t guard_net_host_socket_count(const struct guard_plan *plan)
 {
 	return plan->net ? plan->net->nsocks : 0;

@@ -1,4 +1,4 @@
-/* Internal to the network module (net_plan.c, net_linux.c, proxy_linux.c; plan_print.c reads it for --dry-run): a
+/* Internal to the network module (net_plan.c, net_linux.c, proxy_server.c; plan_print.c reads it for --dry-run): a
  * session's network plan and the runtime state hanging off it. The plan part is fixed before anything is forked;
  * the runtime part lives in the supervisor only. */
 #ifndef GUARD_NET_STATE_H
@@ -41,7 +41,7 @@ struct net_forward {
 	int fd[2]; /* supervisor: listening inside on addr4 and ::1; -1: none */
 };
 
-struct guard_proxy;  /* proxy_linux.c */
+struct guard_proxy;  /* proxy_server.c */
 struct net_fwd_conn; /* forward_linux.c */
 
 struct guard_net {

@@ -1,6 +1,6 @@
 /* The host-pattern language of network.allow (net_host.c): patterns as written, hosts as a client named them, and
  * whether one allows the other. Policy language shared by the loader (net_policy.c, `guard policy`) and the proxy
- * (net/proxy_parse.c, proxy_linux.c). */
+ * (net/proxy_parse.c, proxy_server.c). */
 #ifndef GUARD_NET_HOST_H
 #define GUARD_NET_HOST_H
 

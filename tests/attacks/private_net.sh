@@ -103,7 +103,8 @@ for ADDR in "${ADDRS[@]}"; do
 		g explain --last
 		t_has "$tag guard explain names the key" "network.allow_private" "$OUT"
 		g report
-		t_has "$tag guard report says guard's proxy refused it (no pid -1)" "who   guard's proxy" "$OUT"
+		t_match "$tag guard report names curl, as the kernel told the proxy (no pid -1)" 'who +pid [0-9]+ \(curl\)' "$OUT"
+		t_has "$tag guard report says guard's proxy refused it" "told by guard's proxy" "$OUT"
 		ga "$f" -- curl -sS -m 10 -p "http://lan.test:$PORT/rebind-connect-$f"
 		a_nothing_arrived "$tag the same through a CONNECT tunnel" "rebind-connect-$f"
 		ga "$f" -- sh -c 'curl -sS -m 10 -x "$ALL_PROXY" "$1"' sh "http://lan.test:$PORT/rebind-socks-$f"

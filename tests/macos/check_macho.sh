@@ -56,6 +56,13 @@ for arch in aarch64 x86_64; do
 		check $? "$arch: guard explain asks Seatbelt (sandbox_check) through guard_platform_kernel_verdict"
 		echo "$defined" | grep -q ' _guard_rules_default_start$'
 		check $? "$arch: guard carries its built-in profiles (rules/*.yaml in __TEXT,__const)"
+		missing=""
+		for s in _guard_proxy_start _guard_net_relay _relay_stage_fill _proxy_parse_request; do
+			echo "$defined" | grep -q " T $s\$" || missing="$missing $s"
+		done
+		check "$([ -z "$missing" ] && echo 0 || echo 1)" \
+			"$arch: guard carries the network proxy for network.allow (net/proxy_server.c, relay, its buffer stage)" \
+			"missing:$missing"
 		for s in _yaml_parser_load _pcre2_compile_8; do
 			echo "$defined" | grep -q " T $s\$"
 			check $? "$arch: guard carries ${s#_} (cross-built from Debian's source)"

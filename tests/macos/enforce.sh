@@ -41,7 +41,8 @@ if ! GUARD_IMAGE_OUT=$T/tmp/policy.img "$BIN/sbpl_print" rules/default.yaml "$H"
 	exit 1
 fi
 export GUARD_POLICY=$T/tmp/policy.img
-run() { (cd "$P" && "$BIN/seatbelt_run" "$T/profile.sb" "$T/libguard.dylib" -- "$@") >"$T/out" 2>"$T/err"; }
+PROFILE=$T/profile.sb
+run() { (cd "$P" && "$BIN/seatbelt_run" "$PROFILE" "$T/libguard.dylib" -- "$@") >"$T/out" 2>"$T/err"; }
 expect() { # expect allow|deny DESCRIPTION CMD...
 	local want=$1 what=$2
 	shift 2
@@ -75,6 +76,36 @@ expect deny "the shared /tmp is not writable (only the session's temp dir)" /usr
 expect allow "the session's temp dir is writable" /usr/bin/touch "$T/tmp/x"
 expect deny "network none: no outbound connection" /usr/bin/curl -sS -o /dev/null https://example.com
 expect deny "a nested profile is refused (macOS refuses nesting)" "$BIN/seatbelt_run" "$T/profile.sb" - -- /usr/bin/true
+
+# network.allow with hosts: TCP reaches guard's proxy (a stand-in listens on its port here) and the host's loopback
+# services the list names with a port; nothing else, not another port of this host, not a host directly.
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+PX=$(free_port) SV=$(free_port) OT=$(free_port)
+SERVERS=()
+for port in "$PX" "$SV" "$OT"; do
+	/usr/bin/python3 -m http.server "$port" --bind 127.0.0.1 --directory "$T/tmp" >/dev/null 2>&1 &
+	SERVERS+=($!)
+done
+trap 'kill "${SERVERS[@]}" 2>/dev/null; chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
+for port in "$PX" "$SV" "$OT"; do
+	for _ in $(seq 50); do /usr/bin/curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+done
+if SBPL_NET_ALLOW="example.com,127.0.0.1:$SV" SBPL_PROXY_PORT=$PX "$BIN/sbpl_print" rules/default.yaml "$H" "$P" \
+	"$T/tmp" "$T/libguard.dylib" >"$T/profile-net.sb" 2>"$T/err"; then
+	PROFILE=$T/profile-net.sb
+	expect allow "network.allow: TCP to guard's proxy port on loopback" \
+		/usr/bin/curl -sS -o /dev/null --noproxy '*' "http://127.0.0.1:$PX/"
+	expect allow "network.allow: TCP to a loopback service the list names (127.0.0.1:$SV)" \
+		/usr/bin/curl -sS -o /dev/null --noproxy '*' "http://127.0.0.1:$SV/"
+	expect deny "network.allow: another port of this host is refused" \
+		/usr/bin/curl -sS -o /dev/null --noproxy '*' "http://127.0.0.1:$OT/"
+	expect deny "network.allow: an allowed host is not reached directly (only through the proxy)" \
+		/usr/bin/curl -sS -o /dev/null --noproxy '*' --max-time 10 https://example.com
+	PROFILE=$T/profile.sb
+else
+	not_ok "sbpl_print makes network.allow's profile" "$(head -c 400 "$T/err")"
+fi
+
 run "$BIN/read_file" "$P/.env"
 if grep -q '^guard: ' "$T/err"; then
 	ok "the shim explains a refused read in a non-SIP program (one line, guard's format)"

@@ -8,7 +8,9 @@
  * PROFILE.yaml is read as a file (rules/default.yaml): the profiles compiled into guard are an assembler blob
  * built for ELF, and this program's table of them is empty.
  *
- * With GUARD_IMAGE_OUT=FILE the compiled policy is written there too, for the shim (GUARD_POLICY=FILE).
+ * With GUARD_IMAGE_OUT=FILE the compiled policy is written there too, for the shim (GUARD_POLICY=FILE). With
+ * SBPL_NET_ALLOW="host,127.0.0.1:PORT,..." the profile is network.allow's with those entries, and SBPL_PROXY_PORT
+ * names the port the suite's stand-in for guard's proxy listens on.
  *
  * Built natively on a Mac by `make macos-enforce`; compiled (not linked) for macOS here by `make macos`. */
 #include <limits.h>
@@ -19,6 +21,7 @@
 
 #include "guard/match.h"
 #include "plan/image_build.h"
+#include "plan/net.h"
 #include "plan/plan.h"
 #include "policy/builtin_rules.h"
 #include "policy/policy_api.h"
@@ -100,6 +103,29 @@ int main(int argc, char **argv)
 		GUARD_VEC_PUSH(plan.holes, h);
 	}
 	struct guard_sbpl_input in = {.plan = &plan, .net = GUARD_SBPL_NET_NONE, .shim = argv[5], .physical = physical};
+	struct guard_sbpl_port *ports = NULL;
+	const char *allow = getenv("SBPL_NET_ALLOW");
+	if (allow && *allow) {
+		/* network.allow as the user's config gives it, planned as guard plans it on macOS (the proxy's socket
+		 * on the host's loopback, net_plan.c). The suite runs a stand-in for the proxy: SBPL_PROXY_PORT. */
+		char *yaml = guard_xasprintf("network:\n  allow: [%s]\n", allow);
+		if (guard_policy_load_yaml(&policy, "suite.yaml", yaml, strlen(yaml), GUARD_SRC_USER, &err) != 0) {
+			guard_error_print(&err);
+			return 2;
+		}
+		free(yaml);
+		struct guard_plan_input pin = {.policy = &policy,
+					       .home = plan.home,
+					       .project = plan.project,
+					       .cwd = plan.project,
+					       .mode = GUARD_MODE_LANDLOCK_ONLY,
+					       .port_rules = true};
+		guard_net_plan_build(&plan, &pin);
+		guard_sbpl_net_input(&in, &plan, &ports);
+		const char *port = getenv("SBPL_PROXY_PORT");
+		if (port && *port)
+			in.proxy_port = (unsigned)strtoul(port, NULL, 10);
+	}
 	char why[512];
 	char *text = guard_sbpl_generate(&in, why, sizeof why);
 	if (!text) {

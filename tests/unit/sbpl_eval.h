@@ -173,8 +173,13 @@ static bool sx_head(const struct sx *s, const char *sym)
 
 struct sbpl_query {
 	const char *op;   /* "file-read-data", "file-write-unlink", ... */
-	const char *path; /* physical */
+	const char *path; /* physical; network-outbound to a unix socket: its path */
 	bool is_dir;
+	/* network-outbound over IP: "tcp" or "udp" (NULL: not an IP connection), to one of this host's own addresses
+	 * (Seatbelt's "localhost": loopback or not) or elsewhere, at port */
+	const char *proto;
+	bool own_host;
+	unsigned port;
 };
 
 static bool sx_regex_match(struct sx *r, const char *path)
@@ -188,6 +193,28 @@ static bool sx_regex_match(struct sx *r, const char *path)
 		}
 	}
 	return r->re && regexec(r->re, path, 0, NULL, 0) == 0;
+}
+
+static bool sbpl_filter(struct sx *f, const struct sbpl_query *q);
+
+/* (remote ip|tcp|udp "HOST:PORT"): HOST is "*" or "localhost" (Seatbelt refuses any other), PORT "*" or a
+ * number; (remote unix-socket PATH-FILTER). */
+static bool sbpl_remote(const char *kind, struct sx *what, const struct sbpl_query *q)
+{
+	if (!strcmp(kind, "unix-socket"))
+		return !q->proto && q->path && sbpl_filter(what, q);
+	if (!q->proto || what->kind != SX_STR)
+		return false;
+	if (strcmp(kind, "ip") != 0 && strcmp(kind, q->proto) != 0)
+		return false;
+	const char *colon = strrchr(what->text, ':');
+	if (!colon)
+		return false;
+	size_t hl = (size_t)(colon - what->text);
+	bool host =
+		(hl == 1 && what->text[0] == '*') || (hl == 9 && !strncmp(what->text, "localhost", 9) && q->own_host);
+	bool port = !strcmp(colon + 1, "*") || strtoul(colon + 1, NULL, 10) == q->port;
+	return host && port;
 }
 
 static bool sbpl_filter(struct sx *f, const struct sbpl_query *q)
@@ -210,6 +237,8 @@ static bool sbpl_filter(struct sx *f, const struct sbpl_query *q)
 	}
 	if (!strcmp(h, "require-not"))
 		return arg && !sbpl_filter(arg, q);
+	if (!strcmp(h, "remote") && arg && arg->kind == SX_SYM && f->n > 2)
+		return sbpl_remote(arg->text, f->kids[2], q);
 	if (!strcmp(h, "vnode-type"))
 		return arg && (sx_is(arg, "DIRECTORY") ? q->is_dir : sx_is(arg, "REGULAR-FILE") ? !q->is_dir : false);
 	if (!arg || !q->path)
@@ -224,7 +253,7 @@ static bool sbpl_filter(struct sx *f, const struct sbpl_query *q)
 		return strncmp(q->path, arg->text, strlen(arg->text)) == 0;
 	if (!strcmp(h, "regex") && arg->kind == SX_REGEX)
 		return sx_regex_match(arg, q->path);
-	return false; /* extension, target, global-name, remote, socket-domain: not a file path's */
+	return false; /* extension, target, global-name, socket-domain: not a file path's */
 }
 
 /* How specifically `name` names operation `op`: 0 not at all; 1 default; 2+ a wildcard (longer: narrower);

@@ -1,11 +1,12 @@
 /* The small per-platform functions that stand in for calls one kernel lacks (lib/random, lib/cloexec, lib/proc,
- * lib/errname, lib/rename, plan/glob_each, plan/dir_entries): each against the real kernel, on real files and
- * processes. Neutral: on a Mac the same program tests the *_darwin.c side. */
+ * lib/errname, lib/rename, plan/glob_each, plan/dir_entries, net/relay_stage, net/proxy_peer): each against the
+ * real kernel, on real files, sockets and processes. Neutral: on a Mac the same program tests the *_darwin.c side. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +22,8 @@
 #include "lib/guard.h"
 #include "lib/proc.h"
 #include "lib/random.h"
+#include "net/proxy_peer.h"
+#include "net/relay_stage.h"
 #include "plan/dir_entries.h"
 #include "plan/glob_each.h"
 #include "tap.h"
@@ -142,6 +145,51 @@ int main(int argc, char **argv)
 	TAP_OK(guard_socketpair_cloexec(AF_UNIX, SOCK_STREAM, 0, sv) == 0 && cloexec(sv[0]) && cloexec(sv[1]),
 	       "socketpair_cloexec");
 	close(sv[0]), close(sv[1]);
+	struct sockaddr_in lo = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t lol = sizeof lo;
+	int ls = guard_socket_cloexec(AF_INET, SOCK_STREAM, 0), cs = guard_socket_cloexec(AF_INET, SOCK_STREAM, 0);
+	bool up = ls >= 0 && cs >= 0 && bind(ls, (struct sockaddr *)&lo, sizeof lo) == 0 && listen(ls, 1) == 0 &&
+		  getsockname(ls, (struct sockaddr *)&lo, &lol) == 0 && connect(cs, (struct sockaddr *)&lo, lol) == 0;
+	int as = up ? guard_accept_cloexec(ls) : -1;
+	TAP_OK(as >= 0 && cloexec(as) && !nonblock(as), "accept_cloexec: the connection, close-on-exec, blocking");
+	guard_fd_nonblock(cs);
+	guard_fd_nonblock(cs);
+	TAP_OK(cs >= 0 && nonblock(cs), "fd_nonblock: set, and setting it again keeps it");
+	close(as), close(cs), close(ls);
+
+	/* relay_stage: one direction of a relay, from a socket to a socket */
+	int in[2], out[2];
+	struct relay_stage *st = relay_stage_open();
+	if (st && guard_socketpair_cloexec(AF_UNIX, SOCK_STREAM, 0, in) == 0 &&
+	    guard_socketpair_cloexec(AF_UNIX, SOCK_STREAM, 0, out) == 0) {
+		guard_fd_nonblock(in[1]);
+		guard_fd_nonblock(out[0]);
+		size_t room = relay_stage_room(st);
+		errno = 0;
+		TAP_OK(room >= 4096 && relay_stage_pending(st) == 0 && relay_stage_fill(st, in[1]) == -1 &&
+			       errno == EAGAIN,
+		       "relay_stage: empty, with room (%zu); nothing to read yet is EAGAIN", room);
+		char got[16] = "";
+		bool moved = write(in[0], "hello", 5) == 5 && relay_stage_fill(st, in[1]) == 5 &&
+			     relay_stage_pending(st) == 5 && relay_stage_drain(st, out[0]) == 5 &&
+			     relay_stage_pending(st) == 0 && read(out[1], got, sizeof got) == 5;
+		TAP_OK(moved && !memcmp(got, "hello", 5), "relay_stage: bytes in, the same bytes out");
+		close(in[0]);
+		TAP_OK(relay_stage_fill(st, in[1]) == 0, "relay_stage: the end of the stream reads as 0");
+		close(in[1]), close(out[0]), close(out[1]);
+	} else {
+		TAP_OK(0, "relay_stage: opened (%s)", strerror(errno));
+	}
+	relay_stage_close(st);
+
+	/* proxy_pipe_room: a pipe with room, then a full one */
+	TAP_OK(guard_pipe_cloexec(pp, true) == 0 && proxy_pipe_room(pp[1], 100),
+	       "proxy_pipe_room: an empty pipe has room");
+	char fill[512] = {0};
+	while (write(pp[1], fill, sizeof fill) > 0)
+		;
+	TAP_OK(!proxy_pipe_room(pp[1], 100), "proxy_pipe_room: a full pipe has none");
+	close(pp[0]), close(pp[1]);
 
 	/* rename_noreplace */
 	char a[PATH_MAX], b[PATH_MAX];

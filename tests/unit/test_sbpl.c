@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sbpl_eval.h"
+#include "plan/net.h"
 #include "sbpl_fixture.h"
 #include "tap.h"
 
@@ -352,7 +353,8 @@ static void decisions(void)
 	       "the shim is readable and mappable");
 	TAP_OK(!strstr(t, "com.apple.SecurityServer") && strstr(t, "com.apple.trustd.agent"),
 	       "the keychain's services are closed, trustd (TLS) is open");
-	TAP_OK(!strstr(t, "network-outbound") && !strstr(t, "network*"), "network none: no network rule at all");
+	TAP_OK(!strstr(t, "network-outbound") && !strstr(t, "network*") && !strstr(t, "com.apple.dnssd.service"),
+	       "network none: no network rule at all, no resolver");
 	free(t);
 
 	w.in.net = GUARD_SBPL_NET_PROXY;
@@ -451,6 +453,95 @@ static void found_by_diff(void)
 	fx_world_free(&w);
 }
 
+/* --- network.allow with hosts: the plan's network part as on Linux without namespaces --- */
+
+static bool connects(const char *text, const char *proto, bool own_host, unsigned port)
+{
+	struct sbpl_profile pr;
+	if (sbpl_parse(&pr, text) != 0)
+		return true; /* unparsable: report it as the worst case */
+	struct sbpl_query q = {.op = "network-outbound", .proto = proto, .own_host = own_host, .port = port};
+	bool allow = sbpl_decide(&pr, &q, NULL);
+	sbpl_free(&pr);
+	return allow;
+}
+
+static size_t count_of(const char *text, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* The allow-list reaches the network only through guard's proxy on the host's loopback (net_plan.c plans it as in
+ * Linux's Landlock-only mode); the host's loopback services a rule names with a port are reached directly, as
+ * Landlock lets them through there; an address elsewhere (10.0.0.5:5432) goes through the proxy like a name. */
+static void network_allow_list(void)
+{
+	struct fx_world w;
+	if (fx_world_init(
+		    &w, "default",
+		    "network:\n  allow:\n    - api.example.com\n    - \"*.github.com\"\n    - 10.0.0.5:5432\n"
+		    "    - 127.0.0.1:11434\n    - localhost:5432\n    - \"[::1]:8080\"\n    - \"localhost:*\"\n") !=
+	    0) {
+		TAP_OK(0, "the allow-list fixture loads");
+		return;
+	}
+	struct guard_plan_input pin = {.policy = &w.policy,
+				       .home = FX_HOME,
+				       .project = FX_PROJECT,
+				       .cwd = FX_PROJECT,
+				       .mode = GUARD_MODE_LANDLOCK_ONLY,
+				       .port_rules = true};
+	guard_net_plan_build(&w.plan, &pin);
+	struct guard_sbpl_port *owned;
+	guard_sbpl_net_input(&w.in, &w.plan, &owned);
+	TAP_OK(w.in.net == GUARD_SBPL_NET_PROXY && w.in.proxy_port > 0 && w.in.nloopback == 3,
+	       "the plan: guard's proxy on the host's loopback (port %u) and 3 loopback services", w.in.proxy_port);
+	unsigned proxy = w.in.proxy_port;
+	w.in.proxy_port = 40123; /* the kernel picked the port: a fixed one for the golden profile */
+	char *t = generate(&w);
+	TAP_OK(t != NULL, "the allow-list's profile is generated");
+	if (!t) {
+		guard_sbpl_net_input_free(&w.in, owned);
+		fx_world_free(&w);
+		return;
+	}
+	golden("default-net", t);
+	invariants("default-net", t);
+	TAP_OK(connects(t, "tcp", true, 40123), "TCP to guard's proxy on this host is allowed");
+	TAP_OK(connects(t, "tcp", true, 11434) && connects(t, "tcp", true, 5432) && connects(t, "tcp", true, 8080),
+	       "TCP to the loopback services the list names (11434, 5432, 8080) is allowed");
+	TAP_OK(strstr(t, "(allow network-outbound (remote tcp \"localhost:11434\") (with message \"fixture.yaml:"),
+	       "a loopback service's rule names the line that allowed it");
+	TAP_OK(!connects(t, "tcp", true, 22) && !connects(t, "tcp", true, proxy == 40123 ? 40124 : proxy),
+	       "TCP to other ports of this host is denied");
+	TAP_OK(!connects(t, "tcp", false, 443) && !connects(t, "tcp", false, 5432) && !connects(t, "tcp", false, 40123),
+	       "TCP elsewhere is denied, also to a named address's port (10.0.0.5:5432 goes through the proxy) and "
+	       "to the proxy's port on another host");
+	TAP_OK(!connects(t, "udp", false, 53) && !connects(t, "udp", true, 53) && !connects(t, "udp", true, 5432) &&
+		       !connects(t, "udp", true, 40123),
+	       "no UDP at all: no DNS, the proxy resolves names");
+	TAP_OK(count_of(t, "(allow network-outbound") == 4 && !strstr(t, "network*") && !strstr(t, "system-socket") &&
+		       !strstr(t, "10.0.0.5") && !strstr(t, "github"),
+	       "exactly four outbound rules (the proxy, three services); no host name or remote address in the "
+	       "profile");
+	TAP_OK(!strstr(t, "com.apple.dnssd.service"),
+	       "no resolver inside: mDNSResponder's service is closed (the proxy resolves names, as on Linux)");
+	free(t);
+	w.in.net = GUARD_SBPL_NET_OPEN;
+	t = generate(&w);
+	TAP_OK(t && strstr(t, "(allow mach-lookup (global-name \"com.apple.dnssd.service\")"),
+	       "the open network (network.allow [\"*\"]) has the resolver");
+	free(t);
+	/* Linux's rule for a loopback entry with :* (net_plan.c): reached only through the proxy, not a port range. */
+	TAP_OK(w.plan.notes.n > 0 && strstr(w.plan.notes.v[w.plan.notes.n - 1], "localhost:*"),
+	       "localhost:* is not opened directly: the plan says it goes through the proxy");
+	guard_sbpl_net_input_free(&w.in, owned);
+	fx_world_free(&w);
+}
+
 int main(void)
 {
 	glob_translation();
@@ -458,5 +549,6 @@ int main(void)
 	decisions();
 	name_scope();
 	found_by_diff();
+	network_allow_list();
 	return tap_done();
 }

@@ -24,6 +24,8 @@
 struct guard_os_plan {
 	char *profile;
 	char **host_sockets;
+	struct guard_sbpl_input sbpl;  /* what the profile was made from */
+	struct guard_sbpl_port *ports; /* its loopback services (guard_sbpl_net_input) */
 };
 
 void guard_platform_probe(struct guard_platform_caps *caps, char *why, size_t whylen)
@@ -99,18 +101,10 @@ void guard_platform_plan(struct guard_plan *plan, const struct guard_plan_input 
 	if (guard_net_publish_count(plan))
 		guard_die("remove network.publish, or run on Linux",
 			  "network.publish cannot be enforced on macOS yet: Seatbelt cannot scope inbound by port");
-	enum guard_net_mode mode = guard_net_mode_of(plan);
-	if (mode == GUARD_NET_PROXY)
-		guard_die("use network: none or open on macOS for now",
-			  "a network allow-list needs guard's proxy, which is not built for macOS yet");
 	lower_limits(plan);
 	const char *tty = isatty(0) ? ttyname(0) : NULL;
-	struct guard_sbpl_input sin = {
+	os->sbpl = (struct guard_sbpl_input){
 		.plan = plan,
-		.net = mode == GUARD_NET_OPEN    ? GUARD_SBPL_NET_OPEN
-		       : mode == GUARD_NET_PROXY ? GUARD_SBPL_NET_PROXY
-						 : GUARD_SBPL_NET_NONE,
-		.proxy_port = guard_net_host_proxy_port(plan),
 		.host_sockets = (const char *const *)os->host_sockets,
 		.shim = plan->shim,
 		.tty = tty,
@@ -118,8 +112,11 @@ void guard_platform_plan(struct guard_plan *plan, const struct guard_plan_input 
 		.tag = plan->session_id,
 		.physical = physical,
 	};
+	/* The proxy listens on the host's loopback (net_plan.c, as in Linux's Landlock-only mode); the profile lets
+	 * the sandbox's TCP reach its port and refuses the run when there is none. */
+	guard_sbpl_net_input(&os->sbpl, plan, &os->ports);
 	char why[512];
-	os->profile = guard_sbpl_generate(&sin, why, sizeof why);
+	os->profile = guard_sbpl_generate(&os->sbpl, why, sizeof why);
 	if (!os->profile)
 		guard_die(NULL, "the policy cannot be expressed as a Seatbelt profile: %s", why);
 }
@@ -132,6 +129,7 @@ void guard_platform_plan_free(struct guard_plan *plan)
 	for (size_t i = 0; plan->os->host_sockets && plan->os->host_sockets[i]; i++)
 		free(plan->os->host_sockets[i]);
 	free(plan->os->host_sockets);
+	guard_sbpl_net_input_free(&plan->os->sbpl, plan->os->ports);
 	free(plan->os);
 	plan->os = NULL;
 }

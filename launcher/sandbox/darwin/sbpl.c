@@ -1,6 +1,6 @@
 /* The plan as a Seatbelt profile (sbpl.h): the sections in the order the profile needs them. The policy's deny and
- * protect rules are translated in sbpl_rules.c, the text of one rule is written by sbpl_text.c, and what every
- * profile grants the system is sbpl_base.c. */
+ * protect rules are translated in sbpl_rules.c, the network in sbpl_net.c, the text of one rule is written by
+ * sbpl_text.c, and what every profile grants the system is sbpl_base.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,25 +9,21 @@
 #include "sandbox/darwin/sbpl.h"
 #include "sandbox/darwin/sbpl_gen.h"
 
-static void comment(struct sbpl_gen *g, const char *text)
-{
-	fprintf(g->out, "\n; %s\n", text);
-}
-
 /* Processes, system calls Seatbelt mediates, IPC and the mach services: what a process needs to run at all. */
 static void section_process(struct sbpl_gen *g)
 {
 	const char *o = "guard: processes (sandbox/darwin/sbpl.c)";
-	comment(g, "processes: fork and exec (exec only of readable files, below), signals and process info only "
-		   "within the sandbox");
+	sbpl_comment(g, "processes: fork and exec (exec only of readable files, below), signals and process info only "
+			"within the sandbox");
 	sbpl_rule(g, "allow", "process-fork", NULL, o);
 	sbpl_rule(g, "allow", "signal", "(target same-sandbox)", o);
 	sbpl_rule(g, "allow", "process-info*", "(target same-sandbox)", o);
 	sbpl_rule(g, "allow", "sysctl-read", NULL, o);
 	sbpl_rule(g, "allow", "ipc-posix-sem ipc-posix-shm", NULL, o);
 
-	comment(g, "mach services: logging, directory services, preferences, TLS trust (trustd); the keychain only "
-		   "when a passthrough opens it");
+	sbpl_comment(g,
+		     "mach services: logging, directory services, preferences, TLS trust (trustd); the keychain only "
+		     "when a passthrough opens it");
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -52,7 +48,7 @@ static void section_process(struct sbpl_gen *g)
 static void section_dev(struct sbpl_gen *g)
 {
 	const char *o = "guard: terminals and /dev (sandbox/darwin/sbpl.c)";
-	comment(g, "terminals and /dev");
+	sbpl_comment(g, "terminals and /dev");
 	sbpl_rule(g, "allow", "pseudo-tty", NULL, o);
 	sbpl_rule(g, "allow", "file-read* file-write* file-ioctl", "(literal \"/dev/ptmx\") (literal \"/dev/tty\")", o);
 	sbpl_rule(g, "allow", "file-read* file-write* file-ioctl",
@@ -100,7 +96,7 @@ static void section_traverse(struct sbpl_gen *g, const struct guard_strv *grante
 		free(lit);
 	}
 	fclose(f);
-	comment(g, "the ancestors of every granted tree: metadata only (stat, realpath, cd)");
+	sbpl_comment(g, "the ancestors of every granted tree: metadata only (stat, realpath, cd)");
 	if (anc.n)
 		sbpl_rule(g, "allow", "file-read-metadata", buf, "guard: ancestors of granted trees");
 	free(buf);
@@ -123,11 +119,11 @@ static void grant(struct sbpl_gen *g, struct guard_strv *granted, const char *pa
 /* The system's trees, then every tree the plan grants, with the rule that granted it. */
 static void section_grants(struct sbpl_gen *g, struct guard_strv *granted)
 {
-	comment(g, "the system's own trees (dyld, frameworks, toolchains): read and map");
+	sbpl_comment(g, "the system's own trees (dyld, frameworks, toolchains): read and map");
 	for (size_t i = 0; guard_sbpl_system_trees[i]; i++)
 		grant(g, granted, guard_sbpl_system_trees[i], true, false,
 		      "guard: macOS system trees (sandbox/darwin/sbpl_base.c)");
-	comment(g, "the trees the policy grants (read, or read and write)");
+	sbpl_comment(g, "the trees the policy grants (read, or read and write)");
 	const struct guard_plan *plan = g->in->plan;
 	for (size_t i = 0; i < plan->trees.n; i++) {
 		const struct guard_tree *t = &plan->trees.v[i];
@@ -138,45 +134,6 @@ static void section_grants(struct sbpl_gen *g, struct guard_strv *granted)
 	}
 	if (g->in->shim)
 		grant(g, granted, g->in->shim, false, false, "guard: the DYLD shim");
-}
-
-/* Network: nothing, guard's proxy on the host's loopback, or everything. A "(local ip ...)" filter never appears
- * on network-outbound: it admits every outbound connection. */
-static void section_network(struct sbpl_gen *g)
-{
-	switch (g->in->net) {
-	case GUARD_SBPL_NET_NONE:
-		comment(g, "network: none (network.allow is empty)");
-		break;
-	case GUARD_SBPL_NET_PROXY: {
-		comment(g, "network: only guard's proxy on this host's loopback (network.allow lists hosts)");
-		if (g->in->proxy_port == 0 || g->in->proxy_port > 65535) {
-			sbpl_fail(g, "network.allow needs guard's proxy, and no proxy port is known");
-			break;
-		}
-		char *f = guard_xasprintf("(remote tcp \"localhost:%u\")", g->in->proxy_port);
-		sbpl_rule(g, "allow", "network-outbound", f, "guard: the proxy for network.allow");
-		free(f);
-		break;
-	}
-	case GUARD_SBPL_NET_OPEN:
-		comment(g, "network: open (network.allow: [\"*\"])");
-		sbpl_rule(g, "allow", "network* system-socket", NULL, "guard: network.allow [\"*\"]");
-		break;
-	}
-	if (g->in->host_sockets && g->in->host_sockets[0]) {
-		comment(g, "network.host_sockets: connect to these unix sockets only");
-		sbpl_rule(g, "allow", "system-socket", "(socket-domain AF_UNIX)", "guard: network.host_sockets");
-		for (size_t i = 0; g->in->host_sockets[i]; i++) {
-			char *phys = sbpl_physical(g, g->in->host_sockets[i]);
-			char *p = sbpl_path_filter(g, "literal", phys);
-			char *f = guard_xasprintf("(remote unix-socket %s)", p);
-			sbpl_rule(g, "allow", "network-outbound", f, "guard: network.host_sockets");
-			free(f);
-			free(p);
-			free(phys);
-		}
-	}
 }
 
 char *guard_sbpl_generate(const struct guard_sbpl_input *in, char *why, size_t whylen)
@@ -202,7 +159,7 @@ char *guard_sbpl_generate(const struct guard_sbpl_input *in, char *why, size_t w
 	section_traverse(&g, &granted);
 	guard_strv_clear(&granted);
 	sbpl_section_denies(&g);
-	section_network(&g);
+	sbpl_section_network(&g);
 	fclose(g.out);
 	if (g.failed) {
 		free(buf);

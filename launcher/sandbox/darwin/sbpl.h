@@ -11,7 +11,8 @@
  *   (name patterns inside the project and user-granted trees, anchored ones where they point), gitignore's
  *   re-allows ('!') folded into each deny as exceptions; then what the launch-time scan found (hard links);
  *   file-write-unlink and file-write-create denied on every secret's ancestors, so that renaming a directory
- *   cannot carry a secret out from under its rule; then the network (none, or guard's proxy port on loopback).
+ *   cannot carry a secret out from under its rule; then the network (none, or guard's proxy port on loopback and
+ *   the loopback services network.allow names with their port).
  * Every rule carries `(with message "FILE:LINE")`: a kernel denial report maps back to the policy line. */
 #ifndef GUARD_SBPL_H
 #define GUARD_SBPL_H
@@ -27,10 +28,19 @@ enum guard_sbpl_net {
 	GUARD_SBPL_NET_OPEN,  /* network.allow ["*"] */
 };
 
+/* A service on the host's loopback that a network.allow rule names with its port (127.0.0.1:11434, [::1]:5432,
+ * localhost:8080): with no network namespace the sandbox reaches it directly, as in Linux's Landlock-only mode. */
+struct guard_sbpl_port {
+	unsigned port;
+	const char *origin; /* "FILE:LINE" of the rule */
+};
+
 struct guard_sbpl_input {
 	const struct guard_plan *plan; /* the image (rules and where each was written), trees, holes, project */
 	enum guard_sbpl_net net;
-	unsigned proxy_port;             /* GUARD_SBPL_NET_PROXY: the port guard's proxy listens on (127.0.0.1) */
+	unsigned proxy_port; /* GUARD_SBPL_NET_PROXY: the port guard's proxy listens on (127.0.0.1) */
+	const struct guard_sbpl_port *loopback; /* GUARD_SBPL_NET_PROXY: the host's loopback services named */
+	size_t nloopback;
 	const char *const *host_sockets; /* network.host_sockets, resolved; NULL-terminated (may be NULL) */
 	const char *shim;                /* the DYLD shim, readable and mappable (NULL: none) */
 	const char *tty; /* the terminal guard was started on (ttyname(0)): read, write, ioctl (may be NULL) */
@@ -42,6 +52,12 @@ struct guard_sbpl_input {
 	char *(*physical)(const char *path, void *ctx);
 	void *ctx;
 };
+
+/* The network part of the input as the plan decides it (plan/net.h): the mode, the proxy's port on the host's
+ * loopback, the loopback services network.allow names (their origins malloc'd into *owned, released by
+ * guard_sbpl_net_input_free). */
+void guard_sbpl_net_input(struct guard_sbpl_input *in, const struct guard_plan *plan, struct guard_sbpl_port **owned);
+void guard_sbpl_net_input_free(struct guard_sbpl_input *in, struct guard_sbpl_port *owned);
 
 /* Seatbelt's documented limits, with margin: a string literal longer than about 1025 bytes is refused, and
  * sandbox_init fails beyond about 17,770 rules. */

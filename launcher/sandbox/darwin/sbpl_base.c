@@ -25,7 +25,10 @@ const char *const guard_sbpl_system_trees[] = {
 };
 
 /* com.apple.trustd.agent and com.apple.trustd keep TLS verification working; configd and DNSConfiguration keep
- * SystemConfiguration users (uv, Python's proxy lookup) from crashing. No keychain service, no launchd
+ * SystemConfiguration users (uv, Python's proxy lookup) from crashing. The resolver (mDNSResponder's
+ * com.apple.dnssd.service) comes only with the network open (sbpl_net.c): as on Linux, a sandbox with an
+ * allow-list has no DNS of its own (guard's proxy resolves names), and queries a resolver sends for it would
+ * carry data out. No keychain service, no launchd
  * submission, no Apple Events: those open doors outside the sandbox. */
 const char *const guard_sbpl_mach_base[] = {
 	"com.apple.system.logger",
@@ -40,7 +43,6 @@ const char *const guard_sbpl_mach_base[] = {
 	"com.apple.trustd.agent",
 	"com.apple.SystemConfiguration.configd",
 	"com.apple.SystemConfiguration.DNSConfiguration",
-	"com.apple.dnssd.service",
 	"com.apple.PowerManagement.control",
 	"com.apple.FSEvents",
 	NULL,

@@ -1,5 +1,5 @@
 /* The profile generator's state, shared by its files (sbpl.c: the sections; sbpl_rules.c: the policy's deny and
- * protect rules). Not an interface: sbpl.h is. */
+ * protect rules; sbpl_net.c: the network). Not an interface: sbpl.h is. */
 #ifndef GUARD_SBPL_GEN_H
 #define GUARD_SBPL_GEN_H
 
@@ -29,7 +29,11 @@ char *sbpl_regex_filter(struct sbpl_gen *g, const char *re);
 char *sbpl_origin(const struct sbpl_gen *g, const struct guard_image_rule *r);
 /* One rule: "(ACTION OPS FILTERS (with message ORIGIN))". FILTERS may be NULL. */
 void sbpl_rule(struct sbpl_gen *g, const char *action, const char *ops, const char *filters, const char *origin);
+/* "; TEXT" on a line of its own, after an empty one. */
+void sbpl_comment(struct sbpl_gen *g, const char *text);
 /* The policy's deny and protect rules, the launch-time holes, the secrets' ancestors (sbpl_rules.c). */
 void sbpl_section_denies(struct sbpl_gen *g);
+/* The network: none, guard's proxy and the loopback services named, or open; host sockets (sbpl_net.c). */
+void sbpl_section_network(struct sbpl_gen *g);
 
 #endif

@@ -87,3 +87,8 @@ void sbpl_rule(struct sbpl_gen *g, const char *action, const char *ops, const ch
 	message(g, origin);
 	fputs(")\n", g->out);
 }
+
+void sbpl_comment(struct sbpl_gen *g, const char *text)
+{
+	fprintf(g->out, "\n; %s\n", text);
+}

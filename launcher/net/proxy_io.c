@@ -1,6 +1,6 @@
 /* The proxy's shared steps (proxy_conn.h): the clock and waits, sending and reading, replies and refusals
  * (their words), logging, closing an upstream, and the tunnel's relay. Used by the connection layer
- * (proxy_linux.c), plain HTTP (proxy_http_linux.c) and the upstream side (proxy_upstream_linux.c); it calls none of
+ * (proxy_server.c), plain HTTP (proxy_http.c) and the upstream side (proxy_upstream.c); it calls none of
  * them. */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,31 +1,21 @@
 /* Telling the program behind a refused proxy request (proxy_conn.h): most tools show an HTTPS proxy's refusal as
  * a bare status ("CONNECT tunnel failed, response 403"), never the body that explains it. Before the proxy
- * answers, while the client waits for it, guard finds the process that holds the client's end of the connection
- * and writes its one line to that process's stderr, by the shim's reader rules: a pipe or a file (a tool's captured
- * output) gets it, a terminal only in canonical mode and never an agent's (its TUI), nothing with --quiet.
- *
- * The process is the one the kernel names as holding the client's socket (proxy_client_linux.c). The line is
- * written through a duplicate of the process's own descriptor 2 (pidfd_getfd), never by opening a path:
- * a sandboxed program can point its stderr at a file it may only read, and guard (maybe root) must not write there
- * for it. */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
+ * answers, while the client waits for it, guard writes its one line to the stderr of the process that holds the
+ * client's end of the connection (c->pid, found when its first bytes arrived: proxy_peer.h), by the shim's reader
+ * rules: a pipe or a file (a tool's captured output) gets it, a terminal only in canonical mode and never an
+ * agent's (its TUI), nothing with --quiet. The line goes through a duplicate of the process's own descriptor 2,
+ * never by opening a path: a sandboxed program can point its stderr at a file it may only read, and guard (maybe
+ * root) must not write there for it. */
 #include <limits.h>
-#include <netinet/in.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
-#include <linux/sockios.h>
 
-#include "lib/proc.h"
 #include "net/proxy_conn.h"
+#include "net/proxy_peer.h"
 
 /* Is there a reader on this descriptor who can act on guard's line? (the shim's reader_on_stderr) */
 static bool reader_on(int fd, bool agent)
@@ -48,11 +38,8 @@ static void write_unblocked(int fd, const char *line)
 		(void)!send(fd, line, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		return;
 	}
-	if (S_ISFIFO(st.st_mode)) {
-		int used = 0, cap = fcntl(fd, F_GETPIPE_SZ);
-		if (len > PIPE_BUF || cap <= 0 || ioctl(fd, FIONREAD, &used) != 0 || (size_t)(cap - used) < len)
-			return; /* atomic only up to PIPE_BUF; no room: skip */
-	}
+	if (S_ISFIFO(st.st_mode) && (len > PIPE_BUF || !proxy_pipe_room(fd, len)))
+		return; /* atomic only up to PIPE_BUF; no room: skip */
 	(void)!write(fd, line, len);
 }
 
@@ -80,11 +67,7 @@ void proxy_tell_client(struct conn *c, const char *target, const char *line)
 	pid_t pid = c->pid;
 	if (pid <= 0 || !first_time(c->px, pid, target))
 		return;
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0)
-		return;
-	int fd = (int)syscall(SYS_pidfd_getfd, pidfd, 2, 0);
-	close(pidfd);
+	int fd = proxy_peer_stderr(pid);
 	if (fd < 0)
 		return;
 	if (reader_on(fd, n->agent))

@@ -1,4 +1,5 @@
-/* Which process of the session sent a proxy request (proxy_conn.h), as the kernel tells it.
+/* The process behind a proxy connection, the Linux way (proxy_peer.h): which process of the session sent the
+ * request, as the kernel tells it, and a duplicate of its stderr.
  *
  * Requests reach the proxy over TCP on a loopback address: in namespaces mode the sandbox's own loopback, inside
  * its network namespace; in Landlock-only mode the host's. There are no peer credentials to ask for (SO_PEERCRED
@@ -11,8 +12,10 @@
  *
  * What this names is the process holding the client's end when the request arrived: the one that connected, or
  * one it handed the socket to (inherited, or passed over a unix socket); when several hold it, the first in
- * /proc's order. A client gone before its first byte was read is named by no one. */
+ * /proc's order. A client gone before its first byte was read is named by no one. Its stderr is taken with
+ * pidfd_getfd, never by opening a path (proxy_tell.c says why). */
 #include <dirent.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,12 +23,13 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/sockios.h>
 
 #include "lib/guard.h"
 #include "lib/proc.h"
-#include "net/proxy_conn.h"
+#include "net/proxy_peer.h"
 
 /* "0100007F:D431" as /proc/net/tcp writes an IPv4 endpoint (tcp6: 32 hex digits, each 32-bit word in host order). */
 static void endpoint_text(const struct sockaddr_storage *ss, char *out, size_t len)
@@ -169,7 +173,7 @@ static pid_t *candidates(const struct stat *ns, bool host_ns, size_t *n)
 	return out;
 }
 
-pid_t proxy_client_pid(int cfd)
+pid_t proxy_peer_pid(int cfd)
 {
 	struct sockaddr_storage peer, self;
 	socklen_t pl = sizeof peer, sl = sizeof self;
@@ -215,11 +219,27 @@ pid_t proxy_client_pid(int cfd)
 	return found;
 }
 
-void proxy_client_exe(pid_t pid, char *out, size_t len)
+void proxy_peer_exe(pid_t pid, char *out, size_t len)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
 	ssize_t k = pid > 0 && len ? readlink(path, out, len - 1) : -1;
 	if (len)
 		out[k > 0 ? k : 0] = 0;
+}
+
+int proxy_peer_stderr(pid_t pid)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -1;
+	int fd = (int)syscall(SYS_pidfd_getfd, pidfd, 2, 0);
+	close(pidfd);
+	return fd;
+}
+
+bool proxy_pipe_room(int fd, size_t len)
+{
+	int used = 0, cap = fcntl(fd, F_GETPIPE_SZ);
+	return cap > 0 && ioctl(fd, FIONREAD, &used) == 0 && cap - used >= 0 && (size_t)(cap - used) >= len;
 }

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lib/cloexec.h"
 #include "lib/fileio.h"
 #include "net/proxy_conn.h"
 #include "policy/policy_api.h"
@@ -316,11 +317,12 @@ static int connect_any(struct conn *c, const struct net_host *t, unsigned port, 
 			memcpy(&in6->sin6_addr, addrs[i].a, 16);
 			len = sizeof *in6;
 		}
-		int fd = socket(addrs[i].family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		int fd = guard_socket_cloexec(addrs[i].family, SOCK_STREAM, 0);
 		if (fd < 0) {
 			last = errno;
 			continue;
 		}
+		guard_fd_nonblock(fd);
 		/* Published so stop() can cut a connect that hangs. */
 		pthread_mutex_lock(&c->px->mu);
 		c->ufd = fd;

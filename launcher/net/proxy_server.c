@@ -1,22 +1,22 @@
 /* guard's network proxy (DESIGN.md §8), run by the supervisor outside the sandbox.
  *
  * One listening socket: the sandbox's 127.0.0.1:PORT (namespaces mode: created by the sandbox's init inside its
- * network namespace and handed over; Landlock-only mode: on the host's loopback). One acceptor thread, one thread
- * per connection. The first byte decides the protocol: 0x05 SOCKS5 (CONNECT, no authentication, domain names),
+ * network namespace and handed over; Landlock-only mode and macOS: on the host's loopback). One acceptor thread,
+ * one thread per connection. The first byte decides the protocol: 0x05 SOCKS5 (CONNECT, no authentication, domain names),
  * 0x04 SOCKS4 (refused), anything else HTTP/1.x: CONNECT host:port (a tunnel) or absolute-URI requests forwarded
  * with keep-alive (the upstream connection is reused while requests name the same host and port).
  *
  * Every target is checked against network.allow (host and port), resolved here (getaddrinfo outside the sandbox,
  * or the test-only GUARD_TEST_HOSTS file), and refused when it resolves to loopback, link-local, cloud metadata or
  * other special addresses unless a rule names the address itself. Refusals explain themselves (HTTP 403 with the
- * host, the rules and how to allow it; SOCKS reply 2, "not allowed by ruleset"). Tunnels relay with splice.
- * Every decision goes to the session log (guard_session_net).
+ * host, the rules and how to allow it; SOCKS reply 2, "not allowed by ruleset"). Tunnels relay with
+ * net/relay.c (splice on Linux). Every decision goes to the session log (guard_session_net).
  *
  * Everything the sandbox sends is untrusted: heads are bounded (PROXY_HEAD_MAX), parsed by proxy_parse.c (fuzzed),
  * and every wait has a deadline except an established tunnel's, which lasts as long as its two ends.
  *
- * This file: connections and SOCKS. proxy_http_linux.c forwards plain HTTP and CONNECT; proxy_upstream_linux.c
- * decides, resolves and connects; proxy_io_linux.c holds the steps all three share (proxy_conn.h). */
+ * This file: connections and SOCKS. proxy_http.c forwards plain HTTP and CONNECT; proxy_upstream.c
+ * decides, resolves and connects; proxy_io.c holds the steps all three share (proxy_conn.h). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +24,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,11 +34,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/fdpass.h"
+#include "lib/cloexec.h"
 #include "lib/proc.h"
 #include "log/session.h"
 #include "net/listeners.h"
 #include "net/proxy_conn.h"
+#include "net/proxy_peer.h"
 #include "net/relay.h"
 #include "policy/policy_api.h"
 
@@ -100,9 +102,9 @@ static void serve_conn(struct conn *c)
 	long long deadline = proxy_now_ms() + FIRST_BYTE_MS;
 	if (proxy_read_client(c, deadline) > 0) {
 		/* Asked once the client has spoken: it holds its end while it waits for the answer. */
-		if ((c->pid = proxy_client_pid(c->cfd)) > 0) {
+		if ((c->pid = proxy_peer_pid(c->cfd)) > 0) {
 			c->ppid = guard_proc_parent(c->pid);
-			proxy_client_exe(c->pid, c->exe, sizeof c->exe);
+			proxy_peer_exe(c->pid, c->exe, sizeof c->exe);
 		}
 		unsigned char b = (unsigned char)c->in[0];
 		if (b == 5)
@@ -256,7 +258,7 @@ static void *acceptor_main(void *arg)
 			return NULL;
 		if (!(p[0].revents & POLLIN))
 			continue;
-		int fd = accept4(px->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		int fd = guard_accept_cloexec(px->listen_fd);
 		if (fd >= 0)
 			serve_one(px, fd);
 		else if (errno == EMFILE || errno == ENFILE)
@@ -277,11 +279,18 @@ struct guard_proxy *guard_proxy_start(struct guard_net *net, int listen_fd, int 
 	pthread_cond_init(&px->cv, NULL);
 	pthread_cond_init(&px->work, NULL);
 	proxy_load_test_hosts(px);
-	if (pipe2(px->stop, O_CLOEXEC) != 0)
+	if (guard_pipe_cloexec(px->stop, false) != 0)
 		guard_die_errno(NULL, "pipe");
-	px->acceptor_running = pthread_create(&px->acceptor, NULL, acceptor_main, px) == 0;
+	/* The proxy's threads take no signals: the supervisor's main thread forwards them, and a peer that went
+	 * away is an error return, not a reason to die. Its workers inherit the mask from the acceptor. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&px->acceptor, NULL, acceptor_main, px);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	px->acceptor_running = rc == 0;
 	if (!px->acceptor_running) {
-		guard_note("could not start the network proxy: %s", strerror(errno));
+		guard_note("could not start the network proxy: %s", strerror(rc));
 		guard_net_listeners_give_up(net); /* nobody receives init's listeners */
 	}
 	return px;
