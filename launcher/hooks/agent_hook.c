@@ -185,7 +185,14 @@ char **guard_agent_hook_argv(enum guard_hook_agent a, char *const *argv, const c
 		free(cmd);
 		return NULL;
 	}
-	char *insert[3] = {NULL, NULL, NULL};
+	/* Codex's own config keys (its config reference) for what cannot work in here and must not: its update
+	 * check (api.github.com), its analytics and metrics (ab.chatgpt.com), and plugins, whose start-up sync
+	 * fetches OpenAI's curated marketplace (git from github.com, api.github.com): plugins are hooks and servers
+	 * it runs later, also outside guard. These hosts stay closed (the profile's network.allow); a later -c of
+	 * the user's wins. */
+	static const char *const codex_off[] = {"check_for_update_on_startup=false", "analytics.enabled=false",
+						"features.plugins=false"};
+	char *insert[3 + 2 * sizeof codex_off / sizeof *codex_off] = {NULL};
 	if (a == GUARD_AGENT_CLAUDE) {
 		if (!dry_run)
 			write_claude_settings(settings_host, cmd);
@@ -203,6 +210,10 @@ char **guard_agent_hook_argv(enum guard_hook_agent a, char *const *argv, const c
 		}
 		insert[0] = guard_xstrdup("-c");
 		insert[1] = config;
+		for (size_t i = 0; i < sizeof codex_off / sizeof *codex_off; i++) {
+			insert[2 + 2 * i] = guard_xstrdup("-c");
+			insert[3 + 2 * i] = guard_xstrdup(codex_off[i]);
+		}
 	}
 	free(cmd);
 	for (int k = 0;; k++) {

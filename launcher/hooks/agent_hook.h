@@ -3,7 +3,8 @@
  * hook_codex.c). No user file is touched:
  *   claude-code  `claude --settings FILE`, FILE in guard's run directory: a PostToolUseFailure hook;
  *   codex        `codex -c hooks={...}`: a PreToolUse (apply_patch) and a PostToolUse (Bash) hook, with the
- *                trust entries that let exactly these two run (hashed as codex does: agent_hook.c). */
+ *                trust entries that let exactly these two run (hashed as codex does: agent_hook.c), and its own
+ *                switches for its update check, analytics and plugin sync. */
 #ifndef GUARD_AGENT_HOOK_H
 #define GUARD_AGENT_HOOK_H
 

@@ -180,7 +180,8 @@ for mode in namespaces landlock-only; do
 	opts=()
 	[ $mode = landlock-only ] && opts=(--no-userns)
 	gr "${opts[@]}" -- ./bin/codex exec hi
-	t_match "$mode: -c hooks={...} inserted after argv[0], the user's arguments kept" '^argv: -c <config> exec hi$' \
+	t_match "$mode: -c hooks={...} and Codex's switches for its update check, analytics and plugins inserted after argv[0], the user's arguments kept" \
+		'^argv: -c <config> -c check_for_update_on_startup=false -c analytics\.enabled=false -c features\.plugins=false exec hi$' \
 		"$(printf '%s\n' "$OUT" | grep '^argv:')"
 	t_eq "$mode: a PreToolUse hook for apply_patch and a PostToolUse one for Bash, each trusted by its hash" \
 		"hook PostToolUse ^Bash$ trusted=True|hook PreToolUse ^apply_patch$ trusted=True" \
