@@ -67,6 +67,15 @@ static void snapshot_env(void)
 	shim.env.self_given = self_given;
 }
 
+const char *shim_started_env(const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < shim.env.nkeep; i++)
+		if (strncmp(shim.env.keep[i], name, n) == 0 && shim.env.keep[i][n] == '=')
+			return shim.env.keep[i] + n + 1;
+	return NULL;
+}
+
 /* The session magic before the image is read: guard exports it (GUARD_MAGIC, hex) so that even this first open
  * carries it past the observer. A wrong or missing value only costs that one round trip. */
 static unsigned long env_magic(void)

@@ -19,6 +19,7 @@
 #include "shim_state.h"
 #include "shim_sys.h"
 #include "shim_told.h"
+#include "shim_tty.h"
 
 #define PATH_CAP 4096
 
@@ -37,17 +38,19 @@ static void say(const char *msg, size_t len)
 }
 
 /* Is there a reader on fd 2 who can act on guard's line? A pipe or a file: yes, that is a tool's output that
- * the agent (or a log) captures. A terminal: only a plain command's, in canonical mode. In an agent's session
- * the terminal is the agent's TUI, and a full-screen program (raw mode) draws over whatever lands there; the
- * human gets the exit summary and `guard report` instead, the model gets the agent's hook. */
+ * the agent (or a log) captures. A terminal in raw mode: no, a full-screen program draws over whatever lands
+ * there. A pty a process of the session made for a tool (shim_tty.h): yes, the process that made it captures what
+ * it shows (an agent's shell tool gives it to the model). The session's own terminal: only a plain command's; in
+ * an agent's session it is the agent's TUI, whose human gets the exit summary and `guard report` instead, and its
+ * model the agent's hook. */
 static bool reader_on_stderr(void)
 {
 	struct termios t; /* glibc's is larger than the kernel's: TCGETS fills a prefix of it */
 	if (shim_sys_failed(shim_sys3(SYS_ioctl, 2, TCGETS, &t)))
 		return true;
-	if (shim.img.h->flags & GUARD_IMAGE_AGENT)
+	if (!(t.c_lflag & ICANON))
 		return false;
-	return (t.c_lflag & ICANON) != 0;
+	return !(shim.img.h->flags & GUARD_IMAGE_AGENT) || shim_tty_tools();
 }
 
 /* Print the verdict's message unless quiet, unread, or already printed for this key to this reader in this
@@ -202,22 +205,12 @@ static bool lo_only(void)
 	return c == 1;
 }
 
-/* A GUARD_* variable as the process started with it (guard's, not what the program set since), or NULL. */
-static const char *started_env(const char *name)
-{
-	size_t n = strlen(name);
-	for (size_t i = 0; i < shim.env.nkeep; i++)
-		if (strncmp(shim.env.keep[i], name, n) == 0 && shim.env.keep[i][n] == '=')
-			return shim.env.keep[i] + n + 1;
-	return NULL;
-}
-
 /* The network facts every explanation of a connect or a lookup needs. */
 static void net_facts(struct guard_facts *f)
 {
 	f->lo_only = lo_only();
-	f->proxy = started_env("GUARD_PROXY");
-	f->allow = started_env("GUARD_NET_ALLOW");
+	f->proxy = shim_started_env("GUARD_PROXY");
+	f->allow = shim_started_env("GUARD_NET_ALLOW");
 }
 
 /* "unix:/run/x.sock", "unix:@abstract", "1.2.3.4:443", "[::1]:80"; false for other families. */

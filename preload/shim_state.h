@@ -47,6 +47,9 @@ enum shim_mode {
 extern int shim_ready; /* set (release) once shim_init ran */
 void shim_init(void);
 
+/* A GUARD_* variable as the process started with it (guard's, not what the program set since), or NULL. */
+const char *shim_started_env(const char *name);
+
 static inline enum shim_mode shim_mode(void)
 {
 	if (__builtin_expect(shim_tls_busy, 0))

@@ -39,6 +39,10 @@ bool shim_told_before(const char *key, size_t len)
 	    !shim_sys_failed(shim_sys6(SYS_statx, 2, (long)"", AT_EMPTY_PATH, STATX_BTIME, (long)&stx, 0)) &&
 	    (stx.stx_mask & STATX_BTIME))
 		h = fnv1a(h, &stx.stx_btime, sizeof stx.stx_btime);
+	/* So does a pty's number (/dev/pts/N) after it is closed: an agent's shell tool makes one per command. A tty's
+	 * ctime is set when its node is made; writes move only its mtime. */
+	if (S_ISCHR(st.st_mode))
+		h = fnv1a(h, &st.st_ctim, sizeof st.st_ctim);
 
 	char path[4096];
 	size_t n = strlen(tmp);

@@ -1,7 +1,8 @@
 /* "Once per session and audience": whether guard's line about a path has already reached the reader of this
- * process's stderr in this session. The audience is the open file behind fd 2 (device and inode): the processes
- * of one build writing into one pipe share a reader, who is told once; each command an agent runs gets an output
- * of its own (a new pipe or file), whose reader (the model, through that tool's result) is told again. */
+ * process's stderr in this session. The audience is the open file behind fd 2 (device and inode, and when the
+ * node was made, as inode numbers come back): the processes of one build writing into one pipe share a reader,
+ * who is told once; each command an agent runs gets an output of its own (a new pipe, file or pty), whose reader
+ * (the model, through that tool's result) is told again. */
 #ifndef GUARD_SHIM_TOLD_H
 #define GUARD_SHIM_TOLD_H
 

@@ -179,6 +179,11 @@ struct guard_outproxy *guard_outproxy_open(struct guard_masker *m, char *why, si
 	return o;
 }
 
+int guard_outproxy_slave(const struct guard_outproxy *o)
+{
+	return o->pty ? o->slave : -1;
+}
+
 int guard_outproxy_child(const struct guard_outproxy *o, char *why, size_t whylen)
 {
 	if (o->pty) {

@@ -16,6 +16,8 @@ struct guard_outproxy;
 
 /* Before the fork: the channels. NULL with why on failure. */
 struct guard_outproxy *guard_outproxy_open(struct guard_masker *m, char *why, size_t whylen);
+/* The pty's slave, which the command gets as its terminal; -1 in pipe mode. Open until guard_outproxy_start. */
+int guard_outproxy_slave(const struct guard_outproxy *o);
 /* In the command's process before its descriptors are closed: stdio becomes the channels (setsid + TIOCSCTTY in
  * pty mode). 0, or -1 with why. */
 int guard_outproxy_child(const struct guard_outproxy *o, char *why, size_t whylen);

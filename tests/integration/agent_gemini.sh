@@ -12,8 +12,9 @@
 # the report's.
 #
 # Gemini CLI has no hook guard can add without editing the user's settings (README: "What the agent's model
-# sees"), and its shell tool runs commands on a pseudo-terminal of its own: the model gets the tool's error, not
-# the shim's line (the shim keeps off terminals in an agent's session).
+# sees"), but its shell tool runs commands on a pseudo-terminal of its own (node-pty) and gives the model what
+# they print: the shim tells that pty from the session's terminal, so the model gets guard's line for `cat .env`
+# with the tool's result (shim_tool_pty.sh tests the rule itself).
 #
 # The CLI (and, where the system's node is older than it needs, a pinned node) is installed once into
 # $GUARD_AGENT_CACHE by agents/install_gemini.sh with npm; when it can't be installed, every check is skipped with
@@ -23,7 +24,7 @@
 
 . "$TESTS_DIR/integration/agents/install_gemini.sh" # GEMINI_VERSION, GEMINI_DIR, GEMINI, GEMINI_NODE_DIR
 FAKE=$TESTS_DIR/integration/agents/fake_gemini.py
-N_CHECKS=15
+N_CHECKS=16
 
 needs python3
 SKIP_WHY=
@@ -90,6 +91,20 @@ for l in sys.stdin:
     if b.get("tools"):
         n = max(n, sum(1 for c in b.get("contents") or [] for p in c.get("parts") or [] if "functionResponse" in p))
 print(n)')"
+t_eq "the model got guard's line with the shell tool's result for cat .env (its pty is a reader)" yes \
+	"$(printf '%s\n' "$REQS" | python3 -c '
+import json, sys
+said = False
+for l in sys.stdin:
+    try:
+        b = json.loads(l).get("body") or {}
+    except ValueError:
+        continue
+    for c in b.get("contents") or []:
+        for p in c.get("parts") or []:
+            r = p.get("functionResponse") or {}
+            said |= r.get("name") == "run_shell_command" and "guard: denied read of .env" in json.dumps(r, ensure_ascii=False)
+print("yes" if said else "no")')"
 t_no_secrets "no canary reached the model (every request the fake API received)" "$REQS"
 t_lacks "the API key stayed out of the conversation" "gemini-fake-$RUN_ID" "$REQS"
 t_eq "no guard: line on the screen while the TUI owned it" "" "$(tui_guard_lines "$RUN1" "$REQS" "$TUI_START" "$TUI_END")"

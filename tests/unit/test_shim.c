@@ -35,6 +35,7 @@
 #include "../../preload/core/path.c"
 #include "../../preload/shim_table.h"
 #include "guard/event.h"
+#include "guard/terminal.h"
 #include "plan/image_build.h"
 #include "policy/policy_api.h"
 #include "tap.h"
@@ -594,6 +595,36 @@ static void test_envp(void)
 	char tiny[8];
 	e = shim_envp_fix(other, &s, out, tiny, sizeof tiny);
 	TAP_OK(e == out && strcmp(e[1], "LD_PRELOAD=/x.so") == 0, "envp: no room to rebuild: left as is, not cut");
+}
+
+/* The session's terminals as the launcher names them to the shim (guard/terminal.h). */
+static void test_terminals(void)
+{
+	uint64_t pts5 = 136 << 8 | 5, pts300 = (136 << 8) | (300 & 0xff) | ((uint64_t)(300 >> 8) << 20);
+	uint64_t pts_big = (uint64_t)(137 << 8) | 7; /* the kernel's pty 2^20 + 7 */
+	TAP_OK(guard_rdev_is_pts(pts5) && guard_rdev_is_pts(pts300) && guard_rdev_is_pts(pts_big) &&
+		       !guard_rdev_is_pts(5 << 8 | 0) && !guard_rdev_is_pts(5 << 8 | 1) &&
+		       !guard_rdev_is_pts(4 << 8 | 1) && !guard_rdev_is_pts(0),
+	       "terminals: only pty slaves (136-143) name the terminal they are; not /dev/tty, /dev/console, tty1");
+	TAP_OK(guard_pts_index(pts5) == 5 && guard_pts_index(pts300) == 300 &&
+		       guard_pts_index(pts_big) == (1u << 20) + 7,
+	       "terminals: the N of /dev/pts/N from the device number");
+
+	char list[64] = "";
+	bool added = guard_terminals_add(list, sizeof list, 0x19, pts5) &&
+		     guard_terminals_add(list, sizeof list, 0x19, pts5) &&
+		     guard_terminals_add(list, sizeof list, 0x2a, pts5);
+	TAP_OK(added && strcmp(list, "19:8805,2a:8805") == 0, "terminals: the list, hex, without repeats (%s)", list);
+	TAP_OK(guard_terminals_has(list, 0x19, pts5) && guard_terminals_has(list, 0x2a, pts5) &&
+		       !guard_terminals_has(list, 0x19, pts300) && !guard_terminals_has(list, 0x1a, pts5) &&
+		       !guard_terminals_has("", 0x19, pts5),
+	       "terminals: a pty is the session's only with both numbers: another devpts may reuse its number");
+	TAP_OK(!guard_terminals_add(list, 20, 0x3b, pts300) && strcmp(list, "19:8805,2a:8805") == 0,
+	       "terminals: no room: refused, the list unchanged");
+	TAP_OK(guard_terminals_has("19:8805,zz", 0x77, 1) && guard_terminals_has("19", 0x77, 1) &&
+		       guard_terminals_has("19:8805;2a:1", 0x77, 1) &&
+		       guard_terminals_has("11111111111111111:1", 0x77, 1),
+	       "terminals: a garbled list names every terminal (the shim then stays quiet)");
 }
 
 /* An image in memory for the explanation tests: project /p, home /h, tmp /t. */
@@ -1446,6 +1477,7 @@ int main(void)
 	test_paths();
 	test_fmode();
 	test_envp();
+	test_terminals();
 	setup();
 	test_explain();
 	test_explain_net();

@@ -37,6 +37,7 @@
 #include "sandbox/linux/observer.h"
 #include "sandbox/linux/state_names.h"
 #include "sandbox/linux/state_sync.h"
+#include "sandbox/linux/terminals.h"
 #include "sandbox/linux/plan_linux.h"
 #include "sandbox/platform.h"
 #include "supervisor/sandbox_record.h"
@@ -567,7 +568,8 @@ static int sandbox_run(const struct guard_plan *plan, char *const *argv, char *c
 
 /* The session's cgroups (processes as root: RLIMIT_NPROC does not bind uid 0; memory; cpu share; limits_linux.c:
  * one that cannot be made refuses the run unless --allow-degraded), and mask_output: the command's stdout/stderr
- * go through the supervisor (outproxy.c), for this run only. */
+ * go through the supervisor (outproxy.c), for this run only. The shim learns which terminals are the session's
+ * (terminals.h) once that pty exists. */
 int guard_platform_run(struct guard_plan *plan, char *const *argv, char *const *env, struct guard_supervision *sup,
 		       char *why, size_t whylen)
 {
@@ -581,7 +583,9 @@ int guard_platform_run(struct guard_plan *plan, char *const *argv, char *const *
 			guard_die(NULL, "%s", why);
 		}
 	}
-	int rc = sandbox_run(plan, argv, env, sup, why, whylen);
+	char **tenv = guard_terminals_env(env, sup->outproxy ? guard_outproxy_slave(sup->outproxy) : -1);
+	int rc = sandbox_run(plan, argv, tenv, sup, why, whylen);
+	guard_terminals_env_free(tenv);
 	guard_outproxy_close(sup->outproxy);
 	sup->outproxy = NULL;
 	sup->cgroup = NULL;
