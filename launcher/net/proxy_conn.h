@@ -3,6 +3,7 @@
 #ifndef GUARD_PROXY_CONN_H
 #define GUARD_PROXY_CONN_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,8 +70,12 @@ struct conn {
 	unsigned port;
 	const struct net_rule *rule;
 	char addr[64];
-	pid_t pid, ppid; /* the client process as the kernel names it (proxy_peer_pid); 0: unknown */
-	char exe[256];   /* its program (proxy_peer_exe), "" when unknown */
+	/* The client process as the kernel names it (proxy_peer_pid; 0: unknown) and its program ("": unknown),
+	 * found by a thread of its own while the request goes on (`finder`): read them after proxy_conn_client. */
+	pid_t pid, ppid;
+	char exe[256];
+	pthread_t finder;
+	bool finding;
 	long long start;
 	unsigned long long up, down;
 	unsigned requests;
@@ -135,5 +140,10 @@ const struct net_rule *proxy_failure_rule(struct conn *c, const struct net_host 
 
 /* proxy_http.c: absolute-URI requests on one client connection, kept alive while it lasts. */
 void proxy_do_http(struct conn *c);
+
+/* Start finding the connection's client (once its first bytes arrived: it holds its end while it waits), and
+ * wait for the answer (c->pid, c->ppid, c->exe) before reading it: proxy_client.c. */
+void proxy_conn_find_client(struct conn *c);
+void proxy_conn_client(struct conn *c);
 
 #endif

@@ -34,6 +34,7 @@ void proxy_log_event(struct conn *c, const char *host, unsigned port, const char
 		     unsigned long long down, long long ms, unsigned requests, const struct net_rule *rule)
 {
 	struct guard_proxy *px = c->px;
+	proxy_conn_client(c);
 	struct guard_net_event ev = {host,
 				     port,
 				     via,

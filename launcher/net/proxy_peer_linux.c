@@ -59,8 +59,10 @@ static unsigned long table_inode(const char *table, const char *local, const cha
 	while (!ino && fgets(line, sizeof line, f)) {
 		char l[64], r[64];
 		unsigned long inode;
-		/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
-		if (sscanf(line, " %*s %63s %63s %*s %*s %*s %*s %*s %*s %lu", l, r, &inode) == 3 &&
+		/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode; a busy table (sockets in TIME_WAIT) holds
+		 * thousands of lines: only the one naming this endpoint is parsed */
+		if (strstr(line, local) &&
+		    sscanf(line, " %*s %63s %63s %*s %*s %*s %*s %*s %*s %lu", l, r, &inode) == 3 &&
 		    strcmp(l, local) == 0 && strcmp(r, remote) == 0)
 			ino = inode;
 	}
@@ -198,7 +200,10 @@ pid_t proxy_peer_pid(int cfd)
 	size_t n;
 	pid_t *pids = candidates(&ns, host_ns, &n), found = 0;
 	unsigned long ino = 0;
-	for (size_t i = 0; i < n && !found; i++) {
+	/* Newest first: the client is usually the program just started (a curl, an npm); the session's init and
+	 * shells, with their long-lived descriptors, come last. */
+	for (size_t j = n; j-- > 0 && !found;) {
+		size_t i = j;
 		if (!ino) {
 			snprintf(path, sizeof path, "/proc/%d/net/%s", (int)pids[i],
 				 peer.ss_family == AF_INET ? "tcp" : "tcp6");

@@ -35,11 +35,9 @@
 #include <unistd.h>
 
 #include "lib/cloexec.h"
-#include "lib/proc.h"
 #include "log/session.h"
 #include "net/listeners.h"
 #include "net/proxy_conn.h"
-#include "net/proxy_peer.h"
 #include "net/relay.h"
 #include "policy/policy_api.h"
 
@@ -102,10 +100,7 @@ static void serve_conn(struct conn *c)
 	long long deadline = proxy_now_ms() + FIRST_BYTE_MS;
 	if (proxy_read_client(c, deadline) > 0) {
 		/* Asked once the client has spoken: it holds its end while it waits for the answer. */
-		if ((c->pid = proxy_peer_pid(c->cfd)) > 0) {
-			c->ppid = guard_proc_parent(c->pid);
-			proxy_peer_exe(c->pid, c->exe, sizeof c->exe);
-		}
+		proxy_conn_find_client(c);
 		unsigned char b = (unsigned char)c->in[0];
 		if (b == 5)
 			do_socks5(c);
@@ -115,6 +110,7 @@ static void serve_conn(struct conn *c)
 			proxy_do_http(c);
 	}
 	proxy_close_upstream(c);
+	proxy_conn_client(c);
 	pthread_mutex_lock(&px->mu);
 	if (c->prev)
 		c->prev->next = c->next;

@@ -64,6 +64,7 @@ void proxy_tell_client(struct conn *c, const char *target, const char *line)
 	const struct guard_net *n = c->px->net;
 	if (n->quiet)
 		return;
+	proxy_conn_client(c);
 	pid_t pid = c->pid;
 	if (pid <= 0 || !first_time(c->px, pid, target))
 		return;

@@ -1,0 +1,34 @@
+/* The process behind a proxy connection, looked up beside the request (proxy_conn.h). */
+#include <pthread.h>
+
+#include "lib/proc.h"
+#include "net/proxy_conn.h"
+#include "net/proxy_peer.h"
+
+/* Who holds the client's end: the kernel's TCP table of the connection's namespace and the descriptors of the
+ * session's processes, a millisecond or two of reading /proc. The request does not wait for it: only a refusal
+ * told to the client (proxy_tell.c) and the log line at the end need it. */
+static void *find_client(void *arg)
+{
+	struct conn *c = arg;
+	if ((c->pid = proxy_peer_pid(c->cfd)) > 0) {
+		c->ppid = guard_proc_parent(c->pid);
+		proxy_peer_exe(c->pid, c->exe, sizeof c->exe);
+	}
+	return NULL;
+}
+
+void proxy_conn_client(struct conn *c)
+{
+	if (c->finding) {
+		pthread_join(c->finder, NULL);
+		c->finding = false;
+	}
+}
+
+void proxy_conn_find_client(struct conn *c)
+{
+	c->finding = pthread_create(&c->finder, NULL, find_client, c) == 0;
+	if (!c->finding)
+		find_client(c);
+}
