@@ -6,8 +6,9 @@
 #include "net/proxy_peer.h"
 
 /* Who holds the client's end: the kernel's TCP table of the connection's namespace and the descriptors of the
- * session's processes, a millisecond or two of reading /proc. The request does not wait for it: only a refusal
- * told to the client (proxy_tell.c) and the log line at the end need it. */
+ * session's processes, a millisecond or two of reading /proc. It runs while the proxy decides and connects
+ * upstream (a real host takes longer than that); the answer is awaited before the client hears back, allowed
+ * (proxy_reach) or refused (proxy_tell.c, the log line), while it still holds its end. */
 static void *find_client(void *arg)
 {
 	struct conn *c = arg;

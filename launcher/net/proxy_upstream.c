@@ -396,6 +396,9 @@ bool proxy_reach(struct conn *c, const struct net_host *t, unsigned port, const 
 	c->start = proxy_now_ms();
 	c->up = c->down = 0;
 	c->requests = 0;
+	/* The client process, looked up while this connected (proxy_client.c), is known before the client gets its
+	 * answer: it still holds its end now, where a short request's client may be gone by the log line. */
+	proxy_conn_client(c);
 	return true;
 }
 
