@@ -37,21 +37,6 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static const char *errno_name(int e)
-{
-	switch (e) {
-	case ECONNREFUSED:
-		return "ECONNREFUSED";
-	case ETIMEDOUT:
-		return "ETIMEDOUT";
-	case EADDRNOTAVAIL:
-		return "EADDRNOTAVAIL";
-	case ENETUNREACH:
-		return "ENETUNREACH";
-	}
-	return "EIO";
-}
-
 /* Connect to the host's loopback at the address the sandbox used; localhost (a forward on both) tries the other
  * family when that one has nothing listening, as a client resolving localhost would. -1 with errno. */
 static int connect_host(const struct net_forward *f, bool v6, char *addr, size_t addrlen)
@@ -90,16 +75,25 @@ static int connect_host(const struct net_forward *f, bool v6, char *addr, size_t
 static void log_conn(struct net_fwd_conn *c, const char *result, int err, const char *addr, unsigned long long up,
 		     unsigned long long down, long long ms)
 {
-	char host[INET_ADDRSTRLEN], reason[160] = "";
+	char host[INET_ADDRSTRLEN], reason[160] = "", eb[16];
 	const struct net_forward *f = c->f;
 	snprintf(host, sizeof host, "%s", c->v6 ? "::1" : "");
 	if (!c->v6)
 		snprintf(host, sizeof host, "%u.%u.%u.%u", f->addr4[0], f->addr4[1], f->addr4[2], f->addr4[3]);
 	if (err)
 		snprintf(reason, sizeof reason, "nothing answers at %s on the host (%s)", addr, strerror(err));
-	struct guard_net_event ev = {
-		host, f->port, "forward", result,     err ? errno_name(err) : NULL, err ? reason : NULL, addr, up,
-		down, ms,      1,         &f->rule->r};
+	struct guard_net_event ev = {host,
+				     f->port,
+				     "forward",
+				     result,
+				     err ? guard_errno_name(err, eb, sizeof eb) : NULL,
+				     err ? reason : NULL,
+				     addr,
+				     up,
+				     down,
+				     ms,
+				     1,
+				     &f->rule->r};
 	if (c->net->fwd_session)
 		guard_session_net(c->net->fwd_session, &ev);
 }

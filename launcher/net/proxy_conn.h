@@ -95,6 +95,7 @@ struct http_bufs {
 struct failure {
 	const char *result; /* "denied" or "failed" */
 	const char *err;    /* errno name or NULL */
+	char errbuf[16];    /* holds it when libc has no name for it */
 	int status;         /* HTTP */
 	int socks;          /* SOCKS reply */
 	char reason[640];

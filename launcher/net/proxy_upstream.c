@@ -196,29 +196,6 @@ static bool address_named(const struct guard_net *n, const struct addr *a, unsig
 	return false;
 }
 
-static const char *errno_name(int e)
-{
-	switch (e) {
-	case ECONNREFUSED:
-		return "ECONNREFUSED";
-	case ETIMEDOUT:
-		return "ETIMEDOUT";
-	case EHOSTUNREACH:
-		return "EHOSTUNREACH";
-	case ENETUNREACH:
-		return "ENETUNREACH";
-	case ECONNRESET:
-		return "ECONNRESET";
-	case EACCES:
-		return "EACCES";
-	case EPERM:
-		return "EPERM";
-	case EADDRNOTAVAIL:
-		return "EADDRNOTAVAIL";
-	}
-	return "EIO";
-}
-
 /* Why guard refuses this address for the target, or NULL: a special address (loopback, link-local, metadata...)
  * unless a rule names it (a GUARD_TEST_HOSTS answer stands for the host's own test server: not special); a
  * private network's address (DNS rebinding into the LAN) unless a rule names it or network.allow_private is on.
@@ -355,7 +332,7 @@ static int connect_any(struct conn *c, const struct net_host *t, unsigned port, 
 	f->socks = last == ECONNREFUSED  ? SOCKS_REFUSED
 		   : last == ENETUNREACH ? SOCKS_NET_UNREACHABLE
 					 : SOCKS_HOST_UNREACHABLE;
-	f->err = errno_name(last);
+	f->err = guard_errno_name(last, f->errbuf, sizeof f->errbuf);
 	snprintf(f->reason, sizeof f->reason, "connecting to %s: %s", t->name, strerror(last));
 	return -1;
 }
