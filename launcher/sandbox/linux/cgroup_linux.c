@@ -8,12 +8,14 @@
  * create a child there (root, or a subtree systemd delegated to the user), enabling it in our cgroup's
  * cgroup.subtree_control when needed; else that controller's v1 hierarchy (hybrid systems, as root). Each
  * session gets guard-<id> under our own cgroup in every hierarchy used. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -151,6 +153,64 @@ static int write_limit(const char *dir, int c, bool v2, long long value)
 	return 0;
 }
 
+/* Remove the session directories that no living guard holds (see cgroup.h). rmdir fails on a cgroup that still
+ * has processes or children, so whatever still runs keeps its cgroup. */
+static void sweep_dead_sessions(const char *own)
+{
+	DIR *d = opendir(own);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, "guard-", 6) != 0 || (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN))
+			continue;
+		int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+		close(fd);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* mkdir our session's directory and hold it. A sweeping guard may take it between the two steps (it is empty and
+ * not yet held): then the held descriptor is of a removed directory, and we make it again. */
+static int make_held_dir(const char *dir, int *lock)
+{
+	for (int round = 0; round < 3; round++) {
+		if (mkdir(dir, 0755) != 0)
+			return -1;
+		int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		struct stat held, now;
+		if (fd >= 0 && flock(fd, LOCK_EX) == 0 && fstat(fd, &held) == 0 && stat(dir, &now) == 0 &&
+		    held.st_ino == now.st_ino && held.st_dev == now.st_dev) {
+			*lock = fd;
+			return 0;
+		}
+		if (fd >= 0)
+			close(fd);
+		if (access(dir, F_OK) == 0) {
+			rmdir(dir);
+			return -1;
+		}
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
+static void hold(struct guard_cgroup *cg, int c, int fd)
+{
+	cg->lock[c] = fd;
+	cg->locked[c] = true;
+}
+
+static void release(struct guard_cgroup *cg, int c)
+{
+	if (cg->locked[c])
+		close(cg->lock[c]);
+	cg->locked[c] = false;
+}
+
 /* The session's v2 directory with controller c enabled; NULL when v2 can't give it. */
 static char *v2_session_dir(struct guard_cgroup *cg, const char *id, int c)
 {
@@ -164,12 +224,15 @@ static char *v2_session_dir(struct guard_cgroup *cg, const char *id, int c)
 		if (cg->dirs[k] && cg->v2[k])
 			dir = guard_xstrdup(cg->dirs[k]);
 	if (!dir) {
+		sweep_dead_sessions(own);
 		dir = guard_xasprintf("%s/guard-%s", own, id);
-		if (mkdir(dir, 0755) != 0) {
+		int fd;
+		if (make_held_dir(dir, &fd) != 0) {
 			free(dir);
 			free(own);
 			return NULL;
 		}
+		hold(cg, c, fd);
 	}
 	if (!exists_in(dir, limit_file(c, true))) {
 		char plus[32];
@@ -183,23 +246,27 @@ static char *v2_session_dir(struct guard_cgroup *cg, const char *id, int c)
 			used |= cg->dirs[k] && cg->v2[k];
 		if (!used)
 			rmdir(dir);
+		release(cg, c);
 		free(dir);
 		return NULL;
 	}
 	return dir;
 }
 
-static char *v1_session_dir(const char *id, int c)
+static char *v1_session_dir(struct guard_cgroup *cg, const char *id, int c)
 {
 	char *own = own_dir(false, CTRL[c]);
 	if (!own)
 		return NULL;
+	sweep_dead_sessions(own);
 	char *dir = guard_xasprintf("%s/guard-%s", own, id);
 	free(own);
-	if (mkdir(dir, 0755) != 0) {
+	int fd;
+	if (make_held_dir(dir, &fd) != 0) {
 		free(dir);
 		return NULL;
 	}
+	hold(cg, c, fd);
 	return dir;
 }
 
@@ -219,14 +286,16 @@ unsigned guard_cgroup_create(struct guard_cgroup *cg, const char *id, const stru
 				used |= cg->dirs[k] && cg->v2[k];
 			if (!used)
 				rmdir(dir);
+			release(cg, c);
 			free(dir);
 			dir = NULL;
 		}
 		if (!dir) {
 			v2 = false;
-			dir = v1_session_dir(id, c);
+			dir = v1_session_dir(cg, id, c);
 			if (dir && write_limit(dir, c, false, value[c]) != 0) {
 				rmdir(dir);
+				release(cg, c);
 				free(dir);
 				dir = NULL;
 			}
@@ -287,6 +356,7 @@ void guard_cgroup_destroy(struct guard_cgroup *cg)
 	for (int c = 0; c < GUARD_CG_COUNT; c++) {
 		free(cg->dirs[c]); /* each its own copy */
 		cg->dirs[c] = NULL;
+		release(cg, c); /* after the rmdir: a sweeping guard never takes a directory still in use */
 	}
 	free(cg->dir);
 	cg->dir = NULL;
