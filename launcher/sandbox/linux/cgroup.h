@@ -12,7 +12,7 @@ struct guard_cgroup {
 	char *dir;                  /* NULL: none (the first directory made; kept for callers that need one) */
 	char *dirs[GUARD_CG_COUNT]; /* per controller: the session's directory, or NULL (v2: all the same) */
 	bool v2[GUARD_CG_COUNT];
-	int lock[GUARD_CG_COUNT];   /* the directory made for this controller, held by flock while the session lives */
+	int lock[GUARD_CG_COUNT]; /* the directory made for this controller, held by flock while the session lives */
 	bool locked[GUARD_CG_COUNT];
 };
 
