@@ -14,6 +14,9 @@ int guard_socketpair_cloexec(int domain, int type, int protocol, int sv[2]);
 /* accept(2) of a connection, close-on-exec (the peer's address is not asked for): the descriptor, or -1 with errno. */
 int guard_accept_cloexec(int listen_fd);
 
+/* Close every descriptor from `low` up but `keep` (-1: none): a helper process that must hold nothing else. */
+void guard_close_from(int low, int keep);
+
 /* Make fd non-blocking (a no-op when it is already): cloexec.c, the same on every platform. */
 void guard_fd_nonblock(int fd);
 

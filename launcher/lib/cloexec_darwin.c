@@ -66,3 +66,12 @@ int guard_accept_cloexec(int listen_fd)
 {
 	return cloexec_or_close(accept(listen_fd, NULL, NULL));
 }
+
+/* macOS has no close_range: one close per descriptor the process may have. */
+void guard_close_from(int low, int keep)
+{
+	int top = getdtablesize();
+	for (int fd = low; fd < top; fd++)
+		if (fd != keep)
+			close(fd);
+}

@@ -127,9 +127,7 @@ __attribute__((noreturn)) static void cleaner(int rfd, char *const *paths, size_
 	for (int fd = 0; fd < 3; fd++)
 		if (null >= 0 && fd != rfd)
 			dup2(null, fd);
-	for (int fd = 3; fd < 1024; fd++)
-		if (fd != rfd)
-			close(fd);
+	guard_close_from(3, rfd);
 	char c;
 	ssize_t k;
 	while ((k = read(rfd, &c, 1)) != 0)
