@@ -19,6 +19,9 @@ if pid == 0:
         os.dup2(slave, fd)
     os.close(master)
     os.close(slave)
+    # We are the terminal, so we say which (as tmux or an emulator does): never the caller's TERM, which under CI
+    # or make check without a terminal is "dumb" or unset (Codex then asks "Continue anyway?" before its TUI).
+    os.environ["TERM"] = os.environ.get("PTY_TERM", "xterm-256color")
     os.execvp(cmd[0], cmd)
 os.close(slave)
 buf, mark, status, deadline = "", 0, None, time.time() + total
