@@ -23,10 +23,10 @@ N_CHECKS=32
 needs python3
 SKIP_WHY=
 if install_claude && ! "$CLAUDE" --version >/dev/null 2>&1; then
-	SKIP_WHY="$CLAUDE does not run here"
+	SKIP_WHY="$CLAUDE does not run here" AGENT_FAILS=1
 fi
 if [ -n "$SKIP_WHY" ]; then
-	t_skip_n $N_CHECKS "Claude Code end to end" "$SKIP_WHY"
+	agent_unavailable $N_CHECKS "Claude Code end to end"
 	t_done
 fi
 

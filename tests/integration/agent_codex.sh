@@ -31,10 +31,10 @@ if ! have_userns; then
 elif [ ! -x "$HELPERS/rawread_static" ]; then
 	SKIP_WHY="helper rawread_static not built"
 elif install_codex && ! "$CODEX" --version >/dev/null 2>&1; then
-	SKIP_WHY="$CODEX does not run here"
+	SKIP_WHY="$CODEX does not run here" AGENT_FAILS=1
 fi
 if [ -n "$SKIP_WHY" ]; then
-	t_skip_n $N_CHECKS "Codex end to end" "$SKIP_WHY"
+	agent_unavailable $N_CHECKS "Codex end to end"
 	t_done
 fi
 

@@ -23,10 +23,10 @@ SKIP_WHY=
 if ! have_userns; then
 	SKIP_WHY="no user namespaces here (the fake API runs on the sandbox's own loopback)"
 elif install_codex && ! "$CODEX" --version >/dev/null 2>&1; then
-	SKIP_WHY="$CODEX does not run here"
+	SKIP_WHY="$CODEX does not run here" AGENT_FAILS=1
 fi
 if [ -n "$SKIP_WHY" ]; then
-	t_skip_n $N_CHECKS "Codex TUI end to end" "$SKIP_WHY"
+	agent_unavailable $N_CHECKS "Codex TUI end to end"
 	t_done
 fi
 

@@ -31,10 +31,10 @@ SKIP_WHY=
 if ! have_userns; then
 	SKIP_WHY="no user namespaces here (the fake API runs on the sandbox's own loopback)"
 elif install_gemini && ! PATH=${GEMINI_NODE_DIR:+$GEMINI_NODE_DIR:}$PATH "$GEMINI" --version >/dev/null 2>&1; then
-	SKIP_WHY="$GEMINI does not run here"
+	SKIP_WHY="$GEMINI does not run here" AGENT_FAILS=1
 fi
 if [ -n "$SKIP_WHY" ]; then
-	t_skip_n $N_CHECKS "Gemini CLI end to end" "$SKIP_WHY"
+	agent_unavailable $N_CHECKS "Gemini CLI end to end"
 	t_done
 fi
 

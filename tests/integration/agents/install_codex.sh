@@ -2,8 +2,8 @@
 # install_codex.sh: the pinned Codex CLI (@openai/codex) for agent_codex.sh, installed once with npm into
 # $GUARD_AGENT_CACHE (default /var/tmp/guard-agents)/codex-VERSION, world-readable (the unprivileged test
 # pass reuses root's install). Prints the path of the codex command and exits 0, or prints why not and exits 1.
-# Sourced by agent_codex.sh; run by .ci/run ahead of the tests (a failure there never fails CI: the test then
-# skips with the reason). The install itself: install_agent.sh.
+# Sourced by agent_codex.sh; run by ./install-deps ahead of the tests (a failure there is not fatal: the tests
+# then fail, naming it; agent_unavailable). The install itself: install_agent.sh.
 . "$(dirname "${BASH_SOURCE[0]}")/install_agent.sh" # CACHE, install_agent, install_agent_main
 CODEX_VERSION=${CODEX_VERSION:-0.171.0}
 CODEX_DIR=$CACHE/codex-$CODEX_VERSION

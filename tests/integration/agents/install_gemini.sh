@@ -5,7 +5,7 @@
 # older (Debian 12 has 18) a pinned node from the npm registry's node-linux-ARCH package goes into the cache too,
 # and GEMINI_NODE_DIR names the directory of its `node` (empty: the system's node will do). Prints the path of the
 # gemini command and exits 0, or prints why not and exits 1. Sourced by agent_gemini.sh; run by ./install-deps
-# (a failure there is not fatal: the test then skips with the reason). How to bump a pin: install_agent.sh.
+# (a failure there is not fatal: the test then fails, naming it). How to bump a pin: install_agent.sh.
 . "$(dirname "${BASH_SOURCE[0]}")/install_agent.sh" # CACHE, install_agent, install_agent_main, install_node
 GEMINI_VERSION=${GEMINI_VERSION:-0.61.0}
 GEMINI_DIR=$CACHE/gemini-cli-$GEMINI_VERSION

@@ -3,7 +3,7 @@
 # for agent_opencode.sh, installed once with npm into $GUARD_AGENT_CACHE (default /var/tmp/guard-agents)/
 # opencode-VERSION, world-readable (the unprivileged test pass reuses root's install). Prints the path of the
 # opencode command and exits 0, or prints why not and exits 1. Sourced by agent_opencode.sh; run by
-# ./install-deps (a failure there is not fatal: the test then skips with the reason). How to bump a pin:
+# ./install-deps (a failure there is not fatal: the test then fails, naming it). How to bump a pin:
 # install_agent.sh.
 . "$(dirname "${BASH_SOURCE[0]}")/install_agent.sh" # CACHE, install_agent, install_agent_main
 OPENCODE_VERSION=${OPENCODE_VERSION:-1.18.33}
