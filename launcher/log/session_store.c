@@ -264,13 +264,14 @@ fail:
  * many events: remember the answer per (host pid, own pid) pair, which a reused pid is unlikely to repeat, and
  * take a fresh one (`known`) when the caller has it: every exec is asked afresh, so a pid reused by a new
  * program never keeps its predecessor's parent. */
+static struct {
+	pid_t pid; /* host */
+	int own;   /* as the process numbers itself */
+	long ppid; /* host */
+} cache[256];
+
 static long host_ppid(pid_t pid, int own_pid, long known)
 {
-	static struct {
-		pid_t pid;
-		int own;
-		long ppid;
-	} cache[256];
 	unsigned slot = (unsigned)pid % 256;
 	if (known <= 0 && cache[slot].pid == pid && cache[slot].own == own_pid && cache[slot].ppid > 0)
 		return cache[slot].ppid;
@@ -281,6 +282,15 @@ static long host_ppid(pid_t pid, int own_pid, long known)
 	cache[slot].own = own_pid;
 	cache[slot].ppid = ppid;
 	return ppid;
+}
+
+/* The host pid of the process that numbers itself `own`, among those seen alive; 0 when none. */
+static long host_pid_of_own(int own)
+{
+	for (size_t i = 0; i < sizeof cache / sizeof *cache; i++)
+		if (cache[i].own == own && cache[i].pid > 0)
+			return cache[i].pid;
+	return 0;
 }
 
 void guard_session_note_parent(struct guard_session *s, pid_t pid, int own_pid, long parent)
@@ -525,8 +535,20 @@ void guard_session_event(struct guard_session *s, const struct guard_event *ev, 
 	long ppid = ev->ppid;
 	if (pid > 0 && pid == ev->pid && ppid > 0)
 		host_ppid(pid, ev->pid, ppid);
-	else if (pid > 0)
+	else if (pid > 0) {
 		ppid = host_ppid(pid, ev->pid, 0);
+		/* Ended before we looked (a `cat` whose datagram waited behind a busy machine): its own word for its
+		 * parent, in the numbers of a process seen before (alive, or ended like it), places it in the tree; like
+		 * every shim event, a claim. */
+		if (ppid <= 0 && ev->origin == GUARD_ORIGIN_SHIM && !(ev->flags & GUARD_EVF_PID_CONTRADICTED)) {
+			if (ev->ppid > 0)
+				ppid = host_pid_of_own(ev->ppid);
+			unsigned slot = (unsigned)pid % 256; /* so that its own children, also ended, find it */
+			cache[slot].pid = pid;
+			cache[slot].own = ev->pid;
+			cache[slot].ppid = ppid;
+		}
+	}
 
 	struct guard_buf b = {0}, rj = {0}, key = {0};
 	char eb[16];

@@ -19,8 +19,8 @@
 #include "supervisor/supervise.h"
 #include "supervisor/outproxy.h"
 
-/* Whether the kernel's sender (cred_pid, numbered in guard's PID namespace) is the process the datagram names
- * (claimed, numbered in the sender's own namespace). The answer per pair is remembered: a process sends many
+/* Whether the kernel's sender (cred_pid, numbered in guard's PID namespace) may be the process the datagram names
+ * (claimed, numbered in the sender's own namespace): false only when /proc shows it is not. The answer per pair is remembered: a process sends many
  * events, and /proc is read once for it; that read also gives the log the sender's parent (one read, not two,
  * for each new process). */
 static bool sender_is_claimed(struct guard_session *session, pid_t cred_pid, int claimed)
@@ -35,7 +35,13 @@ static bool sender_is_claimed(struct guard_session *session, pid_t cred_pid, int
 	if (honest[slot].cred == cred_pid && honest[slot].claimed == claimed)
 		return true;
 	pid_t parent;
-	if (guard_proc_own_pid(cred_pid, &parent) != claimed)
+	pid_t own = guard_proc_own_pid(cred_pid, &parent);
+	/* Gone before we looked (a short-lived process whose datagram waited in the queue behind a busy machine): it
+	 * cannot be checked, and an honest `cat` is not called a liar for it. Its events stay what every shim event
+	 * is, a process's own claim and never a kernel fact; a forger that exits at once gains nothing more. */
+	if (own == 0)
+		return true;
+	if (own != claimed)
 		return false;
 	if (session && parent > 0)
 		guard_session_note_parent(session, cred_pid, claimed, parent);

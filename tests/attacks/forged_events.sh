@@ -19,6 +19,8 @@ for d in (ev(1, os.getpid(), "/forged/honest-claim"), ev(1, 4242, "/forged/lying
           ev(2, os.getpid(), "/forged/as-kernel")):
     s.sendto(d, sock)
 print("SENT")
+# Alive while guard checks the sender (a sender already gone cannot be checked, and is not flagged).
+import time; time.sleep(3)
 '
 # report_has PY-EXPR: the newest session's JSON report, as r, makes the expression true
 report_has() {

@@ -109,6 +109,31 @@ t_eq "report: cat is the child of the inner sh" 0 "$?"
 g report
 t_match "report text: the nested tree" '(\||`)- [0-9]+  cat src/main.c' "$OUT"
 
+# --- the same tree, read late: guard stopped (a busy machine) while the sandbox runs it, so that every datagram is
+# read after the process that sent it has ended, when /proc no longer tells its numbers. An honest cat is not
+# listed as forged, and still sits under its sh.
+rm -f ctl-ready ctl-go ctl-done
+"$GUARD" run -- sh -c 'touch ctl-ready; while [ ! -e ctl-go ]; do sleep 0.05; done
+	sh -c "cat src/main.c"; touch ctl-done; while [ -e ctl-go ]; do sleep 0.05; done' >/dev/null 2>&1 </dev/null &
+late=$!
+for i in $(seq 1 200); do [ -e ctl-ready ] && break; sleep 0.05; done
+kill -STOP "$late"
+touch ctl-go
+for i in $(seq 1 200); do [ -e ctl-done ] && break; sleep 0.05; done
+t_true "read late: the sandbox ran on while guard was stopped" -e ctl-done
+kill -CONT "$late"
+sleep 0.5
+rm -f ctl-go
+wait "$late"
+t_eq "read late: the session ended normally" 0 "$?"
+g report --format json
+printf '%s' "$OUT" | pyjson 'r["contradicted"] == []'
+t_eq "read late: no honest process listed as forged" 0 "$?"
+printf '%s' "$OUT" | pyjson '([p for p in r["processes"] if p["argv"] == ["cat", "src/main.c"]][0]["ppid"] in
+[p["pid"] for p in r["processes"] if p["argv"] == ["sh", "-c", "cat src/main.c"]])'
+t_eq "read late: cat is still the child of the inner sh" 0 "$?"
+rm -f ctl-ready ctl-done
+
 # --- a static binary's raw read reaches the log through the observer
 RAWREAD=$(helper rawread_static)
 if [ -z "$RAWREAD" ]; then
