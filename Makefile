@@ -278,8 +278,10 @@ fuzz: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 SAN_EXCLUDE ?= test_layers test_format install_deb.sh test_macos_build test_macos_enforce agent_claude.sh \
 	       agent_codex.sh agent_gemini.sh agent_opencode.sh agent_*_tui.sh
 SAN_USER_PASS ?= attacks/*
+# Each program's time limit is three times make check's: ASan and UBSan slow every guard run, and CI runs this
+# lane at low priority beside make fresh-check (.ci/run).
 san:
-	$(MAKE) check SAN=1 TESTS_EXCLUDE='$(SAN_EXCLUDE)' USER_PASS='$(SAN_USER_PASS)'
+	$(MAKE) check SAN=1 TESTS_EXCLUDE='$(SAN_EXCLUDE)' USER_PASS='$(SAN_USER_PASS)' TEST_TIMEOUT=$${TEST_TIMEOUT:-360}
 
 valgrind: tests
 	BUILD=$(BUILD) tests/valgrind.sh

@@ -386,7 +386,8 @@ pty() {
 	PTY_OUT=$(python3 "$PTYDRIVE" "$@" 2>&1 </dev/null)
 	PTY_RC=$(printf '%s\n' "$PTY_OUT" | sed -n 's/^PTY-EXIT=//p' | tail -1)
 	[ -n "$PTY_RC" ] || PTY_RC=fail
-	G_CMD="(on a pty) ${*:5}" RC=$PTY_RC OUT=$PTY_OUT ERR=
+	# ERR: the driver's verdict, which a failed check shows (the transcript is long, and only its start is shown)
+	G_CMD="(on a pty) ${*:5}" RC=$PTY_RC OUT=$PTY_OUT ERR=$(printf '%s\n' "$PTY_OUT" | grep -a '^PTY-' | tail -1)
 }
 
 # helper NAME: path of a copy of the test helper binary $BUILD/tests/bin/NAME in $PROJECT/tools (the build tree

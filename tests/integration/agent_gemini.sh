@@ -19,7 +19,7 @@
 # The CLI (and, where the system's node is older than it needs, a pinned node) is installed once into
 # $GUARD_AGENT_CACHE by agents/install_gemini.sh with npm; when it can't be installed, every check is skipped with
 # the reason. Namespaces mode only: the fake runs on the sandbox's own loopback.
-# test-timeout: 400
+# test-timeout: 600
 . "$(dirname "$0")/../lib.sh"
 
 . "$TESTS_DIR/integration/agents/install_gemini.sh" # GEMINI_VERSION, GEMINI_DIR, GEMINI, GEMINI_NODE_DIR
@@ -72,8 +72,8 @@ STEPS='[["expect", "Do you trust the files in this folder", 60], ["sleep", 1], [
 	["expect", "How would you like to authenticate", 60], ["sleep", 1], ["send", "\r"],
 	["expect", "Enter Gemini API Key", 30], ["sleep", 1], ["send", "\r"],
 	["expect", "Type your message", 60], ["on", "Allow execution of", "\r"], ["sleep", 2], ["send", "Look at the project configuration."],
-	["expect", "project configuration", 30], ["sleep", 1], ["send", "\r"], ["expect", "the turn is over", 150], ["sleep", 2], ["send", "/quit"],
-	["sleep", 1], ["send", "\r"]]'
+	["expect", "project configuration", 30], ["sleep", 1], ["send", "\r"], ["expect", "the turn is over", 150], ["sleep", 2],
+	["repeat", 15, [["send", "/quit"], ["sleep", 1], ["send", "\r"]]]]'
 pty 45 160 300 "$STEPS" -- "${G[@]}" run --allow-read "$GEMINI_DIR" ${GEMINI_NODE_DIR:+--allow-read "$GEMINI_NODE_DIR"} \
 	-- "$F/bin/gemini" --yolo
 RUN1=$PTY_OUT
@@ -124,8 +124,9 @@ t_match "its state is on the host: the chosen login" '"selectedType": *"gemini-a
 t_match "its state is on the host: the session's chat" 'session-' "$(ls "$HOME"/.gemini/tmp/*/chats/ 2>/dev/null)"
 
 # The second start resumes the session: no question asked again, the first turn on screen.
-STEPS='[["expect", "Type your message", 90], ["sleep", 2], ["send", "/quit"], ["sleep", 1], ["send", "\r"]]'
-pty 45 160 200 "$STEPS" -- "${G[@]}" run --allow-read "$GEMINI_DIR" ${GEMINI_NODE_DIR:+--allow-read "$GEMINI_NODE_DIR"} \
+STEPS='[["expect", "Type your message", 150], ["sleep", 2],
+	["repeat", 15, [["send", "/quit"], ["sleep", 1], ["send", "\r"]]]]'
+pty 45 160 240 "$STEPS" -- "${G[@]}" run --allow-read "$GEMINI_DIR" ${GEMINI_NODE_DIR:+--allow-read "$GEMINI_NODE_DIR"} \
 	-- "$F/bin/gemini" --yolo --resume latest
 RUN2=$PTY_OUT
 [ "$PTY_RC" = fail ] && t_diag "second start: $(printf '%s\n' "$PTY_OUT" | grep -a '^PTY-FAIL' | tail -1)"

@@ -2,7 +2,8 @@
 """ptydrive.py ROWS COLS TIMEOUT STEPS_JSON -- CMD...: run CMD as session leader on a new pty of ROWS x COLS.
 Steps: ["expect", regex] (waits up to 15 s, or ["expect", regex, seconds], for new output matching), ["send", text], ["sleep", s],
 ["kill", signal-name] (to CMD's pid), ["resize", rows, cols], ["on", regex, text] (from then on, whenever output
-that arrived after its last answer matches, send text: a question a TUI may or may not ask). Prints the transcript, then PTY-EXIT=N (128+sig on a
+that arrived after its last answer matches, send text: a question a TUI may or may not ask), ["repeat", seconds, steps]
+(the sends and sleeps in steps, again every `seconds` until CMD ends: a quit command a loaded TUI may drop). Prints the transcript, then PTY-EXIT=N (128+sig on a
 signal) or PTY-FAIL: why. Exit 0 when every step succeeded and CMD ended in time."""
 import fcntl, json, os, pty, re, select, signal, struct, sys, termios, time
 
@@ -61,6 +62,18 @@ def finish(ok, why=""):
         sys.stdout.write("\nPTY-EXIT=%d\n" % (128 - code if code < 0 else code))
     sys.exit(0 if ok else 1)
 
+def wait(seconds):
+    """Pump output for `seconds`, or until CMD has ended."""
+    end = time.time() + seconds
+    while time.time() < end and status is None:
+        pump(0.05)
+
+def send(text):
+    try:
+        os.write(master, text.encode())
+    except OSError:
+        pass  # CMD ended and closed its side
+
 for step in steps:
     op = step[0]
     if op == "expect":
@@ -75,11 +88,19 @@ for step in steps:
                 finish(False, "timed out waiting for /%s/" % step[1])
             pump(0.05)
     elif op == "send":
-        os.write(master, step[1].encode())
+        send(step[1])
     elif op == "sleep":
         end = time.time() + step[1]
         while time.time() < end:
             pump(0.05)
+    elif op == "repeat":
+        while status is None and time.time() < deadline:
+            for sub in step[2]:
+                if sub[0] == "send" and status is None:
+                    send(sub[1])
+                elif sub[0] == "sleep":
+                    wait(sub[1])
+            wait(step[1])
     elif op == "kill":
         os.kill(pid, getattr(signal, step[1]))
     elif op == "on":
