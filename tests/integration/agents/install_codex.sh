@@ -6,6 +6,7 @@
 # then fail, naming it; agent_unavailable). The install itself: install_agent.sh.
 . "$(dirname "${BASH_SOURCE[0]}")/install_agent.sh" # CACHE, install_agent, install_agent_main
 CODEX_VERSION=${CODEX_VERSION:-0.171.0}
+CODEX_PREVIOUS=0.170.0 # the previous minor release (make agents-previous)
 CODEX_DIR=$CACHE/codex-$CODEX_VERSION
 CODEX=$CODEX_DIR/node_modules/.bin/codex
 

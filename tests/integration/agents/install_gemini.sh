@@ -8,6 +8,7 @@
 # (a failure there is not fatal: the test then fails, naming it). How to bump a pin: install_agent.sh.
 . "$(dirname "${BASH_SOURCE[0]}")/install_agent.sh" # CACHE, install_agent, install_agent_main, install_node
 GEMINI_VERSION=${GEMINI_VERSION:-0.61.0}
+GEMINI_PREVIOUS=0.60.0 # the previous minor release (make agents-previous)
 GEMINI_DIR=$CACHE/gemini-cli-$GEMINI_VERSION
 GEMINI=$GEMINI_DIR/node_modules/.bin/gemini
 GEMINI_NODE_MAJOR=20 # engines: node >= 20

@@ -7,6 +7,7 @@
 # install_agent.sh.
 . "$(dirname "${BASH_SOURCE[0]}")/install_agent.sh" # CACHE, install_agent, install_agent_main
 OPENCODE_VERSION=${OPENCODE_VERSION:-1.18.33}
+OPENCODE_PREVIOUS=1.17.19 # the previous minor release (make agents-previous)
 OPENCODE_DIR=$CACHE/opencode-$OPENCODE_VERSION
 OPENCODE=$OPENCODE_DIR/node_modules/.bin/opencode
 
