@@ -5,7 +5,7 @@
 # Write(~/.bashrc). From what the fake API received (every request is logged) we assert: no canary reached the
 # model; Read(.env) and Read(id_rsa) came back with guard's explanation from the claude-code profile's hook (a
 # system reminder next to the tool result); the Bash results carry the shim's line; nothing outside the project
-# changed; and the session's report lists the Read(.env) denial the kernel observer saw. Twice: in namespaces mode
+# changed; and the session's report lists the Read(.env) denial (the kernel observer's, or the shim's on 2.0). Twice: in namespaces mode
 # (the fake API inside the sandbox) and in Landlock-only mode (the fake API on the host, reached through guard's
 # proxy by a test name, as the real API would be).
 #
@@ -159,12 +159,13 @@ EOF
 	t_eq "$mode: nothing outside the project changed" "" "$(diff <(printf "%s\n" "$before") <(printf "%s\n" "$after"))"
 
 	g report --last --format json
-	t_eq "$mode: the report lists the Read(.env) denial seen by the kernel observer" yes \
+	# Seen by the kernel observer (2.1's Read opens without libc) or the shim (2.0, on node, opens through libc).
+	t_eq "$mode: the report lists the Read(.env) denial" yes \
 		"$(printf '%s' "$OUT" | python3 -c '
 import json, sys
 d = json.load(sys.stdin).get("denials") or []
-print("yes" if any(x.get("path") == sys.argv[1] and x.get("op") == "read" and "observer" in (x.get("origin") or "")
-                   for x in d) else "no")
+print("yes" if any(x.get("path") == sys.argv[1] and x.get("op") == "read" and
+                   ("observer" in (x.get("origin") or "") or "shim" in (x.get("origin") or "")) for x in d) else "no")
 ' "$PROJECT/.env" 2>&1)"
 }
 
