@@ -270,6 +270,14 @@ static struct {
 	long ppid; /* host */
 } cache[256];
 
+static void remember(pid_t pid, int own_pid, long ppid)
+{
+	unsigned slot = (unsigned)pid % 256;
+	cache[slot].pid = pid;
+	cache[slot].own = own_pid;
+	cache[slot].ppid = ppid;
+}
+
 static long host_ppid(pid_t pid, int own_pid, long known)
 {
 	unsigned slot = (unsigned)pid % 256;
@@ -278,13 +286,11 @@ static long host_ppid(pid_t pid, int own_pid, long known)
 	long ppid = known > 0 ? known : guard_proc_parent(pid);
 	if (ppid <= 0)
 		return 0;
-	cache[slot].pid = pid;
-	cache[slot].own = own_pid;
-	cache[slot].ppid = ppid;
+	remember(pid, own_pid, ppid);
 	return ppid;
 }
 
-/* The host pid of the process that numbers itself `own`, among those seen alive; 0 when none. */
+/* The host pid of the process that numbers itself `own`, among those seen (cache); 0 when none. */
 static long host_pid_of_own(int own)
 {
 	for (size_t i = 0; i < sizeof cache / sizeof *cache; i++)
@@ -543,10 +549,7 @@ void guard_session_event(struct guard_session *s, const struct guard_event *ev, 
 		if (ppid <= 0 && ev->origin == GUARD_ORIGIN_SHIM && !(ev->flags & GUARD_EVF_PID_CONTRADICTED)) {
 			if (ev->ppid > 0)
 				ppid = host_pid_of_own(ev->ppid);
-			unsigned slot = (unsigned)pid % 256; /* so that its own children, also ended, find it */
-			cache[slot].pid = pid;
-			cache[slot].own = ev->pid;
-			cache[slot].ppid = ppid;
+			remember(pid, ev->pid, ppid); /* so that its own children, also ended, find it */
 		}
 	}
 
