@@ -16,6 +16,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "plan/dir_entries.h"
 #include "sandbox/linux/plan_linux.h"
 #include "sandbox/linux/state_sync.h"
 
@@ -86,46 +87,59 @@ static int make_mount_point(const char *path, bool is_dir)
 #define MIRROR_DIR_BYTES 32768
 #define MIRROR_ENTRIES 4096
 
-static void mirror_names(int dir_fd, const char *dir, int depth, size_t *budget)
+struct mirror_dir {
+	int src, dst; /* the host directory, and its placeholder in the private home (O_PATH) */
+	int depth;
+	size_t *budget;
+};
+
+/* One entry of a host directory: its placeholder, made relative to descriptors (a path walk per name was most of
+ * this function's cost). An entry that exists already (granted, or made on the way to a granted entry) fails
+ * with EEXIST and is left alone. */
+static void mirror_entry(const char *name, unsigned char type, ino_t ino, void *ctx)
 {
-	DIR *d = fdopendir(dup(dir_fd));
-	struct dirent *e;
-	if (!d)
+	(void)ino;
+	struct mirror_dir *d = ctx;
+	struct stat st;
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
 		return;
-	char *path = NULL;
-	while ((e = readdir(d))) {
-		struct stat st;
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		free(path);
-		path = guard_xasprintf("%s/%s", dir, e->d_name);
-		if (lstat(path, &st) == 0)
-			continue; /* granted, or created on the way to a granted entry */
-		bool is_dir = e->d_type == DT_DIR;
-		if (e->d_type == DT_UNKNOWN)
-			is_dir = fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
-		if (!is_dir) {
-			close(open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0));
-			if (*budget)
-				(*budget)--;
-			continue;
-		}
-		int sub = depth < MIRROR_DEPTH && *budget
-				  ? openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-				  : -1;
-		if (sub >= 0 && (fstat(sub, &st) != 0 || st.st_size > MIRROR_DIR_BYTES)) {
-			close(sub);
-			sub = -1;
-		}
-		if (*budget)
-			(*budget)--;
-		if (mkdir(path, sub >= 0 ? 0111 : 0) == 0 && sub >= 0)
-			mirror_names(sub, path, depth + 1, budget);
-		if (sub >= 0)
-			close(sub);
+	bool is_dir = type == DT_DIR;
+	if (type == DT_UNKNOWN)
+		is_dir = fstatat(d->src, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+	if (!is_dir) {
+		if (mknodat(d->dst, name, S_IFREG, 0) == 0 && *d->budget)
+			(*d->budget)--;
+		return;
 	}
-	free(path);
-	closedir(d);
+	int sub = d->depth < MIRROR_DEPTH && *d->budget
+			  ? openat(d->src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+			  : -1;
+	if (sub >= 0 && (fstat(sub, &st) != 0 || st.st_size > MIRROR_DIR_BYTES)) {
+		close(sub);
+		sub = -1;
+	}
+	if (mkdirat(d->dst, name, sub >= 0 ? 0111 : 0) == 0) {
+		if (*d->budget)
+			(*d->budget)--;
+		int dsub = sub >= 0 ? openat(d->dst, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+		if (dsub >= 0) {
+			struct mirror_dir below = {sub, dsub, d->depth + 1, d->budget};
+			guard_dir_entries(sub, mirror_entry, &below);
+			close(dsub);
+		}
+	}
+	if (sub >= 0)
+		close(sub);
+}
+
+static void mirror_names(int src_fd, const char *dir, size_t *budget)
+{
+	int dst = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dst < 0)
+		return;
+	struct mirror_dir top = {src_fd, dst, 0, budget};
+	guard_dir_entries(src_fd, mirror_entry, &top);
+	close(dst);
 }
 
 static bool under_writable_grant(const struct guard_plan *plan, const char *path)
@@ -292,7 +306,7 @@ static int do_mirror(struct mount_run *r, const struct guard_mount *m, int fd, c
 {
 	(void)why, (void)whylen;
 	if (fd >= 0)
-		mirror_names(fd, m->path, 0, &r->mirror_budget);
+		mirror_names(fd, m->path, &r->mirror_budget);
 	return 0;
 }
 
