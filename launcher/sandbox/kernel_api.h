@@ -8,8 +8,9 @@
 #include <stddef.h>
 #include "plan/boundary.h"
 
-/* Needs no_new_privs already set (refuses otherwise). Architectures the CPU can also enter (i386, x32) get the same
- * rules; any other is killed. */
+/* Compile and load in one step (a session compiles ahead instead: sandbox/linux/filters.h). Needs no_new_privs
+ * already set (refuses otherwise). Architectures the CPU can also enter (i386, x32) get the same rules; any other
+ * is killed. */
 int guard_seccomp_install(const struct guard_seccomp_opts *o, char *why, size_t whylen);
 /* Print the filter table (for --dry-run). */
 void guard_seccomp_describe(const struct guard_seccomp_opts *o, void (*line)(void *ctx, const char *text), void *ctx);

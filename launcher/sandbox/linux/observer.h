@@ -10,12 +10,17 @@
 #include "plan/plan.h"
 #include "supervisor/supervise.h"
 
-/* In the command's child, right before exec: install the observer filter and hand its listener to the
- * supervisor over `sock`. With state_names, it also stops the calls that make names (state_names.h); with
- * every_exec (the policy has exec.deny entries), also the execs that carry the magic. The loader's opens from the
- * nsites call sites pass unstopped (loader_sites.h). Returns 0, or -1 with why. */
-int guard_observer_install(int sock, uint64_t magic, bool state_names, bool every_exec, const uint16_t *sites,
-			   size_t nsites, char *why, size_t whylen);
+struct guard_bpf;
+
+/* The observer's filter, compiled ahead (filters.h): it stops the watched calls; with state_names also the calls
+ * that make names (state_names.h); with every_exec (the policy has exec.deny entries) also the execs that carry the
+ * magic. The loader's opens from the nsites call sites pass unstopped (loader_sites.h). 0, or -1 with why. */
+int guard_observer_compile(uint64_t magic, bool state_names, bool every_exec, const uint16_t *sites, size_t nsites,
+			   struct guard_bpf *out, char *why, size_t whylen);
+
+/* In the command's child, right before exec: load it and hand its listener to the supervisor over `sock`.
+ * 0, or -1 with why. */
+int guard_observer_load(int sock, const struct guard_bpf *p, char *why, size_t whylen);
 
 /* Supervisor, after the fork: a slot in sup's loop that takes the listener the command's child hands over
  * sup->observer_sock[0], then serves each notification (log the attempt under the plan's policy and network, let

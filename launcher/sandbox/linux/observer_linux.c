@@ -35,6 +35,7 @@
 #include "lib/proc.h"
 #include "plan/net.h"
 #include "plan/plan.h"
+#include "sandbox/linux/bpf.h"
 #include "sandbox/linux/observer.h"
 #include "sandbox/linux/proc_path.h"
 #include "sandbox/linux/state_names.h"
@@ -107,26 +108,23 @@ static int add_compat_rules(scmp_filter_ctx ctx, char *why, size_t whylen)
 	return 0;
 }
 
-/* Load ctx's program behind a prefix that lets the dynamic loader's own library opens through (loader_sites.h):
+/* ctx's program behind a prefix that lets the dynamic loader's own library opens through (loader_sites.h):
  * native openat(AT_FDCWD, _, O_RDONLY|O_CLOEXEC) from one of the loader's call sites, in the mmap area. Anything
- * else falls through to libseccomp's program unchanged. The listener's fd, or -1 with errno. */
-static int load_with_loader_prefix(scmp_filter_ctx ctx, const uint16_t *sites, size_t nsites)
+ * else falls through to libseccomp's program unchanged. 0, or -errno. */
+static int export_with_loader_prefix(scmp_filter_ctx ctx, const uint16_t *sites, size_t nsites, struct guard_bpf *out)
 {
-	int mfd = memfd_create("guard-observer", MFD_CLOEXEC);
-	if (mfd < 0)
-		return -1;
 	/* 0-8: arch, call, address high half, page offset; then one test per site and a jump past them; then the
 	 * arguments (3 loads, 3 tests) and the answer. Every failed test jumps to libseccomp's program (`body`). */
 	const size_t args = 10 + nsites, body = args + 7;
-	struct sock_filter *prog = NULL;
-	int fd = -1, e = seccomp_export_bpf(ctx, mfd);
-	off_t len = e == 0 ? lseek(mfd, 0, SEEK_END) : -1;
-	size_t nbody = len > 0 ? (size_t)len / sizeof *prog : 0, n = body + nbody;
-	if (e != 0 || nbody == 0 || n > BPF_MAXINSNS || !(prog = calloc(n, sizeof *prog)) ||
-	    pread(mfd, prog + body, (size_t)len, 0) != len) {
-		errno = e ? -e : EINVAL;
-		goto out;
-	}
+	if (body >= BPF_MAXINSNS)
+		return -E2BIG;
+	int e = guard_bpf_export(ctx, out);
+	if (e != 0)
+		return e;
+	if (body + out->len > BPF_MAXINSNS)
+		return -E2BIG;
+	struct sock_filter *prog = out->insns;
+	memmove(prog + body, prog, out->len * sizeof *prog);
 	size_t i = 0;
 #define LD(field, plus)                                                                                                \
 	prog[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                             \
@@ -160,23 +158,17 @@ static int load_with_loader_prefix(scmp_filter_ctx ctx, const uint16_t *sites, s
 #undef LD
 #undef AND
 #undef EQ_OR_BODY
-	if (i != body) { /* the layout above and its arithmetic disagree: refuse rather than load a wrong filter */
-		errno = EINVAL;
-		goto out;
-	}
-	struct sock_fprog fp = {(unsigned short)n, prog};
-	fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &fp);
-out:
-	free(prog);
-	close(mfd);
-	return fd;
+	if (i != body) /* the layout above and its arithmetic disagree: refuse rather than load a wrong filter */
+		return -EINVAL;
+	out->len += (unsigned)body;
+	return 0;
 }
 
-int guard_observer_install(int sock, uint64_t magic, bool state_names, bool every_exec, const uint16_t *sites,
-			   size_t nsites, char *why, size_t whylen)
+int guard_observer_compile(uint64_t magic, bool state_names, bool every_exec, const uint16_t *sites, size_t nsites,
+			   struct guard_bpf *out, char *why, size_t whylen)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	int rc = -1, fd = -1;
+	int rc = -1;
 	if (!ctx) {
 		snprintf(why, whylen, "observer: seccomp_init failed");
 		return -1;
@@ -204,33 +196,31 @@ int guard_observer_install(int sock, uint64_t magic, bool state_names, bool ever
 		goto out;
 	if (add_compat_rules(ctx, why, whylen) != 0)
 		goto out;
-	if (nsites > 0 && seccomp_arch_native() == SCMP_ARCH_X86_64) {
-		if ((fd = load_with_loader_prefix(ctx, sites, nsites)) < 0) {
-			snprintf(why, whylen, "observer: loading the notification filter: %s", strerror(errno));
-			goto out;
-		}
-	} else {
-		int e = seccomp_load(ctx);
-		if (e < 0) {
-			snprintf(why, whylen, "observer: loading the notification filter: %s", strerror(-e));
-			goto out;
-		}
-		fd = seccomp_notify_fd(ctx);
-	}
-	if (fd < 0) {
-		snprintf(why, whylen, "observer: no listener fd");
-		goto out;
-	}
-	if (guard_fd_send(sock, 'L', fd) != 0) {
-		snprintf(why, whylen, "observer: handing the listener to the supervisor: %s", strerror(errno));
+	int e = nsites > 0 && seccomp_arch_native() == SCMP_ARCH_X86_64
+			? export_with_loader_prefix(ctx, sites, nsites, out)
+			: guard_bpf_export(ctx, out);
+	if (e != 0) {
+		snprintf(why, whylen, "observer: compiling the notification filter: %s", strerror(-e));
 		goto out;
 	}
 	rc = 0;
 out:
-	if (fd >= 0)
-		close(fd);
-	/* The filter stays loaded; only the context's memory goes (exec is next anyway). */
 	seccomp_release(ctx);
+	return rc;
+}
+
+int guard_observer_load(int sock, const struct guard_bpf *p, char *why, size_t whylen)
+{
+	int fd = guard_bpf_load(p, SECCOMP_FILTER_FLAG_NEW_LISTENER);
+	if (fd < 0) {
+		snprintf(why, whylen, "observer: loading the notification filter: %s", strerror(errno));
+		return -1;
+	}
+	int rc = guard_fd_send(sock, 'L', fd);
+	if (rc != 0)
+		snprintf(why, whylen, "observer: handing the listener to the supervisor: %s", strerror(errno));
+	/* The filter stays loaded; the command keeps no copy of its listener. */
+	close(fd);
 	return rc;
 }
 

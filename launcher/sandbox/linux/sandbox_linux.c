@@ -33,6 +33,7 @@
 #include "sandbox/kernel_api.h"
 #include "sandbox/linux/cgroup.h"
 #include "sandbox/linux/descendants.h"
+#include "sandbox/linux/filters.h"
 #include "sandbox/linux/late_covers.h"
 #include "sandbox/linux/observer.h"
 #include "sandbox/linux/state_names.h"
@@ -166,6 +167,10 @@ static void exec_command(int fd, char *const *argv, char *const *env)
 }
 
 /* The command's side: from here on only what the boundary allows. */
+/* The command's seccomp programs (filters.h), mapped before the clone or fork so that every process of the sandbox
+ * sees what the supervisor compiles. */
+static struct guard_filters *filters;
+
 __attribute__((noreturn)) static void run_command(const struct guard_plan *plan, char *const *argv, char *const *env,
 						  int fd, const struct guard_supervision *sup)
 {
@@ -190,15 +195,10 @@ __attribute__((noreturn)) static void run_command(const struct guard_plan *plan,
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: no_new_privs: %s", strerror(errno));
 	if (guard_landlock_apply(plan, why, sizeof why) != 0)
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
-	if (guard_seccomp_install(&plan->seccomp, why, sizeof why) != 0)
+	if (guard_filters_load(filters, obs, why, sizeof why) != 0)
 		child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
-	if (obs >= 0) {
-		if (guard_observer_install(obs, sup->magic, guard_state_names_needed(plan),
-					   sup->image && sup->image->h->nexec > 0, plan->os->loader_sites,
-					   plan->os->nloader_sites, why, sizeof why) != 0)
-			child_fail(fd, GUARD_EXIT_ERROR, "guard: %s", why);
+	if (obs >= 0)
 		close(obs);
-	}
 	exec_command(fd, argv, env);
 	_exit(GUARD_EXIT_ERROR);
 }
@@ -432,12 +432,25 @@ static int map_ids(pid_t pid)
 	return write_proc(pid, "gid_map", map);
 }
 
+static void start_filters(pid_t pid, const struct guard_plan *plan, const struct guard_supervision *sup, int sync_fd)
+{
+	char why[512];
+	if (guard_filters_start(filters, plan, sup, why, sizeof why) != 0) {
+		close(sync_fd);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		guard_die(NULL, "%s", why);
+	}
+}
+
 /* Two bytes on `sync_fd`: "g" once the child's ids are mapped (namespaces: it sets up its mounts meanwhile),
- * "c" once it is in the session's cgroup, which it waits for before anything of the command runs. Moving a task
- * into a cgroup v1 hierarchy waits for an RCU grace period (~10 ms): overlapped with the mounts that way. A
- * cgroup the session has but cannot enter is a limit the policy asked for and would not get: refused. */
+ * "c" once it is in the session's cgroup and the command's seccomp programs are compiled (filters.h), which it
+ * waits for before anything of the command runs. Moving a task into a cgroup v1 hierarchy waits for an RCU grace
+ * period (~10 ms): overlapped with the mounts that way, as is the compiling. A cgroup the session has but cannot
+ * enter is a limit the policy asked for and would not get: refused; so is a filter that cannot be compiled. */
 static void release_child(pid_t pid, const struct guard_supervision *sup, int sync_fd)
 {
+	char why[512];
 	forward_to = pid;
 	if (write(sync_fd, "g", 1) != 1)
 		guard_die_errno(NULL, "starting the sandbox");
@@ -449,6 +462,12 @@ static void release_child(pid_t pid, const struct guard_supervision *sup, int sy
 		errno = err;
 		guard_die_errno("see `guard doctor` for how limits apply here",
 				"moving the sandbox into its cgroup (limits.processes/memory/cpu)");
+	}
+	if (guard_filters_finish(filters, why, sizeof why) != 0) {
+		close(sync_fd);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		guard_die(NULL, "%s", why);
 	}
 	if (write(sync_fd, "c", 1) != 1)
 		guard_die_errno(NULL, "starting the sandbox");
@@ -504,6 +523,8 @@ static int sandbox_run(const struct guard_plan *plan, char *const *argv, char *c
 
 	if (pipe2(sync, O_CLOEXEC) != 0)
 		guard_die_errno(NULL, "pipe");
+	if (!filters && !(filters = guard_filters_map()))
+		guard_die_errno(NULL, "mapping memory for the seccomp filters");
 	if (plan->mode == GUARD_MODE_LANDLOCK_ONLY) {
 		/* No PID namespace whose end takes everything with it: the keeper ends the session's processes, and
 		 * guard is the subreaper of what a keeper killed early would leave behind (guard_supervise). */
@@ -521,6 +542,7 @@ static int sandbox_run(const struct guard_plan *plan, char *const *argv, char *c
 		close(sync[0]);
 		if (sw)
 			sw->keeper = pid;
+		start_filters(pid, plan, sup, sync[1]);
 		release_child(pid, sup, sync[1]);
 		guard_net_start(plan, sup->session); /* the proxy's threads: after the fork */
 		guard_observer_attach(sup, plan);
@@ -547,12 +569,15 @@ static int sandbox_run(const struct guard_plan *plan, char *const *argv, char *c
 	}
 	close(rec[1]);
 	close(sync[0]);
+	start_filters(pid, plan, sup, sync[1]);
 	if (map_ids(pid) != 0) {
 		snprintf(why, whylen, "mapping user ids into the new user namespace: %s", strerror(errno));
 		close(sync[1]);
 		close(rec[0]);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
+		char ended[1]; /* the thread is done before a retry in Landlock-only mode reuses the mapping */
+		guard_filters_finish(filters, ended, sizeof ended);
 		guard_watch_release();
 		return GUARD_SANDBOX_NO_USERNS;
 	}

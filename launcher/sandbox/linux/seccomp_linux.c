@@ -17,12 +17,15 @@
 #include <sys/stat.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 
 #include "sandbox/kernel_api.h"
+#include "sandbox/linux/bpf.h"
+#include "sandbox/linux/filters.h"
 
 #ifndef CLONE_NEWUSER
 #define CLONE_NEWUSER 0x10000000
@@ -270,14 +273,8 @@ static int add_rule(scmp_filter_ctx ctx, const struct rule *r, int nr)
 	return -EINVAL;
 }
 
-int guard_seccomp_install(const struct guard_seccomp_opts *o, char *why, size_t whylen)
+int guard_seccomp_compile(const struct guard_seccomp_opts *o, struct guard_bpf *out, char *why, size_t whylen)
 {
-	int rc = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
-	if (rc != 1) {
-		snprintf(why, whylen, "seccomp: no_new_privs is not set (set it before installing the filter)");
-		errno = rc < 0 ? errno : EPERM;
-		return -1;
-	}
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx) {
 		snprintf(why, whylen, "seccomp: cannot create a filter (out of memory?)");
@@ -286,8 +283,8 @@ int guard_seccomp_install(const struct guard_seccomp_opts *o, char *why, size_t 
 	}
 	const char *step = "set filter attributes";
 	const char *what = "";
-	/* no_new_privs is already set: libseccomp need not set it again. */
-	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	/* no_new_privs is set by the loader's caller: libseccomp need not set it again. */
+	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if (rc == 0)
 		rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 				      seccomp_api_get() >= 3 ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_KILL);
@@ -312,9 +309,9 @@ int guard_seccomp_install(const struct guard_seccomp_opts *o, char *why, size_t 
 		rc = add_rule(ctx, r, nr);
 	}
 	if (rc == 0) {
-		step = "load the filter";
+		step = "compile the filter";
 		what = "";
-		rc = seccomp_load(ctx);
+		rc = guard_bpf_export(ctx, out);
 	}
 	seccomp_release(ctx);
 	if (rc < 0) {
@@ -323,6 +320,38 @@ int guard_seccomp_install(const struct guard_seccomp_opts *o, char *why, size_t 
 		return -1;
 	}
 	return 0;
+}
+
+int guard_seccomp_load(const struct guard_bpf *p, char *why, size_t whylen)
+{
+	int rc = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+	if (rc != 1) {
+		snprintf(why, whylen, "seccomp: no_new_privs is not set (set it before installing the filter)");
+		errno = rc < 0 ? errno : EPERM;
+		return -1;
+	}
+	if (guard_bpf_load(p, 0) < 0) {
+		snprintf(why, whylen, "seccomp: cannot load the filter: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int guard_seccomp_install(const struct guard_seccomp_opts *o, char *why, size_t whylen)
+{
+	struct guard_bpf *p = malloc(sizeof *p);
+	if (!p) {
+		snprintf(why, whylen, "seccomp: out of memory");
+		errno = ENOMEM;
+		return -1;
+	}
+	int rc = guard_seccomp_compile(o, p, why, whylen);
+	if (rc == 0)
+		rc = guard_seccomp_load(p, why, whylen);
+	int err = errno;
+	free(p);
+	errno = err;
+	return rc;
 }
 
 static const char *errno_name(int e)
