@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -113,7 +114,8 @@ struct run_paths {
 	char *rundir;   /* the private run dir (image, event socket, hook settings) */
 	char *sock_host, *img_host;
 	char *sock_in, *img_in, *shim_in;
-	int cleanup_fd; /* the watcher that removes rundir and tmp_host if guard is killed (session_setup.c) */
+	int cleanup_fd;         /* the watcher that removes rundir and tmp_host if guard is killed (session_setup.c) */
+	pid_t cleanup_starter; /* the child that started it, reaped with the paths */
 };
 
 /* Made on the host before the plan (the plan names them) and removed however guard leaves, a planning error's
@@ -134,6 +136,9 @@ static void remove_paths(struct run_paths *p)
 	free(p->shim_in);
 	if (p->cleanup_fd >= 0)
 		close(p->cleanup_fd);
+	/* it has long exited (or a subreaper's loop reaped it already: ECHILD) */
+	while (p->cleanup_starter > 0 && waitpid(p->cleanup_starter, NULL, 0) < 0 && errno == EINTR)
+		;
 	memset(p, 0, sizeof *p);
 	p->cleanup_fd = -1;
 }
@@ -160,7 +165,7 @@ static void make_paths(const struct run_ctx *c, bool ns, struct run_paths *p)
 	p->tmp_host = ns ? NULL : make_private_tmp();
 	p->rundir = guard_make_rundir();
 	char *const made[] = {p->rundir, p->tmp_host};
-	p->cleanup_fd = guard_cleanup_watch(made, 2);
+	p->cleanup_fd = guard_cleanup_watch(made, 2, &p->cleanup_starter);
 	p->sock_host = guard_path_join(p->rundir, "events.sock");
 	p->img_host = guard_path_join(p->rundir, "policy.img");
 	p->sock_in = ns ? guard_xstrdup(GUARD_RUN_DIR "/events.sock") : guard_xstrdup(p->sock_host);

@@ -139,9 +139,10 @@ __attribute__((noreturn)) static void cleaner(int rfd, char *const *paths, size_
 	_exit(0);
 }
 
-int guard_cleanup_watch(char *const *paths, size_t n)
+int guard_cleanup_watch(char *const *paths, size_t n, pid_t *starter)
 {
 	int p[2];
+	*starter = -1;
 	if (guard_pipe_cloexec(p, false) != 0)
 		return -1;
 	pid_t a = fork();
@@ -158,7 +159,6 @@ int guard_cleanup_watch(char *const *paths, size_t n)
 		close(p[1]);
 		return -1;
 	}
-	while (waitpid(a, NULL, 0) < 0 && errno == EINTR)
-		;
+	*starter = a;
 	return p[1];
 }

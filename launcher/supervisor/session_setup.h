@@ -14,7 +14,9 @@ void guard_remove_rundir(const char *dir);
 /* Removes the paths (recursively) once guard is gone, however it ends (kill -9 included): a detached process waits
  * for the returned descriptor's last copy to close. It is close-on-exec: the sandbox's init (no exec) holds one,
  * so the run directory outlives the supervisor only as long as the sandbox does. Keep it open while the paths
- * are in use; -1 when no watcher could be started. */
-int guard_cleanup_watch(char *const *paths, size_t n);
+ * are in use; -1 when no watcher could be started. The detached process is started by a child that exits at
+ * once; waiting for it here cost every session ~2 ms of start-up, so *starter is that child's pid (or -1), for
+ * the caller to reap once it is done with the paths. */
+int guard_cleanup_watch(char *const *paths, size_t n, pid_t *starter);
 
 #endif
