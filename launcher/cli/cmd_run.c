@@ -114,7 +114,7 @@ struct run_paths {
 	char *rundir;   /* the private run dir (image, event socket, hook settings) */
 	char *sock_host, *img_host;
 	char *sock_in, *img_in, *shim_in;
-	int cleanup_fd;         /* the watcher that removes rundir and tmp_host if guard is killed (session_setup.c) */
+	int cleanup_fd;        /* the watcher that removes rundir and tmp_host if guard is killed (session_setup.c) */
 	pid_t cleanup_starter; /* the child that started it, reaped with the paths */
 };
 
