@@ -11,6 +11,7 @@
  *   unlink PATH | rmdir PATH | mkdir PATH
  *   truncate PATH LENGTH
  *   connect PATH                    connect a stream unix socket to PATH
+ *   spin PATH                       open and close PATH until killed (a caller always inside a watched call)
  * Success: exit 0, silent except for read/openat2. Failure: "rawops_static: OP ARG: <strerror> (ENAME)" on stderr,
  * exit 1; bad usage: exit 2. */
 #define _GNU_SOURCE
@@ -113,6 +114,13 @@ int main(int argc, char **argv)
 	if (strcmp(op, "read") == 0 && argc == 3) {
 		fd = syscall(SYS_openat, AT_FDCWD, a, O_RDONLY | O_CLOEXEC);
 		return fd < 0 ? fail(a, errno) : cat_fd(fd, a);
+	} else if (strcmp(op, "spin") == 0 && argc == 3) {
+		for (;;) {
+			fd = syscall(SYS_openat, AT_FDCWD, a, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				return fail(a, errno);
+			syscall(SYS_close, fd);
+		}
 	} else if (strcmp(op, "path") == 0 && argc == 3) {
 		r = syscall(SYS_openat, AT_FDCWD, a, O_PATH | O_CLOEXEC);
 	} else if (strcmp(op, "openat2") == 0 && argc == 5) {

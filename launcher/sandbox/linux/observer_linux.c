@@ -517,9 +517,11 @@ static int observer_serve(int notify_fd, struct observer *o)
 	if (!req && seccomp_notify_alloc(&req, &resp) != 0)
 		return -1;
 	memset(req, 0, sizeof *req);
-	int e = seccomp_notify_receive(notify_fd, req);
-	if (e < 0)
-		return e == -ENOENT || e == -EINTR ? 0 : -1; /* the caller died meanwhile, or a signal */
+	/* The ioctl itself, not seccomp_notify_receive: libseccomp 2.5 answers ECANCELED for every failure, and the
+	 * common one, a caller killed between our wakeup and this read (ENOENT), must not end the listener: closing it
+	 * fails every later watched call of the session with ENOSYS. */
+	if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_RECV, req) != 0)
+		return errno == ENOENT || errno == EINTR ? 0 : -1;
 	uint64_t t0 = guard_stats_now_ns();
 
 	const struct watched *w = watched_call(o, req);
