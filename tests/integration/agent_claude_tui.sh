@@ -64,6 +64,17 @@ if [ ! -x "$GUARD" ]; then G=(false guard-missing); else G=("$GUARD"); fi
 # The TUI moves the cursor instead of printing spaces: words on screen are matched with gaps between them.
 TUI_START='Welcome'
 TUI_END='Resume.{0,12}this.{0,12}session'
+# 2.0 prints nothing of its own at exit: its screen ends with the last redraw of the prompt's status line.
+case $CLAUDE_VERSION in 2.0.*) TUI_END='for.{0,12}shortcuts' ;; esac
+# 2.0 also dials out at every start with no switch to stop it: its auto-updater runs `npm view` (registry.npmjs.org)
+# before it looks at DISABLE_AUTOUPDATER, and it installs the official plugin marketplace with git (github.com over
+# https, then ssh, whose name lookup the sandbox has no resolver for) unless a managed policy forbids it. Those
+# hosts stay closed on purpose (rules/claude-code.yaml): for 2.0 these refusals are expected, nothing else is.
+EXPECTED_REFUSALS='^$'
+case $CLAUDE_VERSION in 2.0.*)
+	EXPECTED_REFUSALS="^connect (registry\.npmjs\.org:443 .*'npm'|github\.com:443 .*git-remote-https|[0-9.]+:53 .*'ssh')"
+	;;
+esac
 QUESTIONS='Choose.{0,12}the.{0,12}text.{0,12}style|Security.{0,12}notes|Quick.{0,12}safety.{0,12}check'
 READY='shift.tab|for.{0,12}shortcuts'
 
@@ -112,7 +123,7 @@ t_eq "the report lists the scripted .env reads as denied" yes "$(report_has_read
 # ~/.local/share/applications that the desktop runs later, outside the sandbox: never granted) is off through
 # disableDeepLinkRegistration in guard's settings file.
 t_eq "the report lists no denial of the agent's own operation" "" \
-	"$(own_denials "$REPORT" "$PROJECT" "$CLAUDE_DIR")"
+	"$(own_denials "$REPORT" "$PROJECT" "$CLAUDE_DIR" | grep -Ev "$EXPECTED_REFUSALS")"
 t_eq "the exit summary's count equals the report's" "$(report_denied_count "$REPORT")" "$(summary_count "$RUN1")"
 t_eq "its state is on the host: ~/.claude.json with the onboarding done and the folder trusted" "yes yes" \
 	"$(python3 -c '

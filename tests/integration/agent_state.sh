@@ -12,7 +12,7 @@
 needs python3
 setup_world
 SAVE=$(helper state_save_static)
-[ -n "$SAVE" ] || { t_skip_n 19 "state files" "helper state_save_static not built (make tests)"; t_done; }
+[ -n "$SAVE" ] || { t_skip_n 22 "state files" "helper state_save_static not built (make tests)"; t_done; }
 _put "$HOME/.claude.json" '{"numStartups": 1}'
 
 if have_userns; then
@@ -27,6 +27,13 @@ if have_userns; then
 	t_eq "namespaces: ... and on the host" '{"numStartups": 3}' "$(cat "$HOME/.claude.json" 2>/dev/null)"
 	t_eq "namespaces: no lock, temp or guard file left in the host's home" "" \
 		"$(cd "$HOME" && ls -A | grep -E '^\.?\.claude\.json\.' )"
+	# Claude Code 2.0 keeps a copy beside the file: ~/.claude.json.backup is one of its names (made in the private
+	# home, not saved back); a name merely like it is not.
+	gr --profile claude-code -- sh -c "cp '$HOME/.claude.json' '$HOME/.claude.json.backup' && cat '$HOME/.claude.json.backup'"
+	t_allowed "namespaces: ~/.claude.json.backup beside it can be written (Claude Code 2.0)" '{"numStartups": 3}'
+	gr --profile claude-code -- sh -c "cp '$HOME/.claude.json' '$HOME/.claude.json.bak'"
+	t_refused "namespaces: ~/.claude.json.bak cannot"
+	t_eq "namespaces: neither is left in the host's home" "" "$(cd "$HOME" && ls -d .claude.json.ba* 2>/dev/null)"
 	# The directory is writable for the state file's names only.
 	gr --profile claude-code -- sh -c "echo x > '$HOME/new-in-home.txt'"
 	t_refused "namespaces: no other new name beside it"
@@ -62,7 +69,7 @@ print(e(os.mkdir, h + "/.claude"), e(os.mkdir, h + "/.bashrc"), e(os.symlink, "x
 	gr --profile claude-code --dry-run -- true
 	t_match "namespaces: --dry-run lists the state copy" "state-copy +$HOME/\.claude\.json" "$OUT"
 else
-	t_skip_n 16 "namespaces mode: state file saved by rename" "no user namespaces here"
+	t_skip_n 19 "namespaces mode: state file saved by rename" "no user namespaces here"
 fi
 
 # Landlock-only: nothing may be created in $HOME; guard says so at start instead of letting the save fail mutely.

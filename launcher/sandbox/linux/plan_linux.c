@@ -240,8 +240,10 @@ static bool state_file_tree(const struct guard_plan *plan, const char *path)
 bool guard_state_sibling(const char *file, const char *name)
 {
 	size_t n = strlen(file);
-	return strncmp(name, file, n) == 0 &&
-	       (!name[n] || !strcmp(name + n, ".lock") || (!strncmp(name + n, ".tmp.", 5) && name[n + 5]));
+	/* NAME.backup: the copy Claude Code 2.0 keeps beside ~/.claude.json; like the others it lives in the private
+	 * home only (the state file itself is what is saved back). */
+	return strncmp(name, file, n) == 0 && (!name[n] || !strcmp(name + n, ".lock") || !strcmp(name + n, ".backup") ||
+					       (!strncmp(name + n, ".tmp.", 5) && name[n + 5]));
 }
 
 /* Said at start, not only in --dry-run: the agent's save by rename will fail, and it may not say why. */
@@ -294,7 +296,8 @@ static void plan_state_dirs(struct guard_plan *plan)
 		*strrchr(dir, '/') = 0;
 		size_t before = plan->os->grants.n;
 		add_grant(plan, dir[0] ? dir : "/", true, rights, m->rule,
-			  "holds a state file: its names only (NAME.lock/, NAME.tmp.*), in the private home");
+			  "holds a state file: its names only (NAME.lock/, NAME.tmp.*, NAME.backup), in the private "
+			  "home");
 		if (plan->os->grants.n > before)
 			plan->os->grants.v[before].private_dir = true;
 		free(dir);
@@ -448,7 +451,8 @@ static void plan_mounts(struct guard_plan *plan)
 		}
 		if (under && !nested && state_file_tree(plan, g->path) && plan->observer)
 			add_mount(plan, GUARD_MNT_STATE_COPY, g->path, false, 0, g->rule,
-				  "state file: a private copy (NAME.lock/, NAME.tmp.* beside it), saved back when it "
+				  "state file: a private copy (NAME.lock/, NAME.tmp.*, NAME.backup beside it), saved "
+				  "back when it "
 				  "changes");
 		else if (under && !nested)
 			add_mount(plan, GUARD_MNT_REBIND, g->path, g->is_dir, 0, g->rule, "granted, bound back");

@@ -88,7 +88,8 @@ int guard_landlock_apply(const struct guard_plan *plan, char *why, size_t whylen
 struct guard_state_sync;
 int guard_mounts_apply(const struct guard_plan *plan, int cover_fds[2], struct guard_state_sync *sync, char *why,
 		       size_t whylen);
-/* Is `name` one of the names the state file `file` is written through (the file, NAME.lock, NAME.tmp.*)? */
+/* Is `name` one of the names the state file `file` is written through (the file, NAME.lock, NAME.tmp.*,
+ * NAME.backup)? */
 bool guard_state_sibling(const char *file, const char *name);
 
 /* Cover `path` (an O_PATH descriptor of it, not followed) with a cover source; 0 or -1 (errno). */

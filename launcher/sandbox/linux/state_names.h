@@ -22,7 +22,7 @@ bool guard_state_names_needed(const struct guard_plan *plan);
 /* Add the notification rules (every call that creates, removes, renames or chmods a name, and opens with
  * O_CREAT, with or without the session magic). 0, or -1 with why. */
 int guard_state_names_rules(scmp_filter_ctx ctx, char *why, size_t whylen);
-/* The state file whose own names (itself, NAME.lock/, NAME.tmp.*) include path, or NULL: those the agent may
+/* The state file whose own names (itself, NAME.lock/, NAME.tmp.*, NAME.backup) include path, or NULL: those the agent may
  * make, write and rename in the private home, though no rule names them. */
 const char *guard_state_names_own(const struct guard_plan *plan, const char *path);
 /* The answer for a stopped call `name` (a syscall name): 0 to let it continue, or the errno to fail it with. */

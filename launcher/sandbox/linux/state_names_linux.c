@@ -85,7 +85,7 @@ static char *call_path(const struct seccomp_notif *req, int mem, int dirfd_arg, 
 			       buf, NULL);
 }
 
-/* The state file path is one of the names of (itself, NAME.lock, NAME.tmp.*), or NULL; *inside: path is in
+/* The state file path is one of the names of (itself, NAME.lock, NAME.tmp.*, NAME.backup), or NULL; *inside: path is in
  * some state file's private directory. */
 static const char *state_file_of(const struct guard_plan *plan, const char *path, bool *inside)
 {
