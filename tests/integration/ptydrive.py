@@ -2,7 +2,8 @@
 """ptydrive.py ROWS COLS TIMEOUT STEPS_JSON -- CMD...: run CMD as session leader on a new pty of ROWS x COLS.
 Steps: ["expect", regex] (waits up to 15 s, or ["expect", regex, seconds], for new output matching), ["send", text], ["sleep", s],
 ["kill", signal-name] (to CMD's pid), ["resize", rows, cols], ["on", regex, text] (from then on, whenever output
-that arrived after its last answer matches, send text: a question a TUI may or may not ask), ["repeat", seconds, steps]
+that arrived after its last answer matches, send text: a question a TUI may or may not ask; ["on", regex, text,
+seconds]: send it that long after the match, for a TUI that draws its question before it listens for the answer), ["repeat", seconds, steps]
 (the sends and sleeps in steps, again every `seconds` until CMD ends: a quit command a loaded TUI may drop). Prints the transcript, then PTY-EXIT=N (128+sig on a
 signal) or PTY-FAIL: why. Exit 0 when every step succeeded and CMD ended in time."""
 import fcntl, json, os, pty, re, select, signal, struct, sys, termios, time
@@ -26,7 +27,7 @@ if pid == 0:
     os.execvp(cmd[0], cmd)
 os.close(slave)
 buf, mark, status, deadline = "", 0, None, time.time() + total
-answers = []  # [regex, text, position in buf after which it may answer again]
+answers = []  # [regex, text, position in buf after which it may answer again, delay, when to send]
 
 def pump(t):
     global buf, status
@@ -41,8 +42,16 @@ def pump(t):
             for a in answers:
                 if a[0].search(buf, a[2]):
                     a[2] = len(buf)
-                    os.write(master, a[1].encode())
-            return
+                    if not a[3]:
+                        os.write(master, a[1].encode())
+                    elif a[4] is None:
+                        a[4] = time.time() + a[3]
+    for a in answers:
+        if a[4] is not None and time.time() >= a[4]:
+            a[4] = None
+            os.write(master, a[1].encode())
+    if r and data:
+        return
     if status is None:
         p, st = os.waitpid(pid, os.WNOHANG)
         if p:
@@ -104,7 +113,7 @@ for step in steps:
     elif op == "kill":
         os.kill(pid, getattr(signal, step[1]))
     elif op == "on":
-        answers.append([re.compile(step[1]), step[2], len(buf)])
+        answers.append([re.compile(step[1]), step[2], len(buf), step[3] if len(step) > 3 else 0, None])
     elif op == "resize":
         fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", step[1], step[2], 0, 0))
 while status is None:
