@@ -22,3 +22,16 @@ int __lsan_is_turned_off(void)
 		fclose(f);
 	return filtered;
 }
+
+/* libseccomp 2.5.4 (Debian 12) loses tree nodes when it merges rules on one system call with argument comparisons
+ * (guard's socket rules in the Landlock-only proxy mode): 2304 bytes, still lost after seccomp_release. The
+ * supervisor compiles the command's filters (sandbox/linux/filters.h), so the loss is in a process that exits
+ * normally and LeakSanitizer sees it. Named by module (without frame pointers there, its stacks stop at it), which
+ * would also hide a filter context guard forgot to release: tests/valgrind.supp's narrower entry still catches
+ * that. */
+const char *__lsan_default_suppressions(void);
+
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libseccomp.so\n";
+}

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <linux/seccomp.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -32,5 +33,10 @@ int guard_bpf_load(const struct guard_bpf *p, unsigned flags)
 		return -1;
 	}
 	struct sock_fprog fp = {(unsigned short)p->len, (struct sock_filter *)p->insns};
-	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fp);
+	int r = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fp);
+	/* No seccomp() (Linux before 3.17, or valgrind, which does not know it): a plain filter goes through prctl,
+	 * as libseccomp does; flags (a listener) need seccomp(). */
+	if (r < 0 && errno == ENOSYS && flags == 0)
+		r = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp);
+	return r;
 }
