@@ -23,48 +23,72 @@ __thread int shim_tls_busy __attribute__((tls_model("initial-exec")));
 __thread int shim_tls_vfork __attribute__((tls_model("initial-exec")));
 int shim_ready;
 
-/* LD_PRELOAD and GUARD_* as they were at start, copied: the program may change its environ later. */
-static char env_store[16384];
-static char self_abs[4096], self_given[4096];
+/* LD_PRELOAD and GUARD_* as they were at start, and our own file's names, copied: the program may change its
+ * environ later. Every program the sandbox starts pays a page fault for each page of ours it touches (tens of
+ * microseconds on a VM), so the copies go into one small arena beside the rest of our state; only an unusually
+ * large environment takes a mapping of its own. */
+#define STORE_SMALL 4096
+#define STORE_MAX (16384 + 2 * 4096)
+static char store_small[STORE_SMALL];
 
-static const char *keep_copy(const char *entry, size_t *used)
+struct store {
+	char *base;
+	size_t used, size;
+};
+
+static const char *keep_copy(struct store *st, const char *s, size_t n)
 {
-	size_t n = strlen(entry) + 1;
-	if (*used + n > sizeof env_store)
+	if (st->used + n + 1 > st->size)
 		return NULL;
-	char *p = env_store + *used;
-	memcpy(p, entry, n);
-	*used += n;
+	char *p = st->base + st->used;
+	memcpy(p, s, n);
+	p[n] = 0;
+	st->used += n + 1;
 	return p;
+}
+
+static bool kept_name(const char *e)
+{
+	return strncmp(e, "LD_PRELOAD=", 11) == 0 || (strncmp(e, "GUARD_", 6) == 0 && strchr(e, '='));
 }
 
 static void snapshot_env(void)
 {
-	size_t used = 0;
+	/* Our own file, as the loader was given it and absolute (a relative LD_PRELOAD breaks after chdir). */
+	const char *given = "";
+	char abs[4096];
+	abs[0] = 0;
+	Dl_info info;
+	if (dladdr((void *)snapshot_env, &info) && info.dli_fname && *info.dli_fname) {
+		given = info.dli_fname; /* the loader's, for as long as we are loaded */
+		char cwd[4096];
+		if (given[0] == '/')
+			guard_lexpath_join(abs, sizeof abs, NULL, given);
+		else if (shim_getcwd(cwd, sizeof cwd) < 0 || guard_lexpath_join(abs, sizeof abs, cwd, given))
+			abs[0] = 0;
+	}
+	size_t need = strlen(given) + strlen(abs) + 2;
+	for (char **e = environ; e && *e; e++)
+		if (kept_name(*e))
+			need += strlen(*e) + 1;
+	struct store st = {store_small, 0, sizeof store_small};
+	if (need > st.size) {
+		size_t len = need < STORE_MAX ? need : STORE_MAX;
+		long r = shim_sys6(SYS_mmap, 0, (long)len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (!shim_sys_failed(r))
+			st = (struct store){(char *)r, 0, len};
+	}
+	shim.env.self_given = keep_copy(&st, given, strlen(given));
+	shim.env.self = keep_copy(&st, abs, strlen(abs));
 	for (char **e = environ; e && *e; e++) {
 		if (strncmp(*e, "LD_PRELOAD=", 11) == 0 && !shim.env.ld_preload)
-			shim.env.ld_preload = keep_copy(*e, &used);
+			shim.env.ld_preload = keep_copy(&st, *e, strlen(*e));
 		else if (strncmp(*e, "GUARD_", 6) == 0 && shim.env.nkeep < SHIM_ENV_KEEP_MAX && strchr(*e, '=')) {
-			const char *k = keep_copy(*e, &used);
+			const char *k = keep_copy(&st, *e, strlen(*e));
 			if (k)
 				shim.env.keep[shim.env.nkeep++] = k;
 		}
 	}
-	/* Our own file, as the loader was given it and absolute (a relative LD_PRELOAD breaks after chdir). */
-	Dl_info info;
-	if (dladdr((void *)snapshot_env, &info) && info.dli_fname && *info.dli_fname) {
-		size_t n = strnlen(info.dli_fname, sizeof self_given - 1);
-		memcpy(self_given, info.dli_fname, n);
-		self_given[n] = 0;
-		char cwd[4096];
-		if (self_given[0] == '/')
-			guard_lexpath_join(self_abs, sizeof self_abs, NULL, self_given);
-		else if (shim_getcwd(cwd, sizeof cwd) < 0 ||
-			 guard_lexpath_join(self_abs, sizeof self_abs, cwd, self_given))
-			self_abs[0] = 0;
-	}
-	shim.env.self = self_abs;
-	shim.env.self_given = self_given;
 }
 
 const char *shim_started_env(const char *name)

@@ -1034,6 +1034,22 @@ static void test_exec(void)
 	TAP_OK(exited(&R, 0) && ev_count(m, GUARD_OP_READ, okp, 0, 0, &ev) == 1,
 	       "env -i: LD_PRELOAD and GUARD_POLICY put back, cat still reports");
 
+	/* More GUARD_* than the shim's small store holds (4 KiB): its copy goes to a mapping of its own, and a program
+	 * that clears its environment still passes every one on. */
+	static char big[6][1100];
+	const char *bigenv[7] = {0};
+	for (int i = 0; i < 6; i++) {
+		int k = snprintf(big[i], sizeof big[i], "GUARD_BIG%d=", i);
+		memset(big[i] + k, 'a' + i, sizeof big[i] - (size_t)k - 1);
+		big[i][sizeof big[i] - 1] = 0;
+		bigenv[i] = big[i];
+	}
+	struct opts ob = {.env = bigenv};
+	const char *envi_big[] = {"/usr/bin/env", "-i", "/usr/bin/printenv", "GUARD_BIG0", "GUARD_BIG5", NULL};
+	run(&R, &ob, envi_big);
+	TAP_OK(exited(&R, 0) && strstr(R.out, big[0] + 11) && strstr(R.out, big[5] + 11),
+	       "env -i with 6.6 KiB of GUARD_* variables: every one put back");
+
 	const char *ops_list[][2] = {
 		{"execle-empty:/bin/cat", "execle with an empty environment"},
 		{"strip-exec:cat", "a program that unset LD_PRELOAD, then execvp"},
