@@ -166,11 +166,11 @@ static void exec_command(int fd, char *const *argv, char *const *env)
 		   err == EACCES ? " (is it inside a tree the policy grants? see: guard run --dry-run)" : "");
 }
 
-/* The command's side: from here on only what the boundary allows. */
 /* The command's seccomp programs (filters.h), mapped before the clone or fork so that every process of the sandbox
  * sees what the supervisor compiles. */
 static struct guard_filters *filters;
 
+/* The command's side: from here on only what the boundary allows. */
 __attribute__((noreturn)) static void run_command(const struct guard_plan *plan, char *const *argv, char *const *env,
 						  int fd, const struct guard_supervision *sup)
 {
