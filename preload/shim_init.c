@@ -81,9 +81,12 @@ static void snapshot_env(void)
 	shim.env.self_given = keep_copy(&st, given, strlen(given));
 	shim.env.self = keep_copy(&st, abs, strlen(abs));
 	for (char **e = environ; e && *e; e++) {
-		if (strncmp(*e, "LD_PRELOAD=", 11) == 0 && !shim.env.ld_preload)
-			shim.env.ld_preload = keep_copy(&st, *e, strlen(*e));
-		else if (strncmp(*e, "GUARD_", 6) == 0 && shim.env.nkeep < SHIM_ENV_KEEP_MAX && strchr(*e, '=')) {
+		if (!kept_name(*e))
+			continue;
+		if (**e == 'L') {
+			if (!shim.env.ld_preload)
+				shim.env.ld_preload = keep_copy(&st, *e, strlen(*e));
+		} else if (shim.env.nkeep < SHIM_ENV_KEEP_MAX) {
 			const char *k = keep_copy(&st, *e, strlen(*e));
 			if (k)
 				shim.env.keep[shim.env.nkeep++] = k;

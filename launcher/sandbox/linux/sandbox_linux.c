@@ -432,13 +432,22 @@ static int map_ids(pid_t pid)
 	return write_proc(pid, "gid_map", map);
 }
 
+/* The sandbox's first process will not be told to go on: it ends before anything of the command ran (errno kept,
+ * for the caller's message). */
+static void end_unstarted(pid_t pid, int sync_fd)
+{
+	int err = errno;
+	close(sync_fd);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	errno = err;
+}
+
 static void start_filters(pid_t pid, const struct guard_plan *plan, const struct guard_supervision *sup, int sync_fd)
 {
 	char why[512];
 	if (guard_filters_start(filters, plan, sup, why, sizeof why) != 0) {
-		close(sync_fd);
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+		end_unstarted(pid, sync_fd);
 		guard_die(NULL, "%s", why);
 	}
 }
@@ -455,18 +464,12 @@ static void release_child(pid_t pid, const struct guard_supervision *sup, int sy
 	if (write(sync_fd, "g", 1) != 1)
 		guard_die_errno(NULL, "starting the sandbox");
 	if (sup->cgroup && guard_cgroup_add(sup->cgroup, pid) != 0) {
-		int err = errno;
-		close(sync_fd);
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		errno = err;
+		end_unstarted(pid, sync_fd);
 		guard_die_errno("see `guard doctor` for how limits apply here",
 				"moving the sandbox into its cgroup (limits.processes/memory/cpu)");
 	}
 	if (guard_filters_finish(filters, why, sizeof why) != 0) {
-		close(sync_fd);
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+		end_unstarted(pid, sync_fd);
 		guard_die(NULL, "%s", why);
 	}
 	if (write(sync_fd, "c", 1) != 1)
@@ -572,10 +575,8 @@ static int sandbox_run(const struct guard_plan *plan, char *const *argv, char *c
 	start_filters(pid, plan, sup, sync[1]);
 	if (map_ids(pid) != 0) {
 		snprintf(why, whylen, "mapping user ids into the new user namespace: %s", strerror(errno));
-		close(sync[1]);
 		close(rec[0]);
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+		end_unstarted(pid, sync[1]);
 		char ended[1]; /* the thread is done before a retry in Landlock-only mode reuses the mapping */
 		guard_filters_finish(filters, ended, sizeof ended);
 		guard_watch_release();
